@@ -1,0 +1,4 @@
+DROP TABLE jobs;
+DROP TABLE comments;
+DROP TABLE media;
+DROP TABLE users;

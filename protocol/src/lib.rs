@@ -1,0 +1,14 @@
+//! Wire types shared by the Dailies server, the organizer SDK and the web client.
+//! Everything here is plain data: serde for JSON, ts-rs for the generated TypeScript.
+
+pub mod ids;
+pub mod media;
+pub mod messages;
+pub mod ts_export;
+
+pub use ids::{CommentId, MediaId, UserId};
+pub use media::{MediaInfo, MediaKind, MediaStatus, Rational, SpriteSheet};
+pub use messages::{ClientMsg, ErrorCode, ServerMsg, UserInfo};
+
+/// Version of the websocket protocol; bumped on any incompatible change.
+pub const PROTOCOL_VERSION: u32 = 1;

@@ -1,0 +1,122 @@
+//! Media metadata as the client sees it: status, probe facts and the URLs to play it.
+//! Frame rates are rational so that frame numbers stay exact (30000/1001, not 29.97).
+
+use crate::ids::{MediaId, UserId};
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+/// Processing state of a media file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum MediaStatus {
+    Processing,
+    Ready,
+    Failed,
+}
+
+impl MediaStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MediaStatus::Processing => "processing",
+            MediaStatus::Ready => "ready",
+            MediaStatus::Failed => "failed",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "processing" => Some(Self::Processing),
+            "ready" => Some(Self::Ready),
+            "failed" => Some(Self::Failed),
+            _ => None,
+        }
+    }
+}
+
+/// What a media file is, as found by probing it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum MediaKind {
+    Video,
+    Audio,
+    Image,
+}
+
+impl MediaKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MediaKind::Video => "video",
+            MediaKind::Audio => "audio",
+            MediaKind::Image => "image",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "video" => Some(Self::Video),
+            "audio" => Some(Self::Audio),
+            "image" => Some(Self::Image),
+            _ => None,
+        }
+    }
+}
+
+/// A rational number, used for frame rates (e.g. 30000/1001).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct Rational {
+    #[ts(type = "number")]
+    pub num: i64,
+    #[ts(type = "number")]
+    pub den: i64,
+}
+
+impl Rational {
+    pub fn as_f64(self) -> f64 {
+        if self.den == 0 {
+            0.0
+        } else {
+            self.num as f64 / self.den as f64
+        }
+    }
+}
+
+/// A scrub sprite sheet: tiles left to right, top to bottom; tile `i` shows `times[i]` seconds.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+pub struct SpriteSheet {
+    pub url: String,
+    pub columns: u32,
+    pub rows: u32,
+    pub tile_width: u32,
+    pub tile_height: u32,
+    pub times: Vec<f64>,
+}
+
+/// Everything the client shows about one media file.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+pub struct MediaInfo {
+    pub id: MediaId,
+    pub title: String,
+    pub owner_id: UserId,
+    pub status: MediaStatus,
+    /// Why processing failed, in words a person understands.
+    pub error: Option<String>,
+    pub kind: Option<MediaKind>,
+    /// Duration in seconds.
+    pub duration: Option<f64>,
+    /// Frames per second as a decimal, for display; `fps_rational` is exact.
+    pub fps: Option<f64>,
+    pub fps_rational: Option<Rational>,
+    #[ts(type = "number | null")]
+    pub frame_count: Option<i64>,
+    pub width: Option<i32>,
+    pub height: Option<i32>,
+    pub video_codec: Option<String>,
+    pub audio_codec: Option<String>,
+    pub playback_url: Option<String>,
+    pub thumb_url: Option<String>,
+    pub sheet: Option<SpriteSheet>,
+    /// 0.0 ..= 1.0 while processing.
+    pub progress: Option<f64>,
+    /// RFC 3339.
+    pub created_at: String,
+}

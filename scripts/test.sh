@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Sets up everything the tests need and runs all of them: formatting, lints, unit,
+# integration and end-to-end tests. CI runs exactly this (.ci/run).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/install-deps.sh --test
+
+echo "== cargo fmt --check"
+cargo fmt --all -- --check
+echo "== cargo clippy"
+cargo clippy --workspace --all-targets -- -D warnings
+echo "== cargo test"
+cargo test --workspace --no-fail-fast 2>&1 | tee target/cargo-test.log
+grep -q "test result:" target/cargo-test.log
+passed=$(grep -oE "test result: [a-zA-Z]+\. [0-9]+ passed" target/cargo-test.log | awk '{s+=$4} END {print s+0}')
+failed=$(grep -oE "[0-9]+ failed;" target/cargo-test.log | awk '{s+=$1} END {print s+0}')
+echo "summary: ${passed} passed, ${failed} failed"

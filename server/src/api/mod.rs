@@ -1,0 +1,27 @@
+//! HTTP routes, one file per resource. `configure` mounts them all under one `App`.
+
+pub mod health;
+pub mod media;
+pub mod ws;
+
+use crate::error::AppError;
+use actix_web::web;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.app_data(
+        web::JsonConfig::default()
+            .limit(1 << 20)
+            .error_handler(|e, _| AppError::BadRequest(e.to_string()).into()),
+    )
+    .app_data(web::PathConfig::default().error_handler(|e, _| AppError::BadRequest(e.to_string()).into()))
+    .app_data(web::QueryConfig::default().error_handler(|e, _| AppError::BadRequest(e.to_string()).into()))
+    .service(
+        web::scope("/api")
+            .configure(health::routes)
+            .configure(media::routes)
+            .configure(ws::routes)
+            .default_service(web::to(|| async {
+                Err::<actix_web::HttpResponse, _>(AppError::NotFound("no such API route".into()))
+            })),
+    );
+}

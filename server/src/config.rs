@@ -1,0 +1,265 @@
+//! One `Config` value for the whole server, built once at start-up:
+//! built-in defaults < TOML file < `DAILIES_*` environment < command-line flags.
+
+use anyhow::{Context, Result};
+use clap::Parser;
+use serde::Deserialize;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// Where the packaged configuration lives; read when present and no `--config` is given.
+pub const DEFAULT_CONFIG_PATH: &str = "/etc/dailies/server.toml";
+
+/// Settings the server runs with. Every field has a default; see `dailies-server --help`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Config {
+    pub listen: String,
+    pub data_dir: PathBuf,
+    pub demo: bool,
+    pub user_id_header: String,
+    pub user_name_header: String,
+    pub admin_users: Vec<String>,
+    pub admin_header: Option<String>,
+    pub ws_max_frame: usize,
+    pub heartbeat_interval: Duration,
+    pub client_timeout: Duration,
+    pub max_upload_size: u64,
+    pub transcode_workers: usize,
+    pub web_root: Option<PathBuf>,
+    pub log: String,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            listen: "127.0.0.1:8095".into(),
+            data_dir: PathBuf::from("/var/lib/dailies"),
+            demo: false,
+            user_id_header: "X-Remote-User-Id".into(),
+            user_name_header: "X-Remote-User-Name".into(),
+            admin_users: Vec::new(),
+            admin_header: None,
+            ws_max_frame: 256 * 1024,
+            heartbeat_interval: Duration::from_secs(5),
+            client_timeout: Duration::from_secs(30),
+            max_upload_size: 64 * 1024 * 1024 * 1024,
+            transcode_workers: 1,
+            web_root: None,
+            log: "info".into(),
+        }
+    }
+}
+
+/// Command line; every option can also come from `DAILIES_<NAME>` in the environment.
+#[derive(Debug, Default, Parser)]
+#[command(
+    name = "dailies-server",
+    version,
+    about = "Dailies: self-hosted collaborative video review server"
+)]
+pub struct Cli {
+    /// TOML configuration file [default: /etc/dailies/server.toml when it exists]
+    #[arg(long, env = "DAILIES_CONFIG", value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Address and port to listen on. Keep it on loopback behind the reverse proxy:
+    /// the server trusts the identity headers it receives [default: 127.0.0.1:8095]
+    #[arg(long, env = "DAILIES_LISTEN", value_name = "ADDR:PORT")]
+    pub listen: Option<String>,
+    /// Data directory: database, media, incoming folder [default: /var/lib/dailies]
+    #[arg(long, env = "DAILIES_DATA_DIR", value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// Single-user demo mode: no identity headers needed, everyone is the admin "demo" user
+    #[arg(long, env = "DAILIES_DEMO", num_args = 0..=1, default_missing_value = "true", value_name = "BOOL")]
+    pub demo: Option<bool>,
+    /// Request header carrying the authenticated user id [default: X-Remote-User-Id]
+    #[arg(long, env = "DAILIES_USER_ID_HEADER", value_name = "NAME")]
+    pub user_id_header: Option<String>,
+    /// Request header carrying the user's display name [default: X-Remote-User-Name]
+    #[arg(long, env = "DAILIES_USER_NAME_HEADER", value_name = "NAME")]
+    pub user_name_header: Option<String>,
+    /// User ids that are administrators (repeat, or comma-separate)
+    #[arg(
+        long = "admin-user",
+        env = "DAILIES_ADMIN_USERS",
+        value_delimiter = ',',
+        value_name = "ID"
+    )]
+    pub admin_users: Option<Vec<String>>,
+    /// Request header that marks the user as admin when its value is "true" or "1"
+    #[arg(long, env = "DAILIES_ADMIN_HEADER", value_name = "NAME")]
+    pub admin_header: Option<String>,
+    /// Largest websocket message accepted, in bytes [default: 262144]
+    #[arg(long, env = "DAILIES_WS_MAX_FRAME", value_name = "BYTES")]
+    pub ws_max_frame: Option<usize>,
+    /// Seconds between websocket pings [default: 5]
+    #[arg(long, env = "DAILIES_HEARTBEAT_INTERVAL", value_name = "SECS")]
+    pub heartbeat_interval: Option<f64>,
+    /// Seconds of silence after which a websocket client is dropped [default: 30]
+    #[arg(long, env = "DAILIES_CLIENT_TIMEOUT", value_name = "SECS")]
+    pub client_timeout: Option<f64>,
+    /// Largest upload accepted, in bytes [default: 68719476736 (64 GiB)]
+    #[arg(long, env = "DAILIES_MAX_UPLOAD_SIZE", value_name = "BYTES")]
+    pub max_upload_size: Option<u64>,
+    /// How many ffmpeg jobs run at once [default: 1]
+    #[arg(long, env = "DAILIES_TRANSCODE_WORKERS", value_name = "N")]
+    pub transcode_workers: Option<usize>,
+    /// Directory of the built web client to serve at / [default: none]
+    #[arg(long, env = "DAILIES_WEB_ROOT", value_name = "DIR")]
+    pub web_root: Option<PathBuf>,
+    /// Log filter, e.g. "info" or "dailies_server=debug" [default: info]
+    #[arg(long, env = "DAILIES_LOG", value_name = "FILTER")]
+    pub log: Option<String>,
+}
+
+/// The TOML file: the same names as the long options, with underscores.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileConfig {
+    pub listen: Option<String>,
+    pub data_dir: Option<PathBuf>,
+    pub demo: Option<bool>,
+    pub user_id_header: Option<String>,
+    pub user_name_header: Option<String>,
+    pub admin_users: Option<Vec<String>>,
+    pub admin_header: Option<String>,
+    pub ws_max_frame: Option<usize>,
+    pub heartbeat_interval: Option<f64>,
+    pub client_timeout: Option<f64>,
+    pub max_upload_size: Option<u64>,
+    pub transcode_workers: Option<usize>,
+    pub web_root: Option<PathBuf>,
+    pub log: Option<String>,
+}
+
+impl FileConfig {
+    pub fn load(path: &Path) -> Result<Self> {
+        let text = std::fs::read_to_string(path).with_context(|| format!("reading config file {}", path.display()))?;
+        toml::from_str(&text).with_context(|| format!("parsing config file {}", path.display()))
+    }
+}
+
+/// Applies `$src.$field` over `$dst.$field` for every named field that is set.
+macro_rules! overlay {
+    ($dst:ident, $src:ident; $($field:ident),*; secs: $($sfield:ident),*) => {
+        $( if let Some(v) = $src.$field { $dst.$field = v; } )*
+        $( if let Some(v) = $src.$sfield { $dst.$sfield = secs(v)?; } )*
+        if let Some(v) = $src.admin_header { $dst.admin_header = Some(v); }
+        if let Some(v) = $src.web_root { $dst.web_root = Some(v); }
+    };
+}
+
+fn secs(v: f64) -> Result<Duration> {
+    Duration::try_from_secs_f64(v).map_err(|_| anyhow::anyhow!("invalid number of seconds: {v}"))
+}
+
+impl Config {
+    /// Resolves the configuration from the parsed command line (which already folded in the
+    /// environment) and the TOML file it names, or the default file when present.
+    pub fn from_cli(cli: Cli) -> Result<Self> {
+        let file = match &cli.config {
+            Some(p) => FileConfig::load(p)?,
+            None if Path::new(DEFAULT_CONFIG_PATH).exists() => FileConfig::load(Path::new(DEFAULT_CONFIG_PATH))?,
+            None => FileConfig::default(),
+        };
+        Self::resolve(file, cli)
+    }
+
+    pub fn resolve(file: FileConfig, cli: Cli) -> Result<Self> {
+        let mut c = Config::default();
+        overlay!(c, file; listen, data_dir, demo, user_id_header, user_name_header, admin_users,
+                 ws_max_frame, max_upload_size, transcode_workers, log;
+                 secs: heartbeat_interval, client_timeout);
+        overlay!(c, cli; listen, data_dir, demo, user_id_header, user_name_header, admin_users,
+                 ws_max_frame, max_upload_size, transcode_workers, log;
+                 secs: heartbeat_interval, client_timeout);
+        c.admin_users.retain(|u| !u.trim().is_empty());
+        c.validate()?;
+        Ok(c)
+    }
+
+    fn validate(&self) -> Result<()> {
+        anyhow::ensure!(self.transcode_workers >= 1, "transcode_workers must be at least 1");
+        anyhow::ensure!(self.ws_max_frame >= 1024, "ws_max_frame must be at least 1024 bytes");
+        anyhow::ensure!(
+            self.client_timeout > self.heartbeat_interval,
+            "client_timeout must be longer than heartbeat_interval"
+        );
+        for h in [&self.user_id_header, &self.user_name_header] {
+            anyhow::ensure!(
+                actix_web::http::header::HeaderName::try_from(h.as_str()).is_ok(),
+                "invalid header name {h:?}"
+            );
+        }
+        Ok(())
+    }
+
+    /// A configuration for tests and tools: defaults with the given data directory.
+    pub fn with_data_dir(dir: impl Into<PathBuf>) -> Self {
+        Config {
+            data_dir: dir.into(),
+            ..Config::default()
+        }
+    }
+
+    pub fn db_path(&self) -> PathBuf {
+        self.data_dir.join("dailies.sqlite")
+    }
+    pub fn media_dir(&self) -> PathBuf {
+        self.data_dir.join("media")
+    }
+    pub fn incoming_dir(&self) -> PathBuf {
+        self.data_dir.join("incoming")
+    }
+    pub fn upload_tmp_dir(&self) -> PathBuf {
+        self.data_dir.join("upload-tmp")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(args: &[&str]) -> Cli {
+        let mut v = vec!["dailies-server"];
+        v.extend_from_slice(args);
+        Cli::try_parse_from(v).unwrap()
+    }
+
+    #[test]
+    fn defaults_listen_on_loopback() {
+        let c = Config::resolve(FileConfig::default(), Cli::default()).unwrap();
+        assert_eq!(c.listen, "127.0.0.1:8095");
+        assert!(!c.demo);
+    }
+
+    #[test]
+    fn file_overrides_defaults_and_cli_overrides_file() {
+        let file: FileConfig =
+            toml::from_str("listen = \"127.0.0.1:9000\"\ndemo = true\nadmin_users = [\"ann\"]\nclient_timeout = 60\n")
+                .unwrap();
+        let c = Config::resolve(file, parse(&["--listen", "127.0.0.1:9100"])).unwrap();
+        assert_eq!(c.listen, "127.0.0.1:9100");
+        assert!(c.demo);
+        assert_eq!(c.admin_users, vec!["ann".to_string()]);
+        assert_eq!(c.client_timeout, Duration::from_secs(60));
+    }
+
+    #[test]
+    fn demo_flag_without_value() {
+        let c = Config::resolve(FileConfig::default(), parse(&["--demo"])).unwrap();
+        assert!(c.demo);
+        let c = Config::resolve(FileConfig::default(), parse(&["--demo", "false"])).unwrap();
+        assert!(!c.demo);
+    }
+
+    #[test]
+    fn unknown_file_key_is_an_error() {
+        assert!(toml::from_str::<FileConfig>("lisen = \"x\"").is_err());
+    }
+
+    #[test]
+    fn nonsense_is_refused() {
+        assert!(Config::resolve(FileConfig::default(), parse(&["--transcode-workers", "0"])).is_err());
+        assert!(Config::resolve(FileConfig::default(), parse(&["--user-id-header", "bad header"])).is_err());
+    }
+}

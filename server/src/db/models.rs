@@ -1,0 +1,99 @@
+//! Rows as diesel reads and writes them, and their conversion to wire types.
+
+use super::schema::{media, users};
+use chrono::NaiveDateTime;
+use dailies_protocol::{MediaId, MediaInfo, MediaKind, MediaStatus, Rational, SpriteSheet, UserId};
+use diesel::prelude::*;
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = users)]
+pub struct User {
+    pub id: String,
+    pub name: String,
+    pub is_admin: bool,
+    pub created_at: NaiveDateTime,
+    pub last_seen: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = media)]
+pub struct Media {
+    pub id: String,
+    pub owner_id: String,
+    pub title: String,
+    pub orig_filename: String,
+    pub status: String,
+    pub error: Option<String>,
+    pub kind: Option<String>,
+    pub duration: Option<f64>,
+    pub fps_num: Option<i64>,
+    pub fps_den: Option<i64>,
+    pub frame_count: Option<i64>,
+    pub width: Option<i32>,
+    pub height: Option<i32>,
+    pub video_codec: Option<String>,
+    pub audio_codec: Option<String>,
+    pub pix_fmt: Option<String>,
+    pub bitrate: Option<i64>,
+    pub audio_channels: Option<i32>,
+    pub file_size: i64,
+    pub progress: Option<f64>,
+    pub playback_file: Option<String>,
+    pub thumb_file: Option<String>,
+    pub sheet_json: Option<String>,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = media)]
+pub struct NewMedia {
+    pub id: String,
+    pub owner_id: String,
+    pub title: String,
+    pub orig_filename: String,
+    pub status: String,
+    pub file_size: i64,
+}
+
+/// The URL under which a file of a media's directory is served.
+pub fn file_url(media_id: &str, file: &str) -> String {
+    format!("/files/{media_id}/{file}")
+}
+
+impl Media {
+    pub fn fps(&self) -> Option<Rational> {
+        match (self.fps_num, self.fps_den) {
+            (Some(num), Some(den)) if num > 0 && den > 0 => Some(Rational { num, den }),
+            _ => None,
+        }
+    }
+
+    pub fn to_info(&self) -> MediaInfo {
+        let sheet = self
+            .sheet_json
+            .as_deref()
+            .and_then(|s| serde_json::from_str::<SpriteSheet>(s).ok());
+        MediaInfo {
+            id: MediaId(self.id.clone()),
+            title: self.title.clone(),
+            owner_id: UserId(self.owner_id.clone()),
+            status: MediaStatus::parse(&self.status).unwrap_or(MediaStatus::Failed),
+            error: self.error.clone(),
+            kind: self.kind.as_deref().and_then(MediaKind::parse),
+            duration: self.duration,
+            fps: self.fps().map(Rational::as_f64),
+            fps_rational: self.fps(),
+            frame_count: self.frame_count,
+            width: self.width,
+            height: self.height,
+            video_codec: self.video_codec.clone(),
+            audio_codec: self.audio_codec.clone(),
+            playback_url: self.playback_file.as_deref().map(|f| file_url(&self.id, f)),
+            thumb_url: self.thumb_file.as_deref().map(|f| file_url(&self.id, f)),
+            sheet,
+            progress: self.progress,
+            created_at: self.created_at.and_utc().to_rfc3339(),
+        }
+    }
+}

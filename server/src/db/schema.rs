@@ -1,0 +1,91 @@
+// @generated-shape: mirrors migrations/ (diesel print-schema layout); keep in sync.
+
+diesel::table! {
+    comments (id) {
+        id -> Integer,
+        media_id -> Text,
+        parent_id -> Nullable<Integer>,
+        user_id -> Text,
+        text -> Text,
+        frame -> BigInt,
+        end_frame -> Nullable<BigInt>,
+        drawing -> Nullable<Text>,
+        created_at -> Timestamp,
+        edited_at -> Nullable<Timestamp>,
+        deleted -> Bool,
+    }
+}
+
+diesel::table! {
+    jobs (id) {
+        id -> Integer,
+        media_id -> Text,
+        kind -> Text,
+        status -> Text,
+        attempts -> Integer,
+        error -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    media (id) {
+        id -> Text,
+        owner_id -> Text,
+        title -> Text,
+        orig_filename -> Text,
+        status -> Text,
+        error -> Nullable<Text>,
+        kind -> Nullable<Text>,
+        duration -> Nullable<Double>,
+        fps_num -> Nullable<BigInt>,
+        fps_den -> Nullable<BigInt>,
+        frame_count -> Nullable<BigInt>,
+        width -> Nullable<Integer>,
+        height -> Nullable<Integer>,
+        video_codec -> Nullable<Text>,
+        audio_codec -> Nullable<Text>,
+        pix_fmt -> Nullable<Text>,
+        bitrate -> Nullable<BigInt>,
+        audio_channels -> Nullable<Integer>,
+        file_size -> BigInt,
+        progress -> Nullable<Double>,
+        playback_file -> Nullable<Text>,
+        thumb_file -> Nullable<Text>,
+        sheet_json -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    user_messages (id) {
+        id -> Integer,
+        user_id -> Text,
+        kind -> Text,
+        media_id -> Nullable<Text>,
+        comment_id -> Nullable<Integer>,
+        text -> Text,
+        seen -> Bool,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    users (id) {
+        id -> Text,
+        name -> Text,
+        is_admin -> Bool,
+        created_at -> Timestamp,
+        last_seen -> Timestamp,
+    }
+}
+
+diesel::joinable!(comments -> media (media_id));
+diesel::joinable!(comments -> users (user_id));
+diesel::joinable!(jobs -> media (media_id));
+diesel::joinable!(media -> users (owner_id));
+diesel::joinable!(user_messages -> users (user_id));
+
+diesel::allow_tables_to_appear_in_same_query!(comments, jobs, media, user_messages, users,);

@@ -1,0 +1,112 @@
+//! Who is calling: read from the reverse proxy's headers (or the demo user), and recorded
+//! in the users table the first time they are seen.
+
+use crate::config::Config;
+use crate::db::queries;
+use crate::error::AppError;
+use crate::state::AppState;
+use actix_web::{dev::Payload, web, FromRequest, HttpRequest};
+use dailies_protocol::{UserId, UserInfo};
+use std::collections::HashMap;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::{Arc, Mutex};
+
+pub const DEMO_USER_ID: &str = "demo";
+pub const DEMO_USER_NAME: &str = "Demo User";
+const MAX_ID_LEN: usize = 128;
+const MAX_NAME_LEN: usize = 200;
+
+/// The authenticated caller of a request.
+#[derive(Debug, Clone)]
+pub struct Identity(pub UserInfo);
+
+/// Users already written to the database with their current name and admin flag, so the
+/// common request does not write.
+#[derive(Clone, Default)]
+pub struct KnownUsers(Arc<Mutex<HashMap<UserId, UserInfo>>>);
+
+impl KnownUsers {
+    fn is_current(&self, u: &UserInfo) -> bool {
+        self.0.lock().map(|m| m.get(&u.id) == Some(u)).unwrap_or(false)
+    }
+    fn remember(&self, u: &UserInfo) {
+        if let Ok(mut m) = self.0.lock() {
+            m.insert(u.id.clone(), u.clone());
+        }
+    }
+}
+
+fn header<'a>(req: &'a HttpRequest, name: &str) -> Result<Option<&'a str>, AppError> {
+    match req.headers().get(name) {
+        None => Ok(None),
+        Some(v) => v
+            .to_str()
+            .map(|s| Some(s.trim()))
+            .map_err(|_| AppError::BadRequest(format!("header {name} is not valid text"))),
+    }
+}
+
+/// Reads the identity from a request's headers according to the configuration.
+pub fn identify(req: &HttpRequest, cfg: &Config) -> Result<UserInfo, AppError> {
+    if cfg.demo {
+        return Ok(UserInfo {
+            id: UserId(DEMO_USER_ID.into()),
+            name: DEMO_USER_NAME.into(),
+            is_admin: true,
+        });
+    }
+    let id = match header(req, &cfg.user_id_header)? {
+        Some(id) if !id.is_empty() => id,
+        _ => {
+            return Err(AppError::Unauthorized(format!(
+                "no user identity: the reverse proxy must set the {} header",
+                cfg.user_id_header
+            )))
+        }
+    };
+    if id.len() > MAX_ID_LEN || id.chars().any(char::is_control) {
+        return Err(AppError::BadRequest(format!(
+            "header {} holds an invalid user id",
+            cfg.user_id_header
+        )));
+    }
+    let name = match header(req, &cfg.user_name_header)? {
+        Some(n) if !n.is_empty() => n.chars().filter(|c| !c.is_control()).take(MAX_NAME_LEN).collect(),
+        _ => id.to_string(),
+    };
+    let header_admin = match &cfg.admin_header {
+        Some(h) => matches!(header(req, h)?, Some(v) if v.eq_ignore_ascii_case("true") || v == "1"),
+        None => false,
+    };
+    let is_admin = header_admin || cfg.admin_users.iter().any(|a| a == id);
+    Ok(UserInfo {
+        id: UserId(id.to_string()),
+        name,
+        is_admin,
+    })
+}
+
+/// Identifies the caller and makes sure the user row exists.
+pub async fn authenticate(req: &HttpRequest) -> Result<UserInfo, AppError> {
+    let state = req
+        .app_data::<web::Data<AppState>>()
+        .ok_or_else(|| AppError::internal(anyhow::anyhow!("application state missing")))?;
+    let user = identify(req, &state.config)?;
+    if !state.users.is_current(&user) {
+        let u = user.clone();
+        state.db.run(move |c| queries::upsert_user(c, &u)).await?;
+        state.users.remember(&user);
+    }
+    Ok(user)
+}
+
+impl FromRequest for Identity {
+    type Error = AppError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        Box::pin(async move { authenticate(&req).await.map(Identity) })
+    }
+}

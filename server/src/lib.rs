@@ -1,0 +1,15 @@
+//! dailies-server: the library behind the binary, so tests can start a real server on port 0.
+//! `start` builds everything from a `Config` and a bound listener; no globals.
+
+pub mod api;
+pub mod config;
+pub mod db;
+pub mod error;
+pub mod identity;
+pub mod room;
+pub mod session;
+pub mod state;
+
+mod server;
+
+pub use server::{start, RunningServer};

@@ -1,0 +1,3 @@
+//! Rooms and the hub: who is connected, and (per media file) who is reviewing together.
+
+pub mod hub;

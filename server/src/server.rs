@@ -1,0 +1,93 @@
+//! Wires the pieces together and owns the server's lifecycle: start on a listener, and a
+//! graceful stop that closes websockets first and leaves the database checkpointed.
+
+use crate::config::Config;
+use crate::db::Db;
+use crate::identity::KnownUsers;
+use crate::room::hub::{CloseAll, Hub};
+use crate::state::AppState;
+use actix::{Actor, Addr};
+use actix_web::{dev::ServerHandle, middleware, web, App, HttpServer};
+use anyhow::{Context, Result};
+use std::net::{SocketAddr, TcpListener};
+use std::sync::Arc;
+use std::time::Duration;
+
+/// A started server: its address, and the handles to stop it.
+pub struct RunningServer {
+    pub addr: SocketAddr,
+    pub state: AppState,
+    handle: ServerHandle,
+    task: tokio::task::JoinHandle<std::io::Result<()>>,
+}
+
+impl RunningServer {
+    /// Closes every websocket, stops accepting, waits for requests in flight, checkpoints.
+    pub async fn stop(self) -> Result<()> {
+        let closed = self.state.hub.send(CloseAll).await.unwrap_or(0);
+        tracing::info!(sessions = closed, "shutting down");
+        // Give the writers a moment to flush close frames.
+        if closed > 0 {
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        self.handle.stop(true).await;
+        let _ = self.task.await;
+        let db = self.state.db.clone();
+        let _ = web::block(move || db.checkpoint()).await;
+        Ok(())
+    }
+
+    /// Waits until the HTTP server ends by itself (it does not, short of an error).
+    pub async fn wait(&mut self) -> Result<()> {
+        (&mut self.task).await.context("server task")?.context("http server")
+    }
+}
+
+fn prepare_data_dir(cfg: &Config) -> Result<()> {
+    for d in [
+        cfg.data_dir.clone(),
+        cfg.media_dir(),
+        cfg.incoming_dir(),
+        cfg.upload_tmp_dir(),
+    ] {
+        std::fs::create_dir_all(&d).with_context(|| format!("creating {}", d.display()))?;
+    }
+    Ok(())
+}
+
+/// Starts the server on `listener` inside the current actix system.
+pub async fn start(config: Config, listener: TcpListener) -> Result<RunningServer> {
+    prepare_data_dir(&config)?;
+    let db_path = config.db_path();
+    let db = web::block(move || Db::open(&db_path))
+        .await
+        .context("opening database")??;
+    let hub: Addr<Hub> = Hub::default().start();
+    let state = AppState {
+        config: Arc::new(config),
+        db,
+        hub,
+        users: KnownUsers::default(),
+    };
+    let addr = listener.local_addr()?;
+    let data = web::Data::new(state.clone());
+    let server = HttpServer::new(move || {
+        App::new()
+            .app_data(data.clone())
+            .wrap(middleware::Logger::new("%a \"%r\" %s %b %Dms").log_target("dailies_server::http"))
+            .configure(crate::api::configure)
+    })
+    .disable_signals()
+    .shutdown_timeout(2)
+    .listen(listener)?
+    .run();
+    let handle = server.handle();
+    let task = tokio::task::spawn_local(server);
+    tracing::info!(%addr, demo = state.config.demo, "dailies-server listening");
+    Ok(RunningServer {
+        addr,
+        state,
+        handle,
+        task,
+    })
+}

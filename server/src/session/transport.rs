@@ -1,0 +1,183 @@
+//! The websocket transport: the only file that knows the websocket crate (actix-ws).
+//! It turns a socket into `Inbound` messages for an actor and drains a bounded `Outbound` queue.
+
+use actix::{Actor, Addr, Context, Handler, Message};
+use actix_web::{web, HttpRequest, HttpResponse};
+use actix_ws::{AggregatedMessage, CloseCode, CloseReason, ProtocolError};
+use std::sync::Arc;
+use tokio::sync::{mpsc, Notify};
+
+/// How many messages may wait for a client before it counts as too slow and is dropped.
+pub const OUTBOUND_QUEUE: usize = 256;
+
+/// What the socket delivers to the session actor.
+#[derive(Debug, Message)]
+#[rtype(result = "()")]
+pub enum Inbound {
+    /// A complete text message.
+    Text(String),
+    /// A binary message, which the protocol does not use.
+    Binary,
+    /// A pong or ping: the client is alive.
+    Heard,
+    /// The client sent a message over the size limit; the socket is no longer usable.
+    TooLarge,
+    /// The client closed the socket or the connection broke.
+    Closed,
+}
+
+#[derive(Debug)]
+enum Outgoing {
+    Text(Arc<str>),
+    Ping,
+    Pong(web::Bytes),
+    Close(CloseReason),
+}
+
+/// Why a message could not be queued for the client.
+#[derive(Debug, PartialEq, Eq)]
+pub enum SendError {
+    /// The queue is full: the client does not read fast enough.
+    SlowClient,
+    /// The socket is gone.
+    Gone,
+}
+
+/// The sending half a session actor holds. Never blocks, never grows past `OUTBOUND_QUEUE`.
+#[derive(Clone)]
+pub struct Outbound {
+    tx: mpsc::Sender<Outgoing>,
+    kill: Arc<Notify>,
+}
+
+impl Outbound {
+    fn push(&self, m: Outgoing) -> Result<(), SendError> {
+        self.tx.try_send(m).map_err(|e| match e {
+            mpsc::error::TrySendError::Full(_) => SendError::SlowClient,
+            mpsc::error::TrySendError::Closed(_) => SendError::Gone,
+        })
+    }
+
+    pub fn text(&self, json: Arc<str>) -> Result<(), SendError> {
+        self.push(Outgoing::Text(json))
+    }
+
+    pub fn ping(&self) -> Result<(), SendError> {
+        self.push(Outgoing::Ping)
+    }
+
+    /// Sends a close frame after what is already queued (policy violation, size, going away).
+    pub fn close(&self, code: CloseKind, description: &str) {
+        let code = match code {
+            CloseKind::Normal => CloseCode::Normal,
+            CloseKind::Away => CloseCode::Away,
+            CloseKind::TooBig => CloseCode::Size,
+            CloseKind::Policy => CloseCode::Policy,
+        };
+        if self
+            .push(Outgoing::Close(CloseReason {
+                code,
+                description: Some(description.into()),
+            }))
+            .is_err()
+        {
+            self.kill();
+        }
+    }
+
+    /// Drops the connection at once, without waiting for queued messages.
+    pub fn kill(&self) {
+        self.kill.notify_one();
+    }
+}
+
+/// Close codes the session uses, so it does not need the websocket crate's types.
+#[derive(Debug, Clone, Copy)]
+pub enum CloseKind {
+    Normal,
+    Away,
+    TooBig,
+    Policy,
+}
+
+/// Upgrades the request and starts the actor made by `make` on the socket.
+pub fn serve<A, F>(req: &HttpRequest, body: web::Payload, max_frame: usize, make: F) -> actix_web::Result<HttpResponse>
+where
+    A: Actor<Context = Context<A>> + Handler<Inbound>,
+    F: FnOnce(Outbound) -> A,
+{
+    let (response, mut ws, stream) = actix_ws::handle(req, body)?;
+    let mut stream = stream
+        .max_frame_size(max_frame)
+        .aggregate_continuations()
+        .max_continuation_size(max_frame);
+    let (tx, mut rx) = mpsc::channel::<Outgoing>(OUTBOUND_QUEUE);
+    let kill = Arc::new(Notify::new());
+    let out = Outbound { tx, kill: kill.clone() };
+    let pong_out = out.clone();
+    let addr: Addr<A> = make(out).start();
+
+    // Writer: drains the queue into the socket; dropping `ws` ends the response stream,
+    // which closes the connection.
+    actix_web::rt::spawn(async move {
+        loop {
+            let next = tokio::select! {
+                biased;
+                _ = kill.notified() => return,
+                m = rx.recv() => m,
+            };
+            let send = async {
+                match next {
+                    Some(Outgoing::Text(t)) => ws.text(t.to_string()).await.is_ok(),
+                    Some(Outgoing::Ping) => ws.ping(b"").await.is_ok(),
+                    Some(Outgoing::Pong(b)) => ws.pong(&b).await.is_ok(),
+                    Some(Outgoing::Close(reason)) => {
+                        let _ = ws.clone().close(Some(reason)).await;
+                        false
+                    }
+                    None => false,
+                }
+            };
+            // A client that stops reading blocks the send: a kill must still get through.
+            let ok = tokio::select! {
+                biased;
+                _ = kill.notified() => return,
+                ok = send => ok,
+            };
+            if !ok {
+                return;
+            }
+        }
+    });
+
+    // Reader: one message at a time, waiting for the actor, so a fast sender is slowed
+    // down instead of filling the actor's mailbox.
+    actix_web::rt::spawn(async move {
+        while let Some(item) = stream.recv().await {
+            let inbound = match item {
+                Ok(AggregatedMessage::Text(t)) => Inbound::Text(t.to_string()),
+                Ok(AggregatedMessage::Binary(_)) => Inbound::Binary,
+                Ok(AggregatedMessage::Ping(b)) => {
+                    let _ = pong_out.push(Outgoing::Pong(b));
+                    Inbound::Heard
+                }
+                Ok(AggregatedMessage::Pong(_)) => Inbound::Heard,
+                Ok(AggregatedMessage::Close(_)) => break,
+                Err(ProtocolError::Overflow) => {
+                    let _ = addr.send(Inbound::TooLarge).await;
+                    return;
+                }
+                Err(e) => {
+                    tracing::debug!("websocket protocol error: {e}");
+                    break;
+                }
+            };
+            if addr.send(inbound).await.is_err() {
+                return;
+            }
+        }
+        let _ = addr.send(Inbound::Closed).await;
+    });
+
+    Ok(response)
+}
