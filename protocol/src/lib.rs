@@ -4,11 +4,14 @@
 pub mod ids;
 pub mod media;
 pub mod messages;
+pub mod review;
+pub mod timecode;
 pub mod ts_export;
 
 pub use ids::{CommentId, MediaId, UserId};
 pub use media::{MediaInfo, MediaKind, MediaStatus, Rational, SpriteSheet};
 pub use messages::{ClientMsg, ErrorCode, ServerMsg, UserInfo};
+pub use review::{CollabAction, CollabState, Comment, Drawing, Member, Point, RoomEvent, Shape, Tool, UserMessage};
 
 /// Version of the websocket protocol; bumped on any incompatible change.
 pub const PROTOCOL_VERSION: u32 = 1;

@@ -1,8 +1,9 @@
 //! The realtime protocol: one JSON object per websocket text frame, tagged by `type`.
 //! `ClientMsg` flows from browser to server, `ServerMsg` back.
 
-use crate::ids::UserId;
+use crate::ids::{CommentId, MediaId, UserId};
 use crate::media::MediaInfo;
+use crate::review::{CollabAction, CollabState, Comment, Drawing, Member, RoomEvent, Shape, UserMessage};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
@@ -25,16 +26,115 @@ pub enum ClientMsg {
     },
     /// Ask for the caller's media list; answered by `media_list`.
     ListMedia {},
+    /// Change a media file's display title (owner or admin).
+    RenameMedia {
+        media_id: MediaId,
+        title: String,
+    },
+    /// Delete a media file with its comments and files (owner or admin).
+    DeleteMedia {
+        media_id: MediaId,
+    },
+    /// Enter the room of a media file. With `since_seq` (after a reconnect) the server sends
+    /// only the events after it, when it still can; otherwise the full state.
+    JoinRoom {
+        media_id: MediaId,
+        #[ts(type = "number | null")]
+        since_seq: Option<i64>,
+    },
+    LeaveRoom {
+        media_id: MediaId,
+    },
+    /// Comment at `frame` (through `end_frame`), or reply to `parent_id`.
+    AddComment {
+        media_id: MediaId,
+        text: String,
+        #[ts(type = "number")]
+        frame: i64,
+        #[ts(type = "number | null")]
+        end_frame: Option<i64>,
+        parent_id: Option<CommentId>,
+        drawing: Option<Drawing>,
+        /// Chosen by the client, echoed in `comment_added`.
+        client_ref: Option<String>,
+    },
+    /// Replace the text (and drawing) of one's own comment.
+    EditComment {
+        comment_id: CommentId,
+        text: String,
+        drawing: Option<Drawing>,
+    },
+    DeleteComment {
+        comment_id: CommentId,
+    },
+    /// Start (or join, when one runs) the room's collaborative session.
+    SessionJoin {
+        media_id: MediaId,
+    },
+    SessionLeave {
+        media_id: MediaId,
+    },
+    /// Play, pause, seek, rate, loop, take the lead.
+    SessionControl {
+        media_id: MediaId,
+        control: CollabAction,
+    },
+    /// A stroke being drawn, shown live to the session; not stored.
+    LiveStroke {
+        media_id: MediaId,
+        shape: Shape,
+    },
+    /// Clear the live strokes of everyone in the session.
+    LiveClear {
+        media_id: MediaId,
+    },
+    /// Ask for one's notifications; answered by `user_messages`.
+    ListMessages {},
+    MarkMessagesSeen {
+        #[ts(type = "Array<number>")]
+        ids: Vec<i64>,
+    },
 }
 
 impl ClientMsg {
     /// The `type` tag of every client message, for tables that must cover them all.
-    pub const TYPES: &'static [&'static str] = &["ping", "list_media"];
+    pub const TYPES: &'static [&'static str] = &[
+        "ping",
+        "list_media",
+        "rename_media",
+        "delete_media",
+        "join_room",
+        "leave_room",
+        "add_comment",
+        "edit_comment",
+        "delete_comment",
+        "session_join",
+        "session_leave",
+        "session_control",
+        "live_stroke",
+        "live_clear",
+        "list_messages",
+        "mark_messages_seen",
+    ];
 
     pub fn type_name(&self) -> &'static str {
         match self {
             ClientMsg::Ping { .. } => "ping",
             ClientMsg::ListMedia {} => "list_media",
+            ClientMsg::RenameMedia { .. } => "rename_media",
+            ClientMsg::DeleteMedia { .. } => "delete_media",
+            ClientMsg::JoinRoom { .. } => "join_room",
+            ClientMsg::LeaveRoom { .. } => "leave_room",
+            ClientMsg::AddComment { .. } => "add_comment",
+            ClientMsg::EditComment { .. } => "edit_comment",
+            ClientMsg::DeleteComment { .. } => "delete_comment",
+            ClientMsg::SessionJoin { .. } => "session_join",
+            ClientMsg::SessionLeave { .. } => "session_leave",
+            ClientMsg::SessionControl { .. } => "session_control",
+            ClientMsg::LiveStroke { .. } => "live_stroke",
+            ClientMsg::LiveClear { .. } => "live_clear",
+            ClientMsg::ListMessages {} => "list_messages",
+            ClientMsg::MarkMessagesSeen { .. } => "mark_messages_seen",
         }
     }
 }
@@ -82,6 +182,66 @@ pub enum ServerMsg {
     },
     /// The caller's media, newest first.
     MediaList { items: Vec<MediaInfo> },
+    /// A media file changed (status, probe facts, title): the whole new state.
+    MediaUpdated { media: MediaInfo },
+    /// Processing progress, 0.0 ..= 1.0, with the stage ("probe", "proxy", "thumbnails").
+    MediaProgress {
+        media_id: MediaId,
+        progress: f64,
+        stage: String,
+    },
+    /// A media file was deleted.
+    MediaRemoved { media_id: MediaId },
+    /// Answer to `join_room`. `comments` is null when catching up from `since_seq`:
+    /// the missed `room_event`s follow.
+    RoomJoined {
+        media: MediaInfo,
+        comments: Option<Vec<Comment>>,
+        members: Vec<Member>,
+        collab: CollabState,
+        /// The room's current sequence number.
+        #[ts(type = "number")]
+        seq: i64,
+        /// This connection's id within rooms (to recognise oneself in `members`).
+        #[ts(type = "number")]
+        session_id: u64,
+    },
+    /// Something changed in a room; `seq` increases by one per event.
+    RoomEvent {
+        media_id: MediaId,
+        #[ts(type = "number")]
+        seq: i64,
+        event: RoomEvent,
+    },
+    /// Who is in the room now.
+    Presence { media_id: MediaId, members: Vec<Member> },
+    /// The collaborative session's new state.
+    Collab { media_id: MediaId, state: CollabState },
+    /// A live stroke from someone in the session.
+    LiveStroke {
+        media_id: MediaId,
+        #[ts(type = "number")]
+        session_id: u64,
+        user_id: UserId,
+        shape: Shape,
+    },
+    LiveClear {
+        media_id: MediaId,
+        #[ts(type = "number")]
+        session_id: u64,
+    },
+    /// The room is gone (media deleted): leave the view.
+    RoomClosed { media_id: MediaId, reason: String },
+    /// The caller's notifications, newest first, and how many are unseen.
+    UserMessages { items: Vec<UserMessage>, unseen: u32 },
+    /// A new notification.
+    UserMessageAdded { message: UserMessage },
+    /// Answer to `mark_messages_seen`.
+    MessagesSeen {
+        #[ts(type = "Array<number>")]
+        ids: Vec<i64>,
+        unseen: u32,
+    },
 }
 
 #[cfg(test)]
@@ -99,7 +259,57 @@ mod tests {
 
     #[test]
     fn every_type_is_listed() {
-        let samples = [ClientMsg::Ping { client_time: 0.0 }, ClientMsg::ListMedia {}];
+        let m = || MediaId::from("m");
+        let samples = [
+            ClientMsg::Ping { client_time: 0.0 },
+            ClientMsg::ListMedia {},
+            ClientMsg::RenameMedia {
+                media_id: m(),
+                title: "t".into(),
+            },
+            ClientMsg::DeleteMedia { media_id: m() },
+            ClientMsg::JoinRoom {
+                media_id: m(),
+                since_seq: None,
+            },
+            ClientMsg::LeaveRoom { media_id: m() },
+            ClientMsg::AddComment {
+                media_id: m(),
+                text: "x".into(),
+                frame: 0,
+                end_frame: None,
+                parent_id: None,
+                drawing: None,
+                client_ref: None,
+            },
+            ClientMsg::EditComment {
+                comment_id: CommentId(1),
+                text: "y".into(),
+                drawing: None,
+            },
+            ClientMsg::DeleteComment {
+                comment_id: CommentId(1),
+            },
+            ClientMsg::SessionJoin { media_id: m() },
+            ClientMsg::SessionLeave { media_id: m() },
+            ClientMsg::SessionControl {
+                media_id: m(),
+                control: CollabAction::TakeLead {},
+            },
+            ClientMsg::LiveStroke {
+                media_id: m(),
+                shape: Shape {
+                    tool: crate::review::Tool::Pen,
+                    points: vec![],
+                    color: "#ff0000".into(),
+                    width: 0.01,
+                    text: None,
+                },
+            },
+            ClientMsg::LiveClear { media_id: m() },
+            ClientMsg::ListMessages {},
+            ClientMsg::MarkMessagesSeen { ids: vec![] },
+        ];
         for s in &samples {
             let v = serde_json::to_value(s).unwrap();
             assert_eq!(v["type"], s.type_name());

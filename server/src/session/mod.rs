@@ -127,6 +127,10 @@ impl UserSession {
                     })
                     .wait(ctx);
             }
+            other => {
+                let t = other.type_name();
+                self.send_error(ErrorCode::BadMessage, format!("{t} is not available yet"), Some(t), ctx);
+            }
         }
     }
 }

@@ -41,13 +41,73 @@ created_at: string, };
 
 export type UserInfo = { id: UserId, name: string, is_admin: boolean, };
 
+export type Tool = "pen" | "line" | "arrow" | "rect" | "ellipse" | "text";
+
+export type Point = { x: number, y: number, };
+
+export type Shape = { tool: Tool, points: Array<Point>, 
+/**
+ * CSS colour, `#rrggbb`.
+ */
+color: string, width: number, text: string | null, };
+
+export type Drawing = { shapes: Array<Shape>, };
+
+export type Comment = { id: CommentId, media_id: MediaId, parent_id: CommentId | null, user_id: UserId, user_name: string, 
+/**
+ * Empty when deleted.
+ */
+text: string, frame: number, end_frame: number | null, drawing: Drawing | null, created_at: string, edited_at: string | null, 
+/**
+ * A deleted comment that still has replies stays as a marker.
+ */
+deleted: boolean, };
+
+export type RoomEvent = { "kind": "comment_added", comment: Comment, 
+/**
+ * Echo of the sender's `client_ref`, so it can match its pending comment.
+ */
+client_ref: string | null, } | { "kind": "comment_edited", comment: Comment, } | { "kind": "comment_deleted", comment_id: CommentId, comment: Comment | null, } | { "kind": "media_renamed", title: string, };
+
+export type Member = { session_id: number, user_id: UserId, user_name: string, in_session: boolean, leader: boolean, };
+
+export type CollabState = { active: boolean, leader: number | null, playing: boolean, 
+/**
+ * The frame at `at_server_time` (when playing, playback runs on from there).
+ */
+frame: number, 
+/**
+ * Server clock, ms since the epoch. For a scheduled play it lies slightly ahead.
+ */
+at_server_time: number, rate: number, 
+/**
+ * Inclusive frame range looped during playback.
+ */
+loop_range: [number, number] | null, 
+/**
+ * Bumped on every change, so clients ignore stale states.
+ */
+version: number, };
+
+export type CollabAction = { "action": "play", frame: number, } | { "action": "pause", frame: number, } | { "action": "seek", frame: number, } | { "action": "rate", rate: number, } | { "action": "loop", range: [number, number] | null, } | { "action": "take_lead", };
+
+export type UserMessage = { id: number, 
+/**
+ * `reply`, `comment`, `media_ready`, `media_failed`, `organizer`.
+ */
+kind: string, media_id: MediaId | null, comment_id: CommentId | null, text: string, seen: boolean, created_at: string, };
+
 export type ErrorCode = "bad_message" | "too_large" | "forbidden" | "not_found" | "rate_limited" | "internal";
 
 export type ClientMsg = { "type": "ping", 
 /**
  * The client's clock in milliseconds, echoed back.
  */
-client_time: number, } | { "type": "list_media", };
+client_time: number, } | { "type": "list_media", } | { "type": "rename_media", media_id: MediaId, title: string, } | { "type": "delete_media", media_id: MediaId, } | { "type": "join_room", media_id: MediaId, since_seq: number | null, } | { "type": "leave_room", media_id: MediaId, } | { "type": "add_comment", media_id: MediaId, text: string, frame: number, end_frame: number | null, parent_id: CommentId | null, drawing: Drawing | null, 
+/**
+ * Chosen by the client, echoed in `comment_added`.
+ */
+client_ref: string | null, } | { "type": "edit_comment", comment_id: CommentId, text: string, drawing: Drawing | null, } | { "type": "delete_comment", comment_id: CommentId, } | { "type": "session_join", media_id: MediaId, } | { "type": "session_leave", media_id: MediaId, } | { "type": "session_control", media_id: MediaId, control: CollabAction, } | { "type": "live_stroke", media_id: MediaId, shape: Shape, } | { "type": "live_clear", media_id: MediaId, } | { "type": "list_messages", } | { "type": "mark_messages_seen", ids: Array<number>, };
 
 export type ServerMsg = { "type": "welcome", protocol_version: number, server_version: string, user: UserInfo, } | { "type": "pong", client_time: number, 
 /**
@@ -57,4 +117,12 @@ server_time: number, } | { "type": "error", code: ErrorCode, message: string,
 /**
  * The `type` of the client message this answers, when it could be read.
  */
-request: string | null, } | { "type": "media_list", items: Array<MediaInfo>, };
+request: string | null, } | { "type": "media_list", items: Array<MediaInfo>, } | { "type": "media_updated", media: MediaInfo, } | { "type": "media_progress", media_id: MediaId, progress: number, stage: string, } | { "type": "media_removed", media_id: MediaId, } | { "type": "room_joined", media: MediaInfo, comments: Array<Comment> | null, members: Array<Member>, collab: CollabState, 
+/**
+ * The room's current sequence number.
+ */
+seq: number, 
+/**
+ * This connection's id within rooms (to recognise oneself in `members`).
+ */
+session_id: number, } | { "type": "room_event", media_id: MediaId, seq: number, event: RoomEvent, } | { "type": "presence", media_id: MediaId, members: Array<Member>, } | { "type": "collab", media_id: MediaId, state: CollabState, } | { "type": "live_stroke", media_id: MediaId, session_id: number, user_id: UserId, shape: Shape, } | { "type": "live_clear", media_id: MediaId, session_id: number, } | { "type": "room_closed", media_id: MediaId, reason: string, } | { "type": "user_messages", items: Array<UserMessage>, unseen: number, } | { "type": "user_message_added", message: UserMessage, } | { "type": "messages_seen", ids: Array<number>, unseen: number, };
