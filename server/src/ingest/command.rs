@@ -56,17 +56,22 @@ pub fn proxy_args(input: &Path, output: &Path, probe: &Probe, s: &ProxySettings)
         a.extend(map_audio(probe));
     }
     let mh = s.max_height.max(2);
-    // Height first (capped, even), then width from the display aspect ratio, so odd-sized and
-    // anamorphic sources come out square-pixelled with even sides. ffmpeg has already turned
-    // the picture upright here (autorotate), and drops the rotation from the output.
-    let scale = format!(
-        "scale=w='max(2,trunc(min({mh},ih)*dar/2)*2)':h='max(2,trunc(min({mh},ih)/2)*2)',setsar=1,format=yuv420p"
-    );
+    // Height first (capped, even), then the width nearest to the display aspect ratio at that
+    // height, so odd-sized and anamorphic sources come out square-pixelled with even sides.
+    // ffmpeg has already turned the picture upright here (autorotate), and drops the rotation
+    // from the output.
+    let scale =
+        format!("scale=w='max(2,round(oh*dar/2)*2)':h='max(2,trunc(min({mh},ih)/2)*2)',setsar=1,format=yuv420p");
     a.extend(strs(&["-vf", &scale]));
     if let Some(fps) = probe.fps.filter(|f| f.num > 0 && f.den > 0) {
         // A constant rate at the source's own rate keeps frame N of the proxy frame N of the original.
         let gop = (fps.as_f64() * 2.0).round().max(1.0) as u32;
-        a.extend(strs(&["-r", &format!("{}/{}", fps.num, fps.den), "-g", &gop.to_string()]));
+        a.extend(strs(&[
+            "-r",
+            &format!("{}/{}", fps.num, fps.den),
+            "-g",
+            &gop.to_string(),
+        ]));
     }
     a.extend(strs(&[
         "-c:v",
@@ -120,9 +125,7 @@ pub fn waveform_args(input: &Path, output: &Path, width: u32, height: u32) -> Ve
 pub fn image_args(input: &Path, output: &Path, max_dim: u32) -> Vec<String> {
     let mut a = head(input);
     let m = max_dim.max(2);
-    let scale = format!(
-        "scale=w='min({m},iw*sar)':h='min({m},ih)':force_original_aspect_ratio=decrease,setsar=1"
-    );
+    let scale = format!("scale=w='min({m},iw*sar)':h='min({m},ih)':force_original_aspect_ratio=decrease,setsar=1");
     a.extend(strs(&["-map", "0:v:0", "-frames:v", "1", "-vf", &scale]));
     a.extend(image_tail(output));
     a
@@ -138,9 +141,7 @@ pub fn poster_args(input: &Path, output: &Path, probe: &Probe) -> Vec<String> {
     }
     a.extend(strs(&["-i", &ffmpeg_path(input)]));
     a.extend(map_video(probe));
-    let scale = format!(
-        "scale=w='trunc(min({POSTER_MAX_WIDTH},iw*sar)/2)*2':h='max(2,trunc(ow/dar/2)*2)',setsar=1"
-    );
+    let scale = format!("scale=w='trunc(min({POSTER_MAX_WIDTH},iw*sar)/2)*2':h='max(2,trunc(ow/dar/2)*2)',setsar=1");
     a.extend(strs(&["-frames:v", "1", "-vf", &scale]));
     a.extend(image_tail(output));
     a
@@ -176,7 +177,13 @@ pub fn sheet_plan(probe: &Probe, max_tiles: u32) -> SheetPlan {
     let times = (0..n)
         .map(|i| (f64::from(i) * duration / f64::from(n) * 1e6).round() / 1e6)
         .collect();
-    SheetPlan { columns, rows, tile_width: SHEET_TILE_WIDTH, tile_height, times }
+    SheetPlan {
+        columns,
+        rows,
+        tile_width: SHEET_TILE_WIDTH,
+        tile_height,
+        times,
+    }
 }
 
 /// One WebP of `plan.columns × plan.rows` tiles of `tile_width × tile_height`.
@@ -279,7 +286,15 @@ fn parse_clock(s: &str) -> Option<f64> {
 }
 
 fn head(input: &Path) -> Vec<String> {
-    strs(&["-hide_banner", "-nostdin", "-v", "error", "-y", "-i", &ffmpeg_path(input)])
+    strs(&[
+        "-hide_banner",
+        "-nostdin",
+        "-v",
+        "error",
+        "-y",
+        "-i",
+        &ffmpeg_path(input),
+    ])
 }
 
 fn map_video(probe: &Probe) -> Vec<String> {
@@ -317,9 +332,7 @@ fn mp4_tail(output: &Path) -> Vec<String> {
 }
 
 fn image_tail(output: &Path) -> Vec<String> {
-    let png = output
-        .extension()
-        .is_some_and(|e| e.eq_ignore_ascii_case("png"));
+    let png = output.extension().is_some_and(|e| e.eq_ignore_ascii_case("png"));
     let format: &[&str] = if png {
         &["-c:v", "png", "-f", "image2", "-update", "1"]
     } else {
@@ -376,7 +389,12 @@ mod tests {
     #[test]
     fn proxy_is_h264_aac_faststart_with_progress() {
         let p = probe(3840, 2160, 10.0, true);
-        let a = proxy_args(Path::new("/m/in.mov"), Path::new("/m/proxy.mp4"), &p, &ProxySettings::default());
+        let a = proxy_args(
+            Path::new("/m/in.mov"),
+            Path::new("/m/proxy.mp4"),
+            &p,
+            &ProxySettings::default(),
+        );
         assert_eq!(a[a.len() - 1], "file:/m/proxy.mp4");
         assert!(has_pair(&a, "-i", "file:/m/in.mov"));
         assert!(has_pair(&a, "-c:v", "libx264"));
@@ -424,7 +442,10 @@ mod tests {
         assert_eq!(poster_time(&probe(640, 360, 0.5, false)), 0.0);
         let a = poster_args(Path::new("a.mp4"), Path::new("t.webp"), &probe(640, 360, 20.0, false));
         assert!(has_pair(&a, "-ss", "2.000"));
-        assert!(a.iter().position(|x| x == "-ss") < a.iter().position(|x| x == "-i"), "seek before input");
+        assert!(
+            a.iter().position(|x| x == "-ss") < a.iter().position(|x| x == "-i"),
+            "seek before input"
+        );
         assert!(has_pair(&a, "-frames:v", "1") && has_pair(&a, "-c:v", "libwebp"));
     }
 

@@ -4,6 +4,7 @@
 use dailies_protocol::{MediaKind, Rational};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
+use std::ffi::OsString;
 use std::io::{self, Read};
 use std::path::Path;
 use std::process::{Command, Stdio};
@@ -225,22 +226,30 @@ pub fn run_probe(file: &Path) -> Result<Probe, ProbeError> {
     if size == 0 {
         return Err(ProbeError::Empty);
     }
-    let path = file.as_os_str();
-
     let mut ffprobe = Command::new("ffprobe");
-    ffprobe.args(["-v", "error", "-print_format", "json", "-show_format", "-show_streams", "-i"]);
-    ffprobe.arg(path);
+    ffprobe.args([
+        "-v",
+        "error",
+        "-print_format",
+        "json",
+        "-show_format",
+        "-show_streams",
+        "-i",
+    ]);
+    ffprobe.arg(as_ffmpeg_file(file));
     let out = run_with_timeout(ffprobe, "ffprobe", PROBE_TIMEOUT)?;
     if !out.success {
-        return Err(classify_failure(&out.stderr));
+        return Err(classify_failure(&out.stderr, &read_head(file)));
     }
     let mut probe = parse_ffprobe(&out.stdout).map_err(|e| match e {
-        ProbeError::NotMedia { .. } => ProbeError::NotMedia { stderr: out.stderr.clone() },
+        ProbeError::NotMedia { .. } => ProbeError::NotMedia {
+            stderr: out.stderr.clone(),
+        },
         other => other,
     })?;
 
     let mut mediainfo = Command::new("mediainfo");
-    mediainfo.arg("--Output=JSON").arg(path);
+    mediainfo.arg("--Output=JSON").arg(file);
     match run_with_timeout(mediainfo, "mediainfo", PROBE_TIMEOUT) {
         Ok(mi) if mi.success => apply_mediainfo(&mi.stdout, &mut probe),
         Ok(mi) => tracing::warn!(file = %file.display(), stderr = %mi.stderr, "mediainfo failed; using ffprobe alone"),
@@ -281,7 +290,7 @@ fn decode_one_frame(file: &Path, stream: u32, from_end: Option<f64>) -> Result<(
     if let Some(secs) = from_end {
         cmd.arg("-sseof").arg(format!("-{secs:.3}"));
     }
-    cmd.arg("-i").arg(file.as_os_str());
+    cmd.arg("-i").arg(as_ffmpeg_file(file));
     // framemd5 prints one line per decoded frame, which tells "decoded" from "ran without error".
     cmd.args(["-map", &format!("0:{stream}"), "-frames", "1", "-f", "framemd5", "-"]);
     let out = run_with_timeout(cmd, "ffmpeg", PROBE_TIMEOUT).map_err(|e| e.to_string())?;
@@ -291,6 +300,13 @@ fn decode_one_frame(file: &Path, stream: u32, from_end: Option<f64>) -> Result<(
     } else {
         Err(out.stderr)
     }
+}
+
+/// ffmpeg reads "name:rest" as a protocol (http:, concat:, …); `file:` makes any name a plain file.
+fn as_ffmpeg_file(file: &Path) -> OsString {
+    let mut arg = OsString::from("file:");
+    arg.push(file.as_os_str());
+    arg
 }
 
 struct ToolOutput {
@@ -324,7 +340,11 @@ fn run_with_timeout(mut cmd: Command, tool: &'static str, limit: Duration) -> Re
         }
     };
     let join = |h: Option<thread::JoinHandle<String>>| h.and_then(|h| h.join().ok()).unwrap_or_default();
-    Ok(ToolOutput { success: status.success(), stdout: join(stdout), stderr: join(stderr) })
+    Ok(ToolOutput {
+        success: status.success(),
+        stdout: join(stdout),
+        stderr: join(stderr),
+    })
 }
 
 fn read_on_thread(mut pipe: impl Read + Send + 'static) -> thread::JoinHandle<String> {
@@ -336,21 +356,73 @@ fn read_on_thread(mut pipe: impl Read + Send + 'static) -> thread::JoinHandle<St
     })
 }
 
-/// Tells "damaged" from "not media at all" by what ffprobe complained about.
-fn classify_failure(stderr: &str) -> ProbeError {
-    match short_detail(stderr) {
-        Some(detail) => ProbeError::Damaged { detail, stderr: stderr.to_owned() },
-        None => ProbeError::NotMedia { stderr: stderr.to_owned() },
+/// Tells "damaged" from "not media at all". ffprobe's words alone cannot: noise in a file named
+/// .mp4 gets the same "moov atom not found" as a cut-off MP4. A real container's signature at
+/// the start of the file can.
+fn classify_failure(stderr: &str, head: &[u8]) -> ProbeError {
+    if !has_media_signature(head) {
+        return ProbeError::NotMedia {
+            stderr: stderr.to_owned(),
+        };
     }
+    ProbeError::Damaged {
+        detail: short_detail(stderr).unwrap_or_else(|| "its contents cannot be read".into()),
+        stderr: stderr.to_owned(),
+    }
+}
+
+/// The first bytes of the file, enough for `has_media_signature`; empty when unreadable.
+fn read_head(file: &Path) -> Vec<u8> {
+    let mut head = Vec::with_capacity(512);
+    if let Ok(f) = std::fs::File::open(file) {
+        // A short read leaves a short head, which simply matches fewer signatures.
+        let _ = f.take(512).read_to_end(&mut head);
+    }
+    head
+}
+
+/// Whether the bytes start like a container or image format ffmpeg knows.
+fn has_media_signature(head: &[u8]) -> bool {
+    const MAGIC: &[&[u8]] = &[
+        b"\x1a\x45\xdf\xa3", // Matroska / WebM (EBML)
+        b"RIFF",             // WAV, AVI, WebP
+        b"OggS",
+        b"ID3",
+        b"fLaC",
+        b"FORM", // AIFF
+        b"\x89PNG",
+        b"\xff\xd8\xff", // JPEG
+        b"GIF8",
+        b"\x00\x00\x01\xba",                 // MPEG program stream
+        b"\x06\x0e\x2b\x34",                 // MXF
+        b"\x30\x26\xb2\x75\x8e\x66\xcf\x11", // ASF / WMV
+    ];
+    // ISO base media (MP4, MOV, 3GP): a box size, then a box type.
+    const BOXES: &[&[u8]] = &[b"ftyp", b"moov", b"mdat", b"free", b"wide", b"skip", b"pnot"];
+    let iso = head.get(4..8).is_some_and(|t| BOXES.contains(&t));
+    let ts = head.first() == Some(&0x47) && head.get(188) == Some(&0x47);
+    iso || ts || MAGIC.iter().any(|m| head.starts_with(m))
 }
 
 /// A plain-words reason for the damage ffmpeg reports, or None when it did not recognize damage.
 fn short_detail(stderr: &str) -> Option<String> {
     const KNOWN: &[(&str, &str)] = &[
-        ("moov atom not found", "its index is missing, which usually means the upload or copy was cut short"),
-        ("partial file", "it ends before its last frame, perhaps the upload or copy was cut short"),
-        ("truncat", "it ends before its last frame, perhaps the upload or copy was cut short"),
-        ("end of file", "it ends unexpectedly, perhaps the upload or copy was cut short"),
+        (
+            "moov atom not found",
+            "its index is missing, which usually means the upload or copy was cut short",
+        ),
+        (
+            "partial file",
+            "it ends before its last frame, perhaps the upload or copy was cut short",
+        ),
+        (
+            "truncat",
+            "it ends before its last frame, perhaps the upload or copy was cut short",
+        ),
+        (
+            "end of file",
+            "it ends unexpectedly, perhaps the upload or copy was cut short",
+        ),
         ("invalid nal unit", "the video data is corrupt"),
         ("error splitting the input", "the video data is corrupt"),
         ("decoder not found", "it uses a codec this server cannot decode"),
@@ -489,7 +561,10 @@ fn parse_ratio(s: &str, sep: char) -> Option<Rational> {
         return None;
     }
     let g = gcd(num.abs(), den.abs()).max(1);
-    Some(Rational { num: num / g, den: den / g })
+    Some(Rational {
+        num: num / g,
+        den: den / g,
+    })
 }
 
 fn gcd(a: i64, b: i64) -> i64 {
@@ -519,7 +594,10 @@ fn depth_of_pix_fmt(pix_fmt: &str) -> Option<i32> {
 }
 
 fn disposition(stream: &Value, key: &str) -> Option<i64> {
-    stream.get("disposition").and_then(|d| d.get(key)).and_then(Value::as_i64)
+    stream
+        .get("disposition")
+        .and_then(|d| d.get(key))
+        .and_then(Value::as_i64)
 }
 
 fn str_field(v: &Value, key: &str) -> Option<String> {
@@ -624,14 +702,23 @@ mod tests {
     #[test]
     fn interlaced_double_rate_uses_average() {
         let json = video_json("", "").replace(r#""r_frame_rate":"30000/1001""#, r#""r_frame_rate":"60000/1001""#);
-        assert_eq!(parse_ffprobe(&json).unwrap().fps, Some(Rational { num: 30000, den: 1001 }));
+        assert_eq!(
+            parse_ffprobe(&json).unwrap().fps,
+            Some(Rational { num: 30000, den: 1001 })
+        );
     }
 
     #[test]
     fn ratios_are_reduced_and_snapped() {
         assert_eq!(parse_ratio("50/2", '/'), Some(Rational { num: 25, den: 1 }));
         assert_eq!(parse_ratio("0/0", '/'), None);
-        assert_eq!(snap_to_standard(Rational { num: 2997003, den: 100000 }), Rational { num: 30000, den: 1001 });
+        assert_eq!(
+            snap_to_standard(Rational {
+                num: 2997003,
+                den: 100000
+            }),
+            Rational { num: 30000, den: 1001 }
+        );
     }
 
     #[test]
@@ -676,12 +763,26 @@ mod tests {
 
     #[test]
     fn failures_read_like_sentences() {
-        let e = classify_failure("[mov,mp4 @ 0x1] moov atom not found\nx.mp4: Invalid data found when processing input");
-        assert!(e.to_string().starts_with("the file seems truncated or damaged: its index is missing"));
+        let moov = "[mov,mp4 @ 0x1] moov atom not found\nx.mp4: Invalid data found when processing input";
+        let e = classify_failure(moov, b"\0\0\0\x20ftypisom");
+        assert!(e
+            .to_string()
+            .starts_with("the file seems truncated or damaged: its index is missing"));
         assert!(e.stderr().unwrap().contains("moov"));
-        let e = classify_failure("x.bin: Invalid data found when processing input");
-        assert_eq!(e.to_string(), "this is not a video, audio or image file ffprobe can read");
-        assert_eq!(ProbeError::ToolMissing { tool: "ffprobe" }.to_string(), "ffprobe is not installed");
+        let e = classify_failure(moov, b"\x12\x34 random noise");
+        assert_eq!(
+            e.to_string(),
+            "this is not a video, audio or image file ffprobe can read"
+        );
+        let e = classify_failure("x.bin: Invalid data found when processing input", b"");
+        assert_eq!(
+            e.to_string(),
+            "this is not a video, audio or image file ffprobe can read"
+        );
+        assert_eq!(
+            ProbeError::ToolMissing { tool: "ffprobe" }.to_string(),
+            "ffprobe is not installed"
+        );
     }
 
     #[test]
