@@ -336,33 +336,39 @@ fn sheet_tiles_show_their_times() {
     );
     let p = probe(&input);
     assert_eq!(p.frame_count, Some(50));
-    let plan = sheet_plan(&p, 9);
-    assert_eq!(
-        (plan.columns, plan.rows, plan.tile_width, plan.tile_height),
-        (3, 3, 160, 120)
-    );
-    let sheet = dir.path().join("sheet.webp");
-    ffmpeg(&sheet_args(&input, &sheet, &p, &plan));
-
-    let sheet = sheet.to_string_lossy();
-    let raw = Command::new("ffmpeg")
-        .args([
-            "-v", "error", "-i", &sheet, "-f", "rawvideo", "-pix_fmt", "yuv420p", "-",
-        ])
-        .output()
-        .unwrap()
-        .stdout;
-    let (tw, th) = (plan.tile_width as usize, plan.tile_height as usize);
-    let stride = tw * plan.columns as usize;
-    for (i, t) in plan.times.iter().enumerate() {
-        let (col, row) = (i % plan.columns as usize, i / plan.columns as usize);
-        let y = raw[(row * th + th / 2) * stride + col * tw + tw / 2];
-        let shown = ((f64::from(y) - 16.0) / 4.0).round() as i64;
+    // 9 tiles fill 3x3; 7 leave two slots of the 3x3 sheet empty, which ffmpeg must still write.
+    for (max_tiles, columns, rows) in [(9, 3, 3), (7, 3, 3)] {
+        let plan = sheet_plan(&p, max_tiles);
         assert_eq!(
-            shown,
-            (t * 25.0).round() as i64,
-            "tile {i} at {t}s shows frame {shown} (luma {y})"
+            (plan.columns, plan.rows, plan.tile_width, plan.tile_height),
+            (columns, rows, 160, 120)
         );
+        assert_eq!(plan.times.len(), max_tiles as usize);
+        let sheet = dir.path().join("sheet.webp");
+        ffmpeg(&sheet_args(&input, &sheet, &p, &plan));
+
+        let sheet = sheet.to_string_lossy();
+        let raw = Command::new("ffmpeg")
+            .args([
+                "-v", "error", "-i", &sheet, "-f", "rawvideo", "-pix_fmt", "yuv420p", "-",
+            ])
+            .output()
+            .unwrap()
+            .stdout;
+        let (tw, th) = (plan.tile_width as usize, plan.tile_height as usize);
+        let stride = tw * plan.columns as usize;
+        assert_eq!(raw.len(), stride * th * plan.rows as usize * 3 / 2);
+        // The luma plane comes first in yuv420p.
+        for (i, t) in plan.times.iter().enumerate() {
+            let (col, row) = (i % plan.columns as usize, i / plan.columns as usize);
+            let y = raw[(row * th + th / 2) * stride + col * tw + tw / 2];
+            let shown = ((f64::from(y) - 16.0) / 4.0).round() as i64;
+            assert_eq!(
+                shown,
+                (t * 25.0).round() as i64,
+                "tile {i} at {t}s shows frame {shown} (luma {y})"
+            );
+        }
     }
 }
 

@@ -125,7 +125,8 @@ pub fn waveform_args(input: &Path, output: &Path, width: u32, height: u32) -> Ve
 pub fn image_args(input: &Path, output: &Path, max_dim: u32) -> Vec<String> {
     let mut a = head(input);
     let m = max_dim.max(2);
-    let scale = format!("scale=w='min({m},iw*sar)':h='min({m},ih)':force_original_aspect_ratio=decrease,setsar=1");
+    // Stills have square pixels in practice, and force_original_aspect_ratio keeps iw:ih.
+    let scale = format!("scale=w='min({m},iw)':h='min({m},ih)':force_original_aspect_ratio=decrease");
     a.extend(strs(&["-map", "0:v:0", "-frames:v", "1", "-vf", &scale]));
     a.extend(image_tail(output));
     a
@@ -453,7 +454,7 @@ mod tests {
     fn image_is_bounded_webp() {
         let a = image_args(Path::new("a.png"), Path::new("a.webp"), 2048);
         let vf = &a[a.iter().position(|x| x == "-vf").unwrap() + 1];
-        assert!(vf.contains("min(2048,iw*sar)") && vf.contains("force_original_aspect_ratio=decrease"));
+        assert!(vf.contains("min(2048,iw)") && vf.contains("force_original_aspect_ratio=decrease"));
     }
 
     #[test]

@@ -267,24 +267,29 @@ fn decode_check(file: &Path, probe: &Probe) -> Result<(), ProbeError> {
     let Some(stream) = probe.video_stream.or(probe.audio_stream) else {
         return Ok(());
     };
-    decode_one_frame(file, stream, None).map_err(|stderr| ProbeError::Damaged {
-        detail: short_detail(&stderr).unwrap_or_else(|| "not a single picture or sound could be decoded".into()),
-        stderr,
-    })?;
+    if let Some(stderr) = undecodable(file, stream, None)? {
+        return Err(ProbeError::Damaged {
+            detail: short_detail(&stderr).unwrap_or_else(|| "not a single picture or sound could be decoded".into()),
+            stderr,
+        });
+    }
     if probe.kind == MediaKind::Video {
         if let Some(duration) = probe.duration.filter(|d| *d > 0.2) {
             let from_end = (duration / 2.0).min(3.0);
-            decode_one_frame(file, stream, Some(from_end)).map_err(|stderr| ProbeError::Damaged {
-                detail: "the end of the video is missing, perhaps the upload or copy was cut short".into(),
-                stderr,
-            })?;
+            if let Some(stderr) = undecodable(file, stream, Some(from_end))? {
+                return Err(ProbeError::Damaged {
+                    detail: "the end of the video is missing, perhaps the upload or copy was cut short".into(),
+                    stderr,
+                });
+            }
         }
     }
     Ok(())
 }
 
-/// Ok when ffmpeg decoded a frame of `stream`; Err carries ffmpeg's stderr.
-fn decode_one_frame(file: &Path, stream: u32, from_end: Option<f64>) -> Result<(), String> {
+/// Decodes one frame of `stream` (from `from_end` seconds before the end, if given).
+/// None when a frame came out; otherwise ffmpeg's stderr.
+fn undecodable(file: &Path, stream: u32, from_end: Option<f64>) -> Result<Option<String>, ProbeError> {
     let mut cmd = Command::new("ffmpeg");
     cmd.args(["-hide_banner", "-nostdin", "-v", "error"]);
     if let Some(secs) = from_end {
@@ -293,13 +298,9 @@ fn decode_one_frame(file: &Path, stream: u32, from_end: Option<f64>) -> Result<(
     cmd.arg("-i").arg(as_ffmpeg_file(file));
     // framemd5 prints one line per decoded frame, which tells "decoded" from "ran without error".
     cmd.args(["-map", &format!("0:{stream}"), "-frames", "1", "-f", "framemd5", "-"]);
-    let out = run_with_timeout(cmd, "ffmpeg", PROBE_TIMEOUT).map_err(|e| e.to_string())?;
+    let out = run_with_timeout(cmd, "ffmpeg", PROBE_TIMEOUT)?;
     let decoded = out.stdout.lines().any(|l| !l.trim().is_empty() && !l.starts_with('#'));
-    if decoded {
-        Ok(())
-    } else {
-        Err(out.stderr)
-    }
+    Ok((!decoded).then_some(out.stderr))
 }
 
 /// ffmpeg reads "name:rest" as a protocol (http:, concat:, …); `file:` makes any name a plain file.
@@ -783,6 +784,29 @@ mod tests {
             ProbeError::ToolMissing { tool: "ffprobe" }.to_string(),
             "ffprobe is not installed"
         );
+    }
+
+    #[test]
+    fn slow_tools_are_killed_and_missing_ones_named() {
+        let mut sleep = Command::new("sleep");
+        sleep.arg("10");
+        let started = Instant::now();
+        let e = run_with_timeout(sleep, "sleep", Duration::from_millis(200))
+            .err()
+            .unwrap();
+        assert!(matches!(e, ProbeError::Timeout { tool: "sleep", .. }), "{e:?}");
+        assert!(started.elapsed() < Duration::from_secs(5));
+        let missing = Command::new("dailies-no-such-tool");
+        let e = run_with_timeout(missing, "ffprobe", PROBE_TIMEOUT).err().unwrap();
+        assert_eq!(e.to_string(), "ffprobe is not installed");
+    }
+
+    #[test]
+    fn container_signatures() {
+        assert!(has_media_signature(b"\x1a\x45\xdf\xa3\x01"));
+        assert!(has_media_signature(b"\0\0\0\x18ftypqt  "));
+        assert!(!has_media_signature(b"%PDF-1.7"));
+        assert!(!has_media_signature(b""));
     }
 
     #[test]
