@@ -65,7 +65,7 @@ async fn three_clients_see_the_same_events_in_the_same_order() {
     )
     .await;
 
-    let mut logs = vec![vec![], vec![], vec![]];
+    let mut logs = [vec![], vec![], vec![]];
     for (k, ws) in [&mut a, &mut b, &mut a2].into_iter().enumerate() {
         for _ in 0..11 {
             let e = next_event(ws).await;
