@@ -62,13 +62,21 @@ enum Cmd {
 fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     server::raise_fd_limit();
-    let bin = cli.server.canonicalize().map_err(|e| anyhow::anyhow!("{}: {e} (cargo build --release first)", cli.server.display()))?;
+    let bin = cli
+        .server
+        .canonicalize()
+        .map_err(|e| anyhow::anyhow!("{}: {e} (cargo build --release first)", cli.server.display()))?;
     actix_rt::System::new().block_on(async move {
         match cli.cmd {
             Cmd::Upload { mib } => media::upload(&bin, mib).await,
             Cmd::Processing => media::processing(&bin).await,
             Cmd::ReadyFast { mb } => media::ready_fast(&bin, mb).await,
-            Cmd::Room { clients, senders, rate, secs } => rooms::one_room(&bin, clients, senders, rate, secs).await,
+            Cmd::Room {
+                clients,
+                senders,
+                rate,
+                secs,
+            } => rooms::one_room(&bin, clients, senders, rate, secs).await,
             Cmd::Rooms { rooms, clients, secs } => rooms::many_rooms(&bin, rooms, clients, secs).await,
             Cmd::Idle { sessions } => rooms::idle(&bin, sessions).await,
         }

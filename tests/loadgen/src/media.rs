@@ -10,7 +10,10 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 fn ffmpeg(args: &[&str]) -> Result<()> {
-    let st = Command::new("ffmpeg").args(["-hide_banner", "-loglevel", "error", "-y"]).args(args).status()?;
+    let st = Command::new("ffmpeg")
+        .args(["-hide_banner", "-loglevel", "error", "-y"])
+        .args(args)
+        .status()?;
     anyhow::ensure!(st.success(), "ffmpeg failed: {args:?}");
     Ok(())
 }
@@ -60,7 +63,12 @@ pub async fn upload(bin: &Path, mib: u64) -> Result<()> {
     anyhow::ensure!(status.contains("201"), "upload failed: {status}");
     let mbps = total as f64 / 1e6 / elapsed.as_secs_f64();
     println!("upload: {mib} MiB in {:.2} s = {mbps:.0} MB/s", elapsed.as_secs_f64());
-    println!("upload: server RSS before {} KiB, peak during {} KiB, growth {:.1} MiB", rss0, hwm, (hwm.saturating_sub(rss0)) as f64 / 1024.0);
+    println!(
+        "upload: server RSS before {} KiB, peak during {} KiB, growth {:.1} MiB",
+        rss0,
+        hwm,
+        (hwm.saturating_sub(rss0)) as f64 / 1024.0
+    );
     Ok(())
 }
 
@@ -82,8 +90,25 @@ pub async fn processing(bin: &Path) -> Result<()> {
     let work = tempfile::tempdir()?;
     let src = work.path().join("src.avi");
     println!("processing: making a 10 s 1080p MPEG-4 clip (needs a proxy)…");
-    ffmpeg(&["-f", "lavfi", "-i", "testsrc2=size=1920x1080:rate=25", "-f", "lavfi", "-i", "sine", "-t", "10",
-             "-c:v", "mpeg4", "-q:v", "4", "-c:a", "pcm_s16le", src.to_str().unwrap()])?;
+    ffmpeg(&[
+        "-f",
+        "lavfi",
+        "-i",
+        "testsrc2=size=1920x1080:rate=25",
+        "-f",
+        "lavfi",
+        "-i",
+        "sine",
+        "-t",
+        "10",
+        "-c:v",
+        "mpeg4",
+        "-q:v",
+        "4",
+        "-c:a",
+        "pcm_s16le",
+        src.to_str().unwrap(),
+    ])?;
     let s = Server::start(bin, &[]).await?;
     let (id, t0) = upload_file(&s, &src, "src.avi").await?;
     let t1 = wait_ready(&s, &id, true).await?;
@@ -100,7 +125,11 @@ pub async fn processing(bin: &Path) -> Result<()> {
     ];
     let b0 = Instant::now();
     for args in &runs {
-        let st = Command::new("ffmpeg").args(args).stdout(std::process::Stdio::null()).stderr(std::process::Stdio::null()).status()?;
+        let st = Command::new("ffmpeg")
+            .args(args)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .status()?;
         anyhow::ensure!(st.success(), "bare ffmpeg failed");
     }
     let bare_secs = b0.elapsed().as_secs_f64();
@@ -115,9 +144,35 @@ pub async fn ready_fast(bin: &Path, mb: u64) -> Result<()> {
     let src = work.path().join("ready.mp4");
     let secs = (mb * 8 / 15).max(1);
     println!("ready-fast: making a ~{mb} MB browser-ready H.264/AAC MP4 ({secs} s at 15 Mbit/s)…");
-    ffmpeg(&["-f", "lavfi", "-i", "testsrc2=size=1280x720:rate=25", "-f", "lavfi", "-i", "sine", "-t", &secs.to_string(),
-             "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", "-b:v", "15M", "-maxrate", "15M",
-             "-bufsize", "15M", "-c:a", "aac", "-movflags", "+faststart", src.to_str().unwrap()])?;
+    ffmpeg(&[
+        "-f",
+        "lavfi",
+        "-i",
+        "testsrc2=size=1280x720:rate=25",
+        "-f",
+        "lavfi",
+        "-i",
+        "sine",
+        "-t",
+        &secs.to_string(),
+        "-c:v",
+        "libx264",
+        "-preset",
+        "ultrafast",
+        "-pix_fmt",
+        "yuv420p",
+        "-b:v",
+        "15M",
+        "-maxrate",
+        "15M",
+        "-bufsize",
+        "15M",
+        "-c:a",
+        "aac",
+        "-movflags",
+        "+faststart",
+        src.to_str().unwrap(),
+    ])?;
     let size = std::fs::metadata(&src)?.len();
     let s = Server::start(bin, &[]).await?;
     let mut times = vec![];
@@ -127,7 +182,10 @@ pub async fn ready_fast(bin: &Path, mb: u64) -> Result<()> {
         times.push((t1 - t0).as_secs_f64() * 1000.0);
         wait_ready(&s, &id, true).await?;
     }
-    println!("ready-fast: {:.1} MB file, upload-complete -> ready (playable): {} ms", size as f64 / 1e6,
-             times.iter().map(|t| format!("{t:.0}")).collect::<Vec<_>>().join(", "));
+    println!(
+        "ready-fast: {:.1} MB file, upload-complete -> ready (playable): {} ms",
+        size as f64 / 1e6,
+        times.iter().map(|t| format!("{t:.0}")).collect::<Vec<_>>().join(", ")
+    );
     Ok(())
 }

@@ -29,7 +29,12 @@ async fn connect(s: &Server, user: &str) -> Result<(Sink, Stream)> {
 
 async fn next_text(stream: &mut Stream) -> Result<Value> {
     loop {
-        match stream.next().await.context("socket ended")?.map_err(|e| anyhow::anyhow!("{e}"))? {
+        match stream
+            .next()
+            .await
+            .context("socket ended")?
+            .map_err(|e| anyhow::anyhow!("{e}"))?
+        {
             ws::Frame::Text(b) => return Ok(serde_json::from_slice(&b)?),
             ws::Frame::Close(r) => anyhow::bail!("closed: {r:?}"),
             _ => {}
@@ -38,7 +43,9 @@ async fn next_text(stream: &mut Stream) -> Result<Value> {
 }
 
 async fn send(sink: &mut Sink, v: Value) -> Result<()> {
-    sink.send(ws::Message::Text(v.to_string().into())).await.map_err(|e| anyhow::anyhow!("{e}"))
+    sink.send(ws::Message::Text(v.to_string().into()))
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))
 }
 
 async fn join(sink: &mut Sink, stream: &mut Stream, media: &str) -> Result<()> {
@@ -83,7 +90,9 @@ fn spawn_reader(mut stream: Stream, epoch: Instant, stats: Rc<RefCell<Stats>>, c
             // bottleneck; the fields needed are found by their (stable) keys instead.
             let text = String::from_utf8_lossy(&b);
             if text.starts_with(r#"{"type":"room_event""#) {
-                let seq = field(&text, r#""seq":"#, ',').and_then(|v| v.parse::<i64>().ok()).unwrap_or(0);
+                let seq = field(&text, r#""seq":"#, ',')
+                    .and_then(|v| v.parse::<i64>().ok())
+                    .unwrap_or(0);
                 let mut c = comments.borrow_mut();
                 if last_seq >= 0 && seq != last_seq + 1 {
                     c.out_of_order += 1;
@@ -212,7 +221,11 @@ pub async fn many_rooms(bin: &std::path::Path, rooms: usize, clients: usize, sec
         for (r, m) in medias.iter().enumerate() {
             let ts = epoch.elapsed().as_secs_f64() * 1000.0;
             let shape = json!({"tool": "text", "points": [{"x": 0.5, "y": 0.5}], "color": "#ff8800", "width": 0.01, "text": format!("{ts:.3}")});
-            send(&mut senders[2 * r + 1], json!({"type": "live_stroke", "media_id": m, "shape": shape})).await?;
+            send(
+                &mut senders[2 * r + 1],
+                json!({"type": "live_stroke", "media_id": m, "shape": shape}),
+            )
+            .await?;
             n_strokes += 1;
             if t % (stroke_rate / comment_rate) as u64 == 0 {
                 send(&mut senders[2 * r], comment(m, epoch, t)).await?;
@@ -225,7 +238,13 @@ pub async fn many_rooms(bin: &std::path::Path, rooms: usize, clients: usize, sec
     let exp_strokes = n_strokes * (clients as u64 - 1);
     settle(&comments, exp_comments).await;
     settle(&strokes, exp_strokes).await;
-    report("rooms comments", &comments.borrow(), exp_comments, sent_secs, n_comments);
+    report(
+        "rooms comments",
+        &comments.borrow(),
+        exp_comments,
+        sent_secs,
+        n_comments,
+    );
     report("rooms strokes", &strokes.borrow(), exp_strokes, sent_secs, n_strokes);
     Ok(())
 }
@@ -241,7 +260,10 @@ pub async fn idle(bin: &std::path::Path, sessions: usize) -> Result<()> {
     tokio::time::sleep(Duration::from_secs(2)).await;
     let (after, _) = s.rss();
     let per = (after.saturating_sub(before)) as f64 * 1024.0 / sessions as f64;
-    println!("idle: {sessions} sessions: server RSS {before} KiB -> {after} KiB, {:.1} KiB per session", per / 1024.0);
+    println!(
+        "idle: {sessions} sessions: server RSS {before} KiB -> {after} KiB, {:.1} KiB per session",
+        per / 1024.0
+    );
     drop(keep);
     Ok(())
 }

@@ -12,7 +12,10 @@ pub struct Server {
 }
 
 pub fn raise_fd_limit() {
-    let mut r = libc::rlimit { rlim_cur: 0, rlim_max: 0 };
+    let mut r = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
     // SAFETY: plain getrlimit/setrlimit on a stack value.
     unsafe {
         if libc::getrlimit(libc::RLIMIT_NOFILE, &mut r) == 0 {
@@ -24,10 +27,20 @@ pub fn raise_fd_limit() {
 
 impl Server {
     pub async fn start(bin: &std::path::Path, args: &[&str]) -> Result<Server> {
-        let dir = tempfile::Builder::new().prefix("dailies-bench").tempdir_in(std::env::temp_dir())?;
+        let dir = tempfile::Builder::new()
+            .prefix("dailies-bench")
+            .tempdir_in(std::env::temp_dir())?;
         let port = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
         let child = Command::new(bin)
-            .args(["--listen", &format!("127.0.0.1:{port}"), "--log", "warn", "--client-timeout", "600", "--data-dir"])
+            .args([
+                "--listen",
+                &format!("127.0.0.1:{port}"),
+                "--log",
+                "warn",
+                "--client-timeout",
+                "600",
+                "--data-dir",
+            ])
             .arg(dir.path())
             .args(args)
             .stdout(Stdio::null())
