@@ -99,13 +99,23 @@ async fn three_clients_see_the_same_events_in_the_same_order() {
     .await;
     a.send(json!({"type": "edit_comment", "comment_id": parent, "text": "a0 (edited)", "drawing": null}))
         .await;
-    let r = next_event(&mut a2).await;
+    // Two senders: either may come first, but everyone sees the same order.
+    let (x, y) = (next_event(&mut a2).await, next_event(&mut a2).await);
+    assert_eq!(
+        (next_event(&mut b).await, next_event(&mut b).await),
+        (x.clone(), y.clone())
+    );
+    let (r, e) = if x["event"]["kind"] == "comment_added" {
+        (x, y)
+    } else {
+        (y, x)
+    };
     assert_eq!(r["event"]["comment"]["parent_id"], parent);
     assert_eq!(
         r["event"]["comment"]["frame"], a0["frame"],
         "a reply sits at its parent's frame"
     );
-    let e = next_event(&mut a2).await;
+
     assert_eq!(e["event"]["kind"], "comment_edited");
     assert_eq!(e["event"]["comment"]["text"], "a0 (edited)");
     assert!(e["event"]["comment"]["edited_at"].is_string());
