@@ -1,0 +1,124 @@
+import { beforeEach, describe, expect, it, vi } from 'vitest';
+import { Connection } from '../net/connection.svelte';
+import { socketFactory } from '../net/fake-socket';
+import type { CollabState, MediaInfo } from '../protocol/protocol';
+import { Room } from './room.svelte';
+import { Session, type FollowTarget } from './session.svelte';
+
+const media = { id: 'm1', fps_rational: { num: 25, den: 1 } } as MediaInfo;
+const idle: CollabState = { active: true, leader: 1, playing: false, frame: 0, at_server_time: 0, rate: 1, loop_range: null, version: 1 };
+
+class FakePlayer implements FollowTarget {
+  frame = 0;
+  playing = false;
+  lastFrame = 999;
+  fpsValue = 25;
+  loop: [number, number] | null = null;
+  elementRate = 1;
+  pos = 0;
+  seeks: number[] = [];
+  exactPosition() {
+    return this.pos;
+  }
+  seek(f: number) {
+    this.frame = f;
+    this.pos = f;
+    this.seeks.push(f);
+  }
+  play() {
+    this.playing = true;
+  }
+  pause() {
+    this.playing = false;
+  }
+  setRate(r: number) {
+    this.elementRate = r;
+  }
+  setElementRate(r: number) {
+    this.elementRate = r;
+  }
+}
+
+describe('Session', () => {
+  let f: ReturnType<typeof socketFactory>;
+  let room: Room;
+  let session: Session;
+  let conn: Connection;
+  let serverNow = 50_000;
+  const push = (state: Partial<CollabState>) =>
+    f.last.push({ type: 'collab', media_id: 'm1', state: { ...idle, ...state, version: (room.collab?.version ?? 0) + 1 } });
+
+  beforeEach(() => {
+    vi.useFakeTimers();
+    f = socketFactory();
+    conn = new Connection({ url: 'ws://x', createSocket: f.create });
+    conn.start();
+    f.last.open();
+    room = new Room('m1', conn, null);
+    f.last.push({
+      type: 'room_joined', media, comments: [], collab: idle, seq: 0, session_id: 2,
+      members: [
+        { session_id: 1, user_id: 'alice', user_name: 'Alice', in_session: true, leader: true },
+        { session_id: 2, user_id: 'bob', user_name: 'Bob', in_session: true, leader: false },
+      ],
+    });
+    session = new Session(room, { send: (m) => conn.send(m), serverNow: () => serverNow, get isOpen() { return conn.isOpen; } });
+  });
+
+  it('knows who leads', () => {
+    expect(session.active).toBe(true);
+    expect(session.joined).toBe(true);
+    expect(session.isLeader).toBe(false);
+    expect(session.leader?.user_name).toBe('Alice');
+    expect(session.participants).toHaveLength(2);
+  });
+
+  it('a follower lands on the frame the leader paused on', () => {
+    const p = new FakePlayer();
+    push({ playing: false, frame: 42 });
+    session.follow(p);
+    expect(p.frame).toBe(42);
+    expect(p.playing).toBe(false);
+    session.follow(p);
+    expect(session.sync).toBe('synced');
+  });
+
+  it('waits for a scheduled play, then plays from the right frame', () => {
+    const p = new FakePlayer();
+    push({ playing: true, frame: 10, at_server_time: serverNow + 200 });
+    session.follow(p);
+    expect(p.playing).toBe(false);
+    expect(p.frame).toBe(10);
+    expect(session.sync).toBe('waiting');
+    serverNow += 400; // 0.2 s into playback: frame 15
+    session.follow(p);
+    expect(p.playing).toBe(true);
+    expect(p.frame).toBe(15);
+  });
+
+  it('nudges small drift and seeks large drift while playing', () => {
+    const p = new FakePlayer();
+    push({ playing: true, frame: 0, at_server_time: serverNow - 4000 }); // target 100
+    p.playing = true;
+    p.pos = 97;
+    session.follow(p);
+    expect(p.elementRate).toBeGreaterThan(1);
+    expect(p.seeks).toEqual([]);
+    p.pos = 60;
+    session.follow(p);
+    expect(p.seeks).toEqual([102]);
+  });
+
+  it('takes the lead before driving', () => {
+    session.control({ action: 'pause', frame: 7 });
+    const controls = f.last.sentOf('session_control').map((m) => m.control.action);
+    expect(controls).toEqual(['take_lead', 'pause']);
+  });
+
+  it('shows offline while the link is down', () => {
+    const p = new FakePlayer();
+    f.last.close(1006, '');
+    session.follow(p);
+    expect(session.sync).toBe('offline');
+  });
+});

@@ -1,0 +1,116 @@
+// The live review session of a room: starting, joining, leading, and following the
+// shared playback state so every participant shows the same frame.
+import type { CollabAction, ClientMsg } from '../protocol/protocol';
+import { correction, inSync, sessionPosition } from './collab-math';
+import type { Room } from './room.svelte';
+
+/** What the follower drives (the Player, or a fake in tests). */
+export interface FollowTarget {
+  readonly frame: number;
+  readonly playing: boolean;
+  readonly lastFrame: number;
+  readonly fpsValue: number;
+  exactPosition(): number;
+  seek(frame: number): void;
+  play(): void;
+  pause(): void;
+  setRate(rate: number): void;
+  setElementRate(rate: number): void;
+  loop: [number, number] | null;
+}
+
+export interface SessionLink {
+  send(msg: ClientMsg): boolean;
+  serverNow(): number;
+  readonly isOpen: boolean;
+}
+
+export type SyncState = 'off' | 'synced' | 'syncing' | 'waiting' | 'offline';
+
+export class Session {
+  sync = $state<SyncState>('off');
+  /** Frames between us and the session, for the indicator. */
+  drift = $state(0);
+  private lastSeek = { frame: -1, at: 0 };
+
+  constructor(
+    private readonly room: Room,
+    private readonly link: SessionLink,
+  ) {}
+
+  active: boolean = $derived(!!this.room.collab?.active);
+  joined: boolean = $derived(!!this.room.me?.in_session);
+  isLeader: boolean = $derived(this.room.collab?.leader != null && this.room.collab.leader === this.room.sessionId);
+  leader = $derived(this.room.members.find((m) => m.session_id === this.room.collab?.leader) ?? null);
+  participants = $derived(this.room.members.filter((m) => m.in_session));
+
+  start(): void {
+    this.link.send({ type: 'session_join', media_id: this.room.mediaId });
+  }
+
+  leave(): void {
+    this.link.send({ type: 'session_leave', media_id: this.room.mediaId });
+    this.sync = 'off';
+  }
+
+  takeLead(): void {
+    this.control({ action: 'take_lead' });
+  }
+
+  /** Sends a control; a follower takes the lead first (whoever drives, leads). */
+  control(action: CollabAction): void {
+    if (action.action !== 'take_lead' && !this.isLeader) {
+      this.link.send({ type: 'session_control', media_id: this.room.mediaId, control: { action: 'take_lead' } });
+    }
+    this.link.send({ type: 'session_control', media_id: this.room.mediaId, control: action });
+  }
+
+  /**
+   * One step of following: call every animation frame while in the session. The
+   * leader follows too (its own commands come back as the shared state), so everyone
+   * — leader included — starts a scheduled play at the same server time.
+   */
+  follow(p: FollowTarget, now = this.link.serverNow()): void {
+    const s = this.room.collab;
+    if (!s || !s.active || !this.joined) {
+      this.sync = 'off';
+      return;
+    }
+    if (!this.link.isOpen || this.room.status !== 'joined') {
+      this.sync = 'offline';
+      return;
+    }
+    const sameLoop = JSON.stringify(p.loop) === JSON.stringify(s.loop_range);
+    if (!sameLoop) p.loop = s.loop_range ? [...s.loop_range] : null;
+
+    const target = sessionPosition(s, now, p.fpsValue, p.lastFrame);
+    const waiting = s.playing && now < s.at_server_time;
+    if (!s.playing || waiting) {
+      if (p.playing) p.pause();
+      if (p.frame !== Math.round(target)) this.seekOnce(p, Math.round(target), now);
+      this.drift = p.frame - target;
+      this.sync = waiting ? 'waiting' : p.frame === s.frame ? 'synced' : 'syncing';
+      return;
+    }
+    if (!p.playing) {
+      p.setRate(s.rate);
+      this.seekOnce(p, Math.round(target), now);
+      p.play();
+      this.sync = 'syncing';
+      return;
+    }
+    const local = p.exactPosition();
+    this.drift = local - target;
+    const c = correction(s, local, target);
+    if (c.kind === 'seek') this.seekOnce(p, c.frame + 2, now); // aim ahead: the seek takes time
+    else if (c.kind === 'nudge') p.setElementRate(c.rate);
+    this.sync = inSync(s, local, target) ? 'synced' : 'syncing';
+  }
+
+  /** Seeks, but not again to the same frame while that seek is still landing. */
+  private seekOnce(p: FollowTarget, frame: number, now: number): void {
+    if (this.lastSeek.frame === frame && now - this.lastSeek.at < 500) return;
+    this.lastSeek = { frame, at: now };
+    p.seek(frame);
+  }
+}
