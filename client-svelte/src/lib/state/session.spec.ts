@@ -115,6 +115,21 @@ describe('Session', () => {
     expect(controls).toEqual(['take_lead', 'pause']);
   });
 
+  it('does not pull the player back while its own command is on the way', () => {
+    const p = new FakePlayer();
+    push({ playing: false, frame: 10 });
+    session.follow(p);
+    expect(p.frame).toBe(10);
+    p.seek(30); // the local, optimistic part of a seek
+    session.control({ action: 'seek', frame: 30 });
+    session.follow(p);
+    expect(p.frame).toBe(30);
+    push({ playing: false, frame: 30 });
+    session.follow(p);
+    expect(p.frame).toBe(30);
+    expect(session.sync).toBe('synced');
+  });
+
   it('shows offline while the link is down', () => {
     const p = new FakePlayer();
     f.last.close(1006, '');

@@ -1,6 +1,6 @@
 // The live review session of a room: starting, joining, leading, and following the
 // shared playback state so every participant shows the same frame.
-import type { CollabAction, ClientMsg } from '../protocol/protocol';
+import type { CollabAction, ClientMsg, Member } from '../protocol/protocol';
 import { correction, inSync, sessionPosition } from './collab-math';
 import type { Room } from './room.svelte';
 
@@ -32,17 +32,33 @@ export class Session {
   /** Frames between us and the session, for the indicator. */
   drift = $state(0);
   private lastSeek = { frame: -1, at: 0 };
+  /** A control we sent whose new state has not come back yet (version before it, when). */
+  private awaiting: { version: number; at: number } | null = null;
+  private readonly room: Room;
+  private readonly link: SessionLink;
 
-  constructor(
-    private readonly room: Room,
-    private readonly link: SessionLink,
-  ) {}
+  constructor(room: Room, link: SessionLink) {
+    this.room = room;
+    this.link = link;
+  }
 
-  active: boolean = $derived(!!this.room.collab?.active);
-  joined: boolean = $derived(!!this.room.me?.in_session);
-  isLeader: boolean = $derived(this.room.collab?.leader != null && this.room.collab.leader === this.room.sessionId);
-  leader = $derived(this.room.members.find((m) => m.session_id === this.room.collab?.leader) ?? null);
-  participants = $derived(this.room.members.filter((m) => m.in_session));
+
+  // Plain getters over the room's state: reactive wherever they are read.
+  get active(): boolean {
+    return !!this.room.collab?.active;
+  }
+  get joined(): boolean {
+    return !!this.room.me?.in_session;
+  }
+  get isLeader(): boolean {
+    return this.room.collab?.leader != null && this.room.collab.leader === this.room.sessionId;
+  }
+  get leader(): Member | null {
+    return this.room.members.find((m) => m.session_id === this.room.collab?.leader) ?? null;
+  }
+  get participants(): Member[] {
+    return this.room.members.filter((m) => m.in_session);
+  }
 
   start(): void {
     this.link.send({ type: 'session_join', media_id: this.room.mediaId });
@@ -63,6 +79,7 @@ export class Session {
       this.link.send({ type: 'session_control', media_id: this.room.mediaId, control: { action: 'take_lead' } });
     }
     this.link.send({ type: 'session_control', media_id: this.room.mediaId, control: action });
+    if (action.action !== 'take_lead') this.awaiting = { version: this.room.collab?.version ?? 0, at: this.link.serverNow() };
   }
 
   /**
@@ -79,6 +96,11 @@ export class Session {
     if (!this.link.isOpen || this.room.status !== 'joined') {
       this.sync = 'offline';
       return;
+    }
+    // Our own command is on its way: the old state must not pull the player back.
+    if (this.awaiting) {
+      if (s.version === this.awaiting.version && now - this.awaiting.at < 1500) return;
+      this.awaiting = null;
     }
     const sameLoop = JSON.stringify(p.loop) === JSON.stringify(s.loop_range);
     if (!sameLoop) p.loop = s.loop_range ? [...s.loop_range] : null;

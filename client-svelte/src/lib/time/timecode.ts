@@ -4,14 +4,21 @@ import type { Rational } from '../protocol/protocol';
 
 export const DEFAULT_FPS: Rational = { num: 25, den: 1 };
 
-/** Timecode counts at the nominal integer rate (30 for 29.97). */
+/** Timecode counts at the nominal integer rate (30 for 29.97), halves rounding up. */
 export function nominalRate(fps: Rational): number {
-  return Math.max(1, Math.round(fps.num / fps.den));
+  return Math.max(1, Math.floor((2 * fps.num + fps.den) / (2 * fps.den)));
 }
 
-/** Drop-frame applies to the NTSC rates 30000/1001 and 60000/1001 (and their multiples). */
+function gcd(a: number, b: number): number {
+  while (b) [a, b] = [b, a % b];
+  return a;
+}
+
+/** Drop-frame applies to exactly 29.97 and 59.94 (30000/1001, 60000/1001, in any form). */
 export function isDropFrame(fps: Rational): boolean {
-  return fps.den === 1001 && fps.num % 30000 === 0;
+  const g = gcd(fps.num, fps.den) || 1;
+  const num = fps.num / g;
+  return fps.den / g === 1001 && (num === 30000 || num === 60000);
 }
 
 function pad(n: number, w = 2): string {
@@ -39,7 +46,7 @@ export function frameToTimecode(frame: number, fps: Rational): string {
   const ss = totalSeconds % 60;
   const mm = Math.floor(totalSeconds / 60) % 60;
   const hh = Math.floor(totalSeconds / 3600);
-  return `${sign}${pad(hh)}:${pad(mm)}:${pad(ss)}${sep}${pad(ff, String(base - 1).length)}`;
+  return `${sign}${pad(hh)}:${pad(mm)}:${pad(ss)}${sep}${pad(ff)}`;
 }
 
 /**
