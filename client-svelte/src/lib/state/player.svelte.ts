@@ -38,6 +38,8 @@ export class Player {
   markIn = $state<number | null>(null);
   markOut = $state<number | null>(null);
   buffering = $state(false);
+  /** The browser refused to play with sound before any click here: playing muted. */
+  autoplayMuted = $state(false);
 
   lastFrame: number = $derived(Math.max(0, this.frameCount - 1));
   fpsValue: number = $derived(this.fps.num / this.fps.den);
@@ -162,7 +164,16 @@ export class Player {
     if (!this.video) return;
     if (this.frame >= this.lastFrame && !this.loop) this.seek(0);
     this.video.playbackRate = this.rate;
-    this.video.play().catch(() => (this.playing = false));
+    const v = this.video;
+    v.play().catch((err: unknown) => {
+      // A follower in a live session plays without having clicked: browsers only allow
+      // that muted. Play muted and let the UI offer to unmute.
+      if ((err as { name?: string })?.name === 'NotAllowedError' && !v.muted) {
+        this.setMuted(true);
+        this.autoplayMuted = true;
+        v.play().catch(() => (this.playing = false));
+      } else this.playing = false;
+    });
   }
 
   pause(): void {
@@ -238,6 +249,7 @@ export class Player {
 
   setMuted(m: boolean): void {
     this.muted = m;
+    if (!m) this.autoplayMuted = false;
     if (this.video) this.video.muted = m;
   }
 

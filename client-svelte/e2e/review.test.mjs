@@ -1,0 +1,207 @@
+// The whole review flow in a real browser against the real server: upload, play and
+// step, comment with a drawing, see it live as another user, reply, and a live session.
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { Fatal, makeClip, openAs, shot, startServer, tempDir, until, sleep } from './harness.mjs';
+
+const TIMEOUT = { timeout: 90_000 };
+let server;
+let alice;
+let bob;
+let mediaId = null;
+const COMMENT = 'Check the edge of the frame here';
+const REPLY = 'Agreed, fixing in the next version';
+
+/** 25 fps timecode, as the player should show it. */
+function tc(frame) {
+  const p = (n) => String(n).padStart(2, '0');
+  const s = Math.floor(frame / 25);
+  return `${p(Math.floor(s / 3600))}:${p(Math.floor(s / 60) % 60)}:${p(s % 60)}:${p(frame % 25)}`;
+}
+
+async function frameOf(page) {
+  return Number(await page.locator('[data-testid=frame-number]').textContent());
+}
+
+/** The frame number once it stopped changing. */
+async function settledFrame(page) {
+  let last = -1;
+  return until(
+    async () => {
+      const f = await frameOf(page);
+      const stable = f === last;
+      last = f;
+      return stable ? { f } : null;
+    },
+    { interval: 250, what: 'a settled frame' },
+  ).then((r) => r.f);
+}
+
+async function press(page, key) {
+  // Keys go to the player, not to whichever button was clicked last.
+  await page.evaluate(() => document.activeElement instanceof HTMLElement && document.activeElement.blur());
+  await page.keyboard.press(key);
+}
+
+async function expectFrame(page, frame) {
+  await until(async () => (await frameOf(page)) === frame, { what: `frame ${frame}`, timeout: 10_000 });
+  assert.equal(await page.locator('[data-testid=timecode]').textContent(), tc(frame));
+  // What is on screen is that frame: the element sits inside it.
+  const t = await page.evaluate(() => document.querySelector('video').currentTime);
+  assert.equal(Math.floor(t * 25 + 1e-6), frame, `video time ${t} is not inside frame ${frame}`);
+}
+
+async function openMedia(user) {
+  await user.page.goto(`${server.url}/#/media/${mediaId}`);
+  await user.page.waitForFunction(() => (document.querySelector('video')?.readyState ?? 0) >= 2, null, { timeout: 20_000 });
+}
+
+function needMedia(t) {
+  if (!mediaId) t.skip('no uploaded media (the upload test failed)');
+  return !!mediaId;
+}
+
+describe('review flow', () => {
+  before(async () => {
+    server = await startServer({ admins: ['bob'] });
+    alice = await openAs('alice', 'Alice');
+    bob = await openAs('bob', 'Bob');
+  });
+
+  after(async () => {
+    for (const u of [alice, bob]) {
+      if (u?.errors.length) console.log(`# browser errors of a user:\n#   ${u.errors.join('\n#   ')}`);
+      await u?.close();
+    }
+    await server?.stop();
+  });
+
+  it('shows the library and connects', TIMEOUT, async () => {
+    await alice.page.goto(`${server.url}/`);
+    await alice.page.getByRole('heading', { name: /Library/ }).waitFor();
+    await alice.page.getByText('Live', { exact: true }).waitFor({ timeout: 15_000 });
+    await shot(alice.page, '01-library-empty');
+  });
+
+  it('uploads a clip and waits until it is ready', TIMEOUT, async () => {
+    const clip = makeClip(tempDir());
+    await alice.page.setInputFiles('[data-testid=file-input]', clip);
+    const row = alice.page.locator('[data-testid=upload-row]').first();
+    await until(
+      async () => {
+        const state = await row.getAttribute('data-state');
+        if (state === 'failed') throw new Fatal(`upload failed: ${await row.textContent()}`);
+        return state === 'done';
+      },
+      { what: 'the upload to finish', timeout: 30_000 },
+    );
+    await shot(alice.page, '02-uploaded');
+    const card = alice.page.locator('[data-testid=media-card]').first();
+    await until(
+      async () => {
+        const status = await card.getAttribute('data-status');
+        if (status === 'failed') throw new Fatal(`processing failed: ${await card.textContent()}`);
+        return status === 'ready';
+      },
+      { what: 'processing to finish', timeout: 60_000 },
+    );
+    mediaId = await card.getAttribute('data-id');
+    assert.ok(mediaId);
+    await card.locator('img').waitFor({ timeout: 5_000 }).catch(() => undefined);
+    await shot(alice.page, '03-library-ready');
+  });
+
+  it('plays and steps frame by frame', TIMEOUT, async (t) => {
+    if (!needMedia(t)) return;
+    const page = alice.page;
+    await openMedia(alice);
+    await expectFrame(page, 0);
+    await page.locator('[data-testid=play-button]').click();
+    await sleep(1200);
+    await press(page, 'Space');
+    const n = await settledFrame(page);
+    assert.ok(n > 5, `playback advanced only to frame ${n}`);
+    await expectFrame(page, n);
+    await press(page, 'ArrowRight');
+    await expectFrame(page, n + 1);
+    await press(page, 'Shift+ArrowRight');
+    await expectFrame(page, n + 11);
+    await press(page, 'ArrowLeft');
+    await expectFrame(page, n + 10);
+    await press(page, 'Home');
+    await expectFrame(page, 0);
+    await press(page, 'End');
+    await expectFrame(page, 99);
+    await press(page, 'Home');
+    for (let i = 0; i < 3; i++) await press(page, 'Shift+ArrowRight');
+    await expectFrame(page, 30);
+    await shot(page, '04-player-frame-30');
+  });
+
+  it('adds a comment with an arrow, and another user sees it live', TIMEOUT, async (t) => {
+    if (!needMedia(t)) return;
+    await openMedia(bob);
+    const page = alice.page;
+    await press(page, 'd');
+    await page.locator('[data-tool=arrow]').click();
+    const box = await page.locator('[data-testid=draw-layer]').boundingBox();
+    await page.mouse.move(box.x + box.width * 0.25, box.y + box.height * 0.3);
+    await page.mouse.down();
+    await page.mouse.move(box.x + box.width * 0.45, box.y + box.height * 0.5, { steps: 6 });
+    await page.mouse.move(box.x + box.width * 0.6, box.y + box.height * 0.65, { steps: 6 });
+    await page.mouse.up();
+    await page.locator('[data-testid=drawing-chip]').waitFor();
+    await page.locator('[data-testid=comment-input]').fill(COMMENT);
+    await page.locator('[data-testid=comment-send]').click();
+    const mine = page.locator('[data-testid=comment]', { hasText: COMMENT });
+    await mine.waitFor({ timeout: 10_000 });
+    assert.equal(await page.locator('[data-testid=pending-comment]').count(), 0);
+    await shot(page, '05-comment-with-arrow');
+
+    const theirs = bob.page.locator('[data-testid=comment]', { hasText: COMMENT });
+    await theirs.waitFor({ timeout: 10_000 });
+    await theirs.locator('[data-testid=comment-timecode]').click();
+    await expectFrame(bob.page, 30);
+    await until(async () => (await bob.page.locator('[data-testid=draw-layer] path.saved').count()) > 0, { what: 'the arrow on the frame' });
+    await shot(bob.page, '06-bob-sees-comment');
+  });
+
+  it('replies in the thread, live for the author', TIMEOUT, async (t) => {
+    if (!needMedia(t)) return;
+    const theirs = bob.page.locator('[data-testid=comment]', { hasText: COMMENT });
+    await theirs.getByRole('button', { name: 'Reply' }).click();
+    await bob.page.locator('[data-testid=reply-input]').fill(REPLY);
+    await bob.page.locator('[data-testid=reply-send]').click();
+    await bob.page.locator('[data-testid=comment]', { hasText: REPLY }).waitFor({ timeout: 10_000 });
+    await alice.page.locator('[data-testid=comment]', { hasText: REPLY }).waitFor({ timeout: 10_000 });
+    await shot(alice.page, '07-reply-seen-by-alice');
+  });
+
+  it('runs a live session: the follower stops on the leader’s frame', TIMEOUT, async (t) => {
+    if (!needMedia(t)) return;
+    const a = alice.page;
+    const b = bob.page;
+    await a.locator('[data-testid=session-start]').click();
+    await a.locator('[data-testid=session-live]').waitFor({ timeout: 10_000 });
+    await b.locator('[data-testid=session-join]').click({ timeout: 10_000 });
+    await b.locator('[data-testid=session-live]').waitFor({ timeout: 10_000 });
+    await until(async () => /Following/.test((await b.locator('[data-testid=session-role]').textContent()) ?? ''), { what: 'bob to follow' });
+
+    await press(a, 'Home');
+    await expectFrame(b, 0);
+    await press(a, 'Space'); // play
+    await sleep(1500);
+    await press(a, 'Space'); // pause
+    const n = await settledFrame(a);
+    assert.ok(n > 5, `the session played only to frame ${n}`);
+    await expectFrame(b, n);
+    await press(a, 'ArrowRight');
+    await expectFrame(a, n + 1);
+    await expectFrame(b, n + 1);
+    await until(async () => (await b.locator('[data-testid=sync-state]').getAttribute('data-sync')) === 'synced', { what: 'bob in sync' });
+    await shot(a, '08-session-leader');
+    await shot(b, '09-session-follower');
+    await b.setViewportSize({ width: 820, height: 1100 });
+    await shot(b, '10-review-tablet');
+  });
+});
