@@ -61,6 +61,7 @@ async function waitHealthy(url, proc, timeoutMs = 30_000) {
  * proxies /api and /files to it, so the same tests run either way.
  */
 export async function startServer({ admins = [] } = {}) {
+  if (process.env.DAILIES_E2E_MOCK) return startMock();
   const bin = process.env.DAILIES_SERVER_BIN ?? join(repoRoot, 'target/debug/dailies-server');
   if (!existsSync(bin)) throw new Error(`${bin} is missing: run cargo build -p dailies-server`);
   const dist = join(clientDir, 'dist');
@@ -168,4 +169,26 @@ export async function until(fn, { timeout = 15_000, interval = 100, what = 'cond
 
 export function tempDir(prefix = 'dailies-e2e-files-') {
   return mkdtempSync(join(tmpdir(), prefix));
+}
+
+/** The dev mock server instead of the real one (DAILIES_E2E_MOCK=1): for client work only. */
+async function startMock() {
+  const port = await freePort();
+  const proc = spawn('setsid', ['node', join(clientDir, 'dev/mock-server.mjs'), '--port', String(port), '--web-root', join(clientDir, 'dist')], {
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  const url = `http://127.0.0.1:${port}`;
+  await waitHealthy(url, proc);
+  console.log(`# MOCK server on ${url}: not the real dailies-server`);
+  return {
+    url,
+    apiUrl: url,
+    async stop() {
+      try {
+        process.kill(-proc.pid, 'SIGTERM');
+      } catch {
+        /* gone */
+      }
+    },
+  };
 }
