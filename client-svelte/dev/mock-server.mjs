@@ -18,6 +18,8 @@ const WEB_ROOT = arg('--web-root', null) && resolve(arg('--web-root'));
 const DEMO = process.argv.includes('--demo');
 const DATA = mkdtempSync(join(tmpdir(), 'dailies-mock-'));
 
+const SEED_MEDIA = Number(arg('--seed-media', '0'));
+const SEED_COMMENTS = Number(arg('--seed-comments', '0'));
 const media = new Map(); // id -> MediaInfo
 const rooms = new Map(); // id -> { seq, log: [{seq, event}], comments: Map, collab, members: Map<sessionId, member> }
 const sockets = new Set();
@@ -47,6 +49,17 @@ function room(id) {
       collab: { active: false, leader: null, playing: false, frame: 0, at_server_time: Date.now(), rate: 1, loop_range: null, version: 0 },
     };
     rooms.set(id, r);
+    // Load testing: many comments (a fifth of them replies) spread over the clip.
+    const frames = media.get(id)?.frame_count ?? 100;
+    for (let i = 0; i < SEED_COMMENTS; i++) {
+      const parent = i % 5 === 4 ? nextComment - 1 : null;
+      const c = {
+        id: nextComment++, media_id: id, parent_id: parent, user_id: i % 3 ? 'carol' : 'dave', user_name: i % 3 ? 'Carol' : 'Dave',
+        text: `Seeded note ${i}: ${'the grade drifts warm here; '.repeat(1 + (i % 4))}`, frame: Math.floor((i * 7919) % frames),
+        end_frame: null, drawing: null, created_at: new Date().toISOString(), edited_at: null, deleted: false,
+      };
+      r.comments.set(c.id, c);
+    }
   }
   return r;
 }
@@ -324,6 +337,17 @@ server.on('upgrade', (req, socket, head) => {
     });
   });
 });
+
+for (let i = 0; i < SEED_MEDIA; i++) {
+  const id = `seed${i}`;
+  media.set(id, {
+    id, title: `Shot ${String(i).padStart(4, '0')} — comp v${1 + (i % 7)}`, owner_id: DEMO ? 'demo' : 'alice',
+    status: i % 50 === 3 ? 'failed' : i % 40 === 5 ? 'processing' : 'ready', error: i % 50 === 3 ? 'ffprobe found no video or audio stream' : null,
+    kind: 'video', duration: 4 + (i % 90), fps: 25, fps_rational: { num: 25, den: 1 }, frame_count: 100, width: 1920, height: 1080,
+    video_codec: 'h264', audio_codec: 'aac', playback_url: null, thumb_url: null, sheet: null, progress: i % 40 === 5 ? 0.4 : null,
+    created_at: new Date(Date.now() - i * 60000).toISOString(),
+  });
+}
 
 server.listen(PORT, '127.0.0.1', () => console.log(`mock dailies on http://127.0.0.1:${PORT} (data ${DATA})`));
 writeFileSync(join(DATA, '.mock'), '');

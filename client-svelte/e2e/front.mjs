@@ -1,5 +1,6 @@
-// A stand-in for the server's own static hosting: serves dist/ (SPA fallback) and
-// proxies /api (with websocket upgrades) and /files to the server.
+// The browsers' way in: a small proxy in front of the server that can cut every live
+// connection for a while (to test reconnects), and serves dist/ itself when the server
+// does not serve the client yet.
 import { createServer, request } from 'node:http';
 import { connect } from 'node:net';
 import { readFile } from 'node:fs/promises';
@@ -12,20 +13,25 @@ const TYPES = {
   '.svg': 'image/svg+xml',
   '.map': 'application/json',
   '.png': 'image/png',
-  '.ico': 'image/x-icon',
 };
 
+/** `dist`: serve the client from here; null: the server serves it, proxy everything. */
 export function startFront(dist, backendPort) {
+  const live = new Set();
+  let downUntil = 0;
+  const isDown = () => Date.now() < downUntil;
+
   const server = createServer(async (req, res) => {
     const path = (req.url ?? '/').split('?')[0];
-    if (path.startsWith('/api/') || path.startsWith('/files/')) {
-      const up = request(
-        { host: '127.0.0.1', port: backendPort, method: req.method, path: req.url, headers: req.headers },
-        (r) => {
-          res.writeHead(r.statusCode ?? 502, r.headers);
-          r.pipe(res);
-        },
-      );
+    if (!dist || path.startsWith('/api/') || path.startsWith('/files/')) {
+      if (isDown()) {
+        res.socket?.destroy();
+        return;
+      }
+      const up = request({ host: '127.0.0.1', port: backendPort, method: req.method, path: req.url, headers: req.headers }, (r) => {
+        res.writeHead(r.statusCode ?? 502, r.headers);
+        r.pipe(res);
+      });
       up.on('error', () => {
         res.writeHead(502);
         res.end();
@@ -34,9 +40,8 @@ export function startFront(dist, backendPort) {
       return;
     }
     const file = normalize(join(dist, path === '/' ? 'index.html' : path));
-    const inside = file.startsWith(dist);
     try {
-      const body = await readFile(inside ? file : join(dist, 'index.html'));
+      const body = await readFile(file.startsWith(dist) ? file : join(dist, 'index.html'));
       res.writeHead(200, { 'Content-Type': TYPES[extname(file)] ?? 'application/octet-stream' });
       res.end(body);
     } catch {
@@ -44,7 +49,12 @@ export function startFront(dist, backendPort) {
       res.end(await readFile(join(dist, 'index.html')));
     }
   });
+
   server.on('upgrade', (req, socket, head) => {
+    if (isDown()) {
+      socket.destroy();
+      return;
+    }
     const up = connect(backendPort, '127.0.0.1', () => {
       const lines = [`${req.method} ${req.url} HTTP/1.1`];
       for (let i = 0; i < req.rawHeaders.length; i += 2) lines.push(`${req.rawHeaders[i]}: ${req.rawHeaders[i + 1]}`);
@@ -53,20 +63,38 @@ export function startFront(dist, backendPort) {
       up.pipe(socket);
       socket.pipe(up);
     });
+    const pair = { up, socket };
+    live.add(pair);
     const end = () => {
+      live.delete(pair);
       up.destroy();
       socket.destroy();
     };
     up.on('error', end);
     socket.on('error', end);
+    up.on('close', end);
+    socket.on('close', end);
   });
+
   return new Promise((resolve) => {
     server.listen(0, '127.0.0.1', () => {
       const { port } = server.address();
       resolve({
         port,
+        /** Drops every websocket and refuses new connections for `ms`. */
+        cut(ms) {
+          downUntil = Date.now() + ms;
+          for (const { up, socket } of [...live]) {
+            up.destroy();
+            socket.destroy();
+          }
+        },
         close: () =>
           new Promise((r) => {
+            for (const { up, socket } of [...live]) {
+              up.destroy();
+              socket.destroy();
+            }
             server.closeAllConnections?.();
             server.close(() => r());
           }),

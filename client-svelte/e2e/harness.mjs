@@ -74,21 +74,22 @@ export async function startServer({ admins = [] } = {}) {
   const proc = spawn('setsid', [bin, ...args], { stdio: ['ignore', 'inherit', 'inherit'] });
   const apiUrl = `http://127.0.0.1:${port}`;
   await waitHealthy(apiUrl, proc);
-  let url = apiUrl;
-  let front = null;
+  // Browsers go through a front proxy that can cut their connections (reconnect tests).
+  // It serves dist/ itself only while the server does not serve the client yet.
   const index = await fetch(`${apiUrl}/`, { headers: { 'X-Remote-User-Id': 'probe' } }).catch(() => null);
   const html = index && index.ok ? await index.text() : '';
-  if (!html.includes('<div id="app">')) {
-    front = await startFront(dist, port);
-    url = `http://127.0.0.1:${front.port}`;
-    console.log(`# the server does not serve the client yet: front server on ${url}`);
-  }
+  const serves = html.includes('<div id="app">');
+  if (!serves) console.log('# the server does not serve the client yet: the front proxy serves dist/');
+  const front = await startFront(serves ? null : dist, port);
+  const url = `http://127.0.0.1:${front.port}`;
   return {
     url,
     apiUrl,
     dataDir,
+    servesClient: serves,
+    cut: (ms) => front.cut(ms),
     async stop() {
-      if (front) await front.close();
+      await front.close();
       try {
         process.kill(-proc.pid, 'SIGTERM');
       } catch {
@@ -177,13 +178,16 @@ async function startMock() {
   const proc = spawn('setsid', ['node', join(clientDir, 'dev/mock-server.mjs'), '--port', String(port), '--web-root', join(clientDir, 'dist')], {
     stdio: ['ignore', 'ignore', 'inherit'],
   });
-  const url = `http://127.0.0.1:${port}`;
-  await waitHealthy(url, proc);
-  console.log(`# MOCK server on ${url}: not the real dailies-server`);
+  const apiUrl = `http://127.0.0.1:${port}`;
+  await waitHealthy(apiUrl, proc);
+  const front = await startFront(null, port);
+  console.log(`# MOCK server on ${apiUrl}: not the real dailies-server`);
   return {
-    url,
-    apiUrl: url,
+    url: `http://127.0.0.1:${front.port}`,
+    apiUrl,
+    cut: (ms) => front.cut(ms),
     async stop() {
+      await front.close();
       try {
         process.kill(-proc.pid, 'SIGTERM');
       } catch {

@@ -201,7 +201,34 @@ describe('review flow', () => {
     await until(async () => (await b.locator('[data-testid=sync-state]').getAttribute('data-sync')) === 'synced', { what: 'bob in sync' });
     await shot(a, '08-session-leader');
     await shot(b, '09-session-follower');
+  });
+
+  it('rides out a dropped connection: keeps typed text, sends offline comments, resyncs', TIMEOUT, async (t) => {
+    if (!needMedia(t)) return;
+    const a = alice.page;
+    const b = bob.page;
+    const OFFLINE = 'Written while the link was down';
+    const TYPED = 'Half-typed thought';
+    server.cut(4000);
+    await a.locator('[data-testid=reconnecting]').waitFor({ timeout: 10_000 });
+    await a.locator('[data-testid=comment-input]').fill(OFFLINE);
+    await a.locator('[data-testid=comment-send]').click();
+    await a.locator('[data-testid=pending-comment]', { hasText: OFFLINE }).waitFor();
+    await a.locator('[data-testid=comment-input]').fill(TYPED);
+    await shot(a, '10-offline');
+    // Back online: the queued comment lands once, for everyone; the typed text is still there.
+    await a.locator('[data-testid=comment]', { hasText: OFFLINE }).waitFor({ timeout: 30_000 });
+    await b.locator('[data-testid=comment]', { hasText: OFFLINE }).waitFor({ timeout: 30_000 });
+    assert.equal(await a.locator('[data-testid=pending-comment]').count(), 0);
+    assert.equal(await a.locator('[data-testid=comment]', { hasText: OFFLINE }).count(), 1);
+    assert.equal(await a.locator('[data-testid=comment-input]').inputValue(), TYPED);
+    // The session picks up where it was.
+    await a.locator('[data-testid=session-live]').waitFor({ timeout: 10_000 });
+    await press(a, 'ArrowRight');
+    const n = await settledFrame(a);
+    await expectFrame(b, n);
+    await shot(a, '11-reconnected');
     await b.setViewportSize({ width: 820, height: 1100 });
-    await shot(b, '10-review-tablet');
+    await shot(b, '12-review-tablet');
   });
 });

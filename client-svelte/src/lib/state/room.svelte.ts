@@ -76,6 +76,7 @@ export class Room {
   me: Member | null = $derived(this.members.find((m) => m.session_id === this.sessionId) ?? null);
 
   private unsubs: (() => void)[] = [];
+  private joinedListeners: ((rejoin: boolean) => void)[] = [];
   private resendTimer: ReturnType<typeof setTimeout> | null = null;
 
   constructor(
@@ -144,9 +145,16 @@ export class Room {
       this.seq = m.seq;
     }
     // else: the missed events follow, advancing seq to m.seq.
+    const rejoin = this.status === 'joining' && this.sessionId != null && this.seq > 0;
     this.status = 'joined';
     this.liveStrokes = new Map();
     this.scheduleResend();
+    for (const fn of this.joinedListeners) fn(rejoin);
+  }
+
+  /** Called after every room_joined (the first and each one after a reconnect). */
+  whenJoined(fn: (rejoin: boolean) => void): void {
+    this.joinedListeners.push(fn);
   }
 
   private onEvent(seq: number, event: RoomEvent): void {

@@ -130,6 +130,21 @@ describe('Session', () => {
     expect(session.sync).toBe('synced');
   });
 
+  it('goes back into the session after a reconnect', () => {
+    session.start();
+    f.last.close(1006, '');
+    vi.advanceTimersByTime(1000);
+    f.last.open();
+    f.last.push({ type: 'room_joined', media, comments: null, collab: idle, seq: 0, session_id: 5, members: [] });
+    expect(f.last.sentOf('session_join')).toHaveLength(1);
+    session.leave();
+    f.last.close(1006, '');
+    vi.advanceTimersByTime(1000);
+    f.last.open();
+    f.last.push({ type: 'room_joined', media, comments: null, collab: idle, seq: 0, session_id: 6, members: [] });
+    expect(f.last.sentOf('session_join')).toHaveLength(0);
+  });
+
   it('shows offline while the link is down', () => {
     const p = new FakePlayer();
     f.last.close(1006, '');

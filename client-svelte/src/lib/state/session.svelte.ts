@@ -37,9 +37,15 @@ export class Session {
   private readonly room: Room;
   private readonly link: SessionLink;
 
+  /** The user is in the session (or asked to be): a reconnect puts them back in. */
+  private wanted = false;
+
   constructor(room: Room, link: SessionLink) {
     this.room = room;
     this.link = link;
+    room.whenJoined(() => {
+      if (this.wanted && !this.joined) this.link.send({ type: 'session_join', media_id: this.room.mediaId });
+    });
   }
 
 
@@ -61,10 +67,12 @@ export class Session {
   }
 
   start(): void {
+    this.wanted = true;
     this.link.send({ type: 'session_join', media_id: this.room.mediaId });
   }
 
   leave(): void {
+    this.wanted = false;
     this.link.send({ type: 'session_leave', media_id: this.room.mediaId });
     this.sync = 'off';
   }
