@@ -134,10 +134,13 @@ export class Player {
     if (this.frame > b || this.frame < a) this.seek(a);
   }
 
-  /** The fractional frame now playing (for sync), from the element's clock. */
+  /**
+   * The continuous position in frames (n.0 is the start of frame n), from the element's
+   * clock: what the session's position is compared with while playing.
+   */
   exactPosition(): number {
     if (!this.video) return this.frame;
-    return (this.video.currentTime * this.fps.num) / this.fps.den - 0.5;
+    return (this.video.currentTime * this.fps.num) / this.fps.den;
   }
 
   clamp(frame: number): number {
