@@ -124,6 +124,67 @@ async function ingest(id, file) {
   toOwner(m, { type: 'media_updated', media: m });
 }
 
+function newId() {
+  const id = Math.random().toString(36).slice(2, 12);
+  mkdirSync(join(DATA, id));
+  return id;
+}
+
+function addMedia(id, user, name, file) {
+  const info = {
+    id, title: name.replace(/\.[^.]+$/, ''), owner_id: user.id, status: 'processing', error: null, kind: null, duration: null,
+    fps: null, fps_rational: null, frame_count: null, width: null, height: null, video_codec: null, audio_codec: null,
+    playback_url: null, thumb_url: null, sheet: null, progress: 0, created_at: new Date().toISOString(),
+  };
+  media.set(id, info);
+  toOwner(info, { type: 'media_updated', media: info });
+  void ingest(id, file);
+}
+
+// tus 1.0 (creation, termination): enough for tus-js-client, resumable across drops.
+const tusUploads = new Map(); // id -> { length, offset, name, user }
+function tus(req, res, user, id) {
+  const h = { 'Tus-Resumable': '1.0.0', 'Cache-Control': 'no-store' };
+  if (req.method === 'OPTIONS') return res.writeHead(204, { ...h, 'Tus-Version': '1.0.0', 'Tus-Extension': 'creation,termination' }).end();
+  if (req.method === 'POST' && !id) {
+    const meta = Object.fromEntries(
+      String(req.headers['upload-metadata'] ?? '').split(',').filter(Boolean).map((kv) => {
+        const [k, v = ''] = kv.trim().split(' ');
+        return [k, Buffer.from(v, 'base64').toString()];
+      }),
+    );
+    const uid = newId();
+    tusUploads.set(uid, { length: Number(req.headers['upload-length']), offset: 0, name: meta.filename ?? 'upload', user });
+    writeFileSync(join(DATA, uid, 'original.mp4'), '');
+    req.resume();
+    return res.writeHead(201, { ...h, Location: `/api/tus/${uid}` }).end();
+  }
+  const up = tusUploads.get(id);
+  if (!up || up.user.id !== user.id) return res.writeHead(404, h).end();
+  if (req.method === 'HEAD') return res.writeHead(200, { ...h, 'Upload-Offset': up.offset, 'Upload-Length': up.length }).end();
+  if (req.method === 'DELETE') {
+    tusUploads.delete(id);
+    return res.writeHead(204, h).end();
+  }
+  if (req.method === 'PATCH') {
+    if (Number(req.headers['upload-offset']) !== up.offset) return res.writeHead(409, h).end();
+    const out = createWriteStream(join(DATA, id, 'original.mp4'), { flags: 'a' });
+    req.on('data', (c) => (up.offset += c.length));
+    req.pipe(out);
+    out.on('finish', () => {
+      const extra = {};
+      if (up.offset >= up.length) {
+        tusUploads.delete(id);
+        addMedia(id, user, up.name, join(DATA, id, 'original.mp4'));
+        extra['X-Media-Id'] = id;
+      }
+      res.writeHead(204, { ...h, 'Upload-Offset': up.offset, ...extra }).end();
+    });
+    return;
+  }
+  return res.writeHead(405, h).end();
+}
+
 function serveFile(req, res, path) {
   let st;
   try {
@@ -180,26 +241,17 @@ const server = createServer((req, res) => {
       }
     }
     if (path === '/api/upload' && req.method === 'POST') {
-      const id = Math.random().toString(36).slice(2, 12);
-      const dir = join(DATA, id);
-      mkdirSync(dir);
-      const file = join(dir, 'original.mp4');
+      const id = newId();
+      const file = join(DATA, id, 'original.mp4');
       const out = createWriteStream(file);
       req.pipe(out);
       out.on('finish', () => {
-        const name = decodeURIComponent(String(req.headers['x-file-name'] ?? 'upload'));
-        const info = {
-          id, title: name.replace(/\.[^.]+$/, ''), owner_id: user.id, status: 'processing', error: null, kind: null, duration: null,
-          fps: null, fps_rational: null, frame_count: null, width: null, height: null, video_codec: null, audio_codec: null,
-          playback_url: null, thumb_url: null, sheet: null, progress: 0, created_at: new Date().toISOString(),
-        };
-        media.set(id, info);
-        toOwner(info, { type: 'media_updated', media: info });
+        addMedia(id, user, decodeURIComponent(String(req.headers['x-file-name'] ?? 'upload')), file);
         json(res, 201, { id });
-        void ingest(id, file);
       });
       return;
     }
+    if (path.startsWith('/api/tus/')) return tus(req, res, user, path.slice('/api/tus/'.length));
     m = /^\/files\/([^/]+)\/([^/]+)$/.exec(path);
     if (m && visible(media.get(m[1]))) return serveFile(req, res, join(DATA, m[1], m[2]));
     return json(res, 404, { error: 'not_found', message: 'no such API route' });

@@ -3,6 +3,7 @@
 // does not serve the client yet.
 import { createServer, request } from 'node:http';
 import { connect } from 'node:net';
+import { Transform } from 'node:stream';
 import { readFile } from 'node:fs/promises';
 import { extname, join, normalize } from 'node:path';
 
@@ -18,7 +19,9 @@ const TYPES = {
 /** `dist`: serve the client from here; null: the server serves it, proxy everything. */
 export function startFront(dist, backendPort) {
   const live = new Set();
+  const inflight = new Set();
   let downUntil = 0;
+  let uploadRate = 0; // bytes per second for upload bodies; 0: unlimited
   const isDown = () => Date.now() < downUntil;
 
   const server = createServer(async (req, res) => {
@@ -33,10 +36,15 @@ export function startFront(dist, backendPort) {
         r.pipe(res);
       });
       up.on('error', () => {
-        res.writeHead(502);
+        if (!res.headersSent) res.writeHead(502);
         res.end();
       });
-      req.pipe(up);
+      const pair = { up, socket: req.socket };
+      inflight.add(pair);
+      res.on('close', () => inflight.delete(pair));
+      const isUpload = req.method === 'PATCH' || (req.method === 'POST' && path === '/api/upload');
+      if (isUpload && uploadRate > 0) req.pipe(throttle(uploadRate)).pipe(up);
+      else req.pipe(up);
       return;
     }
     const file = normalize(join(dist, path === '/' ? 'index.html' : path));
@@ -81,13 +89,18 @@ export function startFront(dist, backendPort) {
       const { port } = server.address();
       resolve({
         port,
-        /** Drops every websocket and refuses new connections for `ms`. */
+        /** Drops every connection (websockets, requests in flight) and refuses new ones for `ms`. */
         cut(ms) {
           downUntil = Date.now() + ms;
-          for (const { up, socket } of [...live]) {
+          for (const { up, socket } of [...live, ...inflight]) {
             up.destroy();
             socket.destroy();
           }
+          inflight.clear();
+        },
+        /** Slows upload bodies to `bytesPerSecond` (0: full speed). */
+        throttleUploads(bytesPerSecond) {
+          uploadRate = bytesPerSecond;
         },
         close: () =>
           new Promise((r) => {
@@ -100,5 +113,14 @@ export function startFront(dist, backendPort) {
           }),
       });
     });
+  });
+}
+
+/** Passes bytes on no faster than `rate` per second. */
+function throttle(rate) {
+  return new Transform({
+    transform(chunk, _enc, done) {
+      setTimeout(() => done(null, chunk), (chunk.length / rate) * 1000);
+    },
   });
 }

@@ -88,6 +88,7 @@ export async function startServer({ admins = [] } = {}) {
     dataDir,
     servesClient: serves,
     cut: (ms) => front.cut(ms),
+    throttleUploads: (rate) => front.throttleUploads(rate),
     async stop() {
       await front.close();
       try {
@@ -105,6 +106,18 @@ export async function startServer({ admins = [] } = {}) {
       rmSync(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+/** A bigger clip (noise at a high bitrate), for uploads long enough to interrupt. */
+export function makeBigClip(dir, megabytes = 6) {
+  const out = join(dir, 'noise-big.mp4');
+  execFileSync('ffmpeg', [
+    '-hide_banner', '-loglevel', 'error', '-y',
+    '-f', 'lavfi', '-i', 'nullsrc=size=640x360:rate=25,geq=random(1)*255:128:128',
+    '-t', '3', '-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p', '-b:v', `${Math.round((megabytes * 8) / 3)}M`,
+    '-maxrate', `${Math.round((megabytes * 8) / 3)}M`, '-bufsize', '4M', '-movflags', '+faststart', out,
+  ]);
+  return out;
 }
 
 /** A 4-second 25 fps test clip with a sine tone, H.264/AAC MP4. */
@@ -186,6 +199,7 @@ async function startMock() {
     url: `http://127.0.0.1:${front.port}`,
     apiUrl,
     cut: (ms) => front.cut(ms),
+    throttleUploads: (rate) => front.throttleUploads(rate),
     async stop() {
       await front.close();
       try {

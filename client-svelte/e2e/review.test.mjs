@@ -2,7 +2,7 @@
 // step, comment with a drawing, see it live as another user, reply, and a live session.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { Fatal, makeClip, openAs, shot, startServer, tempDir, until, sleep } from './harness.mjs';
+import { Fatal, makeBigClip, makeClip, openAs, shot, startServer, tempDir, until, sleep } from './harness.mjs';
 
 const TIMEOUT = { timeout: 90_000 };
 let server;
@@ -109,6 +109,35 @@ describe('review flow', () => {
     assert.ok(mediaId);
     await card.locator('img').waitFor({ timeout: 5_000 }).catch(() => undefined);
     await shot(alice.page, '03-library-ready');
+  });
+
+  it('resumes an upload after the network drops', TIMEOUT, async () => {
+    const clip = makeBigClip(tempDir());
+    server.throttleUploads(1_500_000);
+    try {
+      await alice.page.goto(`${server.url}/`);
+      await alice.page.setInputFiles('[data-testid=file-input]', clip);
+      const row = alice.page.locator('[data-testid=upload-row]', { hasText: 'noise-big.mp4' });
+      await until(async () => Number(await row.getByRole('progressbar').getAttribute('aria-valuenow')) >= 15, { what: 'the upload to get going' });
+      server.cut(2500);
+      await until(async () => ['stalled', 'failed'].includes(await row.getAttribute('data-state')), { what: 'the upload to notice the drop' });
+      const during = await row.getAttribute('data-state');
+      await shot(alice.page, '02b-upload-interrupted');
+      assert.equal(during, 'stalled', `the upload ${during} instead of waiting to resume: ${await row.textContent()}`);
+      await until(async () => (await row.getAttribute('data-state')) === 'done', { what: 'the upload to resume and finish', timeout: 40_000 });
+    } finally {
+      server.throttleUploads(0);
+    }
+    // The server got the whole file: it processes it like any other.
+    const card = alice.page.locator('[data-testid=media-card]', { hasText: 'noise-big' });
+    await until(
+      async () => {
+        const status = await card.getAttribute('data-status');
+        if (status === 'failed') throw new Fatal(`processing the resumed upload failed: ${await card.textContent()}`);
+        return status === 'ready';
+      },
+      { what: 'the resumed upload to be processed', timeout: 60_000 },
+    );
   });
 
   it('plays and steps frame by frame', TIMEOUT, async (t) => {
