@@ -212,7 +212,10 @@ describe('review flow', () => {
     const b = bob.page;
     await a.locator('[data-testid=session-start]').click();
     await a.locator('[data-testid=session-live]').waitFor({ timeout: 10_000 });
-    await b.locator('[data-testid=session-join]').click({ timeout: 10_000 });
+    // The address bar now holds the invitation; bob follows it.
+    const link = await a.evaluate(() => location.href);
+    assert.match(link, /#\/media\/[^?]+\?session=1$/);
+    await b.goto(link);
     await b.locator('[data-testid=session-live]').waitFor({ timeout: 10_000 });
     await until(async () => /Following/.test((await b.locator('[data-testid=session-role]').textContent()) ?? ''), { what: 'bob to follow' });
 
