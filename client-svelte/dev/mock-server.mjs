@@ -124,6 +124,19 @@ async function ingest(id, file) {
   toOwner(m, { type: 'media_updated', media: m });
 }
 
+const inboxes = new Map(); // user id -> UserMessage[]
+let nextMessage = 1;
+function inbox(userId) {
+  if (!inboxes.has(userId)) inboxes.set(userId, []);
+  return inboxes.get(userId);
+}
+function notify(userId, fields) {
+  const message = { id: nextMessage++, seen: false, created_at: new Date().toISOString(), media_id: null, comment_id: null, ...fields };
+  inbox(userId).push(message);
+  const text = JSON.stringify({ type: 'user_message_added', message });
+  for (const s of sockets) if (s.user.id === userId) s.send(text);
+}
+
 function newId() {
   const id = Math.random().toString(36).slice(2, 12);
   mkdirSync(join(DATA, id));
@@ -308,10 +321,15 @@ server.on('upgrade', (req, socket, head) => {
           return send({ type: 'pong', client_time: msg.client_time, server_time: Date.now() });
         case 'list_media':
           return send({ type: 'media_list', items: [...media.values()].filter((m) => m.owner_id === user.id || user.is_admin) });
-        case 'list_messages':
-          return send({ type: 'user_messages', items: [], unseen: 0 });
-        case 'mark_messages_seen':
-          return send({ type: 'messages_seen', ids: msg.ids, unseen: 0 });
+        case 'list_messages': {
+          const items = inbox(user.id);
+          return send({ type: 'user_messages', items: [...items].reverse(), unseen: items.filter((m) => !m.seen).length });
+        }
+        case 'mark_messages_seen': {
+          const items = inbox(user.id);
+          for (const m of items) if (msg.ids.includes(m.id)) m.seen = true;
+          return send({ type: 'messages_seen', ids: msg.ids, unseen: items.filter((m) => !m.seen).length });
+        }
         case 'join_room': {
           const m = media.get(id);
           if (!m) return send({ type: 'error', code: 'not_found', message: 'no such media', request: 'join_room' });
@@ -332,7 +350,10 @@ server.on('upgrade', (req, socket, head) => {
             frame: msg.frame, end_frame: msg.end_frame, drawing: msg.drawing, created_at: new Date().toISOString(), edited_at: null, deleted: false,
           };
           r.comments.set(c.id, c);
-          return roomEvent(id, { kind: 'comment_added', comment: c, client_ref: msg.client_ref });
+          roomEvent(id, { kind: 'comment_added', comment: c, client_ref: msg.client_ref });
+          const parent = c.parent_id != null ? r.comments.get(c.parent_id) : null;
+          if (parent && parent.user_id !== user.id) notify(parent.user_id, { kind: 'reply', media_id: id, comment_id: c.id, text: `${user.name} replied: ${c.text.slice(0, 120)}` });
+          return;
         }
         case 'edit_comment':
         case 'delete_comment': {

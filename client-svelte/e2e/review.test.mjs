@@ -206,6 +206,19 @@ describe('review flow', () => {
     await shot(alice.page, '07-reply-seen-by-alice');
   });
 
+  it('tells the author about the reply, and marks it seen', TIMEOUT, async (t) => {
+    if (!needMedia(t)) return;
+    const a = alice.page;
+    await until(async () => (await a.locator('[data-testid=unread-count]').count()) > 0, { what: 'an unread notification' });
+    await a.locator('[data-testid=notifications-button]').click();
+    const menu = a.getByRole('dialog', { name: 'Notifications' });
+    await menu.getByText(REPLY, { exact: false }).waitFor();
+    await shot(a, '07b-notifications');
+    await menu.getByRole('button', { name: 'Mark all seen' }).click();
+    await until(async () => (await a.locator('[data-testid=unread-count]').count()) === 0, { what: 'no unread notifications' });
+    await a.keyboard.press('Escape');
+  });
+
   it('runs a live session: the follower stops on the leader’s frame', TIMEOUT, async (t) => {
     if (!needMedia(t)) return;
     const a = alice.page;
