@@ -27,6 +27,8 @@ pub struct Config {
     pub transcode_workers: usize,
     pub web_root: Option<PathBuf>,
     pub log: String,
+    pub upload_expiry: Duration,
+    pub watch_settle: Duration,
 }
 
 impl Default for Config {
@@ -46,6 +48,8 @@ impl Default for Config {
             transcode_workers: 1,
             web_root: None,
             log: "info".into(),
+            upload_expiry: Duration::from_secs(24 * 3600),
+            watch_settle: Duration::from_secs(5),
         }
     }
 }
@@ -109,6 +113,12 @@ pub struct Cli {
     /// Log filter, e.g. "info" or "dailies_server=debug" [default: info]
     #[arg(long, env = "DAILIES_LOG", value_name = "FILTER")]
     pub log: Option<String>,
+    /// Seconds after which an unfinished resumable (tus) upload is deleted [default: 86400]
+    #[arg(long, env = "DAILIES_UPLOAD_EXPIRY", value_name = "SECS")]
+    pub upload_expiry: Option<f64>,
+    /// Seconds a file in the watch folder must stay unchanged before it is ingested [default: 5]
+    #[arg(long, env = "DAILIES_WATCH_SETTLE", value_name = "SECS")]
+    pub watch_settle: Option<f64>,
 }
 
 /// The TOML file: the same names as the long options, with underscores.
@@ -129,6 +139,8 @@ pub struct FileConfig {
     pub transcode_workers: Option<usize>,
     pub web_root: Option<PathBuf>,
     pub log: Option<String>,
+    pub upload_expiry: Option<f64>,
+    pub watch_settle: Option<f64>,
 }
 
 impl FileConfig {
@@ -168,10 +180,10 @@ impl Config {
         let mut c = Config::default();
         overlay!(c, file; listen, data_dir, demo, user_id_header, user_name_header, admin_users,
                  ws_max_frame, max_upload_size, transcode_workers, log;
-                 secs: heartbeat_interval, client_timeout);
+                 secs: heartbeat_interval, client_timeout, upload_expiry, watch_settle);
         overlay!(c, cli; listen, data_dir, demo, user_id_header, user_name_header, admin_users,
                  ws_max_frame, max_upload_size, transcode_workers, log;
-                 secs: heartbeat_interval, client_timeout);
+                 secs: heartbeat_interval, client_timeout, upload_expiry, watch_settle);
         c.admin_users.retain(|u| !u.trim().is_empty());
         c.validate()?;
         Ok(c)

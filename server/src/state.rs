@@ -11,5 +11,6 @@ pub struct AppState {
     pub config: Arc<Config>,
     pub db: Db,
     pub hub: Addr<Hub>,
+    pub ingest: Addr<crate::ingest::queue::Ingest>,
     pub users: crate::identity::KnownUsers,
 }
