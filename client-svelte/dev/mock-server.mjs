@@ -390,9 +390,9 @@ server.on('upgrade', (req, socket, head) => {
           const c = msg.control;
           const st = r.collab;
           const now = Date.now();
-          if (c.action === 'take_lead') st.leader = ws.id;
-          else if (st.leader !== ws.id) return send({ type: 'error', code: 'forbidden', message: 'only the leader drives', request: 'session_control' });
-          else if (c.action === 'play') Object.assign(st, { playing: true, frame: c.frame, at_server_time: now + 150 });
+          // Whoever drives, leads (as the real server does).
+          st.leader = ws.id;
+          if (c.action === 'play') Object.assign(st, { playing: true, frame: c.frame, at_server_time: now + 150 });
           else if (c.action === 'pause' || c.action === 'seek') {
             Object.assign(st, { playing: c.action === 'seek' ? st.playing : false, frame: c.frame, at_server_time: now });
           } else if (c.action === 'rate') Object.assign(st, { rate: c.rate });

@@ -109,10 +109,11 @@ describe('Session', () => {
     expect(p.seeks).toEqual([102]);
   });
 
-  it('takes the lead before driving', () => {
+  it('drives by sending controls', () => {
     session.control({ action: 'pause', frame: 7 });
-    const controls = f.last.sentOf('session_control').map((m) => m.control.action);
-    expect(controls).toEqual(['take_lead', 'pause']);
+    session.takeLead();
+    const controls = f.last.sentOf('session_control').map((m) => m.control);
+    expect(controls).toEqual([{ action: 'pause', frame: 7 }, { action: 'take_lead' }]);
   });
 
   it('does not pull the player back while its own command is on the way', () => {

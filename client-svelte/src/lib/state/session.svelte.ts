@@ -81,11 +81,8 @@ export class Session {
     this.control({ action: 'take_lead' });
   }
 
-  /** Sends a control; a follower takes the lead first (whoever drives, leads). */
+  /** Sends a control. Whoever drives, leads: the server hands the lead to the sender. */
   control(action: CollabAction): void {
-    if (action.action !== 'take_lead' && !this.isLeader) {
-      this.link.send({ type: 'session_control', media_id: this.room.mediaId, control: { action: 'take_lead' } });
-    }
     this.link.send({ type: 'session_control', media_id: this.room.mediaId, control: action });
     if (action.action !== 'take_lead') this.awaiting = { version: this.room.collab?.version ?? 0, at: this.link.serverNow() };
   }
