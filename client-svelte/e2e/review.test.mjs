@@ -254,6 +254,7 @@ describe('review flow', () => {
     const b = bob.page;
     const OFFLINE = 'Written while the link was down';
     const TYPED = 'Half-typed thought';
+    const before = await settledFrame(a);
     server.cut(4000);
     await a.locator('[data-testid=reconnecting]').waitFor({ timeout: 10_000 });
     await a.locator('[data-testid=comment-input]').fill(OFFLINE);
@@ -267,11 +268,14 @@ describe('review flow', () => {
     assert.equal(await a.locator('[data-testid=pending-comment]').count(), 0);
     assert.equal(await a.locator('[data-testid=comment]', { hasText: OFFLINE }).count(), 1);
     assert.equal(await a.locator('[data-testid=comment-input]').inputValue(), TYPED);
-    // The session picks up where it was.
+    // The session picks up where it was, on the same frame.
     await a.locator('[data-testid=session-live]').waitFor({ timeout: 10_000 });
+    await b.locator('[data-testid=session-live]').waitFor({ timeout: 10_000 });
+    await expectFrame(a, before);
+    await expectFrame(b, before);
     await press(a, 'ArrowRight');
-    const n = await settledFrame(a);
-    await expectFrame(b, n);
+    await expectFrame(a, before + 1);
+    await expectFrame(b, before + 1);
     await shot(a, '11-reconnected');
     await b.setViewportSize({ width: 820, height: 1100 });
     await shot(b, '12-review-tablet');

@@ -146,6 +146,23 @@ describe('Session', () => {
     expect(f.last.sentOf('session_join')).toHaveLength(0);
   });
 
+  it('puts a session the room forgot back on its frame', () => {
+    const p = new FakePlayer();
+    session.start();
+    push({ playing: false, frame: 42 });
+    session.follow(p);
+    f.last.close(1006, '');
+    vi.advanceTimersByTime(1000);
+    f.last.open();
+    // The room was emptied meanwhile: a fresh, inactive session.
+    f.last.push({ type: 'room_joined', media, comments: null, collab: { ...idle, active: false, leader: null, version: 0 }, seq: 0, session_id: 7, members: [] });
+    expect(f.last.sentOf('session_join')).toHaveLength(1);
+    f.last.push({ type: 'presence', media_id: 'm1', members: [{ session_id: 7, user_id: 'bob', user_name: 'Bob', in_session: true, leader: true }] });
+    f.last.push({ type: 'collab', media_id: 'm1', state: { ...idle, leader: 7, frame: 0, version: 1 } });
+    session.follow(p);
+    expect(f.last.sentOf('session_control').map((m) => m.control)).toEqual([{ action: 'pause', frame: 42 }]);
+  });
+
   it('shows offline while the link is down', () => {
     const p = new FakePlayer();
     f.last.close(1006, '');

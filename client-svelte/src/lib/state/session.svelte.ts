@@ -1,6 +1,6 @@
 // The live review session of a room: starting, joining, leading, and following the
 // shared playback state so every participant shows the same frame.
-import type { CollabAction, ClientMsg, Member } from '../protocol/protocol';
+import type { CollabAction, ClientMsg, CollabState, Member } from '../protocol/protocol';
 import { correction, inSync, sessionPosition } from './collab-math';
 import type { Room } from './room.svelte';
 
@@ -39,12 +39,19 @@ export class Session {
 
   /** The user is in the session (or asked to be): a reconnect puts them back in. */
   private wanted = false;
+  /** The last shared state seen while in the session. */
+  private lastState: CollabState | null = null;
+  private restoreFrame: number | null = null;
 
   constructor(room: Room, link: SessionLink) {
     this.room = room;
     this.link = link;
     room.whenJoined(() => {
-      if (this.wanted && !this.joined) this.link.send({ type: 'session_join', media_id: this.room.mediaId });
+      if (!this.wanted || this.joined) return;
+      // The room forgot the session (everyone dropped, or the server restarted): we start
+      // it again and put it back on the frame it was on.
+      if (!this.room.collab?.active && this.lastState) this.restoreFrame = this.lastState.frame;
+      this.link.send({ type: 'session_join', media_id: this.room.mediaId });
     });
   }
 
@@ -102,6 +109,16 @@ export class Session {
       this.sync = 'offline';
       return;
     }
+    if (this.restoreFrame != null) {
+      const frame = this.restoreFrame;
+      this.restoreFrame = null;
+      // Only the one who restarted the session restores it; the others follow.
+      if (this.isLeader) {
+        this.control({ action: 'pause', frame });
+        return;
+      }
+    }
+    this.lastState = s;
     // Our own command is on its way: the old state must not pull the player back.
     if (this.awaiting) {
       if (s.version === this.awaiting.version && now - this.awaiting.at < 1500) return;
