@@ -280,4 +280,30 @@ describe('review flow', () => {
     await b.setViewportSize({ width: 820, height: 1100 });
     await shot(b, '12-review-tablet');
   });
+
+  it('renames and deletes media in the library', TIMEOUT, async (t) => {
+    if (!needMedia(t)) return;
+    const a = alice.page;
+    await a.goto(`${server.url}/#/`);
+    const found = a.locator('[data-testid=media-card]', { hasText: 'noise-big' });
+    await found.waitFor({ timeout: 10_000 });
+    const card = a.locator(`[data-testid=media-card][data-id="${await found.getAttribute('data-id')}"]`);
+    await card.getByRole('button', { name: /More actions/ }).click();
+    await card.getByRole('menuitem', { name: 'Rename' }).click();
+    await card.getByRole('textbox', { name: 'Title' }).fill('Noise, second pass');
+    await card.getByRole('textbox', { name: 'Title' }).press('Enter');
+    const renamed = a.locator('[data-testid=media-card]', { hasText: 'Noise, second pass' });
+    await renamed.waitFor();
+    // The new title is the server's, not just the page's.
+    await a.reload();
+    await renamed.waitFor({ timeout: 10_000 });
+    await renamed.getByRole('button', { name: /More actions/ }).click();
+    await renamed.getByRole('menuitem', { name: /Delete/ }).click();
+    await shot(a, '13-delete-confirm');
+    await renamed.getByRole('button', { name: 'Delete', exact: true }).click();
+    await until(async () => (await a.locator('[data-testid=media-card]', { hasText: 'Noise, second pass' }).count()) === 0, { what: 'the media to go' });
+    await a.reload();
+    await a.locator('[data-testid=media-card]').first().waitFor({ timeout: 10_000 });
+    assert.equal(await a.locator('[data-testid=media-card]', { hasText: 'Noise, second pass' }).count(), 0);
+  });
 });
