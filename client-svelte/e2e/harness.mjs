@@ -120,14 +120,14 @@ export function makeBigClip(dir, megabytes = 6) {
   return out;
 }
 
-/** A 4-second 25 fps test clip with a sine tone, H.264/AAC MP4. */
-export function makeClip(dir) {
-  const out = join(dir, 'testsrc-4s.mp4');
+/** A test clip with a sine tone, H.264/AAC MP4 (by default 4 s at 25 fps). */
+export function makeClip(dir, { seconds = 4, rate = '25', name = 'testsrc-4s.mp4' } = {}) {
+  const out = join(dir, name);
   execFileSync('ffmpeg', [
     '-hide_banner', '-loglevel', 'error', '-y',
-    '-f', 'lavfi', '-i', 'testsrc2=size=320x240:rate=25',
+    '-f', 'lavfi', '-i', `testsrc2=size=320x240:rate=${rate}`,
     '-f', 'lavfi', '-i', 'sine',
-    '-t', '4', '-c:v', 'libx264', '-pix_fmt', 'yuv420p', '-c:a', 'aac', '-movflags', '+faststart', out,
+    '-t', String(seconds), '-c:v', 'libx264', '-preset', 'veryfast', '-pix_fmt', 'yuv420p', '-c:a', 'aac', '-movflags', '+faststart', out,
   ]);
   return out;
 }
