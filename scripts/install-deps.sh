@@ -27,3 +27,8 @@ if (( ${#missing[@]} )); then
     sleep 5; $SUDO apt-get update -q
   done
 fi
+
+if [[ "${1:-}" == "--test" ]]; then
+  # Real tus client for the resumable-upload test.
+  python3 -c "import tusclient" 2>/dev/null || python3 -m pip install -q --root-user-action=ignore tuspy
+fi

@@ -411,3 +411,109 @@ async fn watch_folder_waits_for_a_file_to_stop_growing() {
         .join("original.mp4");
     assert_eq!(std::fs::read(stored).unwrap(), bytes, "byte for byte");
 }
+
+/// Every kind of input through the whole server: each ends ready with something a browser
+/// plays (H.264/AAC MP4 for video, AAC for audio, WebP for stills).
+#[actix_rt::test]
+async fn every_kind_of_input_ends_ready_and_playable() {
+    let s = TestServer::start_with(|c| c.transcode_workers = 2).await;
+    let dir = tempfile::tempdir().unwrap();
+    let v = "testsrc2=size=320x240:rate=25";
+    let a = "sine=frequency=300";
+    let cases: Vec<(&str, Vec<&str>, Vec<&str>, &str)> = vec![
+        (
+            "hevc.mp4",
+            vec![v, a],
+            vec!["-t", "1", "-c:v", "libx265", "-preset", "ultrafast", "-c:a", "aac"],
+            "video",
+        ),
+        (
+            "prores.mov",
+            vec![v, a],
+            vec!["-t", "1", "-c:v", "prores_ks", "-profile:v", "0", "-c:a", "pcm_s16le"],
+            "video",
+        ),
+        (
+            "10bit422.mov",
+            vec![v],
+            vec![
+                "-t",
+                "1",
+                "-c:v",
+                "libx264",
+                "-pix_fmt",
+                "yuv422p10le",
+                "-preset",
+                "ultrafast",
+            ],
+            "video",
+        ),
+        (
+            "odd.mkv",
+            vec!["testsrc2=size=333x241:rate=25,format=yuv444p"],
+            vec!["-t", "1", "-c:v", "libx264", "-preset", "ultrafast"],
+            "video",
+        ),
+        ("audio.wav", vec![a], vec!["-t", "2"], "audio"),
+        ("still.png", vec![v], vec!["-frames:v", "1"], "image"),
+    ];
+    let mut ids = vec![];
+    for (name, inputs, args, kind) in &cases {
+        let p = dir.path().join(name);
+        common::ffmpeg_make(&p, inputs, args);
+        let (code, body) = s.upload("alice", name, std::fs::read(&p).unwrap()).await;
+        assert_eq!(code, 201);
+        ids.push((name, kind, body["id"].as_str().unwrap().to_string()));
+    }
+    // A rotated phone video: H.264 with a rotation tag, copied into MP4.
+    let plain = dir.path().join("plain.mp4");
+    common::make_h264(&plain, 1);
+    let rotated = dir.path().join("rotated.mp4");
+    let st = std::process::Command::new("ffmpeg")
+        .args(["-loglevel", "error", "-y", "-i"])
+        .arg(&plain)
+        .args(["-c", "copy", "-metadata:s:v:0", "rotate=90"])
+        .arg(&rotated)
+        .status()
+        .unwrap();
+    assert!(st.success());
+    let (_, body) = s.upload("alice", "rotated.mp4", std::fs::read(&rotated).unwrap()).await;
+    let rot_id = body["id"].as_str().unwrap().to_string();
+
+    for (name, kind, id) in &ids {
+        let m = s.wait_done("alice", id, 120).await;
+        assert_eq!(m["status"], "ready", "{name}: {m}");
+        assert_eq!(m["kind"], **kind, "{name}");
+        let url = m["playback_url"].as_str().unwrap();
+        let file = s.dir.path().join("media").join(url.trim_start_matches("/files/"));
+        let p = common::ffprobe_streams(&file);
+        match **kind {
+            "video" => {
+                assert_eq!(p["streams"][0]["codec_name"], "h264", "{name}");
+                assert_eq!(p["streams"][0]["pix_fmt"], "yuv420p", "{name}");
+                assert!(p["format"]["format_name"].as_str().unwrap().contains("mp4"), "{name}");
+                let w = p["streams"][0]["width"].as_i64().unwrap();
+                assert_eq!(w % 2, 0, "{name}: even width");
+                if let Some(a) = p["streams"].as_array().unwrap().get(1) {
+                    assert_eq!(a["codec_name"], "aac", "{name}");
+                }
+            }
+            "audio" => assert_eq!(p["streams"][0]["codec_name"], "aac", "{name}"),
+            _ => assert_eq!(p["streams"][0]["codec_name"], "webp", "{name}"),
+        }
+        assert!(m["thumb_url"].is_string(), "{name} has a thumbnail");
+    }
+    let m = s.wait_done("alice", &rot_id, 120).await;
+    assert_eq!(m["status"], "ready");
+    assert_eq!(
+        (m["width"].as_i64(), m["height"].as_i64()),
+        (Some(240), Some(320)),
+        "shown upright"
+    );
+    let proxy = s.dir.path().join("media").join(&rot_id).join("proxy.mp4");
+    let p = common::ffprobe_streams(&proxy);
+    assert_eq!(
+        (p["streams"][0]["width"].as_i64(), p["streams"][0]["height"].as_i64()),
+        (Some(240), Some(320))
+    );
+}

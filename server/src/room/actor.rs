@@ -383,7 +383,7 @@ impl Room {
                     "frames must satisfy 0 <= frame <= end_frame".into(),
                 ));
             }
-            if let Some(last) = self.last_frame.filter(|l| *l >= 0) {
+            if let Some(last) = self.last_frame.filter(|l| *l >= 0 && parent_id.is_none()) {
                 if frame > last || end_frame.is_some_and(|e| e > last) {
                     return Err(AppError::BadRequest(format!("the media has frames 0 to {last}")));
                 }
