@@ -32,7 +32,7 @@ export class Player {
   rate = $state(1);
   /** Negative while shuttling backwards with J. */
   shuttle = $state(0);
-  volume = $state(1);
+  volume = $state(readNumber('dailies.volume', 1));
   muted = $state(false);
   loop = $state<[number, number] | null>(null);
   markIn = $state<number | null>(null);
@@ -246,6 +246,7 @@ export class Player {
 
   setVolume(v: number): void {
     this.volume = Math.min(1, Math.max(0, v));
+    writeNumber('dailies.volume', this.volume);
     if (this.video) this.video.volume = this.volume;
     if (this.volume > 0 && this.muted) this.setMuted(false);
   }
@@ -280,5 +281,23 @@ export class Player {
   toggleLoop(): [number, number] | null {
     this.loop = this.loop ? null : (this.range ?? [0, this.lastFrame]);
     return this.loop;
+  }
+}
+
+/** Preferences that outlive the page (volume); absent storage is fine. */
+function readNumber(key: string, fallback: number): number {
+  try {
+    const v = Number(globalThis.localStorage?.getItem(key));
+    return globalThis.localStorage?.getItem(key) != null && Number.isFinite(v) ? v : fallback;
+  } catch {
+    return fallback;
+  }
+}
+
+function writeNumber(key: string, value: number): void {
+  try {
+    globalThis.localStorage?.setItem(key, String(value));
+  } catch {
+    /* private mode: keep it for this page only */
   }
 }

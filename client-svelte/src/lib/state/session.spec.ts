@@ -15,6 +15,7 @@ class FakePlayer implements FollowTarget {
   fpsValue = 25;
   loop: [number, number] | null = null;
   elementRate = 1;
+  rate = 1;
   pos = 0;
   seeks: number[] = [];
   exactPosition() {
@@ -32,6 +33,7 @@ class FakePlayer implements FollowTarget {
     this.playing = false;
   }
   setRate(r: number) {
+    this.rate = r;
     this.elementRate = r;
   }
   setElementRate(r: number) {

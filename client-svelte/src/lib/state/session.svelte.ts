@@ -7,6 +7,7 @@ import type { Room } from './room.svelte';
 /** What the follower drives (the Player, or a fake in tests). */
 export interface FollowTarget {
   readonly frame: number;
+  readonly rate: number;
   readonly playing: boolean;
   readonly lastFrame: number;
   readonly fpsValue: number;
@@ -124,6 +125,7 @@ export class Session {
       if (s.version === this.awaiting.version && now - this.awaiting.at < 1500) return;
       this.awaiting = null;
     }
+    if (p.rate !== s.rate) p.setRate(s.rate);
     const sameLoop = JSON.stringify(p.loop) === JSON.stringify(s.loop_range);
     if (!sameLoop) p.loop = s.loop_range ? [...s.loop_range] : null;
 
