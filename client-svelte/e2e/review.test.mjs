@@ -2,7 +2,7 @@
 // step, comment with a drawing, see it live as another user, reply, and a live session.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { Fatal, makeBigClip, makeClip, openAs, shot, startServer, tempDir, until, sleep } from './harness.mjs';
+import { artifacts, Fatal, makeBigClip, makeClip, openAs, shot, startServer, tempDir, until, sleep } from './harness.mjs';
 
 const TIMEOUT = { timeout: 90_000 };
 let server;
@@ -56,6 +56,19 @@ async function openMedia(user) {
   await user.page.waitForFunction(() => (document.querySelector('video')?.readyState ?? 0) >= 2, null, { timeout: 20_000 });
 }
 
+/** A test that leaves screenshots of both browsers behind when it fails. */
+function step(name, fn) {
+  it(name, TIMEOUT, async (t) => {
+    try {
+      await fn(t);
+    } catch (e) {
+      const slug = name.replace(/[^a-z0-9]+/gi, '-').slice(0, 40);
+      for (const [who, u] of [['alice', alice], ['bob', bob]]) await u?.page.screenshot({ path: `${artifacts}/FAILED-${slug}-${who}.png` }).catch(() => undefined);
+      throw e;
+    }
+  });
+}
+
 function needMedia(t) {
   if (!mediaId) t.skip('no uploaded media (the upload test failed)');
   return !!mediaId;
@@ -76,14 +89,14 @@ describe('review flow', () => {
     await server?.stop();
   });
 
-  it('shows the library and connects', TIMEOUT, async () => {
+  step('shows the library and connects', async () => {
     await alice.page.goto(`${server.url}/`);
     await alice.page.getByRole('heading', { name: /Library/ }).waitFor();
     await alice.page.getByText('Live', { exact: true }).waitFor({ timeout: 15_000 });
     await shot(alice.page, '01-library-empty');
   });
 
-  it('uploads a clip and waits until it is ready', TIMEOUT, async () => {
+  step('uploads a clip and waits until it is ready', async () => {
     const clip = makeClip(tempDir());
     await alice.page.setInputFiles('[data-testid=file-input]', clip);
     const row = alice.page.locator('[data-testid=upload-row]').first();
@@ -111,7 +124,7 @@ describe('review flow', () => {
     await shot(alice.page, '03-library-ready');
   });
 
-  it('resumes an upload after the network drops', TIMEOUT, async () => {
+  step('resumes an upload after the network drops', async () => {
     const clip = makeBigClip(tempDir());
     server.throttleUploads(1_500_000);
     try {
@@ -140,7 +153,7 @@ describe('review flow', () => {
     );
   });
 
-  it('plays and steps frame by frame', TIMEOUT, async (t) => {
+  step('plays and steps frame by frame', async (t) => {
     if (!needMedia(t)) return;
     const page = alice.page;
     await openMedia(alice);
@@ -167,12 +180,13 @@ describe('review flow', () => {
     await shot(page, '04-player-frame-30');
   });
 
-  it('adds a comment with an arrow, and another user sees it live', TIMEOUT, async (t) => {
+  step('adds a comment with an arrow, and another user sees it live', async (t) => {
     if (!needMedia(t)) return;
     await openMedia(bob);
     const page = alice.page;
     await press(page, 'd');
     await page.locator('[data-tool=arrow]').click();
+    await page.locator('[data-testid=draw-layer][role=application]').waitFor();
     const box = await page.locator('[data-testid=draw-layer]').boundingBox();
     await page.mouse.move(box.x + box.width * 0.25, box.y + box.height * 0.3);
     await page.mouse.down();
@@ -195,7 +209,7 @@ describe('review flow', () => {
     await shot(bob.page, '06-bob-sees-comment');
   });
 
-  it('replies in the thread, live for the author', TIMEOUT, async (t) => {
+  step('replies in the thread, live for the author', async (t) => {
     if (!needMedia(t)) return;
     const theirs = bob.page.locator('[data-testid=comment]', { hasText: COMMENT });
     await theirs.getByRole('button', { name: 'Reply' }).click();
@@ -206,7 +220,7 @@ describe('review flow', () => {
     await shot(alice.page, '07-reply-seen-by-alice');
   });
 
-  it('tells the author about the reply, and marks it seen', TIMEOUT, async (t) => {
+  step('tells the author about the reply, and marks it seen', async (t) => {
     if (!needMedia(t)) return;
     const a = alice.page;
     await until(async () => (await a.locator('[data-testid=unread-count]').count()) > 0, { what: 'an unread notification' });
@@ -219,7 +233,7 @@ describe('review flow', () => {
     await a.keyboard.press('Escape');
   });
 
-  it('runs a live session: the follower stops on the leader’s frame', TIMEOUT, async (t) => {
+  step('runs a live session: the follower stops on the leader’s frame', async (t) => {
     if (!needMedia(t)) return;
     const a = alice.page;
     const b = bob.page;
@@ -248,7 +262,7 @@ describe('review flow', () => {
     await shot(b, '09-session-follower');
   });
 
-  it('rides out a dropped connection: keeps typed text, sends offline comments, resyncs', TIMEOUT, async (t) => {
+  step('rides out a dropped connection: keeps typed text, sends offline comments, resyncs', async (t) => {
     if (!needMedia(t)) return;
     const a = alice.page;
     const b = bob.page;
@@ -281,7 +295,7 @@ describe('review flow', () => {
     await shot(b, '12-review-tablet');
   });
 
-  it('renames and deletes media in the library', TIMEOUT, async (t) => {
+  step('renames and deletes media in the library', async (t) => {
     if (!needMedia(t)) return;
     const a = alice.page;
     await a.goto(`${server.url}/#/`);
