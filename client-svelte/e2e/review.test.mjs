@@ -89,6 +89,17 @@ describe('review flow', () => {
     await server?.stop();
   });
 
+  step('is served by the server itself, client routes included', async () => {
+    const headers = { 'X-Remote-User-Id': 'alice' };
+    for (const path of ['/', '/media/some-id']) {
+      const res = await fetch(`${server.apiUrl}${path}`, { headers });
+      assert.equal(res.status, 200, `GET ${path}`);
+      assert.match(await res.text(), /<div id="app">/, `GET ${path} is not the client`);
+    }
+    const api = await fetch(`${server.apiUrl}/api/no-such-route`, { headers });
+    assert.equal(api.status, 404, 'unknown API routes must not fall back to the client');
+  });
+
   step('shows the library and connects', async () => {
     await alice.page.goto(`${server.url}/`);
     await alice.page.getByRole('heading', { name: /Library/ }).waitFor();
