@@ -271,6 +271,22 @@ describe('review flow', () => {
     await until(async () => (await b.locator('[data-testid=sync-state]').getAttribute('data-sync')) === 'synced', { what: 'bob in sync' });
     await shot(a, '08-session-leader');
     await shot(b, '09-session-follower');
+
+    // Live strokes: what the leader draws shows up for the follower, and clears for both.
+    await press(a, 'd');
+    await a.locator('[data-tool=pen]').click();
+    await a.locator('[data-testid=draw-layer][role=application]').waitFor();
+    const box = await a.locator('[data-testid=draw-layer]').boundingBox();
+    await a.mouse.move(box.x + box.width * 0.3, box.y + box.height * 0.7);
+    await a.mouse.down();
+    for (let i = 1; i <= 12; i++) await a.mouse.move(box.x + box.width * (0.3 + i * 0.03), box.y + box.height * (0.7 - (i % 3) * 0.05));
+    await a.mouse.up();
+    const live = b.locator('[data-testid=draw-layer] path.live');
+    await until(async () => (await live.count()) > 0, { what: 'the live stroke at the follower' });
+    await shot(b, '09b-follower-sees-live-stroke');
+    await a.getByRole('button', { name: 'Clear drawing' }).click();
+    await until(async () => (await live.count()) === 0, { what: 'the live stroke to clear' });
+    await press(a, 'Escape');
   });
 
   step('rides out a dropped connection: keeps typed text, sends offline comments, resyncs', async (t) => {
