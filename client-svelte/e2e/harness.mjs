@@ -133,13 +133,14 @@ export function makeClip(dir, { seconds = 4, rate = '25', name = 'testsrc-4s.mp4
 }
 
 /** A browser as one user: its own profile, and the reverse proxy's identity headers. */
-export async function openAs(userId, userName, { width = 1400, height = 860 } = {}) {
+export async function openAs(userId, userName, { width = 1400, height = 860, hasTouch = false } = {}) {
   const profile = mkdtempSync(join(tmpdir(), `dailies-chrome-${userId}-`));
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,
     headless: true,
     args: CHROME_ARGS,
     viewport: { width, height },
+    hasTouch,
   });
   await context.setExtraHTTPHeaders({ 'X-Remote-User-Id': userId, 'X-Remote-User-Name': userName });
   const page = context.pages()[0] ?? (await context.newPage());

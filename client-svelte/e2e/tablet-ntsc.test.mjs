@@ -1,4 +1,5 @@
-// Frame accuracy at 29.97 fps: drop-frame timecode in, the exact frame on screen out.
+// One reviewer on a tablet-sized touch screen with 29.97 fps media: drop-frame timecode
+// in, the exact frame on screen out, and drawing with a finger.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { Fatal, makeClip, openAs, shot, startServer, tempDir, until } from './harness.mjs';
@@ -7,10 +8,10 @@ const FPS = 30000 / 1001;
 let server;
 let carol;
 
-describe('29.97 fps media', () => {
+describe('tablet, 29.97 fps', () => {
   before(async () => {
     server = await startServer();
-    carol = await openAs('carol', 'Carol');
+    carol = await openAs('carol', 'Carol', { width: 1024, height: 768, hasTouch: true });
   });
   after(async () => {
     await carol?.close();
@@ -50,5 +51,24 @@ describe('29.97 fps media', () => {
     await page.keyboard.press('ArrowRight');
     await until(async () => (await page.locator('[data-testid=timecode]').textContent()) === '00:00:33;11', { what: 'the next frame' });
     await shot(page, '20-ntsc-drop-frame');
+  });
+
+  it('draws with a finger on a tablet-sized page', { timeout: 60_000 }, async () => {
+    const page = carol.page;
+    await page.setViewportSize({ width: 768, height: 1024 });
+    await page.getByRole('button', { name: 'Draw on frame' }).tap();
+    await page.locator('[data-tool=pen]').tap();
+    const layer = page.locator('[data-testid=draw-layer][role=application]');
+    await layer.waitFor();
+    const box = await layer.boundingBox();
+    // Real touch input through the browser's input pipeline, not synthetic DOM events.
+    const cdp = await page.context().newCDPSession(page);
+    const at = (fx, fy) => [{ x: box.x + box.width * fx, y: box.y + box.height * fy, id: 1 }];
+    await cdp.send('Input.dispatchTouchEvent', { type: 'touchStart', touchPoints: at(0.2, 0.3) });
+    for (let i = 1; i <= 10; i++) await cdp.send('Input.dispatchTouchEvent', { type: 'touchMove', touchPoints: at(0.2 + i * 0.05, 0.3 + (i % 2) * 0.1) });
+    await cdp.send('Input.dispatchTouchEvent', { type: 'touchEnd', touchPoints: [] });
+    await page.locator('[data-testid=drawing-chip]').waitFor({ timeout: 5_000 });
+    assert.match(await page.locator('[data-testid=drawing-chip]').textContent(), /1 shape/);
+    await shot(page, '21-touch-drawing-portrait');
   });
 });
