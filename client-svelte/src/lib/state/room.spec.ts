@@ -82,11 +82,17 @@ describe('Room', () => {
     expect(room.seq).toBe(5);
   });
 
-  it('asks again when it sees a gap', () => {
-    const { f, joined, event, joinSeqs } = setup();
+  it('asks again when it sees a gap, and applies nothing out of order', () => {
+    const { f, room, joined, event, joinSeqs } = setup();
     joined(f.last, 3, []);
-    event(f.last, 6, comment(2, 20));
+    event(f.last, 6, comment(6, 60));
+    event(f.last, 7, comment(7, 70)); // still waiting for the catch-up
     expect(joinSeqs()).toEqual([null, 3]);
+    expect(room.comments).toHaveLength(0);
+    joined(f.last, 7, null);
+    for (const s of [4, 5, 6, 7]) event(f.last, s, comment(s, s * 10));
+    expect(room.comments.map((c) => c.id)).toEqual([4, 5, 6, 7]);
+    expect(room.seq).toBe(7);
   });
 
   it('queues comments while offline and sends them once rejoined', () => {

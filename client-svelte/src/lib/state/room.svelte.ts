@@ -159,9 +159,10 @@ export class Room {
 
   private onEvent(seq: number, event: RoomEvent): void {
     if (seq <= this.seq) return; // seen already (e.g. replayed after a rejoin)
-    if (seq > this.seq + 1 && this.status === 'joined') {
-      // A gap: we missed something. Ask again from what we have.
-      this.join();
+    if (seq > this.seq + 1) {
+      // A gap: we missed something. Ask again from what we have; the catch-up brings
+      // this event too, in order (so it is not applied out of turn meanwhile).
+      if (this.status === 'joined') this.join();
       return;
     }
     this.seq = seq;
