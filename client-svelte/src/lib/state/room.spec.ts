@@ -142,6 +142,21 @@ describe('Room', () => {
     expect(f.last.sentOf('add_comment').map((m) => m.text)).toEqual(['lost']);
   });
 
+  it('marks a refused comment failed, with the reason, and retries it', () => {
+    const { f, room, joined } = setup();
+    joined(f.last, 1, []);
+    room.addComment({ text: 'first', frame: 1 });
+    room.addComment({ text: 'second', frame: 2 });
+    f.last.push({ type: 'error', code: 'bad_message', message: 'text too long', request: 'add_comment' });
+    expect(room.pending.map((p) => [p.text, p.state, p.error])).toEqual([
+      ['first', 'failed', 'text too long'],
+      ['second', 'sent', undefined],
+    ]);
+    room.retryPending(room.pending[0].client_ref);
+    expect(room.pending[0].state).toBe('sent');
+    expect(f.last.sentOf('add_comment').map((m) => m.text)).toEqual(['first', 'second', 'first']);
+  });
+
   it('keeps typed text and pending comments across a reload', () => {
     const store = new MemStore();
     const a = setup(store);

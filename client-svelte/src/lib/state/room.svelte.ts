@@ -20,8 +20,9 @@ export interface PendingComment {
   end_frame: number | null;
   parent_id: CommentId | null;
   drawing: Drawing | null;
-  /** queued: not on the wire yet; sent: awaiting the server's comment_added. */
-  state: 'queued' | 'sent';
+  /** queued: not on the wire yet; sent: awaiting the server's comment_added; failed: refused. */
+  state: 'queued' | 'sent' | 'failed';
+  error?: string;
 }
 
 export interface Thread {
@@ -110,6 +111,7 @@ export class Room {
     });
     on('error', (m) => {
       if (m.request === 'join_room' && this.status === 'joining') this.status = 'error';
+      if (m.request === 'add_comment') this.failOldestSent(m.message);
       if (m.request && ['join_room', 'add_comment', 'edit_comment', 'delete_comment', 'session_control', 'session_join'].includes(m.request)) {
         this.lastError = m.message;
       }
@@ -272,6 +274,26 @@ export class Room {
       this.pending = keep;
       this.savePending();
     }
+  }
+
+  /**
+   * The server answers in order, so a refused add_comment is the oldest one in flight.
+   * It stays, marked, for the author to fix, retry or drop.
+   */
+  private failOldestSent(message: string): void {
+    const victim = this.pending.find((p) => p.state === 'sent');
+    if (!victim) return;
+    this.pending = this.pending.map((p) => (p === victim ? { ...p, state: 'failed', error: message } : p));
+    this.savePending();
+  }
+
+  /** Sends a refused (or stuck) pending comment again. */
+  retryPending(ref: string): void {
+    const p = this.pending.find((q) => q.client_ref === ref);
+    if (!p) return;
+    this.pending = this.pending.map((q) => (q === p ? { ...q, state: 'queued', error: undefined } : q));
+    if (this.status === 'joined' && this.link.isOpen) this.transmit({ ...p, state: 'queued' });
+    this.savePending();
   }
 
   /** Drops a pending comment the user gave up on. */
