@@ -57,7 +57,7 @@ export class Room {
   liveStrokes = $state.raw<Map<number, Shape[]>>(new Map());
   /** The last error the server sent about this room's requests. */
   lastError = $state<string | null>(null);
-  /** Incremented when a comment arrives from someone else (for "new" highlights). */
+  /** The latest comment that arrived from someone else (for a "new" highlight). */
   lastRemoteComment = $state.raw<Comment | null>(null);
 
   threads: Thread[] = $derived.by(() => {
@@ -94,7 +94,7 @@ export class Room {
     on('presence', (m) => m.media_id === mediaId && (this.members = m.members));
     on('collab', (m) => m.media_id === mediaId && this.setCollab(m.state));
     on('live_stroke', (m) => m.media_id === mediaId && this.addLiveStroke(m.session_id, m.shape));
-    on('live_clear', (m) => m.media_id === mediaId && this.clearLive(m.session_id));
+    on('live_clear', (m) => m.media_id === mediaId && this.clearLive());
     on('media_updated', (m) => m.media.id === mediaId && (this.media = m.media));
     on('media_progress', (m) => {
       if (m.media_id === mediaId && this.media) this.media = { ...this.media, progress: m.progress };
@@ -318,9 +318,8 @@ export class Room {
     this.liveStrokes = next;
   }
 
-  private clearLive(session: number): void {
-    // A clear empties the whole session's board, as everyone sees one picture.
-    void session;
+  /** A clear (from anyone) empties the whole board: the session shares one picture. */
+  private clearLive(): void {
     this.liveStrokes = new Map();
   }
 
