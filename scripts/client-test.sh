@@ -35,8 +35,12 @@ cd "$ROOT/client-svelte"
 echo "== npm ci"
 npm ci --no-audit --no-fund
 
+LOGS=$(mktemp -d)
+trap 'rm -rf "$LOGS"' EXIT
+export NO_COLOR=1 FORCE_COLOR=0
+
 echo "== vitest"
-npx vitest run
+npx vitest run 2>&1 | tee "$LOGS/vitest.log"
 
 echo "== svelte-check"
 npx svelte-check --tsconfig ./tsconfig.json --fail-on-warnings
@@ -46,4 +50,11 @@ npm run build
 
 echo "== end-to-end"
 mkdir -p "$ROOT/test-artifacts"
-DAILIES_SERVER_BIN="$ROOT/target/debug/dailies-server" timeout 600 node --test --test-concurrency=1 --test-reporter=spec e2e/
+DAILIES_SERVER_BIN="$ROOT/target/debug/dailies-server" timeout 600 \
+  node --test --test-concurrency=1 --test-reporter=spec e2e/ 2>&1 | tee "$LOGS/e2e.log"
+
+# One closing line for both runners: "N passed, N failed".
+unit_pass=$(grep -oE 'Tests +([0-9]+ failed \| )?[0-9]+ passed' "$LOGS/vitest.log" | grep -oE '[0-9]+ passed' | grep -oE '[0-9]+' || echo 0)
+e2e_pass=$(grep -oE '^ℹ pass [0-9]+' "$LOGS/e2e.log" | grep -oE '[0-9]+' || echo 0)
+e2e_fail=$(grep -oE '^ℹ fail [0-9]+' "$LOGS/e2e.log" | grep -oE '[0-9]+' || echo 0)
+echo "client: $((unit_pass + e2e_pass)) passed, ${e2e_fail} failed"
