@@ -38,6 +38,11 @@ impl KnownUsers {
 }
 
 fn header<'a>(req: &'a HttpRequest, name: &str) -> Result<Option<&'a str>, AppError> {
+    // A proxy that appends instead of overwriting would pass the client's own value along
+    // with its own; picking either one would be a guess, so refuse.
+    if req.headers().get_all(name).nth(1).is_some() {
+        return Err(AppError::BadRequest(format!("header {name} is given more than once")));
+    }
     match req.headers().get(name) {
         None => Ok(None),
         Some(v) => v
@@ -108,5 +113,26 @@ impl FromRequest for Identity {
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let req = req.clone();
         Box::pin(async move { authenticate(&req).await.map(Identity) })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use actix_web::test::TestRequest;
+
+    #[test]
+    fn a_repeated_identity_header_is_refused() {
+        let cfg = Config::with_data_dir(std::path::Path::new("/nonexistent"));
+        let one = TestRequest::default()
+            .insert_header(("X-Remote-User-Id", "alice"))
+            .to_http_request();
+        assert_eq!(identify(&one, &cfg).unwrap().id.0, "alice");
+        // The client's forged value and the proxy's appended one: neither is trusted.
+        let two = TestRequest::default()
+            .append_header(("X-Remote-User-Id", "admin"))
+            .append_header(("X-Remote-User-Id", "alice"))
+            .to_http_request();
+        assert!(matches!(identify(&two, &cfg), Err(AppError::BadRequest(_))));
     }
 }

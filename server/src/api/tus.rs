@@ -104,20 +104,32 @@ fn header_u64(req: &HttpRequest, name: &str) -> Option<u64> {
     req.headers().get(name)?.to_str().ok()?.trim().parse().ok()
 }
 
-/// `Upload-Metadata`: comma-separated `key base64value` pairs.
-fn metadata_filename(req: &HttpRequest) -> Option<String> {
-    let raw = req.headers().get("upload-metadata")?.to_str().ok()?;
-    for pair in raw.split(',') {
-        let mut it = pair.trim().splitn(2, ' ');
+/// `Upload-Metadata`: comma-separated `key base64value` pairs (a key alone means an empty
+/// value). Answers the pairs in order; `None` when the header is malformed. Pure, for fuzzing.
+pub fn parse_upload_metadata(raw: &str) -> Option<Vec<(String, Vec<u8>)>> {
+    let mut out = Vec::new();
+    for pair in raw.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+        let mut it = pair.splitn(2, ' ');
         let key = it.next()?;
-        if key == "filename" || key == "name" {
-            let v = base64::engine::general_purpose::STANDARD
-                .decode(it.next()?.trim())
-                .ok()?;
-            return Some(String::from_utf8_lossy(&v).into_owned());
-        }
+        let value = match it.next().map(str::trim) {
+            None | Some("") => Vec::new(),
+            Some(v) => base64::engine::general_purpose::STANDARD.decode(v).ok()?,
+        };
+        out.push((key.to_string(), value));
     }
-    None
+    Some(out)
+}
+
+/// The uploaded file's name from `Upload-Metadata` (`filename`, or `name` as some clients send).
+pub fn metadata_filename_of(raw: &str) -> Option<String> {
+    parse_upload_metadata(raw)?
+        .into_iter()
+        .find(|(k, _)| k == "filename" || k == "name")
+        .map(|(_, v)| String::from_utf8_lossy(&v).into_owned())
+}
+
+fn metadata_filename(req: &HttpRequest) -> Option<String> {
+    metadata_filename_of(req.headers().get("upload-metadata")?.to_str().ok()?)
 }
 
 fn expires_header(state: &AppState, path: &std::path::Path) -> String {
@@ -352,4 +364,25 @@ pub fn sweep_expired(dir: &std::path::Path, expiry: Duration) -> usize {
         }
     }
     removed
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn upload_metadata() {
+        // "clip.mov" and "video/quicktime"
+        let raw = "filename Y2xpcC5tb3Y=, filetype dmlkZW8vcXVpY2t0aW1l,is_confidential";
+        let pairs = parse_upload_metadata(raw).unwrap();
+        assert_eq!(pairs.len(), 3);
+        assert_eq!(pairs[0], ("filename".into(), b"clip.mov".to_vec()));
+        assert_eq!(pairs[2], ("is_confidential".into(), vec![]));
+        assert_eq!(metadata_filename_of(raw).as_deref(), Some("clip.mov"));
+        assert_eq!(metadata_filename_of("name Li4vLi4vZXRjL3Bhc3N3ZA==").as_deref(), Some("../../etc/passwd"));
+        assert_eq!(parse_upload_metadata(""), Some(vec![]));
+        assert_eq!(parse_upload_metadata("filename !!!"), None);
+        assert_eq!(metadata_filename_of("filename"), Some(String::new()));
+        assert_eq!(metadata_filename_of(" , ,"), None);
+    }
 }

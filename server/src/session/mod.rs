@@ -146,25 +146,47 @@ impl UserSession {
             return;
         }
         self.rate_warned = false;
-        let msg: ClientMsg = match serde_json::from_str(text) {
+        let msg = match decode_client_text(text) {
             Ok(m) => m,
-            Err(e) => {
-                let request = serde_json::from_str::<serde_json::Value>(text)
-                    .ok()
-                    .and_then(|v| v.get("type").and_then(|t| t.as_str()).map(str::to_owned));
-                let mut detail = e.to_string();
-                detail.truncate(300);
-                self.send_error(
-                    ErrorCode::BadMessage,
-                    format!("cannot read message: {detail}"),
-                    request.as_deref(),
-                    ctx,
-                );
+            Err(reply) => {
+                self.send(&reply, ctx);
                 return;
             }
         };
         self.handle_msg(msg, ctx);
     }
+}
+
+/// Longest parser detail quoted back in a `bad_message` error.
+const MAX_ERROR_DETAIL: usize = 300;
+
+/// Reads one text frame as a client message, or builds the `bad_message` error that answers
+/// it. Pure, so it can be fuzzed: whatever the bytes, it returns and never panics.
+pub fn decode_client_text(text: &str) -> Result<ClientMsg, ServerMsg> {
+    serde_json::from_str(text).map_err(|e| {
+        let request = serde_json::from_str::<serde_json::Value>(text)
+            .ok()
+            .and_then(|v| v.get("type").and_then(|t| t.as_str()).map(str::to_owned))
+            .filter(|t| t.len() <= 64);
+        ServerMsg::Error {
+            code: ErrorCode::BadMessage,
+            message: format!("cannot read message: {}", clip(&e.to_string(), MAX_ERROR_DETAIL)),
+            request,
+        }
+    })
+}
+
+/// At most `max` bytes of `s`, cut on a character boundary (the detail may quote the
+/// client's own non-ASCII text, and `String::truncate` panics inside a character).
+fn clip(s: &str, max: usize) -> &str {
+    if s.len() <= max {
+        return s;
+    }
+    let mut end = max;
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    &s[..end]
 }
 
 impl Actor for UserSession {
@@ -245,5 +267,44 @@ impl Handler<Push> for UserSession {
                 ctx.stop();
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn message_of(reply: ServerMsg) -> (ErrorCode, String, Option<String>) {
+        match reply {
+            ServerMsg::Error { code, message, request } => (code, message, request),
+            other => panic!("not an error: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_long_non_ascii_type_is_answered_not_panicked_on() {
+        // serde quotes the unknown tag in its error; cutting that at 300 bytes used to land
+        // inside a two-byte character and panic the session (found by fuzzing).
+        let text = format!(r#"{{"type":"{}"}}"#, "é".repeat(200));
+        let (code, message, request) = message_of(decode_client_text(&text).unwrap_err());
+        assert_eq!(code, ErrorCode::BadMessage);
+        assert!(message.len() <= 300 + "cannot read message: ".len());
+        assert_eq!(request, None, "a 400-byte type is not echoed back");
+    }
+
+    #[test]
+    fn decoding_answers_what_it_can() {
+        assert!(matches!(
+            decode_client_text(r#"{"type":"ping","client_time":1}"#),
+            Ok(ClientMsg::Ping { .. })
+        ));
+        let (_, _, request) = message_of(decode_client_text(r#"{"type":"join_room"}"#).unwrap_err());
+        assert_eq!(request.as_deref(), Some("join_room"));
+        for bad in ["", "{", "[[[[", "null", "\"ping\"", "{\"type\":1}"] {
+            let (code, _, _) = message_of(decode_client_text(bad).unwrap_err());
+            assert_eq!(code, ErrorCode::BadMessage, "{bad}");
+        }
+        assert_eq!(clip("aé", 2), "a");
+        assert_eq!(clip("abc", 5), "abc");
     }
 }
