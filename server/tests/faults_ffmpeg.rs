@@ -131,15 +131,20 @@ async fn ffprobe_missing_fails_the_upload_with_a_readable_reason() {
     assert!(reason.contains("not installed"), "{reason}");
 }
 
+/// A fake ffmpeg that lets the probe's decode check through to the real one and runs
+/// `then` for everything else (the transcode and the pictures).
+fn fake_ffmpeg(then: &str) -> String {
+    let real = Command::new("sh").args(["-c", "command -v ffmpeg"]).output().unwrap();
+    let real = String::from_utf8_lossy(&real.stdout).trim().to_string();
+    format!("case \"$*\" in *framemd5*) exec {real} \"$@\";; esac\n{then}")
+}
+
 #[actix_rt::test]
 async fn ffmpeg_exiting_with_an_error_fails_the_job_with_a_readable_reason() {
     let dir = tempfile::tempdir().unwrap();
     let src = make_avi(dir.path());
-    let tools = toolbox(
-        &dir.path().join("bin"),
-        &["ffprobe", "mediainfo"],
-        &[("ffmpeg", "echo 'fake ffmpeg: Conversion failed!' >&2\nexit 1")],
-    );
+    let script = fake_ffmpeg("echo 'fake ffmpeg: Conversion failed!' >&2\nexit 1");
+    let tools = toolbox(&dir.path().join("bin"), &["ffprobe", "mediainfo"], &[("ffmpeg", &script)]);
     let m = run_with_tools(&tools, &src, &dir.path().join("data")).await;
     assert_eq!(m["status"], "failed", "{m}");
     let reason = m["error"].as_str().unwrap();
@@ -148,14 +153,11 @@ async fn ffmpeg_exiting_with_an_error_fails_the_job_with_a_readable_reason() {
 }
 
 #[actix_rt::test]
-async fn ffmpeg_killing_itself_fails_the_job_after_retries() {
+async fn ffmpeg_killing_itself_mid_transcode_fails_the_job_after_retries() {
     let dir = tempfile::tempdir().unwrap();
     let src = make_avi(dir.path());
-    let tools = toolbox(
-        &dir.path().join("bin"),
-        &["ffprobe", "mediainfo"],
-        &[("ffmpeg", "kill -SEGV $$")],
-    );
+    let script = fake_ffmpeg("kill -SEGV $$");
+    let tools = toolbox(&dir.path().join("bin"), &["ffprobe", "mediainfo"], &[("ffmpeg", &script)]);
     let data = dir.path().join("data");
     let m = run_with_tools(&tools, &src, &data).await;
     assert_eq!(m["status"], "failed", "{m}");
@@ -171,4 +173,17 @@ async fn ffmpeg_killing_itself_fails_the_job_after_retries() {
         .filter(|n| n.starts_with("tmp.") || n == "proxy.mp4")
         .collect();
     assert!(left.is_empty(), "{left:?}");
+}
+
+#[actix_rt::test]
+async fn ffmpeg_crashing_on_the_decode_check_does_not_blame_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let src = make_avi(dir.path());
+    let tools = toolbox(&dir.path().join("bin"), &["ffprobe", "mediainfo"], &[("ffmpeg", "kill -SEGV $$")]);
+    let m = run_with_tools(&tools, &src, &dir.path().join("data")).await;
+    assert_eq!(m["status"], "failed", "{m}");
+    let reason = m["error"].as_str().unwrap();
+    // It used to say "the file seems truncated or damaged" for a crash of the tool.
+    assert!(reason.contains("ffmpeg crashed (signal 11)"), "{reason}");
+    assert!(!reason.contains("damaged"), "{reason}");
 }

@@ -447,7 +447,7 @@ async fn identity_headers_are_trusted_only_as_configured() {
     assert!(e["message"].as_str().unwrap().contains("more than once"), "{e}");
     let (code, _) = send(vec![("X-Proxy-User", "alice"), ("X-Proxy-Admin", "true"), ("X-Proxy-Admin", "false")]).await;
     assert_eq!(code, 400);
-    for bad in ["a\u{7f}b", "   "] {
+    for bad in ["a\tb", "   "] {
         let (code, _) = send(vec![("X-Proxy-User", bad)]).await;
         assert!(code == 400 || code == 401, "{bad:?}: {code}");
     }

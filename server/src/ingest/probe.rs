@@ -72,6 +72,8 @@ pub enum ProbeError {
         #[source]
         source: io::Error,
     },
+    #[error("{tool} crashed (signal {signal}) while reading the file; this is a server problem, not necessarily the file's")]
+    Crashed { tool: &'static str, signal: i32 },
     #[error("reading the file took longer than {} seconds, so it was given up", .after.as_secs())]
     Timeout { tool: &'static str, after: Duration },
     #[error("ffprobe gave an answer Dailies does not understand: {detail}")]
@@ -299,6 +301,10 @@ fn undecodable(file: &Path, stream: u32, from_end: Option<f64>) -> Result<Option
     // framemd5 prints one line per decoded frame, which tells "decoded" from "ran without error".
     cmd.args(["-map", &format!("0:{stream}"), "-frames", "1", "-f", "framemd5", "-"]);
     let out = run_with_timeout(cmd, "ffmpeg", PROBE_TIMEOUT)?;
+    // A crash says nothing about the file: do not tell the uploader it is damaged.
+    if let Some(signal) = out.signal {
+        return Err(ProbeError::Crashed { tool: "ffmpeg", signal });
+    }
     let decoded = out.stdout.lines().any(|l| !l.trim().is_empty() && !l.starts_with('#'));
     Ok((!decoded).then_some(out.stderr))
 }
@@ -312,6 +318,8 @@ fn as_ffmpeg_file(file: &Path) -> OsString {
 
 struct ToolOutput {
     success: bool,
+    /// The signal that killed the tool, if one did.
+    signal: Option<i32>,
     stdout: String,
     stderr: String,
 }
@@ -343,6 +351,7 @@ fn run_with_timeout(mut cmd: Command, tool: &'static str, limit: Duration) -> Re
     let join = |h: Option<thread::JoinHandle<String>>| h.and_then(|h| h.join().ok()).unwrap_or_default();
     Ok(ToolOutput {
         success: status.success(),
+        signal: std::os::unix::process::ExitStatusExt::signal(&status),
         stdout: join(stdout),
         stderr: join(stderr),
     })
