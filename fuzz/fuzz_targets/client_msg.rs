@@ -7,7 +7,9 @@ use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else { return };
-    let Ok(msg) = serde_json::from_str::<ClientMsg>(text) else { return };
+    let Ok(msg) = serde_json::from_str::<ClientMsg>(text) else {
+        return;
+    };
     assert!(ClientMsg::TYPES.contains(&msg.type_name()));
     match &msg {
         ClientMsg::AddComment { drawing: Some(d), .. } | ClientMsg::EditComment { drawing: Some(d), .. } => {

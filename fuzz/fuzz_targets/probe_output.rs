@@ -10,11 +10,17 @@ fuzz_target!(|data: &[u8]| {
         Some(i) => (&data[..i], &data[i + 1..]),
         None => (data, &[][..]),
     };
-    let (Ok(ff), Ok(mi)) = (std::str::from_utf8(ff), std::str::from_utf8(mi)) else { return };
+    let (Ok(ff), Ok(mi)) = (std::str::from_utf8(ff), std::str::from_utf8(mi)) else {
+        return;
+    };
     let Ok(mut probe) = parse_ffprobe(ff) else { return };
     apply_mediainfo(mi, &mut probe);
     assert!(probe.has_video || probe.has_audio);
-    assert!(matches!(probe.rotation, 0 | 90 | 180 | 270), "rotation {}", probe.rotation);
+    assert!(
+        matches!(probe.rotation, 0 | 90 | 180 | 270),
+        "rotation {}",
+        probe.rotation
+    );
     if let Some(fps) = probe.fps {
         assert!(fps.num > 0 && fps.den > 0, "fps {fps:?}");
     }

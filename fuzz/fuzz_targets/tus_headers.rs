@@ -10,7 +10,10 @@ use libfuzzer_sys::fuzz_target;
 fn check_name(uploaded: &str) {
     let stored = original_file_name(uploaded);
     assert!(stored == "original" || stored.starts_with("original."), "{stored:?}");
-    assert!(stored.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'.'), "{stored:?}");
+    assert!(
+        stored.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'.'),
+        "{stored:?}"
+    );
     let title = title_from_name(uploaded);
     assert!(!title.is_empty() && title.chars().count() <= 200);
     assert!(!title.contains('/') && !title.contains('\\'), "{title:?}");

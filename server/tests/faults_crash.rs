@@ -71,7 +71,11 @@ fn integrity_ok(data: &Path) {
 
 fn files_in(dir: &Path) -> Vec<String> {
     std::fs::read_dir(dir)
-        .map(|d| d.flatten().map(|e| e.file_name().to_string_lossy().into_owned()).collect())
+        .map(|d| {
+            d.flatten()
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .collect()
+        })
         .unwrap_or_default()
 }
 
@@ -116,8 +120,16 @@ async fn sigkill_during_an_upload_leaves_no_partial_media() {
     integrity_ok(&data);
 
     let s = Server::start(&data).await;
-    assert_eq!(s.get("/api/media").await.unwrap(), json!([]), "a partial upload became media");
-    assert!(files_in(&data.join("media")).is_empty(), "{:?}", files_in(&data.join("media")));
+    assert_eq!(
+        s.get("/api/media").await.unwrap(),
+        json!([]),
+        "a partial upload became media"
+    );
+    assert!(
+        files_in(&data.join("media")).is_empty(),
+        "{:?}",
+        files_in(&data.join("media"))
+    );
     let left: Vec<_> = files_in(&tmp).into_iter().filter(|f| f.ends_with(".part")).collect();
     assert!(left.is_empty(), "partial upload left behind after restart: {left:?}");
     // And the server takes uploads again.
@@ -156,7 +168,8 @@ async fn sigkill_during_a_burst_of_comments_loses_no_acknowledged_comment() {
     for _ in 0..2 {
         let mut ws = Ws::connect(&ws_url, Some("alice")).await.unwrap();
         ws.recv_type("welcome").await;
-        ws.send(json!({"type": "join_room", "media_id": media, "since_seq": null})).await;
+        ws.send(json!({"type": "join_room", "media_id": media, "since_seq": null}))
+            .await;
         ws.recv_type("room_joined").await;
         writers.push(ws);
     }
@@ -165,10 +178,12 @@ async fn sigkill_during_a_burst_of_comments_loses_no_acknowledged_comment() {
     let mut sent = 0;
     for i in 0..250 {
         for (k, ws) in writers.iter_mut().enumerate() {
-            ws.send(json!({"type": "add_comment", "media_id": media, "text": format!("c{k}-{i}"),
+            ws.send(
+                json!({"type": "add_comment", "media_id": media, "text": format!("c{k}-{i}"),
                 "frame": i % 40, "end_frame": null, "parent_id": null, "drawing": null,
-                "client_ref": format!("{k}-{i}")}))
-                .await;
+                "client_ref": format!("{k}-{i}")}),
+            )
+            .await;
             sent += 1;
         }
     }
@@ -199,7 +214,8 @@ async fn sigkill_during_a_burst_of_comments_loses_no_acknowledged_comment() {
         .await
         .unwrap();
     ws.recv_type("welcome").await;
-    ws.send(json!({"type": "join_room", "media_id": media, "since_seq": null})).await;
+    ws.send(json!({"type": "join_room", "media_id": media, "since_seq": null}))
+        .await;
     let joined = ws.recv_type("room_joined").await;
     let stored: std::collections::HashSet<i64> = joined["comments"]
         .as_array()
@@ -215,11 +231,16 @@ async fn sigkill_during_a_burst_of_comments_loses_no_acknowledged_comment() {
         lost.len()
     );
     assert!(lost.is_empty(), "acknowledged comments lost: {lost:?}");
-    assert!(stored.len() < sent, "the kill came after everything was stored: not a test");
+    assert!(
+        stored.len() < sent,
+        "the kill came after everything was stored: not a test"
+    );
     // The room goes on numbering from where it stopped.
-    ws.send(json!({"type": "add_comment", "media_id": media, "text": "after", "frame": 1,
-        "end_frame": null, "parent_id": null, "drawing": null, "client_ref": null}))
-        .await;
+    ws.send(
+        json!({"type": "add_comment", "media_id": media, "text": "after", "frame": 1,
+        "end_frame": null, "parent_id": null, "drawing": null, "client_ref": null}),
+    )
+    .await;
     let e = ws.recv_type("room_event").await;
     assert!(e["seq"].as_i64().unwrap() > joined["seq"].as_i64().unwrap());
     s.kill();

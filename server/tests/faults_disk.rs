@@ -31,8 +31,17 @@ impl SmallDisk {
             };
         }
         let image = std::env::temp_dir().join(format!("dailies-disk-{}.img", std::process::id()));
-        let made = Command::new("truncate").args(["-s", "32M"]).arg(&image).status().unwrap().success()
-            && Command::new("mkfs.ext4").args(["-q", "-F"]).arg(&image).status().is_ok_and(|s| s.success());
+        let made = Command::new("truncate")
+            .args(["-s", "32M"])
+            .arg(&image)
+            .status()
+            .unwrap()
+            .success()
+            && Command::new("mkfs.ext4")
+                .args(["-q", "-F"])
+                .arg(&image)
+                .status()
+                .is_ok_and(|s| s.success());
         let looped = made
             && Command::new("mount")
                 .args(["-o", "loop"])
@@ -102,7 +111,8 @@ async fn a_full_disk_answers_507_removes_partials_and_keeps_serving() {
     assert!(e["message"].as_str().unwrap().contains("disk space"), "{e}");
 
     // No declared size (chunked): it streams until the disk is full, then 507.
-    let chunks = futures_util::stream::iter(0..64).map(|_| Ok::<_, std::io::Error>(bytes::Bytes::from(vec![2u8; 1 << 20])));
+    let chunks =
+        futures_util::stream::iter(0..64).map(|_| Ok::<_, std::io::Error>(bytes::Bytes::from(vec![2u8; 1 << 20])));
     let mut r = client()
         .post(s.url("/api/upload"))
         .insert_header(("X-Remote-User-Id", "alice"))
@@ -113,7 +123,11 @@ async fn a_full_disk_answers_507_removes_partials_and_keeps_serving() {
     assert_eq!(r.status().as_u16(), 507, "{:?}", r.body().await);
     let e: Value = serde_json::from_slice(&r.body().await.unwrap()).unwrap();
     assert_eq!(e["error"], "insufficient_storage", "{e}");
-    assert!(partial_files(&data).is_empty(), "partial upload left: {:?}", partial_files(&data));
+    assert!(
+        partial_files(&data).is_empty(),
+        "partial upload left: {:?}",
+        partial_files(&data)
+    );
 
     // tus: creation with a length the disk cannot hold is refused.
     let r = client()
@@ -128,9 +142,7 @@ async fn a_full_disk_answers_507_removes_partials_and_keeps_serving() {
 
     // Multipart, no declared part size: same.
     let boundary = "B0UNDARY";
-    let head = format!(
-        "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"m.mov\"\r\n\r\n"
-    );
+    let head = format!("--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"m.mov\"\r\n\r\n");
     let parts = futures_util::stream::iter(
         std::iter::once(bytes::Bytes::from(head))
             .chain((0..64).map(|_| bytes::Bytes::from(vec![3u8; 1 << 20])))
@@ -146,7 +158,11 @@ async fn a_full_disk_answers_507_removes_partials_and_keeps_serving() {
         .unwrap();
     assert_eq!(r.status().as_u16(), 507);
     tokio::time::sleep(Duration::from_millis(200)).await;
-    assert!(partial_files(&data).is_empty(), "partial upload left: {:?}", partial_files(&data));
+    assert!(
+        partial_files(&data).is_empty(),
+        "partial upload left: {:?}",
+        partial_files(&data)
+    );
 
     // Still up: health, the library, the websocket.
     assert_eq!(s.get("/api/health", None).await.0, 200);

@@ -144,7 +144,11 @@ async fn ffmpeg_exiting_with_an_error_fails_the_job_with_a_readable_reason() {
     let dir = tempfile::tempdir().unwrap();
     let src = make_avi(dir.path());
     let script = fake_ffmpeg("echo 'fake ffmpeg: Conversion failed!' >&2\nexit 1");
-    let tools = toolbox(&dir.path().join("bin"), &["ffprobe", "mediainfo"], &[("ffmpeg", &script)]);
+    let tools = toolbox(
+        &dir.path().join("bin"),
+        &["ffprobe", "mediainfo"],
+        &[("ffmpeg", &script)],
+    );
     let m = run_with_tools(&tools, &src, &dir.path().join("data")).await;
     assert_eq!(m["status"], "failed", "{m}");
     let reason = m["error"].as_str().unwrap();
@@ -157,7 +161,11 @@ async fn ffmpeg_killing_itself_mid_transcode_fails_the_job_after_retries() {
     let dir = tempfile::tempdir().unwrap();
     let src = make_avi(dir.path());
     let script = fake_ffmpeg("kill -SEGV $$");
-    let tools = toolbox(&dir.path().join("bin"), &["ffprobe", "mediainfo"], &[("ffmpeg", &script)]);
+    let tools = toolbox(
+        &dir.path().join("bin"),
+        &["ffprobe", "mediainfo"],
+        &[("ffmpeg", &script)],
+    );
     let data = dir.path().join("data");
     let m = run_with_tools(&tools, &src, &data).await;
     assert_eq!(m["status"], "failed", "{m}");
@@ -179,7 +187,11 @@ async fn ffmpeg_killing_itself_mid_transcode_fails_the_job_after_retries() {
 async fn ffmpeg_crashing_on_the_decode_check_does_not_blame_the_file() {
     let dir = tempfile::tempdir().unwrap();
     let src = make_avi(dir.path());
-    let tools = toolbox(&dir.path().join("bin"), &["ffprobe", "mediainfo"], &[("ffmpeg", "kill -SEGV $$")]);
+    let tools = toolbox(
+        &dir.path().join("bin"),
+        &["ffprobe", "mediainfo"],
+        &[("ffmpeg", "kill -SEGV $$")],
+    );
     let m = run_with_tools(&tools, &src, &dir.path().join("data")).await;
     assert_eq!(m["status"], "failed", "{m}");
     let reason = m["error"].as_str().unwrap();

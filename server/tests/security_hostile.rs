@@ -39,9 +39,8 @@ fn tree(root: &Path) -> Vec<PathBuf> {
 fn assert_layout(root: &Path) {
     for p in tree(root) {
         let parts: Vec<String> = p.iter().map(|c| c.to_string_lossy().into_owned()).collect();
-        let plain = |s: &str| {
-            !s.starts_with('.') && s.bytes().all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b))
-        };
+        let plain =
+            |s: &str| !s.starts_with('.') && s.bytes().all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b));
         let ok = match parts.iter().map(String::as_str).collect::<Vec<_>>().as_slice() {
             [db] if db.starts_with("dailies.sqlite") => true,
             ["media" | "incoming" | "upload-tmp"] => true,
@@ -65,7 +64,10 @@ async fn raw_upload(s: &TestServer, name: &[u8], body: Vec<u8>) -> (u16, Value) 
         .await
         .unwrap();
     let b = resp.body().await.unwrap();
-    (resp.status().as_u16(), serde_json::from_slice(&b).unwrap_or(Value::Null))
+    (
+        resp.status().as_u16(),
+        serde_json::from_slice(&b).unwrap_or(Value::Null),
+    )
 }
 
 #[actix_rt::test]
@@ -115,7 +117,10 @@ async fn traversal_and_shell_metacharacters_in_names_stay_names() {
         let m = s.wait_done("alice", id, 60).await;
         assert_eq!(m["status"], "ready", "{m}");
         let title = m["title"].as_str().unwrap();
-        assert!(!title.contains('/') && !title.contains('\\') && !title.contains('\0'), "{title}");
+        assert!(
+            !title.contains('/') && !title.contains('\\') && !title.contains('\0'),
+            "{title}"
+        );
     }
     // Renames with the same payloads are display titles, never paths.
     for (i, name) in names.iter().enumerate() {
@@ -129,7 +134,12 @@ async fn traversal_and_shell_metacharacters_in_names_stay_names() {
         assert_eq!(r.status().as_u16(), 200, "{v}");
         assert!(!v["title"].as_str().unwrap().contains('\0'));
     }
-    for bad in [json!({"title": ""}), json!({"title": "x".repeat(201)}), json!({"title": 5}), json!({"title": "a", "path": "/"})] {
+    for bad in [
+        json!({"title": ""}),
+        json!({"title": "x".repeat(201)}),
+        json!({"title": 5}),
+        json!({"title": "a", "path": "/"}),
+    ] {
         let r = client()
             .patch(s.url(&format!("/api/media/{}", ids[0])))
             .insert_header(("X-Remote-User-Id", "alice"))
@@ -186,7 +196,10 @@ async fn huge_and_deeply_nested_json_is_refused_and_the_session_goes_on() {
     assert_eq!(ws.recv_type("pong").await["client_time"], 7.0);
 
     // Over the frame limit: too_large, then the socket closes with 1009.
-    let big = format!(r#"{{"type":"ping","client_time":1,"pad":"{}"}}"#, "x".repeat(300 * 1024));
+    let big = format!(
+        r#"{{"type":"ping","client_time":1,"pad":"{}"}}"#,
+        "x".repeat(300 * 1024)
+    );
     ws.send_text(&big).await;
     assert_eq!(ws.recv_type("error").await["code"], "too_large");
     assert_eq!(ws.closed_within(5).await, Some(1009));
@@ -239,7 +252,10 @@ async fn a_flood_is_rate_limited_and_others_are_unaffected() {
         worst
     };
     let (mut flood, worst) = futures_util::join!(flooding, probing);
-    assert!(worst < Duration::from_millis(500), "a flood slowed another user to {worst:?}");
+    assert!(
+        worst < Duration::from_millis(500),
+        "a flood slowed another user to {worst:?}"
+    );
     let mut pongs = 0;
     let mut limited = 0;
     let deadline = Instant::now() + Duration::from_secs(10);
@@ -277,10 +293,12 @@ async fn oversized_drawings_are_refused() {
     s.wait_done("alice", &media, 60).await;
     let mut ws = s.ws(Some("alice")).await;
     ws.recv_type("welcome").await;
-    ws.send(json!({"type": "join_room", "media_id": media, "since_seq": null})).await;
+    ws.send(json!({"type": "join_room", "media_id": media, "since_seq": null}))
+        .await;
     ws.recv_type("room_joined").await;
     let pt = json!({"x": 0.5, "y": 0.5});
-    let shape = |points: Vec<Value>| json!({"tool": "pen", "points": points, "color": "#ff0000", "width": 0.01, "text": null});
+    let shape =
+        |points: Vec<Value>| json!({"tool": "pen", "points": points, "color": "#ff0000", "width": 0.01, "text": null});
     let comment = |drawing: Value| {
         json!({"type": "add_comment", "media_id": media, "text": "", "frame": 0, "end_frame": null,
             "parent_id": null, "drawing": drawing, "client_ref": null})
@@ -288,8 +306,14 @@ async fn oversized_drawings_are_refused() {
     for (what, drawing) in [
         ("501 shapes", json!({"shapes": vec![shape(vec![pt.clone()]); 501]})),
         ("5001 points", json!({"shapes": [shape(vec![pt.clone(); 5001])]})),
-        ("far points", json!({"shapes": [shape(vec![json!({"x": 1e30, "y": 0})])]})),
-        ("long text", json!({"shapes": [{"tool": "text", "points": [pt], "color": "#ff0000", "width": 0.01, "text": "x".repeat(501)}]})),
+        (
+            "far points",
+            json!({"shapes": [shape(vec![json!({"x": 1e30, "y": 0})])]}),
+        ),
+        (
+            "long text",
+            json!({"shapes": [{"tool": "text", "points": [pt], "color": "#ff0000", "width": 0.01, "text": "x".repeat(501)}]}),
+        ),
     ] {
         ws.send(comment(drawing)).await;
         let e = ws.recv_type("error").await;
@@ -308,8 +332,14 @@ async fn oversized_drawings_are_refused() {
     assert_eq!(code, 200);
     let mut again = s.ws(Some("alice")).await;
     again.recv_type("welcome").await;
-    again.send(json!({"type": "join_room", "media_id": media, "since_seq": null})).await;
-    assert_eq!(again.recv_type("room_joined").await["comments"], json!([]), "nothing stored");
+    again
+        .send(json!({"type": "join_room", "media_id": media, "since_seq": null}))
+        .await;
+    assert_eq!(
+        again.recv_type("room_joined").await["comments"],
+        json!([]),
+        "nothing stored"
+    );
 }
 
 /// A websocket handshake and one masked frame written by hand, so its payload can be
@@ -356,7 +386,10 @@ async fn invalid_utf8_in_frames_and_headers() {
     assert!(!text.contains("pong"));
 
     // Identity and file-name headers that are not text: a 400 with a reason, not a 500.
-    for (k, v) in [("X-Remote-User-Id", &b"al\xffice"[..]), ("X-Remote-User-Name", b"\xc3\x28")] {
+    for (k, v) in [
+        ("X-Remote-User-Id", &b"al\xffice"[..]),
+        ("X-Remote-User-Name", b"\xc3\x28"),
+    ] {
         let mut r = client()
             .get(s.url("/api/media"))
             .insert_header(("X-Remote-User-Id", "alice"))
@@ -389,8 +422,16 @@ async fn someone_elses_media_id_and_malformed_ids() {
     s.wait_done("alice", &media, 60).await;
     let mut bob = s.ws(Some("bob")).await;
     bob.recv_type("welcome").await;
-    for id in [media.as_str(), "../../etc/pa", "", "x", &"a".repeat(5000), "abcdefghijk\u{0}"] {
-        bob.send(json!({"type": "join_room", "media_id": id, "since_seq": null})).await;
+    for id in [
+        media.as_str(),
+        "../../etc/pa",
+        "",
+        "x",
+        &"a".repeat(5000),
+        "abcdefghijk\u{0}",
+    ] {
+        bob.send(json!({"type": "join_room", "media_id": id, "since_seq": null}))
+            .await;
         let e = bob.recv_type("error").await;
         assert_eq!(e["code"], "not_found", "{id}: {e}");
         assert!(!e["message"].as_str().unwrap().contains("alice"), "{e}");
@@ -445,7 +486,12 @@ async fn identity_headers_are_trusted_only_as_configured() {
     let (code, e) = send(vec![("X-Proxy-User", "admin"), ("X-Proxy-User", "alice")]).await;
     assert_eq!(code, 400, "{e}");
     assert!(e["message"].as_str().unwrap().contains("more than once"), "{e}");
-    let (code, _) = send(vec![("X-Proxy-User", "alice"), ("X-Proxy-Admin", "true"), ("X-Proxy-Admin", "false")]).await;
+    let (code, _) = send(vec![
+        ("X-Proxy-User", "alice"),
+        ("X-Proxy-Admin", "true"),
+        ("X-Proxy-Admin", "false"),
+    ])
+    .await;
     assert_eq!(code, 400);
     for bad in ["a\tb", "   "] {
         let (code, _) = send(vec![("X-Proxy-User", bad)]).await;

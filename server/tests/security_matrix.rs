@@ -99,8 +99,16 @@ fn rule(ty: &str) -> Option<(Prep, Expect, Expect)> {
         "session_control" => (Prep::Session, Allow(Some("collab")), Deny),
         "live_stroke" => (Prep::Session, Allow(None), Deny),
         "live_clear" => (Prep::Session, Allow(None), Deny),
-        "list_messages" => (Prep::Nothing, Allow(Some("user_messages")), Allow(Some("user_messages"))),
-        "mark_messages_seen" => (Prep::Nothing, Allow(Some("messages_seen")), Allow(Some("messages_seen"))),
+        "list_messages" => (
+            Prep::Nothing,
+            Allow(Some("user_messages")),
+            Allow(Some("user_messages")),
+        ),
+        "mark_messages_seen" => (
+            Prep::Nothing,
+            Allow(Some("messages_seen")),
+            Allow(Some("messages_seen")),
+        ),
         _ => return None,
     })
 }
@@ -174,7 +182,9 @@ fn routes_in_source() -> BTreeSet<(String, String)> {
             _ => "",
         };
         for chunk in text.split(".route(\"").skip(1) {
-            let Some((path, rest)) = chunk.split_once('"') else { continue };
+            let Some((path, rest)) = chunk.split_once('"') else {
+                continue;
+            };
             let rest = rest.trim_start_matches(',').trim_start();
             let method = if let Some(r) = rest.strip_prefix("web::method(") {
                 r.split(')').next().unwrap().rsplit("::").next().unwrap().to_string()
@@ -203,7 +213,10 @@ fn every_route_and_message_has_a_rule() {
     assert!(missing.is_empty(), "routes without a rule in the matrix: {missing:?}");
     assert!(stale.is_empty(), "rules for routes that no longer exist: {stale:?}");
     let no_rule: Vec<_> = ClientMsg::TYPES.iter().filter(|t| rule(t).is_none()).collect();
-    assert!(no_rule.is_empty(), "websocket messages without a rule in the matrix: {no_rule:?}");
+    assert!(
+        no_rule.is_empty(),
+        "websocket messages without a rule in the matrix: {no_rule:?}"
+    );
 }
 
 /// Receives one message within `ms`, answering pings; None when nothing came.
@@ -263,12 +276,17 @@ async fn new_media(s: &TestServer, body: &[u8]) -> String {
 
 async fn new_comment(s: &TestServer, media: &str, text: &str) -> i64 {
     let mut ws = ws_for(s, OWNER).await;
-    ws.send(json!({"type": "join_room", "media_id": media, "since_seq": null})).await;
-    ws.recv_type("room_joined").await;
-    ws.send(json!({"type": "add_comment", "media_id": media, "text": text, "frame": 0,
-        "end_frame": null, "parent_id": null, "drawing": null, "client_ref": null}))
+    ws.send(json!({"type": "join_room", "media_id": media, "since_seq": null}))
         .await;
-    ws.recv_type("room_event").await["event"]["comment"]["id"].as_i64().unwrap()
+    ws.recv_type("room_joined").await;
+    ws.send(
+        json!({"type": "add_comment", "media_id": media, "text": text, "frame": 0,
+        "end_frame": null, "parent_id": null, "drawing": null, "client_ref": null}),
+    )
+    .await;
+    ws.recv_type("room_event").await["event"]["comment"]["id"]
+        .as_i64()
+        .unwrap()
 }
 
 async fn new_tus(s: &TestServer) -> String {
@@ -319,7 +337,11 @@ async fn http_case(s: &TestServer, method: &str, template: &str, actor: Actor, c
     let resp = match (method, template) {
         (_, "/api/ws") => return ws_status(s, actor).await,
         ("PATCH", "/api/media/{media}") => req.send_json(&json!({"title": format!("title by {actor:?}")})).await,
-        ("POST", "/api/upload") => req.insert_header(("X-File-Name", "up.mp4")).send_body(clip.to_vec()).await,
+        ("POST", "/api/upload") => {
+            req.insert_header(("X-File-Name", "up.mp4"))
+                .send_body(clip.to_vec())
+                .await
+        }
         ("POST", _) => req.insert_header(("Upload-Length", "4")).send().await,
         ("PATCH", "/api/tus/{upload}") => {
             req.insert_header(("Upload-Offset", "0"))
@@ -348,21 +370,30 @@ async fn authorization_matrix() {
             let got = http_case(&s, method, template, *actor, &clip, &media).await;
             cases += 1;
             if got != expected[i] {
-                failures.push(format!("{method} {template} as {actor:?}: {got}, expected {}", expected[i]));
+                failures.push(format!(
+                    "{method} {template} as {actor:?}: {got}, expected {}",
+                    expected[i]
+                ));
             }
         }
     }
     // The listing is scoped to the caller.
     let (_, list) = s.get("/api/media", Some(OTHER)).await;
-    assert!(!list.to_string().contains(&media), "another user's list shows the owner's media");
+    assert!(
+        !list.to_string().contains(&media),
+        "another user's list shows the owner's media"
+    );
 
     // An admin comments on the owner's media: the owner gets a stored user message.
     let mut adm = ws_for(&s, ADMIN).await;
-    adm.send(json!({"type": "join_room", "media_id": media, "since_seq": null})).await;
-    adm.recv_type("room_joined").await;
-    adm.send(json!({"type": "add_comment", "media_id": media, "text": "note for the owner", "frame": 2,
-        "end_frame": null, "parent_id": null, "drawing": null, "client_ref": null}))
+    adm.send(json!({"type": "join_room", "media_id": media, "since_seq": null}))
         .await;
+    adm.recv_type("room_joined").await;
+    adm.send(
+        json!({"type": "add_comment", "media_id": media, "text": "note for the owner", "frame": 2,
+        "end_frame": null, "parent_id": null, "drawing": null, "client_ref": null}),
+    )
+    .await;
     adm.recv_type("room_event").await;
     let mut own = ws_for(&s, OWNER).await;
     own.send(json!({"type": "list_messages"})).await;
@@ -388,7 +419,11 @@ async fn authorization_matrix() {
             let targets = Targets {
                 media: media.clone(),
                 comment,
-                fresh_media: if *ty == "delete_media" { new_media(&s, &clip).await } else { String::new() },
+                fresh_media: if *ty == "delete_media" {
+                    new_media(&s, &clip).await
+                } else {
+                    String::new()
+                },
                 fresh_comment: if *ty == "delete_comment" {
                     new_comment(&s, &media, "to be deleted").await
                 } else {
@@ -399,7 +434,12 @@ async fn authorization_matrix() {
             let mut ws = ws_for(&s, user).await;
             if prep != Prep::Nothing {
                 marker += 1.0;
-                exchange(&mut ws, json!({"type": "join_room", "media_id": media, "since_seq": null}), marker).await;
+                exchange(
+                    &mut ws,
+                    json!({"type": "join_room", "media_id": media, "since_seq": null}),
+                    marker,
+                )
+                .await;
             }
             if prep == Prep::Session {
                 marker += 1.0;
@@ -426,19 +466,40 @@ async fn authorization_matrix() {
     // What the refused attempts must not have changed.
     let (code, m) = s.get(&format!("/api/media/{media}"), Some(OWNER)).await;
     assert_eq!(code, 200);
-    assert!(!m["title"].as_str().unwrap().contains("Other"), "renamed by another user: {m}");
+    assert!(
+        !m["title"].as_str().unwrap().contains("Other"),
+        "renamed by another user: {m}"
+    );
     let mut own = ws_for(&s, OWNER).await;
-    own.send(json!({"type": "join_room", "media_id": media, "since_seq": null})).await;
+    own.send(json!({"type": "join_room", "media_id": media, "since_seq": null}))
+        .await;
     let joined = own.recv_type("room_joined").await;
     let comments = joined["comments"].to_string();
-    assert!(!comments.contains("by Other"), "another user's comment or edit landed: {comments}");
+    assert!(
+        !comments.contains("by Other"),
+        "another user's comment or edit landed: {comments}"
+    );
     own.send(json!({"type": "list_messages"})).await;
     let msgs = own.recv_type("user_messages").await;
-    let note = msgs["items"].as_array().unwrap().iter().find(|m| m["id"] == owner_message).unwrap();
-    assert_eq!(note["seen"], false, "another user marked the owner's message seen: {note}");
-    own.send(json!({"type": "mark_messages_seen", "ids": [owner_message]})).await;
+    let note = msgs["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["id"] == owner_message)
+        .unwrap();
+    assert_eq!(
+        note["seen"], false,
+        "another user marked the owner's message seen: {note}"
+    );
+    own.send(json!({"type": "mark_messages_seen", "ids": [owner_message]}))
+        .await;
     assert_eq!(own.recv_type("messages_seen").await["ids"], json!([owner_message]));
 
     println!("authorization matrix: {cases} cases, {} failures", failures.len());
-    assert!(failures.is_empty(), "{} of {cases} cases failed:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} of {cases} cases failed:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 }

@@ -379,7 +379,10 @@ mod tests {
         assert_eq!(pairs[0], ("filename".into(), b"clip.mov".to_vec()));
         assert_eq!(pairs[2], ("is_confidential".into(), vec![]));
         assert_eq!(metadata_filename_of(raw).as_deref(), Some("clip.mov"));
-        assert_eq!(metadata_filename_of("name Li4vLi4vZXRjL3Bhc3N3ZA==").as_deref(), Some("../../etc/passwd"));
+        assert_eq!(
+            metadata_filename_of("name Li4vLi4vZXRjL3Bhc3N3ZA==").as_deref(),
+            Some("../../etc/passwd")
+        );
         assert_eq!(parse_upload_metadata(""), Some(vec![]));
         assert_eq!(parse_upload_metadata("filename !!!"), None);
         assert_eq!(metadata_filename_of("filename"), Some(String::new()));

@@ -72,7 +72,9 @@ pub enum ProbeError {
         #[source]
         source: io::Error,
     },
-    #[error("{tool} crashed (signal {signal}) while reading the file; this is a server problem, not necessarily the file's")]
+    #[error(
+        "{tool} crashed (signal {signal}) while reading the file; this is a server problem, not necessarily the file's"
+    )]
     Crashed { tool: &'static str, signal: i32 },
     #[error("reading the file took longer than {} seconds, so it was given up", .after.as_secs())]
     Timeout { tool: &'static str, after: Duration },

@@ -4,6 +4,7 @@
 mod media;
 mod rooms;
 mod server;
+mod soak;
 
 use clap::{Parser, Subcommand};
 
@@ -52,6 +53,8 @@ enum Cmd {
         #[arg(long, default_value_t = 10.0)]
         secs: f64,
     },
+    /// Mixed traffic for a set time: errors, RSS every 10 s, latency percentiles
+    Soak(soak::SoakArgs),
     /// Server memory per idle websocket session
     Idle {
         #[arg(long, default_value_t = 5000)]
@@ -79,6 +82,7 @@ fn main() -> anyhow::Result<()> {
             } => rooms::one_room(&bin, clients, senders, rate, secs).await,
             Cmd::Rooms { rooms, clients, secs } => rooms::many_rooms(&bin, rooms, clients, secs).await,
             Cmd::Idle { sessions } => rooms::idle(&bin, sessions).await,
+            Cmd::Soak(args) => soak::soak(&bin, args).await,
         }
     })
 }
