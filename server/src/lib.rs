@@ -6,6 +6,7 @@ pub mod config;
 pub mod db;
 pub mod error;
 pub mod identity;
+pub mod organizer;
 pub mod ingest;
 pub mod room;
 pub mod session;

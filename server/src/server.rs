@@ -31,6 +31,7 @@ impl RunningServer {
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
         self.handle.stop(true).await;
+        self.state.organizer.stop().await;
         let _ = self.task.await;
         let db = self.state.db.clone();
         let _ = web::block(move || db.checkpoint()).await;
@@ -63,11 +64,16 @@ pub async fn start(config: Config, listener: TcpListener) -> Result<RunningServe
         .await
         .context("opening database")??;
     let hub: Addr<Hub> = Hub::default().start();
+    let config = Arc::new(config);
+    let organizer = crate::organizer::OrganizerHandle::start(config.clone(), db.clone(), hub.clone())
+        .await
+        .context("starting the organizer")?;
     let state = AppState {
-        config: Arc::new(config),
+        config,
         db,
         hub,
         users: KnownUsers::default(),
+        organizer,
     };
     let addr = listener.local_addr()?;
     let data = web::Data::new(state.clone());

@@ -12,4 +12,5 @@ pub struct AppState {
     pub db: Db,
     pub hub: Addr<Hub>,
     pub users: crate::identity::KnownUsers,
+    pub organizer: crate::organizer::OrganizerHandle,
 }

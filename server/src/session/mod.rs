@@ -127,6 +127,15 @@ impl UserSession {
                     })
                     .wait(ctx);
             }
+            ClientMsg::OrganizerPage { path } => {
+                let reply = crate::organizer::ws::page(self.state.clone(), self.user.clone(), path);
+                reply.into_actor(self).map(|msg, act, ctx| act.send(&msg, ctx)).spawn(ctx);
+            }
+            ClientMsg::OrganizerCommand { name, args, path, client_ref } => {
+                let reply =
+                    crate::organizer::ws::command(self.state.clone(), self.user.clone(), name, args, path, client_ref);
+                reply.into_actor(self).map(|msg, act, ctx| act.send(&msg, ctx)).spawn(ctx);
+            }
             other => {
                 let t = other.type_name();
                 self.send_error(ErrorCode::BadMessage, format!("{t} is not available yet"), Some(t), ctx);
@@ -145,6 +154,7 @@ impl Actor for UserSession {
             user: self.user.clone(),
         };
         self.send(&welcome, ctx);
+        self.state.organizer.notify(crate::organizer::user_connected(&self.user));
         self.state
             .hub
             .send(Connect {
