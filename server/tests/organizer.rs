@@ -135,3 +135,117 @@ async fn folders_survive_plugin_and_server_restarts() {
     let mut ann = s2.ws(Some("ann")).await;
     assert_eq!(names(&page(&mut ann, "/").await["folders"], "name"), ["Keep me"]);
 }
+
+#[actix_rt::test]
+async fn plugin_killed_mid_call_fails_cleanly_and_comes_back() {
+    let s = with_plugin(plugin_cmd("reference_plugin", &[]), Duration::from_secs(5)).await;
+    let first = wait_up(&s).await;
+    add_user(&s, "admin", true);
+    add_user(&s, "ann", false);
+    add_media(&s, "m1", "ann", "Shot");
+    let mut ann = s.ws(Some("ann")).await;
+    let mut admin = s.ws(Some("admin")).await;
+
+    ann.send(json!({"type": "organizer_command", "name": "sleep", "args": {"ms": 4000}})).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    unsafe { libc::kill(first.pid.unwrap() as i32, libc::SIGKILL) };
+    let t0 = Instant::now();
+    let r = ann.recv_type("error").await;
+    assert_eq!(r["request"], "organizer_command", "{r}");
+    assert!(r["message"].as_str().unwrap().contains("unavailable"), "{r}");
+    assert!(t0.elapsed() < Duration::from_secs(3), "the failure is reported at once, not at the timeout");
+
+    // Meanwhile the server answers with its built-in behaviour.
+    let p = page(&mut ann, "/").await;
+    if p["plugin"].is_null() {
+        assert_eq!(names(&p["media"], "id"), ["m1"]);
+    }
+    let (code, _) = s.get("/api/media/m1", Some("ann")).await;
+    assert_eq!(code, 200);
+
+    // Admins hear about it; the plugin comes back (a new process) and so does the page.
+    let note = admin.recv_type("user_message_added").await;
+    assert!(note["message"]["text"].as_str().unwrap().contains("down"), "{note}");
+    let back = wait_status(&s, 20, |x| x.state == LinkState::Up && x.restarts >= 1).await;
+    assert_ne!(back.pid, first.pid);
+    let note = admin.recv_type("user_message_added").await;
+    assert!(note["message"]["text"].as_str().unwrap().contains("back"), "{note}");
+    assert_eq!(page(&mut ann, "/").await["plugin"], "reference");
+}
+
+#[actix_rt::test]
+async fn crash_loop_backs_off_exponentially() {
+    // A "plugin" that dies at once: restarts must spread out, not spin.
+    let s = with_plugin("/bin/false".into(), Duration::from_secs(1)).await;
+    tokio::time::sleep(Duration::from_millis(2500)).await;
+    let st = state(&s).organizer.status().await;
+    assert_eq!(st.state, LinkState::Down, "{st:?}");
+    assert!(st.reason.as_deref().unwrap_or("").contains("exited"), "{st:?}");
+    // 250 ms, 500 ms, 1 s, 2 s…: at most 4 restarts in 2.5 s.
+    assert!((1..=4).contains(&st.restarts), "{st:?}");
+    add_user(&s, "ann", false);
+    add_media(&s, "m1", "ann", "Shot");
+    let mut ann = s.ws(Some("ann")).await;
+    let p = page(&mut ann, "/").await;
+    assert!(p["plugin"].is_null(), "built-in page: {p}");
+    assert_eq!(names(&p["media"], "id"), ["m1"]);
+}
+
+#[actix_rt::test]
+async fn a_plugin_that_hangs_times_out_and_the_builtin_rule_answers() {
+    let cmd = plugin_cmd("reference_plugin", &["REFERENCE_SLOW_MS=60000"]);
+    let s = with_plugin(cmd, Duration::from_millis(300)).await;
+    wait_up(&s).await;
+    add_user(&s, "ann", false);
+    add_user(&s, "bob", false);
+    add_media(&s, "m1", "ann", "[embargo] Shot");
+
+    let t0 = Instant::now();
+    let (code, _) = s.get("/api/media/m1", Some("ann")).await;
+    assert_eq!(code, 200, "built-in rule: the owner may view (the plugin would deny)");
+    let (code, _) = s.get("/api/media/m1", Some("bob")).await;
+    assert_eq!(code, 404, "built-in rule: others may not");
+    assert!(t0.elapsed() < Duration::from_secs(3), "{:?}", t0.elapsed());
+
+    let mut ann = s.ws(Some("ann")).await;
+    for _ in 0..3 {
+        let t0 = Instant::now();
+        let p = page(&mut ann, "/").await;
+        assert!(p["plugin"].is_null(), "built-in page after the timeout: {p}");
+        assert_eq!(names(&p["media"], "id"), ["m1"]);
+        assert!(t0.elapsed() < Duration::from_secs(2), "{:?}", t0.elapsed());
+    }
+
+    // Timeouts in a row: the plugin counts as hung and is restarted.
+    wait_status(&s, 20, |x| x.restarts >= 1).await;
+}
+
+#[actix_rt::test]
+async fn an_incompatible_plugin_is_refused_clearly() {
+    let cmd = plugin_cmd("reference_plugin", &["REFERENCE_PROTOCOL_MAJOR=2"]);
+    let s = with_plugin(cmd, Duration::from_secs(2)).await;
+    let st = wait_status(&s, 20, |x| x.state == LinkState::Refused).await;
+    let why = st.reason.unwrap();
+    // The SDK refuses the server first; either side's message names both versions.
+    assert!(why.contains("protocol") && why.contains("1.0") && why.contains("2.0"), "{why}");
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    assert_eq!(state(&s).organizer.status().await.restarts, 0, "no restarts for a refused plugin");
+    add_user(&s, "ann", false);
+    let mut ann = s.ws(Some("ann")).await;
+    assert!(page(&mut ann, "/").await["plugin"].is_null());
+}
+
+#[actix_rt::test]
+async fn without_a_plugin_the_builtin_library_answers() {
+    let s = TestServer::start().await;
+    add_user(&s, "ann", false);
+    add_media(&s, "m1", "ann", "Shot");
+    let mut ann = s.ws(Some("ann")).await;
+    let p = page(&mut ann, "/anything").await;
+    assert_eq!(p["path"], "/");
+    assert!(p["plugin"].is_null());
+    assert_eq!(names(&p["media"], "id"), ["m1"]);
+    let r = command(&mut ann, "create_folder", json!({})).await;
+    assert_eq!(r["type"], "error");
+    assert_eq!(state(&s).organizer.status().await.state, LinkState::Off);
+}
