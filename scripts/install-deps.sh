@@ -5,7 +5,7 @@ set -euo pipefail
 
 PKGS=(ffmpeg mediainfo sqlite3 curl ca-certificates pkg-config)
 if [[ "${1:-}" == "--test" ]]; then
-  PKGS+=(protobuf-compiler)
+  PKGS+=(protobuf-compiler python3 python3-pip)
 fi
 
 SUDO=""
@@ -26,4 +26,16 @@ if (( ${#missing[@]} )); then
     if (( attempt == 3 )); then echo "install-deps: apt-get install failed" >&2; exit 1; fi
     sleep 5; $SUDO apt-get update -q
   done
+fi
+
+# The Python organizer plugin test generates its gRPC stubs with grpcio-tools at test time.
+# Debian marks its Python as externally managed: these go in anyway, as the test needs them.
+if [[ "${1:-}" == "--test" ]] && ! python3 -c "import grpc, grpc_tools" 2>/dev/null; then
+  echo "install-deps: installing grpcio grpcio-tools (Python organizer plugin test)"
+  pip_args=(install --quiet --root-user-action=ignore "grpcio>=1.60" "grpcio-tools>=1.60")
+  if python3 -m pip install --help | grep -q -- --break-system-packages; then
+    pip_args+=(--break-system-packages)
+  fi
+  $SUDO python3 -m pip "${pip_args[@]}"
+  python3 -c "import grpc, grpc_tools" || { echo "install-deps: grpcio is still missing" >&2; exit 1; }
 fi

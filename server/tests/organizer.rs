@@ -150,8 +150,8 @@ async fn plugin_killed_mid_call_fails_cleanly_and_comes_back() {
     tokio::time::sleep(Duration::from_millis(300)).await;
     unsafe { libc::kill(first.pid.unwrap() as i32, libc::SIGKILL) };
     let t0 = Instant::now();
-    let r = ann.recv_type("error").await;
-    assert_eq!(r["request"], "organizer_command", "{r}");
+    let r = answer(&mut ann, "organizer_command", "organizer_command_result").await;
+    assert_eq!(r["type"], "error", "{r}");
     assert!(r["message"].as_str().unwrap().contains("unavailable"), "{r}");
     assert!(t0.elapsed() < Duration::from_secs(3), "the failure is reported at once, not at the timeout");
 
@@ -164,11 +164,11 @@ async fn plugin_killed_mid_call_fails_cleanly_and_comes_back() {
     assert_eq!(code, 200);
 
     // Admins hear about it; the plugin comes back (a new process) and so does the page.
-    let note = admin.recv_type("user_message_added").await;
+    let note = answer(&mut admin, "-", "user_message_added").await;
     assert!(note["message"]["text"].as_str().unwrap().contains("down"), "{note}");
     let back = wait_status(&s, 20, |x| x.state == LinkState::Up && x.restarts >= 1).await;
     assert_ne!(back.pid, first.pid);
-    let note = admin.recv_type("user_message_added").await;
+    let note = answer(&mut admin, "-", "user_message_added").await;
     assert!(note["message"]["text"].as_str().unwrap().contains("back"), "{note}");
     assert_eq!(page(&mut ann, "/").await["plugin"], "reference");
 }
@@ -248,4 +248,87 @@ async fn without_a_plugin_the_builtin_library_answers() {
     let r = command(&mut ann, "create_folder", json!({})).await;
     assert_eq!(r["type"], "error");
     assert_eq!(state(&s).organizer.status().await.state, LinkState::Off);
+}
+
+/// The contract every reference plugin (Rust or Python) must pass: handshake, pages,
+/// authorization through the proxy, commands and the inbox.
+async fn contract_checks(s: &TestServer, name: &str) {
+    let st = wait_up(s).await;
+    assert_eq!(st.plugin.as_deref(), Some(name));
+    assert_eq!(st.capabilities, ["pages", "authorize", "events", "commands"]);
+    add_user(s, "ann", false);
+    add_user(s, "admin", true);
+    let plain = add_media(s, "m1", "ann", "Shot");
+    let embargoed = add_media(s, "m2", "ann", "[embargo] Trailer");
+
+    let mut ann = s.ws(Some("ann")).await;
+    let home = page(&mut ann, "/").await;
+    assert_eq!(home["plugin"], name, "{home}");
+    assert_eq!(home["title"], "Home");
+    assert_eq!(home["folders"], json!([{"id": "inbox", "name": "Inbox", "path": "/inbox", "item_count": 2}]));
+    let inbox = page(&mut ann, "/inbox").await;
+    assert_eq!(names(&inbox["breadcrumbs"], "label"), ["Home", "Inbox"]);
+    assert_eq!(names(&inbox["media"], "id"), ["m2", "m1"]);
+    assert_eq!(
+        inbox["actions"],
+        json!([{"command": "echo", "label": "Echo", "scope": "page", "args": {"from": "inbox"}, "prompt": ["text"]}])
+    );
+
+    let org = state(s).organizer;
+    let user = |id: &str, admin| dailies_protocol::UserInfo {
+        id: dailies_protocol::UserId(id.into()),
+        name: id.into(),
+        is_admin: admin,
+    };
+    let v = org.authorize(&user("ann", false), &plain, "view", true).await.unwrap();
+    assert!(v.allow);
+    let v = org.authorize(&user("ann", false), &embargoed, "view", true).await.unwrap();
+    assert!(!v.allow && v.reason.contains("embargo"), "{v:?}");
+    let v = org.authorize(&user("admin", true), &embargoed, "delete", true).await.unwrap();
+    assert!(v.allow);
+    let v = org.authorize(&user("bob", false), &plain, "comment", false).await.unwrap();
+    assert!(!v.allow);
+
+    let r = command(&mut ann, "echo", json!({"text": "hi", "n": [1, 2]})).await;
+    assert_eq!(r["result"], json!({"text": "hi", "n": [1, 2]}), "{r}");
+    assert_eq!(r["refresh"], false);
+    let r = command(&mut ann, "whoami", json!(null)).await;
+    assert_eq!(r["result"], json!({"id": "ann", "admin": false}), "{r}");
+    let r = command(&mut ann, "kv_roundtrip", json!({"key": "k/1", "value": "v1"})).await;
+    assert_eq!(r["result"], json!({"value": "v1"}), "{r}");
+    // The notification is pushed before the command's answer comes back.
+    ann.send(json!({"type": "organizer_command", "name": "message", "args": {"text": "hello from the plugin"}}))
+        .await;
+    let m = answer(&mut ann, "organizer_command", "user_message_added").await;
+    assert_eq!(m["message"]["text"], "hello from the plugin", "{m}");
+    assert_eq!(m["message"]["kind"], "organizer");
+    let r = answer(&mut ann, "organizer_command", "organizer_command_result").await;
+    assert!(r["result"]["id"].is_number(), "{r}");
+    let r = command(&mut ann, "no_such_command", json!({})).await;
+    assert_eq!((r["type"].as_str(), r["code"].as_str()), (Some("error"), Some("bad_message")), "{r}");
+}
+
+#[actix_rt::test]
+async fn rust_reference_plugin_passes_the_contract_test() {
+    let s = with_plugin(plugin_cmd("reference_plugin", &[]), Duration::from_secs(2)).await;
+    contract_checks(&s, "reference").await;
+}
+
+#[actix_rt::test]
+async fn python_plugin_passes_the_contract_test() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/python-organizer");
+    let stubs = tempfile::tempdir().unwrap();
+    let out = std::process::Command::new("python3")
+        .arg(root.join("gen_stubs.py"))
+        .arg(stubs.path())
+        .output()
+        .expect("python3 is needed (scripts/install-deps.sh --test)");
+    assert!(
+        out.status.success(),
+        "generating the Python stubs failed (grpcio-tools missing? run scripts/install-deps.sh --test):\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let cmd = format!("python3 {} --stubs {}", root.join("plugin.py").display(), stubs.path().display());
+    let s = with_plugin(cmd, Duration::from_secs(2)).await;
+    contract_checks(&s, "reference-py").await;
 }

@@ -99,25 +99,30 @@ pub async fn wait_up(s: &TestServer) -> OrganizerStatus {
     wait_status(s, 30, |st| st.state == LinkState::Up).await
 }
 
-pub async fn page(ws: &mut Ws, path: &str) -> Value {
-    ws.send(json!({"type": "organizer_page", "path": path})).await;
+/// The next message answering `request` (its result type, or an error about it), within
+/// 20 s in all (pings do not extend the wait); other messages are skipped.
+pub async fn answer(ws: &mut Ws, request: &str, result: &str) -> Value {
+    let deadline = Instant::now() + Duration::from_secs(20);
     loop {
-        let v = ws.recv_within(20).await;
-        if v["type"] == "organizer_page_view" || (v["type"] == "error" && v["request"] == "organizer_page") {
+        let left = deadline.saturating_duration_since(Instant::now());
+        let v = tokio::time::timeout(left, ws.recv_within(20))
+            .await
+            .unwrap_or_else(|_| panic!("no answer to {request} within 20 s"));
+        if v["type"] == result || (v["type"] == "error" && v["request"] == request) {
             return v;
         }
     }
 }
 
+pub async fn page(ws: &mut Ws, path: &str) -> Value {
+    ws.send(json!({"type": "organizer_page", "path": path})).await;
+    answer(ws, "organizer_page", "organizer_page_view").await
+}
+
 /// Sends a command; answers the result message or the error.
 pub async fn command(ws: &mut Ws, name: &str, args: Value) -> Value {
     ws.send(json!({"type": "organizer_command", "name": name, "args": args})).await;
-    loop {
-        let v = ws.recv_within(20).await;
-        if v["type"] == "organizer_command_result" || (v["type"] == "error" && v["request"] == "organizer_command") {
-            return v;
-        }
-    }
+    answer(ws, "organizer_command", "organizer_command_result").await
 }
 
 pub fn names(list: &Value, field: &str) -> Vec<String> {
