@@ -33,7 +33,7 @@ fi
 if [[ "${1:-}" == "--test" ]] && ! python3 -c "import grpc, grpc_tools" 2>/dev/null; then
   echo "install-deps: installing grpcio grpcio-tools (Python organizer plugin test)"
   pip_args=(install --quiet --root-user-action=ignore "grpcio>=1.60" "grpcio-tools>=1.60")
-  if python3 -m pip install --help | grep -q -- --break-system-packages; then
+  if python3 -m pip install --help 2>/dev/null | grep -- --break-system-packages >/dev/null; then
     pip_args+=(--break-system-packages)
   fi
   $SUDO python3 -m pip "${pip_args[@]}"
