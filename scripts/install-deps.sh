@@ -28,6 +28,11 @@ if (( ${#missing[@]} )); then
   done
 fi
 
+if [[ "${1:-}" == "--test" ]]; then
+  # Real tus client for the resumable-upload test.
+  python3 -c "import tusclient" 2>/dev/null || python3 -m pip install -q --root-user-action=ignore tuspy
+fi
+
 # The Python organizer plugin test generates its gRPC stubs with grpcio-tools at test time.
 # Debian marks its Python as externally managed: these go in anyway, as the test needs them.
 if [[ "${1:-}" == "--test" ]] && ! python3 -c "import grpc, grpc_tools" 2>/dev/null; then

@@ -27,6 +27,8 @@ pub struct Config {
     pub transcode_workers: usize,
     pub web_root: Option<PathBuf>,
     pub log: String,
+    pub upload_expiry: Duration,
+    pub watch_settle: Duration,
     pub organizer_cmd: Option<String>,
     pub organizer_url: Option<String>,
     pub organizer_timeout: Duration,
@@ -49,6 +51,8 @@ impl Default for Config {
             transcode_workers: 1,
             web_root: None,
             log: "info".into(),
+            upload_expiry: Duration::from_secs(24 * 3600),
+            watch_settle: Duration::from_secs(5),
             organizer_cmd: None,
             organizer_url: None,
             organizer_timeout: Duration::from_secs(2),
@@ -115,6 +119,12 @@ pub struct Cli {
     /// Log filter, e.g. "info" or "dailies_server=debug" [default: info]
     #[arg(long, env = "DAILIES_LOG", value_name = "FILTER")]
     pub log: Option<String>,
+    /// Seconds after which an unfinished resumable (tus) upload is deleted [default: 86400]
+    #[arg(long, env = "DAILIES_UPLOAD_EXPIRY", value_name = "SECS")]
+    pub upload_expiry: Option<f64>,
+    /// Seconds a file in the watch folder must stay unchanged before it is ingested [default: 5]
+    #[arg(long, env = "DAILIES_WATCH_SETTLE", value_name = "SECS")]
+    pub watch_settle: Option<f64>,
     /// Organizer plugin to start and supervise: a program and its arguments, split on
     /// whitespace [default: none]
     #[arg(long, env = "DAILIES_ORGANIZER_CMD", value_name = "COMMAND")]
@@ -147,6 +157,8 @@ pub struct FileConfig {
     pub transcode_workers: Option<usize>,
     pub web_root: Option<PathBuf>,
     pub log: Option<String>,
+    pub upload_expiry: Option<f64>,
+    pub watch_settle: Option<f64>,
     pub organizer_cmd: Option<String>,
     pub organizer_url: Option<String>,
     pub organizer_timeout: Option<f64>,
@@ -191,10 +203,10 @@ impl Config {
         let mut c = Config::default();
         overlay!(c, file; listen, data_dir, demo, user_id_header, user_name_header, admin_users,
                  ws_max_frame, max_upload_size, transcode_workers, log;
-                 secs: heartbeat_interval, client_timeout, organizer_timeout);
+                 secs: heartbeat_interval, client_timeout, upload_expiry, watch_settle, organizer_timeout);
         overlay!(c, cli; listen, data_dir, demo, user_id_header, user_name_header, admin_users,
                  ws_max_frame, max_upload_size, transcode_workers, log;
-                 secs: heartbeat_interval, client_timeout, organizer_timeout);
+                 secs: heartbeat_interval, client_timeout, upload_expiry, watch_settle, organizer_timeout);
         c.admin_users.retain(|u| !u.trim().is_empty());
         c.validate()?;
         Ok(c)

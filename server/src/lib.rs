@@ -1,6 +1,7 @@
 //! dailies-server: the library behind the binary, so tests can start a real server on port 0.
 //! `start` builds everything from a `Config` and a bound listener; no globals.
 
+pub mod access;
 pub mod api;
 pub mod config;
 pub mod db;
@@ -8,9 +9,11 @@ pub mod error;
 pub mod identity;
 pub mod organizer;
 pub mod ingest;
+pub mod media_ops;
 pub mod room;
 pub mod session;
 pub mod state;
+pub mod storage;
 
 mod server;
 

@@ -4,6 +4,7 @@
 use crate::config::Config;
 use crate::db::Db;
 use crate::identity::KnownUsers;
+use crate::ingest::queue::Ingest;
 use crate::room::hub::{CloseAll, Hub};
 use crate::state::AppState;
 use actix::{Actor, Addr};
@@ -53,7 +54,33 @@ fn prepare_data_dir(cfg: &Config) -> Result<()> {
     ] {
         std::fs::create_dir_all(&d).with_context(|| format!("creating {}", d.display()))?;
     }
+    // Plain uploads cannot resume: what a previous run left half-written is garbage.
+    // (Resumable tus uploads live in upload-tmp/tus/ and expire on their own.)
+    if let Ok(entries) = std::fs::read_dir(cfg.upload_tmp_dir()) {
+        for e in entries.flatten() {
+            if e.path().extension().is_some_and(|x| x == "part") {
+                let _ = std::fs::remove_file(e.path());
+            }
+        }
+    }
+    crate::ingest::watch::recover(&cfg.incoming_dir());
     Ok(())
+}
+
+/// Deletes expired resumable uploads now and then.
+async fn sweep_uploads(state: AppState) {
+    let every = Duration::from_secs(60).min(state.config.upload_expiry / 2 + Duration::from_millis(100));
+    let mut tick = tokio::time::interval(every);
+    loop {
+        tick.tick().await;
+        let dir = crate::api::tus::tus_dir(&state);
+        let expiry = state.config.upload_expiry;
+        if let Ok(n) = web::block(move || crate::api::tus::sweep_expired(&dir, expiry)).await {
+            if n > 0 {
+                tracing::info!(count = n, "expired resumable uploads removed");
+            }
+        }
+    }
 }
 
 /// Starts the server on `listener` inside the current actix system.
@@ -63,8 +90,9 @@ pub async fn start(config: Config, listener: TcpListener) -> Result<RunningServe
     let db = web::block(move || Db::open(&db_path))
         .await
         .context("opening database")??;
-    let hub: Addr<Hub> = Hub::default().start();
     let config = Arc::new(config);
+    let hub: Addr<Hub> = Hub::default().start();
+    let ingest = Ingest::new(db.clone(), hub.clone(), config.clone()).start();
     let organizer = crate::organizer::OrganizerHandle::start(config.clone(), db.clone(), hub.clone())
         .await
         .context("starting the organizer")?;
@@ -72,16 +100,25 @@ pub async fn start(config: Config, listener: TcpListener) -> Result<RunningServe
         config,
         db,
         hub,
+        ingest,
         users: KnownUsers::default(),
         organizer,
     };
+    tokio::task::spawn_local(crate::ingest::watch::run(state.clone()));
+    tokio::task::spawn_local(sweep_uploads(state.clone()));
     let addr = listener.local_addr()?;
     let data = web::Data::new(state.clone());
+    let web_root = state.config.web_root.clone();
     let server = HttpServer::new(move || {
         App::new()
             .app_data(data.clone())
             .wrap(middleware::Logger::new("%a \"%r\" %s %b %Dms").log_target("dailies_server::http"))
             .configure(crate::api::configure)
+            .configure(|c| {
+                if let Some(root) = &web_root {
+                    crate::api::client::routes(c, root.clone())
+                }
+            })
     })
     .disable_signals()
     .shutdown_timeout(2)

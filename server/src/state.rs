@@ -11,6 +11,7 @@ pub struct AppState {
     pub config: Arc<Config>,
     pub db: Db,
     pub hub: Addr<Hub>,
+    pub ingest: Addr<crate::ingest::queue::Ingest>,
     pub users: crate::identity::KnownUsers,
     pub organizer: crate::organizer::OrganizerHandle,
 }

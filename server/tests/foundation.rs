@@ -64,6 +64,7 @@ async fn unknown_and_foreign_media_are_404() {
                     orig_filename: "shot1.mov".into(),
                     status: "processing".into(),
                     file_size: 10,
+                    source: "upload".into(),
                 },
             )
         })

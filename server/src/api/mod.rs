@@ -1,7 +1,11 @@
 //! HTTP routes, one file per resource. `configure` mounts them all under one `App`.
 
+pub mod client;
+pub mod files;
 pub mod health;
 pub mod media;
+pub mod tus;
+pub mod upload;
 pub mod ws;
 
 use crate::error::AppError;
@@ -19,9 +23,12 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         web::scope("/api")
             .configure(health::routes)
             .configure(media::routes)
+            .configure(upload::routes)
+            .configure(tus::routes)
             .configure(ws::routes)
             .default_service(web::to(|| async {
                 Err::<actix_web::HttpResponse, _>(AppError::NotFound("no such API route".into()))
             })),
-    );
+    )
+    .configure(files::routes);
 }

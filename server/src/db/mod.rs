@@ -1,6 +1,7 @@
 //! SQLite through diesel: the connection pool, per-connection pragmas, embedded migrations
 //! (with a backup first), and `Db::run`, which keeps every query off the async workers.
 
+pub mod comments;
 pub mod models;
 pub mod queries;
 pub mod schema;

@@ -43,6 +43,7 @@ pub struct Media {
     pub sheet_json: Option<String>,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    pub source: String,
 }
 
 #[derive(Debug, Clone, Insertable)]
@@ -54,6 +55,7 @@ pub struct NewMedia {
     pub orig_filename: String,
     pub status: String,
     pub file_size: i64,
+    pub source: String,
 }
 
 /// The URL under which a file of a media's directory is served.
@@ -96,4 +98,100 @@ impl Media {
             created_at: self.created_at.and_utc().to_rfc3339(),
         }
     }
+}
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = super::schema::jobs)]
+pub struct Job {
+    pub id: i32,
+    pub media_id: String,
+    pub kind: String,
+    pub status: String,
+    pub attempts: i32,
+    pub error: Option<String>,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+/// Probe facts written to a media row once known.
+#[derive(Debug, Clone, Default, AsChangeset)]
+#[diesel(table_name = media)]
+pub struct MediaFacts {
+    pub kind: Option<String>,
+    pub duration: Option<f64>,
+    pub fps_num: Option<i64>,
+    pub fps_den: Option<i64>,
+    pub frame_count: Option<i64>,
+    pub width: Option<i32>,
+    pub height: Option<i32>,
+    pub video_codec: Option<String>,
+    pub audio_codec: Option<String>,
+    pub pix_fmt: Option<String>,
+    pub bitrate: Option<i64>,
+    pub audio_channels: Option<i32>,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = super::schema::user_messages)]
+pub struct UserMessageRow {
+    pub id: i32,
+    pub user_id: String,
+    pub kind: String,
+    pub media_id: Option<String>,
+    pub comment_id: Option<i32>,
+    pub text: String,
+    pub seen: bool,
+    pub created_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = super::schema::user_messages)]
+pub struct NewUserMessage {
+    pub user_id: String,
+    pub kind: String,
+    pub media_id: Option<String>,
+    pub comment_id: Option<i32>,
+    pub text: String,
+}
+
+impl UserMessageRow {
+    pub fn to_wire(&self) -> dailies_protocol::UserMessage {
+        dailies_protocol::UserMessage {
+            id: self.id as i64,
+            kind: self.kind.clone(),
+            media_id: self.media_id.clone().map(MediaId),
+            comment_id: self.comment_id.map(|c| dailies_protocol::CommentId(c as i64)),
+            text: self.text.clone(),
+            seen: self.seen,
+            created_at: self.created_at.and_utc().to_rfc3339(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = super::schema::comments)]
+pub struct CommentRow {
+    pub id: i32,
+    pub media_id: String,
+    pub parent_id: Option<i32>,
+    pub user_id: String,
+    pub text: String,
+    pub frame: i64,
+    pub end_frame: Option<i64>,
+    pub drawing: Option<String>,
+    pub created_at: NaiveDateTime,
+    pub edited_at: Option<NaiveDateTime>,
+    pub deleted: bool,
+}
+
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = super::schema::comments)]
+pub struct NewComment {
+    pub media_id: String,
+    pub parent_id: Option<i32>,
+    pub user_id: String,
+    pub text: String,
+    pub frame: i64,
+    pub end_frame: Option<i64>,
+    pub drawing: Option<String>,
 }

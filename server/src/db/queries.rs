@@ -1,7 +1,7 @@
 //! Plain functions on `&mut Conn`: no pool, no async, easy to call inside a transaction.
 
-use super::models::{Media, NewMedia, User};
-use super::schema::{media, users};
+use super::models::{Job, Media, MediaFacts, NewMedia, NewUserMessage, User, UserMessageRow};
+use super::schema::{jobs, media, user_messages, users};
 use super::Conn;
 use crate::error::AppResult;
 use dailies_protocol::UserInfo;
@@ -58,5 +58,154 @@ pub fn get_media(conn: &mut Conn, id: &str) -> AppResult<Option<Media>> {
 
 pub fn insert_media(conn: &mut Conn, m: &NewMedia) -> AppResult<()> {
     diesel::insert_into(media::table).values(m).execute(conn)?;
+    Ok(())
+}
+
+/// Inserts a media row and its processing job in one transaction; answers the job id.
+pub fn insert_media_with_job(conn: &mut Conn, m: &NewMedia) -> AppResult<i32> {
+    conn.transaction(|c| {
+        diesel::insert_into(media::table).values(m).execute(c)?;
+        let id = diesel::insert_into(jobs::table)
+            .values((jobs::media_id.eq(&m.id), jobs::kind.eq("process")))
+            .returning(jobs::id)
+            .get_result::<i32>(c)?;
+        Ok(id)
+    })
+}
+
+/// Jobs a previous run left queued or running, oldest first.
+pub fn unfinished_jobs(conn: &mut Conn) -> AppResult<Vec<Job>> {
+    Ok(jobs::table
+        .filter(jobs::status.eq_any(["queued", "running"]))
+        .order(jobs::id.asc())
+        .select(Job::as_select())
+        .load(conn)?)
+}
+
+pub fn job_attempts(conn: &mut Conn, job_id: i32) -> AppResult<i32> {
+    Ok(jobs::table.find(job_id).select(jobs::attempts).first(conn)?)
+}
+
+/// Marks a job running and counts the attempt; answers the attempt number.
+pub fn start_job(conn: &mut Conn, job_id: i32) -> AppResult<i32> {
+    let now = chrono::Utc::now().naive_utc();
+    Ok(diesel::update(jobs::table.find(job_id))
+        .set((
+            jobs::status.eq("running"),
+            jobs::attempts.eq(jobs::attempts + 1),
+            jobs::updated_at.eq(now),
+        ))
+        .returning(jobs::attempts)
+        .get_result(conn)?)
+}
+
+pub fn finish_job(conn: &mut Conn, job_id: i32, status: &str, error: Option<&str>) -> AppResult<()> {
+    let now = chrono::Utc::now().naive_utc();
+    diesel::update(jobs::table.find(job_id))
+        .set((jobs::status.eq(status), jobs::error.eq(error), jobs::updated_at.eq(now)))
+        .execute(conn)?;
+    Ok(())
+}
+
+pub fn set_media_facts(conn: &mut Conn, id: &str, facts: &MediaFacts) -> AppResult<()> {
+    diesel::update(media::table.find(id)).set(facts).execute(conn)?;
+    Ok(())
+}
+
+pub fn set_media_progress(conn: &mut Conn, id: &str, progress: Option<f64>) -> AppResult<()> {
+    diesel::update(media::table.find(id))
+        .set(media::progress.eq(progress))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Final state of processing: `ready` with the files to play, or `failed` with a reason.
+pub fn set_media_outcome(
+    conn: &mut Conn,
+    id: &str,
+    status: &str,
+    error: Option<&str>,
+    files: Option<(&str, Option<&str>, Option<&str>)>,
+) -> AppResult<()> {
+    let now = chrono::Utc::now().naive_utc();
+    conn.transaction(|c| {
+        diesel::update(media::table.find(id))
+            .set((
+                media::status.eq(status),
+                media::error.eq(error),
+                media::progress.eq(None::<f64>),
+                media::updated_at.eq(now),
+            ))
+            .execute(c)?;
+        if let Some((playback, thumb, sheet)) = files {
+            diesel::update(media::table.find(id))
+                .set((
+                    media::playback_file.eq(playback),
+                    media::thumb_file.eq(thumb),
+                    media::sheet_json.eq(sheet),
+                ))
+                .execute(c)?;
+        }
+        Ok(())
+    })
+}
+
+pub fn rename_media(conn: &mut Conn, id: &str, title: &str) -> AppResult<()> {
+    let now = chrono::Utc::now().naive_utc();
+    diesel::update(media::table.find(id))
+        .set((media::title.eq(title), media::updated_at.eq(now)))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Deletes the media row; comments, jobs and room events go with it (ON DELETE CASCADE).
+pub fn delete_media(conn: &mut Conn, id: &str) -> AppResult<()> {
+    diesel::delete(media::table.find(id)).execute(conn)?;
+    Ok(())
+}
+
+pub fn insert_user_message(conn: &mut Conn, m: &NewUserMessage) -> AppResult<UserMessageRow> {
+    Ok(diesel::insert_into(user_messages::table)
+        .values(m)
+        .returning(UserMessageRow::as_returning())
+        .get_result(conn)?)
+}
+
+/// The user's notifications, newest first (at most `limit`), and the unseen count.
+pub fn list_user_messages(conn: &mut Conn, user: &str, limit: i64) -> AppResult<(Vec<UserMessageRow>, i64)> {
+    let items = user_messages::table
+        .filter(user_messages::user_id.eq(user))
+        .order(user_messages::id.desc())
+        .limit(limit)
+        .select(UserMessageRow::as_select())
+        .load(conn)?;
+    let unseen = count_unseen(conn, user)?;
+    Ok((items, unseen))
+}
+
+pub fn count_unseen(conn: &mut Conn, user: &str) -> AppResult<i64> {
+    Ok(user_messages::table
+        .filter(user_messages::user_id.eq(user).and(user_messages::seen.eq(false)))
+        .count()
+        .get_result(conn)?)
+}
+
+/// Marks the user's own messages seen (ids of others are ignored); answers those changed.
+pub fn mark_seen(conn: &mut Conn, user: &str, ids: &[i64]) -> AppResult<Vec<i64>> {
+    let ids32: Vec<i32> = ids.iter().filter_map(|i| i32::try_from(*i).ok()).collect();
+    let changed: Vec<i32> = diesel::update(
+        user_messages::table.filter(user_messages::user_id.eq(user).and(user_messages::id.eq_any(&ids32))),
+    )
+    .set(user_messages::seen.eq(true))
+    .returning(user_messages::id)
+    .get_results(conn)?;
+    Ok(changed.into_iter().map(i64::from).collect())
+}
+
+/// Poster and scrub sheet, once made (they arrive after the media is already playable).
+pub fn set_media_pictures(conn: &mut Conn, id: &str, thumb: Option<&str>, sheet: Option<&str>) -> AppResult<()> {
+    diesel::update(media::table.find(id))
+        .set((media::thumb_file.eq(thumb), media::sheet_json.eq(sheet)))
+        .execute(conn)?;
     Ok(())
 }

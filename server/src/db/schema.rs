@@ -56,6 +56,16 @@ diesel::table! {
         sheet_json -> Nullable<Text>,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        source -> Text,
+    }
+}
+
+diesel::table! {
+    room_events (media_id, seq) {
+        media_id -> Text,
+        seq -> BigInt,
+        event -> Text,
+        created_at -> Timestamp,
     }
 }
 
@@ -95,6 +105,7 @@ diesel::joinable!(comments -> media (media_id));
 diesel::joinable!(comments -> users (user_id));
 diesel::joinable!(jobs -> media (media_id));
 diesel::joinable!(media -> users (owner_id));
+diesel::joinable!(room_events -> media (media_id));
 diesel::joinable!(user_messages -> users (user_id));
 
-diesel::allow_tables_to_appear_in_same_query!(comments, jobs, media, organizer_kv, user_messages, users,);
+diesel::allow_tables_to_appear_in_same_query!(comments, jobs, media, organizer_kv, room_events, user_messages, users,);

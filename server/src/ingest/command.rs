@@ -1,1 +1,542 @@
 //! ffmpeg argument lists for proxies, posters, sprite sheets, audio and images: pure functions.
+//! Also the reader of ffmpeg's `-progress` output; the actors spawn the processes and feed it.
+
+use super::probe::Probe;
+use std::path::Path;
+
+/// Width of one sprite-sheet tile: big enough to recognize a shot, small enough for 100 per sheet.
+pub const SHEET_TILE_WIDTH: u32 = 160;
+/// WebP cannot be larger than 16383 pixels a side; 20 columns of 160 stay far below.
+pub const MAX_SHEET_TILES: u32 = 400;
+/// Posters fill a card in the media list, never more.
+pub const POSTER_MAX_WIDTH: u32 = 640;
+
+/// How browser proxies are encoded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProxySettings {
+    /// Proxies are never taller than this (pixels); smaller sources keep their size.
+    pub max_height: u32,
+    /// Peak video bitrate (kbit/s), so playback over a studio VPN does not stall.
+    pub video_bitrate_kbps: u32,
+    /// x264 constant quality; the bitrate cap only bites on hard scenes.
+    pub crf: u32,
+    pub preset: String,
+    pub audio_bitrate_kbps: u32,
+}
+
+impl Default for ProxySettings {
+    fn default() -> Self {
+        ProxySettings {
+            max_height: 1080,
+            video_bitrate_kbps: 8000,
+            crf: 20,
+            preset: "veryfast".into(),
+            audio_bitrate_kbps: 192,
+        }
+    }
+}
+
+/// Where the tiles of a scrub sprite sheet come from: tile `i` (left to right, top to bottom)
+/// shows the frame nearest to `times[i]` seconds.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SheetPlan {
+    pub columns: u32,
+    pub rows: u32,
+    pub tile_width: u32,
+    pub tile_height: u32,
+    pub times: Vec<f64>,
+}
+
+/// An H.264/AAC MP4 proxy any browser plays: square pixels, upright, even size, at most
+/// `max_height` tall, keyframes every ~2 s so scrubbing stays quick.
+pub fn proxy_args(input: &Path, output: &Path, probe: &Probe, s: &ProxySettings) -> Vec<String> {
+    let mut a = head(input);
+    a.extend(map_video(probe));
+    if probe.has_audio {
+        a.extend(map_audio(probe));
+    }
+    let mh = s.max_height.max(2);
+    // Height first (capped, even), then the width nearest to the display aspect ratio at that
+    // height, so odd-sized and anamorphic sources come out square-pixelled with even sides.
+    // ffmpeg has already turned the picture upright here (autorotate), and drops the rotation
+    // from the output.
+    let scale =
+        format!("scale=w='max(2,round(oh*dar/2)*2)':h='max(2,trunc(min({mh},ih)/2)*2)',setsar=1,format=yuv420p");
+    a.extend(strs(&["-vf", &scale]));
+    if let Some(fps) = probe.fps.filter(|f| f.num > 0 && f.den > 0) {
+        // A constant rate at the source's own rate keeps frame N of the proxy frame N of the original.
+        let gop = (fps.as_f64() * 2.0).round().max(1.0) as u32;
+        a.extend(strs(&[
+            "-r",
+            &format!("{}/{}", fps.num, fps.den),
+            "-g",
+            &gop.to_string(),
+        ]));
+    }
+    a.extend(strs(&[
+        "-c:v",
+        "libx264",
+        "-preset",
+        &s.preset,
+        "-crf",
+        &s.crf.to_string(),
+        "-maxrate",
+        &format!("{}k", s.video_bitrate_kbps),
+        "-bufsize",
+        &format!("{}k", s.video_bitrate_kbps.saturating_mul(2)),
+        "-profile:v",
+        "high",
+        "-pix_fmt",
+        "yuv420p",
+    ]));
+    if probe.has_audio {
+        a.extend(aac(s));
+    } else {
+        a.push("-an".into());
+    }
+    a.extend(mp4_tail(output));
+    a
+}
+
+/// An AAC file with faststart for audio-only media (write it as .m4a or .mp4).
+pub fn audio_proxy_args(input: &Path, output: &Path, probe: &Probe, s: &ProxySettings) -> Vec<String> {
+    let mut a = head(input);
+    a.extend(map_audio(probe));
+    a.push("-vn".into());
+    a.extend(aac(s));
+    a.extend(mp4_tail(output));
+    a
+}
+
+/// A picture of the first audio track's waveform, PNG or WebP by the output's extension.
+pub fn waveform_args(input: &Path, output: &Path, width: u32, height: u32) -> Vec<String> {
+    let mut a = head(input);
+    let graph = format!(
+        "[0:a:0]aformat=channel_layouts=mono,showwavespic=s={}x{}:colors=0x9db4d0[wave]",
+        width.max(1),
+        height.max(1)
+    );
+    a.extend(strs(&["-filter_complex", &graph, "-map", "[wave]", "-frames:v", "1"]));
+    a.extend(image_tail(output));
+    a
+}
+
+/// A still image as WebP, no side longer than `max_dim`, never enlarged.
+pub fn image_args(input: &Path, output: &Path, max_dim: u32) -> Vec<String> {
+    let mut a = head(input);
+    let m = max_dim.max(2);
+    // Stills have square pixels in practice, and force_original_aspect_ratio keeps iw:ih.
+    let scale = format!("scale=w='min({m},iw)':h='min({m},ih)':force_original_aspect_ratio=decrease");
+    a.extend(strs(&["-map", "0:v:0", "-frames:v", "1", "-vf", &scale]));
+    a.extend(image_tail(output));
+    a
+}
+
+/// One frame at a tenth of the duration (the very first frame is often black), as a WebP at
+/// most `POSTER_MAX_WIDTH` wide.
+pub fn poster_args(input: &Path, output: &Path, probe: &Probe) -> Vec<String> {
+    let at = poster_time(probe);
+    let mut a = strs(&["-hide_banner", "-nostdin", "-v", "error", "-y"]);
+    if at > 0.0 {
+        a.extend(strs(&["-ss", &secs(at)]));
+    }
+    a.extend(strs(&["-i", &ffmpeg_path(input)]));
+    a.extend(map_video(probe));
+    let scale = format!("scale=w='trunc(min({POSTER_MAX_WIDTH},iw*sar)/2)*2':h='max(2,trunc(ow/dar/2)*2)',setsar=1");
+    a.extend(strs(&["-frames:v", "1", "-vf", &scale]));
+    a.extend(image_tail(output));
+    a
+}
+
+/// The time `poster_args` grabs, in seconds.
+pub fn poster_time(probe: &Probe) -> f64 {
+    match probe.duration {
+        Some(d) if d >= 1.0 => d * 0.1,
+        _ => 0.0,
+    }
+}
+
+/// Up to `max_tiles` tiles, evenly spread over the whole duration, never more than the frames
+/// there are (two tiles of the same frame would shift every later tile).
+pub fn sheet_plan(probe: &Probe, max_tiles: u32) -> SheetPlan {
+    let duration = probe.duration.filter(|d| d.is_finite() && *d > 0.0).unwrap_or(0.0);
+    let frames = probe
+        .frame_count
+        .or_else(|| probe.fps.map(|f| (duration * f.as_f64()).floor() as i64))
+        .unwrap_or(1)
+        .clamp(1, i64::from(MAX_SHEET_TILES)) as u32;
+    let n = max_tiles.clamp(1, MAX_SHEET_TILES).min(frames);
+    let n = if duration > 0.0 { n } else { 1 };
+    // Near-square sheets keep both sides well inside image size limits.
+    let columns = (f64::from(n).sqrt().ceil() as u32).max(1);
+    let rows = n.div_ceil(columns);
+    let aspect = match (probe.width, probe.height) {
+        (Some(w), Some(h)) if w > 0 && h > 0 => f64::from(w) / f64::from(h),
+        _ => 16.0 / 9.0,
+    };
+    let tile_height = even((f64::from(SHEET_TILE_WIDTH) / aspect).round() as u32);
+    let times = (0..n)
+        .map(|i| (f64::from(i) * duration / f64::from(n) * 1e6).round() / 1e6)
+        .collect();
+    SheetPlan {
+        columns,
+        rows,
+        tile_width: SHEET_TILE_WIDTH,
+        tile_height,
+        times,
+    }
+}
+
+/// One WebP of `plan.columns × plan.rows` tiles of `tile_width × tile_height`.
+pub fn sheet_args(input: &Path, output: &Path, probe: &Probe, plan: &SheetPlan) -> Vec<String> {
+    let mut a = head(input);
+    a.extend(map_video(probe));
+    let n = plan.times.len().max(1);
+    let span = probe.duration.filter(|d| *d > 0.0).unwrap_or(1.0);
+    // Tile k starts at k·span/n. Shifting t by half a frame makes the first frame selected for a
+    // tile the one nearest to its time, and keeps float error at exact frame times harmless.
+    let half_frame = probe.fps.map_or(0.02, |f| 0.5 / f.as_f64().max(1.0));
+    let k = |t: &str| format!("floor(({t}-start_t+{half_frame:.6})*{n}/{span:.6})");
+    let select = format!(
+        "select='lt({now},{n})*(isnan(prev_selected_t)+gt({now},{prev}))'",
+        now = k("t"),
+        prev = k("prev_selected_t"),
+    );
+    let graph = format!(
+        "{select},scale={w}:{h},setsar=1,tile={c}x{r}",
+        w = plan.tile_width,
+        h = plan.tile_height,
+        c = plan.columns.max(1),
+        r = plan.rows.max(1),
+    );
+    a.extend(strs(&["-an", "-sn", "-dn", "-vf", &graph, "-frames:v", "1"]));
+    a.extend(image_tail(output));
+    a
+}
+
+/// Turns ffmpeg's `-progress` lines into a completion fraction.
+///
+/// ffmpeg writes blocks of `key=value` lines, each ending with `progress=continue` (or `end`).
+#[derive(Debug, Clone)]
+pub struct ProgressParser {
+    total: Option<f64>,
+    out_time: Option<f64>,
+    fraction: f64,
+    finished: bool,
+}
+
+impl ProgressParser {
+    /// `total_duration` in seconds; without it the fraction stays 0 until the end.
+    pub fn new(total_duration: Option<f64>) -> Self {
+        ProgressParser {
+            total: total_duration.filter(|d| d.is_finite() && *d > 0.0),
+            out_time: None,
+            fraction: 0.0,
+            finished: false,
+        }
+    }
+
+    /// Reads one line. At the end of each block returns the fraction done: never lower than the
+    /// previous one, within 0.0..=1.0, exactly 1.0 once ffmpeg says `progress=end`.
+    pub fn feed(&mut self, line: &str) -> Option<f64> {
+        let (key, value) = line.trim().split_once('=')?;
+        let value = value.trim();
+        match key.trim() {
+            // out_time_ms is in microseconds too (a long-standing ffmpeg misnomer).
+            "out_time_us" | "out_time_ms" => {
+                if let Ok(us) = value.parse::<i64>() {
+                    self.out_time = Some(us as f64 / 1e6);
+                }
+            }
+            "out_time" => {
+                if let Some(t) = parse_clock(value) {
+                    self.out_time = Some(t);
+                }
+            }
+            "progress" => {
+                if value == "end" {
+                    self.finished = true;
+                    self.fraction = 1.0;
+                } else if let (Some(t), Some(total)) = (self.out_time, self.total) {
+                    // Before the end, ffmpeg may overshoot the probed duration slightly.
+                    self.fraction = self.fraction.max((t / total).clamp(0.0, 1.0));
+                }
+                return Some(self.fraction);
+            }
+            _ => {}
+        }
+        None
+    }
+
+    pub fn fraction(&self) -> f64 {
+        self.fraction
+    }
+
+    pub fn finished(&self) -> bool {
+        self.finished
+    }
+}
+
+/// "HH:MM:SS.micro"; ffmpeg prints "-" prefixed or "N/A" values before the first packet.
+fn parse_clock(s: &str) -> Option<f64> {
+    let mut secs = 0.0;
+    for part in s.split(':') {
+        secs = secs * 60.0 + part.parse::<f64>().ok()?;
+    }
+    (secs >= 0.0).then_some(secs)
+}
+
+fn head(input: &Path) -> Vec<String> {
+    strs(&[
+        "-hide_banner",
+        "-nostdin",
+        "-v",
+        "error",
+        "-y",
+        "-i",
+        &ffmpeg_path(input),
+    ])
+}
+
+fn map_video(probe: &Probe) -> Vec<String> {
+    let spec = probe.video_stream.map_or("0:v:0".to_owned(), |i| format!("0:{i}"));
+    strs(&["-map", &spec])
+}
+
+fn map_audio(probe: &Probe) -> Vec<String> {
+    let spec = probe.audio_stream.map_or("0:a:0".to_owned(), |i| format!("0:{i}"));
+    strs(&["-map", &spec])
+}
+
+fn aac(s: &ProxySettings) -> Vec<String> {
+    strs(&["-c:a", "aac", "-b:a", &format!("{}k", s.audio_bitrate_kbps), "-ac", "2"])
+}
+
+/// The container is named, not guessed from the extension, so jobs may write to a temporary name.
+fn mp4_tail(output: &Path) -> Vec<String> {
+    strs(&[
+        "-sn",
+        "-dn",
+        "-map_metadata",
+        "-1",
+        "-map_chapters",
+        "-1",
+        "-movflags",
+        "+faststart",
+        "-f",
+        "mp4",
+        "-progress",
+        "pipe:1",
+        "-nostats",
+        &ffmpeg_path(output),
+    ])
+}
+
+fn image_tail(output: &Path) -> Vec<String> {
+    let png = output.extension().is_some_and(|e| e.eq_ignore_ascii_case("png"));
+    let format: &[&str] = if png {
+        &["-c:v", "png", "-f", "image2", "-update", "1"]
+    } else {
+        &["-c:v", "libwebp", "-quality", "80", "-f", "webp"]
+    };
+    let mut a = strs(format);
+    a.extend(strs(&["-map_metadata", "-1", &ffmpeg_path(output)]));
+    a
+}
+
+/// ffmpeg reads "name:rest" as a protocol (http:, concat:, …) and "-name" as an option; the
+/// `file:` prefix makes any uploaded name just a file.
+fn ffmpeg_path(path: &Path) -> String {
+    format!("file:{}", path.to_string_lossy())
+}
+
+fn secs(t: f64) -> String {
+    format!("{t:.3}")
+}
+
+fn even(v: u32) -> u32 {
+    (v / 2 * 2).max(2)
+}
+
+fn strs(items: &[&str]) -> Vec<String> {
+    items.iter().map(|s| (*s).to_owned()).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ingest::probe::parse_ffprobe;
+    use dailies_protocol::Rational;
+
+    fn probe(w: i32, h: i32, duration: f64, audio: bool) -> Probe {
+        let audio_stream = if audio {
+            r#",{"index":1,"codec_type":"audio","codec_name":"pcm_s16le","channels":1}"#
+        } else {
+            ""
+        };
+        let json = format!(
+            r#"{{"streams":[{{"index":0,"codec_type":"video","codec_name":"prores","width":{w},"height":{h},
+            "r_frame_rate":"25/1","avg_frame_rate":"25/1","nb_frames":"{n}"}}{audio_stream}],
+            "format":{{"format_name":"mov,mp4,m4a,3gp,3g2,mj2","duration":"{duration}"}}}}"#,
+            n = (duration * 25.0).round()
+        );
+        parse_ffprobe(&json).unwrap()
+    }
+
+    fn has_pair(args: &[String], key: &str, value: &str) -> bool {
+        args.windows(2).any(|w| w[0] == key && w[1] == value)
+    }
+
+    #[test]
+    fn proxy_is_h264_aac_faststart_with_progress() {
+        let p = probe(3840, 2160, 10.0, true);
+        let a = proxy_args(
+            Path::new("/m/in.mov"),
+            Path::new("/m/proxy.mp4"),
+            &p,
+            &ProxySettings::default(),
+        );
+        assert_eq!(a[a.len() - 1], "file:/m/proxy.mp4");
+        assert!(has_pair(&a, "-i", "file:/m/in.mov"));
+        assert!(has_pair(&a, "-c:v", "libx264"));
+        assert!(has_pair(&a, "-pix_fmt", "yuv420p"));
+        assert!(has_pair(&a, "-profile:v", "high"));
+        assert!(has_pair(&a, "-maxrate", "8000k"));
+        assert!(has_pair(&a, "-crf", "20"));
+        assert!(has_pair(&a, "-c:a", "aac"));
+        assert!(has_pair(&a, "-ac", "2"));
+        assert!(has_pair(&a, "-movflags", "+faststart"));
+        assert!(has_pair(&a, "-progress", "pipe:1"));
+        assert!(has_pair(&a, "-r", "25/1"));
+        assert!(has_pair(&a, "-map", "0:0") && has_pair(&a, "-map", "0:1"));
+        assert!(a.contains(&"-nostats".to_owned()) && a.contains(&"-y".to_owned()));
+        let vf = &a[a.iter().position(|x| x == "-vf").unwrap() + 1];
+        assert!(vf.contains("min(1080,ih)"), "{vf}");
+    }
+
+    #[test]
+    fn proxy_without_audio_has_no_audio_track() {
+        let p = probe(333, 241, 2.0, false);
+        let a = proxy_args(Path::new("in.mp4"), Path::new("out.mp4"), &p, &ProxySettings::default());
+        assert!(a.contains(&"-an".to_owned()));
+        assert!(!a.iter().any(|x| x == "aac"));
+        assert_eq!(a.iter().filter(|x| *x == "-map").count(), 1);
+    }
+
+    #[test]
+    fn audio_proxy_and_waveform() {
+        let mut p = probe(1, 1, 3.0, true);
+        p.video_stream = None;
+        let a = audio_proxy_args(Path::new("in.wav"), Path::new("out.m4a"), &p, &ProxySettings::default());
+        assert!(has_pair(&a, "-map", "0:1") && a.contains(&"-vn".to_owned()));
+        assert!(has_pair(&a, "-f", "mp4") && has_pair(&a, "-b:a", "192k"));
+        let w = waveform_args(Path::new("in.wav"), Path::new("wave.png"), 800, 120);
+        assert!(w.iter().any(|x| x.contains("showwavespic=s=800x120")));
+        assert!(has_pair(&w, "-c:v", "png"));
+        let w = waveform_args(Path::new("in.wav"), Path::new("wave.webp"), 800, 120);
+        assert!(has_pair(&w, "-f", "webp"));
+    }
+
+    #[test]
+    fn poster_time_is_a_tenth_or_zero() {
+        assert_eq!(poster_time(&probe(640, 360, 20.0, false)), 2.0);
+        assert_eq!(poster_time(&probe(640, 360, 0.5, false)), 0.0);
+        let a = poster_args(Path::new("a.mp4"), Path::new("t.webp"), &probe(640, 360, 20.0, false));
+        assert!(has_pair(&a, "-ss", "2.000"));
+        assert!(
+            a.iter().position(|x| x == "-ss") < a.iter().position(|x| x == "-i"),
+            "seek before input"
+        );
+        assert!(has_pair(&a, "-frames:v", "1") && has_pair(&a, "-c:v", "libwebp"));
+    }
+
+    #[test]
+    fn image_is_bounded_webp() {
+        let a = image_args(Path::new("a.png"), Path::new("a.webp"), 2048);
+        let vf = &a[a.iter().position(|x| x == "-vf").unwrap() + 1];
+        assert!(vf.contains("min(2048,iw)") && vf.contains("force_original_aspect_ratio=decrease"));
+    }
+
+    #[test]
+    fn sheet_plan_spreads_tiles_over_the_duration() {
+        let plan = sheet_plan(&probe(1920, 1080, 100.0, false), 100);
+        assert_eq!((plan.columns, plan.rows), (10, 10));
+        assert_eq!((plan.tile_width, plan.tile_height), (160, 90));
+        assert_eq!(plan.times.len(), 100);
+        assert_eq!(plan.times[0], 0.0);
+        assert_eq!(plan.times[1], 1.0);
+        assert_eq!(plan.times[99], 99.0);
+    }
+
+    #[test]
+    fn sheet_plan_never_repeats_frames_and_keeps_even_tiles() {
+        let plan = sheet_plan(&probe(333, 241, 0.4, false), 100);
+        assert_eq!(plan.times.len(), 10, "only 10 frames");
+        assert_eq!((plan.columns, plan.rows), (4, 3));
+        assert_eq!(plan.tile_height, 116, "160 / (333/241) = 115.8, made even");
+        let portrait = sheet_plan(&probe(1080, 1920, 60.0, false), 12);
+        assert_eq!((portrait.columns, portrait.rows, portrait.tile_height), (4, 3, 284));
+    }
+
+    #[test]
+    fn sheet_args_select_and_tile() {
+        let p = probe(1920, 1080, 100.0, false);
+        let plan = sheet_plan(&p, 100);
+        let a = sheet_args(Path::new("a.mp4"), Path::new("s.webp"), &p, &plan);
+        let vf = &a[a.iter().position(|x| x == "-vf").unwrap() + 1];
+        assert!(vf.starts_with("select='"), "{vf}");
+        assert!(vf.ends_with("scale=160:90,setsar=1,tile=10x10"), "{vf}");
+        assert!(has_pair(&a, "-frames:v", "1"));
+    }
+
+    #[test]
+    fn odd_fps_is_passed_exactly() {
+        let mut p = probe(640, 480, 1.0, false);
+        p.fps = Some(Rational { num: 30000, den: 1001 });
+        let a = proxy_args(Path::new("a"), Path::new("b"), &p, &ProxySettings::default());
+        assert!(has_pair(&a, "-r", "30000/1001") && has_pair(&a, "-g", "60"));
+    }
+
+    /// Recorded from `ffmpeg … -progress pipe:1` on a 1 s clip.
+    const RECORDED: &str = "frame=1\nfps=0.00\nstream_0_0_q=0.0\nbitrate=   8.3kbits/s\ntotal_size=48\n\
+        out_time_us=46440\nout_time_ms=46440\nout_time=00:00:00.046440\ndup_frames=0\ndrop_frames=0\n\
+        speed=10.2x\nprogress=continue\nframe=13\nout_time_us=520000\nout_time_ms=520000\n\
+        out_time=00:00:00.520000\nprogress=continue\nframe=25\nout_time_us=1023220\nout_time_ms=1023220\n\
+        out_time=00:00:01.023220\nprogress=end\n";
+
+    #[test]
+    fn progress_from_recorded_lines() {
+        let mut pp = ProgressParser::new(Some(1.0));
+        let got: Vec<f64> = RECORDED.lines().filter_map(|l| pp.feed(l)).collect();
+        assert_eq!(got.len(), 3);
+        assert!((got[0] - 0.04644).abs() < 1e-9);
+        assert!((got[1] - 0.52).abs() < 1e-9);
+        assert_eq!(got[2], 1.0);
+        assert!(pp.finished());
+    }
+
+    #[test]
+    fn progress_is_monotonic_clamped_and_tolerant() {
+        let mut pp = ProgressParser::new(Some(2.0));
+        let lines = [
+            "out_time_us=-9223372036854775807",
+            "out_time=-577014:32:22.775808",
+            "progress=continue",
+            "out_time=00:00:01.500000",
+            "progress=continue",
+            "out_time_ms=1000000",
+            "progress=continue",
+            "out_time_us=N/A",
+            "out_time_us=9000000",
+            "progress=continue",
+            "garbage",
+        ];
+        let got: Vec<f64> = lines.iter().filter_map(|l| pp.feed(l)).collect();
+        assert_eq!(got, vec![0.0, 0.75, 0.75, 1.0]);
+        assert!(!pp.finished());
+        let mut unknown = ProgressParser::new(None);
+        assert_eq!(unknown.feed("out_time_us=5000000"), None);
+        assert_eq!(unknown.feed("progress=continue"), Some(0.0));
+        assert_eq!(unknown.feed("progress=end"), Some(1.0));
+    }
+}

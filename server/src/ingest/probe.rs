@@ -1,1 +1,819 @@
 //! ffprobe/mediainfo: run them and parse their JSON into the facts Dailies keeps.
+//! Parsing is pure and unit-tested; `run_probe` adds the child processes, timeouts and a decode check.
+
+use dailies_protocol::{MediaKind, Rational};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use std::ffi::OsString;
+use std::io::{self, Read};
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::thread;
+use std::time::{Duration, Instant};
+
+/// ffprobe's name for the demuxer that reads MP4, MOV and their cousins.
+pub const MP4_FAMILY: &str = "mov,mp4,m4a,3gp,3g2,mj2";
+
+/// How long one probing tool may run before it is killed: a probe reads headers and a frame or two,
+/// so anything slower is a pathological file or a hung network mount.
+pub const PROBE_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// The facts about a media file that decide how it is processed and shown.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Probe {
+    pub kind: MediaKind,
+    /// ffprobe's `format_name`, e.g. "mov,mp4,m4a,3gp,3g2,mj2" or "matroska,webm".
+    pub container: String,
+    /// Seconds.
+    pub duration: Option<f64>,
+    /// Exact, reduced frame rate (30000/1001, never 29.97).
+    pub fps: Option<Rational>,
+    pub frame_count: Option<i64>,
+    /// True when `frame_count` is duration × fps rather than a count from the container or mediainfo.
+    pub frame_count_estimated: bool,
+    /// Displayed size: after rotation (a portrait phone clip is taller than wide) and with
+    /// non-square pixels stretched to square ones.
+    pub width: Option<i32>,
+    pub height: Option<i32>,
+    /// Clockwise degrees the decoded picture is turned for display: 0, 90, 180 or 270.
+    pub rotation: i32,
+    pub video_codec: Option<String>,
+    pub video_profile: Option<String>,
+    pub pix_fmt: Option<String>,
+    pub bit_depth: Option<i32>,
+    pub audio_codec: Option<String>,
+    pub audio_channels: Option<i32>,
+    /// Overall bits per second.
+    pub bitrate: Option<i64>,
+    pub has_video: bool,
+    pub has_audio: bool,
+    /// Absolute ffprobe stream indexes, so commands map exactly the streams probed here
+    /// (and never a cover-art picture).
+    pub video_stream: Option<u32>,
+    pub audio_stream: Option<u32>,
+}
+
+/// Why a file cannot be taken in. The Display text is shown to the uploader as is.
+#[derive(Debug, thiserror::Error)]
+pub enum ProbeError {
+    #[error("the file is empty")]
+    Empty,
+    #[error("the file could not be opened: {0}")]
+    Unreadable(#[source] io::Error),
+    #[error("this is not a video, audio or image file ffprobe can read")]
+    NotMedia { stderr: String },
+    #[error("the file seems truncated or damaged: {detail}")]
+    Damaged { detail: String, stderr: String },
+    #[error("{tool} is not installed")]
+    ToolMissing { tool: &'static str },
+    #[error("{tool} could not be started: {source}")]
+    ToolFailed {
+        tool: &'static str,
+        #[source]
+        source: io::Error,
+    },
+    #[error("reading the file took longer than {} seconds, so it was given up", .after.as_secs())]
+    Timeout { tool: &'static str, after: Duration },
+    #[error("ffprobe gave an answer Dailies does not understand: {detail}")]
+    BadOutput { detail: String },
+}
+
+impl ProbeError {
+    /// What the tool printed, for the server log; the Display text stays short and readable.
+    pub fn stderr(&self) -> Option<&str> {
+        match self {
+            ProbeError::NotMedia { stderr } | ProbeError::Damaged { stderr, .. } => Some(stderr),
+            _ => None,
+        }
+    }
+}
+
+/// Parses `ffprobe -print_format json -show_format -show_streams` output.
+pub fn parse_ffprobe(json: &str) -> Result<Probe, ProbeError> {
+    let root: Value = serde_json::from_str(json).map_err(|e| ProbeError::BadOutput { detail: e.to_string() })?;
+    let format = root.get("format").cloned().unwrap_or(Value::Null);
+    let streams: &[Value] = root.get("streams").and_then(Value::as_array).map_or(&[], Vec::as_slice);
+    let container = str_field(&format, "format_name").unwrap_or_default();
+
+    let is_type = |s: &&Value, t: &str| s.get("codec_type").and_then(Value::as_str) == Some(t);
+    // Cover art in music files is a "video" stream of one picture; it does not make the file a video.
+    let video = streams
+        .iter()
+        .find(|s| is_type(s, "video") && disposition(s, "attached_pic") != Some(1));
+    let audio = streams.iter().find(|s| is_type(s, "audio"));
+    if video.is_none() && audio.is_none() {
+        return Err(ProbeError::NotMedia { stderr: String::new() });
+    }
+
+    let duration = num_field(&format, "duration")
+        .or_else(|| video.and_then(stream_duration))
+        .or_else(|| audio.and_then(stream_duration))
+        .filter(|d| d.is_finite() && *d > 0.0);
+
+    let still = video.is_some_and(|v| audio.is_none() && is_still(&container, v, duration));
+    let kind = match (video, still) {
+        (None, _) => MediaKind::Audio,
+        (Some(_), true) => MediaKind::Image,
+        (Some(_), false) => MediaKind::Video,
+    };
+
+    let rotation = video.map_or(0, stream_rotation);
+    let (width, height) = match video {
+        Some(v) => displayed_size(v, rotation),
+        None => (None, None),
+    };
+    let pix_fmt = video.and_then(|v| str_field(v, "pix_fmt"));
+    let bit_depth = video
+        .and_then(|v| int_field(v, "bits_per_raw_sample"))
+        .map(|b| b as i32)
+        .filter(|b| *b > 0)
+        .or_else(|| pix_fmt.as_deref().and_then(depth_of_pix_fmt));
+
+    let (fps, frame_count) = match (kind, video) {
+        (MediaKind::Video, Some(v)) => (stream_fps(v), int_field(v, "nb_frames").filter(|n| *n > 0)),
+        (MediaKind::Image, _) => (None, Some(1)),
+        _ => (None, None),
+    };
+
+    let bitrate = int_field(&format, "bit_rate").filter(|b| *b > 0).or_else(|| {
+        let size = int_field(&format, "size")?;
+        let secs = duration?;
+        Some((size as f64 * 8.0 / secs).round() as i64)
+    });
+
+    let mut probe = Probe {
+        kind,
+        container,
+        duration: if kind == MediaKind::Image { None } else { duration },
+        fps,
+        frame_count,
+        frame_count_estimated: false,
+        width,
+        height,
+        rotation,
+        video_codec: video.and_then(|v| str_field(v, "codec_name")),
+        video_profile: video.and_then(|v| str_field(v, "profile")),
+        pix_fmt,
+        bit_depth,
+        audio_codec: audio.and_then(|a| str_field(a, "codec_name")),
+        audio_channels: audio.and_then(|a| int_field(a, "channels")).map(|c| c as i32),
+        bitrate,
+        has_video: video.is_some(),
+        has_audio: audio.is_some(),
+        video_stream: video.and_then(|v| int_field(v, "index")).map(|i| i as u32),
+        audio_stream: audio.and_then(|a| int_field(a, "index")).map(|i| i as u32),
+    };
+    estimate_frame_count(&mut probe);
+    Ok(probe)
+}
+
+/// Fills what ffprobe could not tell from `mediainfo --Output=JSON`: frame count (Matroska and
+/// WebM have no per-stream count), bit depth and rotation. Anything missing or odd is ignored.
+pub fn apply_mediainfo(json: &str, probe: &mut Probe) {
+    let Ok(root) = serde_json::from_str::<Value>(json) else {
+        return;
+    };
+    let tracks: &[Value] = root
+        .pointer("/media/track")
+        .and_then(Value::as_array)
+        .map_or(&[], Vec::as_slice);
+    let Some(video) = tracks
+        .iter()
+        .find(|t| t.get("@type").and_then(Value::as_str) == Some("Video"))
+    else {
+        return;
+    };
+    if probe.kind == MediaKind::Video && (probe.frame_count.is_none() || probe.frame_count_estimated) {
+        if let Some(n) = num_field(video, "FrameCount").filter(|n| *n >= 1.0) {
+            probe.frame_count = Some(n.round() as i64);
+            probe.frame_count_estimated = false;
+        }
+    }
+    if probe.bit_depth.is_none() {
+        probe.bit_depth = num_field(video, "BitDepth").map(|b| b as i32).filter(|b| *b > 0);
+    }
+    if probe.rotation == 0 {
+        // mediainfo reports clockwise degrees, like the legacy `rotate` tag.
+        if let Some(r) = num_field(video, "Rotation").and_then(quarter_turn) {
+            if r != 0 {
+                probe.rotation = r;
+                if r % 180 != 0 {
+                    std::mem::swap(&mut probe.width, &mut probe.height);
+                }
+            }
+        }
+    }
+}
+
+/// Whether the original can be played in the browser as is, without a proxy.
+pub fn browser_playable(p: &Probe, max_bitrate: i64) -> bool {
+    let h264_8bit_420 = p.video_codec.as_deref() == Some("h264")
+        && matches!(p.pix_fmt.as_deref(), Some("yuv420p" | "yuvj420p"))
+        && p.bit_depth.unwrap_or(8) == 8;
+    let audio_ok = !p.has_audio || p.audio_codec.as_deref() == Some("aac");
+    p.kind == MediaKind::Video
+        && p.container == MP4_FAMILY
+        && h264_8bit_420
+        && audio_ok
+        && p.rotation == 0
+        && p.bitrate.is_some_and(|b| b <= max_bitrate)
+}
+
+/// Probes a file: ffprobe for the facts, mediainfo for the gaps, and one decoded frame to be sure
+/// the content is usable. Blocking; call it from a blocking thread.
+pub fn run_probe(file: &Path) -> Result<Probe, ProbeError> {
+    let size = std::fs::metadata(file).map_err(ProbeError::Unreadable)?.len();
+    if size == 0 {
+        return Err(ProbeError::Empty);
+    }
+    let mut ffprobe = Command::new("ffprobe");
+    ffprobe.args([
+        "-v",
+        "error",
+        "-print_format",
+        "json",
+        "-show_format",
+        "-show_streams",
+        "-i",
+    ]);
+    ffprobe.arg(as_ffmpeg_file(file));
+    let out = run_with_timeout(ffprobe, "ffprobe", PROBE_TIMEOUT)?;
+    if !out.success {
+        return Err(classify_failure(&out.stderr, &read_head(file)));
+    }
+    let mut probe = parse_ffprobe(&out.stdout).map_err(|e| match e {
+        ProbeError::NotMedia { .. } => ProbeError::NotMedia {
+            stderr: out.stderr.clone(),
+        },
+        other => other,
+    })?;
+
+    let mut mediainfo = Command::new("mediainfo");
+    mediainfo.arg("--Output=JSON").arg(file);
+    match run_with_timeout(mediainfo, "mediainfo", PROBE_TIMEOUT) {
+        Ok(mi) if mi.success => apply_mediainfo(&mi.stdout, &mut probe),
+        Ok(mi) => tracing::warn!(file = %file.display(), stderr = %mi.stderr, "mediainfo failed; using ffprobe alone"),
+        Err(e) => tracing::warn!(file = %file.display(), error = %e, "mediainfo unavailable; using ffprobe alone"),
+    }
+    estimate_frame_count(&mut probe);
+
+    decode_check(file, &probe)?;
+    Ok(probe)
+}
+
+/// Decodes the first frame, and for videos one near the end, so that a file whose headers are
+/// fine but whose content is missing (cut-off upload, unknown codec) fails now, not mid-transcode.
+fn decode_check(file: &Path, probe: &Probe) -> Result<(), ProbeError> {
+    let Some(stream) = probe.video_stream.or(probe.audio_stream) else {
+        return Ok(());
+    };
+    if let Some(stderr) = undecodable(file, stream, None)? {
+        return Err(ProbeError::Damaged {
+            detail: short_detail(&stderr).unwrap_or_else(|| "not a single picture or sound could be decoded".into()),
+            stderr,
+        });
+    }
+    if probe.kind == MediaKind::Video {
+        if let Some(duration) = probe.duration.filter(|d| *d > 0.2) {
+            let from_end = (duration / 2.0).min(3.0);
+            if let Some(stderr) = undecodable(file, stream, Some(from_end))? {
+                return Err(ProbeError::Damaged {
+                    detail: "the end of the video is missing, perhaps the upload or copy was cut short".into(),
+                    stderr,
+                });
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Decodes one frame of `stream` (from `from_end` seconds before the end, if given).
+/// None when a frame came out; otherwise ffmpeg's stderr.
+fn undecodable(file: &Path, stream: u32, from_end: Option<f64>) -> Result<Option<String>, ProbeError> {
+    let mut cmd = Command::new("ffmpeg");
+    cmd.args(["-hide_banner", "-nostdin", "-v", "error"]);
+    if let Some(secs) = from_end {
+        cmd.arg("-sseof").arg(format!("-{secs:.3}"));
+    }
+    cmd.arg("-i").arg(as_ffmpeg_file(file));
+    // framemd5 prints one line per decoded frame, which tells "decoded" from "ran without error".
+    cmd.args(["-map", &format!("0:{stream}"), "-frames", "1", "-f", "framemd5", "-"]);
+    let out = run_with_timeout(cmd, "ffmpeg", PROBE_TIMEOUT)?;
+    let decoded = out.stdout.lines().any(|l| !l.trim().is_empty() && !l.starts_with('#'));
+    Ok((!decoded).then_some(out.stderr))
+}
+
+/// ffmpeg reads "name:rest" as a protocol (http:, concat:, …); `file:` makes any name a plain file.
+fn as_ffmpeg_file(file: &Path) -> OsString {
+    let mut arg = OsString::from("file:");
+    arg.push(file.as_os_str());
+    arg
+}
+
+struct ToolOutput {
+    success: bool,
+    stdout: String,
+    stderr: String,
+}
+
+/// Runs a tool, reading its pipes on threads (a full pipe would block it forever) and killing it
+/// when it outlives `limit`.
+fn run_with_timeout(mut cmd: Command, tool: &'static str, limit: Duration) -> Result<ToolOutput, ProbeError> {
+    cmd.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped());
+    let mut child = cmd.spawn().map_err(|e| match e.kind() {
+        io::ErrorKind::NotFound => ProbeError::ToolMissing { tool },
+        _ => ProbeError::ToolFailed { tool, source: e },
+    })?;
+    let stdout = child.stdout.take().map(read_on_thread);
+    let stderr = child.stderr.take().map(read_on_thread);
+    let started = Instant::now();
+    let status = loop {
+        match child.try_wait() {
+            Ok(Some(status)) => break status,
+            Ok(None) if started.elapsed() >= limit => {
+                // Already-exited races are harmless: kill then reap whatever is left.
+                let _ = child.kill();
+                let _ = child.wait();
+                return Err(ProbeError::Timeout { tool, after: limit });
+            }
+            Ok(None) => thread::sleep(Duration::from_millis(20)),
+            Err(e) => return Err(ProbeError::ToolFailed { tool, source: e }),
+        }
+    };
+    let join = |h: Option<thread::JoinHandle<String>>| h.and_then(|h| h.join().ok()).unwrap_or_default();
+    Ok(ToolOutput {
+        success: status.success(),
+        stdout: join(stdout),
+        stderr: join(stderr),
+    })
+}
+
+fn read_on_thread(mut pipe: impl Read + Send + 'static) -> thread::JoinHandle<String> {
+    thread::spawn(move || {
+        let mut buf = Vec::new();
+        // A read error leaves what was read so far, which is all a diagnosis needs.
+        let _ = pipe.read_to_end(&mut buf);
+        String::from_utf8_lossy(&buf).into_owned()
+    })
+}
+
+/// Tells "damaged" from "not media at all". ffprobe's words alone cannot: noise in a file named
+/// .mp4 gets the same "moov atom not found" as a cut-off MP4. A real container's signature at
+/// the start of the file can.
+fn classify_failure(stderr: &str, head: &[u8]) -> ProbeError {
+    if !has_media_signature(head) {
+        return ProbeError::NotMedia {
+            stderr: stderr.to_owned(),
+        };
+    }
+    ProbeError::Damaged {
+        detail: short_detail(stderr).unwrap_or_else(|| "its contents cannot be read".into()),
+        stderr: stderr.to_owned(),
+    }
+}
+
+/// The first bytes of the file, enough for `has_media_signature`; empty when unreadable.
+fn read_head(file: &Path) -> Vec<u8> {
+    let mut head = Vec::with_capacity(512);
+    if let Ok(f) = std::fs::File::open(file) {
+        // A short read leaves a short head, which simply matches fewer signatures.
+        let _ = f.take(512).read_to_end(&mut head);
+    }
+    head
+}
+
+/// Whether the bytes start like a container or image format ffmpeg knows.
+fn has_media_signature(head: &[u8]) -> bool {
+    const MAGIC: &[&[u8]] = &[
+        b"\x1a\x45\xdf\xa3", // Matroska / WebM (EBML)
+        b"RIFF",             // WAV, AVI, WebP
+        b"OggS",
+        b"ID3",
+        b"fLaC",
+        b"FORM", // AIFF
+        b"\x89PNG",
+        b"\xff\xd8\xff", // JPEG
+        b"GIF8",
+        b"\x00\x00\x01\xba",                 // MPEG program stream
+        b"\x06\x0e\x2b\x34",                 // MXF
+        b"\x30\x26\xb2\x75\x8e\x66\xcf\x11", // ASF / WMV
+    ];
+    // ISO base media (MP4, MOV, 3GP): a box size, then a box type.
+    const BOXES: &[&[u8]] = &[b"ftyp", b"moov", b"mdat", b"free", b"wide", b"skip", b"pnot"];
+    let iso = head.get(4..8).is_some_and(|t| BOXES.contains(&t));
+    let ts = head.first() == Some(&0x47) && head.get(188) == Some(&0x47);
+    iso || ts || MAGIC.iter().any(|m| head.starts_with(m))
+}
+
+/// A plain-words reason for the damage ffmpeg reports, or None when it did not recognize damage.
+fn short_detail(stderr: &str) -> Option<String> {
+    const KNOWN: &[(&str, &str)] = &[
+        (
+            "moov atom not found",
+            "its index is missing, which usually means the upload or copy was cut short",
+        ),
+        (
+            "partial file",
+            "it ends before its last frame, perhaps the upload or copy was cut short",
+        ),
+        (
+            "truncat",
+            "it ends before its last frame, perhaps the upload or copy was cut short",
+        ),
+        (
+            "end of file",
+            "it ends unexpectedly, perhaps the upload or copy was cut short",
+        ),
+        ("invalid nal unit", "the video data is corrupt"),
+        ("error splitting the input", "the video data is corrupt"),
+        ("decoder not found", "it uses a codec this server cannot decode"),
+        ("could not find codec parameters", "its streams cannot be read"),
+    ];
+    let lower = stderr.to_lowercase();
+    KNOWN
+        .iter()
+        .find(|(needle, _)| lower.contains(needle))
+        .map(|(_, words)| (*words).to_owned())
+}
+
+fn estimate_frame_count(p: &mut Probe) {
+    if p.kind != MediaKind::Video || p.frame_count.is_some() {
+        return;
+    }
+    if let (Some(d), Some(fps)) = (p.duration, p.fps) {
+        let n = (d * fps.as_f64()).round() as i64;
+        if n > 0 {
+            p.frame_count = Some(n);
+            p.frame_count_estimated = true;
+        }
+    }
+}
+
+/// A still: an image demuxer, or one frame with no real duration.
+fn is_still(container: &str, video: &Value, duration: Option<f64>) -> bool {
+    let image_demuxer = container == "image2" || container.ends_with("_pipe");
+    let one_frame = int_field(video, "nb_frames") == Some(1);
+    let no_time = duration.is_none_or(|d| d < 0.1) && stream_duration(video).is_none_or(|d| d < 0.1);
+    // Without a frame count, only a picture codec says "still": a raw H.264 stream has no duration either.
+    let picture_codec = matches!(
+        str_field(video, "codec_name").as_deref(),
+        Some("png" | "mjpeg" | "webp" | "bmp" | "tiff" | "jpeg2000" | "jpegls" | "gif" | "exr" | "dpx")
+    );
+    image_demuxer || (one_frame && no_time) || (no_time && picture_codec && int_field(video, "nb_frames").is_none())
+}
+
+fn stream_duration(stream: &Value) -> Option<f64> {
+    num_field(stream, "duration").or_else(|| {
+        // Matroska keeps per-stream durations only as a "HH:MM:SS.nnnnnnnnn" tag.
+        let tag = stream.pointer("/tags/DURATION").and_then(Value::as_str)?;
+        parse_clock(tag)
+    })
+}
+
+fn parse_clock(s: &str) -> Option<f64> {
+    let mut secs = 0.0;
+    for part in s.trim().split(':') {
+        secs = secs * 60.0 + part.parse::<f64>().ok()?;
+    }
+    Some(secs)
+}
+
+fn stream_rotation(stream: &Value) -> i32 {
+    let from_matrix = stream
+        .get("side_data_list")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .find_map(|sd| sd.get("rotation").and_then(as_f64))
+        // The display matrix angle is counterclockwise; Dailies (like the legacy tag) counts clockwise.
+        .map(|ccw| -ccw);
+    let from_tag = || stream.pointer("/tags/rotate").and_then(as_f64);
+    from_matrix.or_else(from_tag).and_then(quarter_turn).unwrap_or(0)
+}
+
+/// Normalizes an angle to 0/90/180/270; other angles cannot be shown by turning the picture.
+fn quarter_turn(deg: f64) -> Option<i32> {
+    if !deg.is_finite() {
+        return None;
+    }
+    let r = (deg.round() as i64).rem_euclid(360) as i32;
+    match r {
+        0 | 90 | 180 | 270 => Some(r),
+        _ => None,
+    }
+}
+
+fn displayed_size(stream: &Value, rotation: i32) -> (Option<i32>, Option<i32>) {
+    let (Some(w), Some(h)) = (int_field(stream, "width"), int_field(stream, "height")) else {
+        return (None, None);
+    };
+    let sar = str_field(stream, "sample_aspect_ratio")
+        .and_then(|s| parse_ratio(&s, ':'))
+        .filter(|r| r.num > 0 && r.den > 0);
+    let w = match sar {
+        Some(r) if r.num != r.den => (w as f64 * r.as_f64()).round() as i64,
+        _ => w,
+    };
+    let (w, h) = if rotation % 180 == 0 { (w, h) } else { (h, w) };
+    (Some(w as i32), Some(h as i32))
+}
+
+/// The nominal rate (`r_frame_rate`) when it agrees with the average; otherwise the average,
+/// because r_frame_rate doubles for interlaced streams and is a timebase for some VFR ones.
+fn stream_fps(stream: &Value) -> Option<Rational> {
+    let get = |key| {
+        str_field(stream, key)
+            .and_then(|s| parse_ratio(&s, '/'))
+            .filter(|r| r.num > 0 && r.den > 0 && r.as_f64() <= 1000.0)
+    };
+    match (get("r_frame_rate"), get("avg_frame_rate")) {
+        (Some(r), Some(avg)) if (r.as_f64() / avg.as_f64() - 1.0).abs() > 0.01 => Some(snap_to_standard(avg)),
+        (Some(r), _) => Some(r),
+        (None, avg) => avg.map(snap_to_standard),
+    }
+}
+
+/// An average over a slightly irregular clip (29.97003…) becomes the rate it was shot at.
+fn snap_to_standard(r: Rational) -> Rational {
+    const STANDARD: &[(i64, i64)] = &[
+        (24000, 1001),
+        (24, 1),
+        (25, 1),
+        (30000, 1001),
+        (30, 1),
+        (48, 1),
+        (50, 1),
+        (60000, 1001),
+        (60, 1),
+        (120, 1),
+    ];
+    let v = r.as_f64();
+    STANDARD
+        .iter()
+        .map(|&(num, den)| Rational { num, den })
+        .find(|s| (s.as_f64() / v - 1.0).abs() < 0.002)
+        .unwrap_or(r)
+}
+
+fn parse_ratio(s: &str, sep: char) -> Option<Rational> {
+    let (n, d) = s.split_once(sep)?;
+    let (num, den) = (n.trim().parse::<i64>().ok()?, d.trim().parse::<i64>().ok()?);
+    if den == 0 {
+        return None;
+    }
+    let g = gcd(num.abs(), den.abs()).max(1);
+    Some(Rational {
+        num: num / g,
+        den: den / g,
+    })
+}
+
+fn gcd(a: i64, b: i64) -> i64 {
+    if b == 0 {
+        a
+    } else {
+        gcd(b, a % b)
+    }
+}
+
+fn depth_of_pix_fmt(pix_fmt: &str) -> Option<i32> {
+    let digits: String = pix_fmt
+        .trim_end_matches("le")
+        .trim_end_matches("be")
+        .chars()
+        .rev()
+        .take_while(char::is_ascii_digit)
+        .collect::<Vec<_>>()
+        .into_iter()
+        .rev()
+        .collect();
+    match digits.parse::<i32>() {
+        Ok(d @ (9 | 10 | 12 | 14 | 16)) => Some(d),
+        _ if pix_fmt.starts_with("yuv") || pix_fmt.starts_with("yuvj") || pix_fmt.starts_with("nv12") => Some(8),
+        _ => None,
+    }
+}
+
+fn disposition(stream: &Value, key: &str) -> Option<i64> {
+    stream
+        .get("disposition")
+        .and_then(|d| d.get(key))
+        .and_then(Value::as_i64)
+}
+
+fn str_field(v: &Value, key: &str) -> Option<String> {
+    v.get(key)
+        .and_then(Value::as_str)
+        .map(str::trim)
+        .filter(|s| !s.is_empty() && *s != "N/A" && *s != "unknown")
+        .map(str::to_owned)
+}
+
+/// ffprobe and mediainfo write most numbers as strings, some as numbers.
+fn as_f64(v: &Value) -> Option<f64> {
+    match v {
+        Value::Number(n) => n.as_f64(),
+        Value::String(s) => s.trim().parse().ok(),
+        _ => None,
+    }
+    .filter(|f: &f64| f.is_finite())
+}
+
+fn num_field(v: &Value, key: &str) -> Option<f64> {
+    v.get(key).and_then(as_f64)
+}
+
+fn int_field(v: &Value, key: &str) -> Option<i64> {
+    match v.get(key)? {
+        Value::Number(n) => n.as_i64(),
+        Value::String(s) => s.trim().parse().ok(),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn video_json(extra_stream: &str, format: &str) -> String {
+        format!(
+            r#"{{"streams":[{{"index":0,"codec_type":"video","codec_name":"h264","profile":"High",
+            "width":1920,"height":1080,"pix_fmt":"yuv420p","r_frame_rate":"30000/1001",
+            "avg_frame_rate":"30000/1001","bits_per_raw_sample":"8","sample_aspect_ratio":"1:1",
+            "disposition":{{"attached_pic":0}}{extra_stream}}},
+            {{"index":1,"codec_type":"audio","codec_name":"aac","channels":2,"disposition":{{"attached_pic":0}}}}],
+            "format":{{"format_name":"mov,mp4,m4a,3gp,3g2,mj2","duration":"10.010000","bit_rate":"5000000"{format}}}}}"#
+        )
+    }
+
+    #[test]
+    fn parses_a_plain_video() {
+        let p = parse_ffprobe(&video_json(r#","nb_frames":"300""#, "")).unwrap();
+        assert_eq!(p.kind, MediaKind::Video);
+        assert_eq!(p.fps, Some(Rational { num: 30000, den: 1001 }));
+        assert_eq!(p.frame_count, Some(300));
+        assert!(!p.frame_count_estimated);
+        assert_eq!((p.width, p.height, p.rotation), (Some(1920), Some(1080), 0));
+        assert_eq!(p.bit_depth, Some(8));
+        assert_eq!(p.audio_channels, Some(2));
+        assert_eq!((p.video_stream, p.audio_stream), (Some(0), Some(1)));
+        assert!(browser_playable(&p, 8_000_000));
+        assert!(!browser_playable(&p, 4_000_000));
+    }
+
+    #[test]
+    fn display_matrix_rotation_swaps_size_and_counts_clockwise() {
+        let side = r#","side_data_list":[{"side_data_type":"Display Matrix","rotation":-90}]"#;
+        let p = parse_ffprobe(&video_json(side, "")).unwrap();
+        assert_eq!(p.rotation, 90);
+        assert_eq!((p.width, p.height), (Some(1080), Some(1920)));
+        assert!(!browser_playable(&p, i64::MAX));
+    }
+
+    #[test]
+    fn legacy_rotate_tag_is_read() {
+        let p = parse_ffprobe(&video_json(r#","tags":{"rotate":"270"}"#, "")).unwrap();
+        assert_eq!(p.rotation, 270);
+        assert_eq!(p.width, Some(1080));
+    }
+
+    #[test]
+    fn frame_count_is_estimated_then_replaced_by_mediainfo() {
+        let mut p = parse_ffprobe(&video_json("", "")).unwrap();
+        assert_eq!(p.frame_count, Some(300));
+        assert!(p.frame_count_estimated);
+        let mi = r#"{"media":{"track":[{"@type":"General"},{"@type":"Video","FrameCount":"299","BitDepth":"10","Rotation":"90.000"}]}}"#;
+        apply_mediainfo(mi, &mut p);
+        assert_eq!(p.frame_count, Some(299));
+        assert!(!p.frame_count_estimated);
+        assert_eq!(p.bit_depth, Some(8), "ffprobe's depth wins");
+        assert_eq!((p.rotation, p.width, p.height), (90, Some(1080), Some(1920)));
+    }
+
+    #[test]
+    fn mediainfo_garbage_is_ignored() {
+        let mut p = parse_ffprobe(&video_json("", "")).unwrap();
+        let before = p.clone();
+        apply_mediainfo("not json", &mut p);
+        apply_mediainfo(r#"{"media":null}"#, &mut p);
+        apply_mediainfo(r#"{"media":{"track":[{"@type":"Video","FrameCount":"lots"}]}}"#, &mut p);
+        assert_eq!(p, before);
+    }
+
+    #[test]
+    fn interlaced_double_rate_uses_average() {
+        let json = video_json("", "").replace(r#""r_frame_rate":"30000/1001""#, r#""r_frame_rate":"60000/1001""#);
+        assert_eq!(
+            parse_ffprobe(&json).unwrap().fps,
+            Some(Rational { num: 30000, den: 1001 })
+        );
+    }
+
+    #[test]
+    fn ratios_are_reduced_and_snapped() {
+        assert_eq!(parse_ratio("50/2", '/'), Some(Rational { num: 25, den: 1 }));
+        assert_eq!(parse_ratio("0/0", '/'), None);
+        assert_eq!(
+            snap_to_standard(Rational {
+                num: 2997003,
+                den: 100000
+            }),
+            Rational { num: 30000, den: 1001 }
+        );
+    }
+
+    #[test]
+    fn anamorphic_pixels_are_stretched() {
+        let json = video_json("", "")
+            .replace(r#""width":1920,"height":1080"#, r#""width":720,"height":576"#)
+            .replace(r#""sample_aspect_ratio":"1:1""#, r#""sample_aspect_ratio":"64:45""#);
+        let p = parse_ffprobe(&json).unwrap();
+        assert_eq!((p.width, p.height), (Some(1024), Some(576)));
+    }
+
+    #[test]
+    fn cover_art_makes_no_video() {
+        let json = r#"{"streams":[{"index":0,"codec_type":"audio","codec_name":"mp3","channels":2},
+            {"index":1,"codec_type":"video","codec_name":"mjpeg","width":500,"height":500,
+             "disposition":{"attached_pic":1}}],
+            "format":{"format_name":"mp3","duration":"180.0","bit_rate":"320000"}}"#;
+        let p = parse_ffprobe(json).unwrap();
+        assert_eq!(p.kind, MediaKind::Audio);
+        assert!(!p.has_video);
+        assert_eq!((p.width, p.fps, p.frame_count), (None, None, None));
+    }
+
+    #[test]
+    fn still_images_are_images() {
+        let png = r#"{"streams":[{"index":0,"codec_type":"video","codec_name":"png","width":320,"height":240,
+            "pix_fmt":"rgb24","r_frame_rate":"25/1","avg_frame_rate":"25/1"}],"format":{"format_name":"png_pipe"}}"#;
+        let p = parse_ffprobe(png).unwrap();
+        assert_eq!(p.kind, MediaKind::Image);
+        assert_eq!((p.fps, p.frame_count, p.duration), (None, Some(1), None));
+        let one_frame = r#"{"streams":[{"index":0,"codec_type":"video","codec_name":"mjpeg","width":32,"height":24,
+            "nb_frames":"1"}],"format":{"format_name":"mov,mp4,m4a,3gp,3g2,mj2"}}"#;
+        assert_eq!(parse_ffprobe(one_frame).unwrap().kind, MediaKind::Image);
+    }
+
+    #[test]
+    fn nothing_playable_is_not_media() {
+        let err = parse_ffprobe(r#"{"streams":[{"codec_type":"data"}],"format":{"format_name":"mpegts"}}"#);
+        assert!(matches!(err, Err(ProbeError::NotMedia { .. })));
+        assert!(matches!(parse_ffprobe("{"), Err(ProbeError::BadOutput { .. })));
+    }
+
+    #[test]
+    fn failures_read_like_sentences() {
+        let moov = "[mov,mp4 @ 0x1] moov atom not found\nx.mp4: Invalid data found when processing input";
+        let e = classify_failure(moov, b"\0\0\0\x20ftypisom");
+        assert!(e
+            .to_string()
+            .starts_with("the file seems truncated or damaged: its index is missing"));
+        assert!(e.stderr().unwrap().contains("moov"));
+        let e = classify_failure(moov, b"\x12\x34 random noise");
+        assert_eq!(
+            e.to_string(),
+            "this is not a video, audio or image file ffprobe can read"
+        );
+        let e = classify_failure("x.bin: Invalid data found when processing input", b"");
+        assert_eq!(
+            e.to_string(),
+            "this is not a video, audio or image file ffprobe can read"
+        );
+        assert_eq!(
+            ProbeError::ToolMissing { tool: "ffprobe" }.to_string(),
+            "ffprobe is not installed"
+        );
+    }
+
+    #[test]
+    fn slow_tools_are_killed_and_missing_ones_named() {
+        let mut sleep = Command::new("sleep");
+        sleep.arg("10");
+        let started = Instant::now();
+        let e = run_with_timeout(sleep, "sleep", Duration::from_millis(200))
+            .err()
+            .unwrap();
+        assert!(matches!(e, ProbeError::Timeout { tool: "sleep", .. }), "{e:?}");
+        assert!(started.elapsed() < Duration::from_secs(5));
+        let missing = Command::new("dailies-no-such-tool");
+        let e = run_with_timeout(missing, "ffprobe", PROBE_TIMEOUT).err().unwrap();
+        assert_eq!(e.to_string(), "ffprobe is not installed");
+    }
+
+    #[test]
+    fn container_signatures() {
+        assert!(has_media_signature(b"\x1a\x45\xdf\xa3\x01"));
+        assert!(has_media_signature(b"\0\0\0\x18ftypqt  "));
+        assert!(!has_media_signature(b"%PDF-1.7"));
+        assert!(!has_media_signature(b""));
+    }
+
+    #[test]
+    fn pix_fmt_depths() {
+        assert_eq!(depth_of_pix_fmt("yuv422p10le"), Some(10));
+        assert_eq!(depth_of_pix_fmt("yuv420p"), Some(8));
+        assert_eq!(depth_of_pix_fmt("p010le"), Some(10));
+        assert_eq!(depth_of_pix_fmt("rgb24"), None);
+    }
+}

@@ -1,8 +1,11 @@
 //! The `Hub` actor: the server-wide registry of sessions per user, so that events for a user
 //! (progress, messages) reach every tab they have open, and shutdown reaches everyone.
 
+use super::actor::{Room, RoomNotice, StopIfEmpty};
+use crate::db::Db;
+use crate::room::MAILBOX;
 use actix::prelude::*;
-use dailies_protocol::{ServerMsg, UserId};
+use dailies_protocol::{MediaId, MediaInfo, ServerMsg, UserId};
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -52,6 +55,104 @@ pub struct SendToUser {
     pub msg: ServerMsg,
 }
 
+/// A media file changed in a way its room must hear about.
+#[derive(Message)]
+#[rtype(result = "()")]
+pub enum MediaChanged {
+    Renamed { media_id: MediaId, title: String },
+    Deleted { media_id: MediaId },
+}
+
+impl Handler<MediaChanged> for Hub {
+    type Result = ();
+
+    fn handle(&mut self, msg: MediaChanged, _: &mut Context<Self>) {
+        match msg {
+            MediaChanged::Renamed { media_id, title } => {
+                if let Some(r) = self.rooms.get(&media_id) {
+                    r.do_send(RoomNotice::Renamed(title));
+                }
+            }
+            MediaChanged::Deleted { media_id } => {
+                if let Some(r) = self.rooms.remove(&media_id) {
+                    r.do_send(RoomNotice::Deleted);
+                }
+            }
+        }
+    }
+}
+
+/// The room of a media file, started on first use.
+#[derive(Message)]
+#[rtype(result = "Addr<Room>")]
+pub struct GetRoom {
+    pub media: MediaInfo,
+    pub db: Db,
+}
+
+impl Handler<GetRoom> for Hub {
+    type Result = MessageResult<GetRoom>;
+
+    fn handle(&mut self, msg: GetRoom, ctx: &mut Context<Self>) -> Self::Result {
+        let hub = ctx.address();
+        let room = self
+            .rooms
+            .entry(msg.media.id.clone())
+            .or_insert_with(|| Room::new(&msg.media, msg.db, hub).start())
+            .clone();
+        MessageResult(room)
+    }
+}
+
+/// A room's last member left: ask it to stop, unless someone joined meanwhile.
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct RoomEmpty {
+    pub media_id: MediaId,
+    pub room: Addr<Room>,
+}
+
+impl Handler<RoomEmpty> for Hub {
+    type Result = ();
+
+    fn handle(&mut self, msg: RoomEmpty, _: &mut Context<Self>) {
+        if self.rooms.get(&msg.media_id) == Some(&msg.room) {
+            msg.room.do_send(StopIfEmpty);
+        }
+    }
+}
+
+/// A room stopped; forget it (a new one starts on the next join).
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct RoomStopped {
+    pub media_id: MediaId,
+    pub room: Addr<Room>,
+}
+
+impl Handler<RoomStopped> for Hub {
+    type Result = ();
+
+    fn handle(&mut self, msg: RoomStopped, _: &mut Context<Self>) {
+        if self.rooms.get(&msg.media_id) == Some(&msg.room) {
+            self.rooms.remove(&msg.media_id);
+        }
+    }
+}
+
+/// How many rooms are open.
+#[derive(Message)]
+#[rtype(result = "usize")]
+pub struct CountRooms;
+
+impl Handler<CountRooms> for Hub {
+    type Result = usize;
+
+    fn handle(&mut self, _: CountRooms, _: &mut Context<Self>) -> usize {
+        self.rooms.len()
+    }
+}
+
 /// Tells every session to close; answers how many there were.
 #[derive(Message)]
 #[rtype(result = "usize")]
@@ -71,11 +172,16 @@ pub struct HubStats {
 #[derive(Default)]
 pub struct Hub {
     sessions: HashMap<UserId, HashMap<u64, Recipient<Push>>>,
+    rooms: HashMap<MediaId, Addr<Room>>,
     next_id: u64,
 }
 
 impl Actor for Hub {
     type Context = Context<Self>;
+
+    fn started(&mut self, ctx: &mut Context<Self>) {
+        ctx.set_mailbox_capacity(MAILBOX);
+    }
 }
 
 impl Handler<Connect> for Hub {

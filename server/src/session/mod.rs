@@ -1,17 +1,44 @@
-//! `UserSession`: one actor per websocket connection. It owns the user's identity and the
-//! connection's liveness, decodes client messages and answers them.
+//! `UserSession`: one actor per websocket connection. It owns the user's identity, the
+//! connection's liveness and the rooms it joined; `handlers` answers each client message.
 
+mod handlers;
 pub mod transport;
 
-use crate::db::queries;
+use crate::error::AppError;
+use crate::room::actor::{Leave, Room};
+use crate::room::hub::{Connect, Disconnect, Push};
+use crate::room::MAILBOX;
 use crate::state::AppState;
 use actix::prelude::*;
-use dailies_protocol::{ClientMsg, ErrorCode, ServerMsg, UserInfo, PROTOCOL_VERSION};
+use dailies_protocol::{ClientMsg, ErrorCode, MediaId, ServerMsg, UserInfo, PROTOCOL_VERSION};
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Instant;
 use transport::{CloseKind, Inbound, Outbound, SendError};
 
-use crate::room::hub::{Connect, Disconnect, Push};
+/// Messages a client may send per second on average, and in a burst.
+pub const RATE_PER_SEC: f64 = 100.0;
+pub const RATE_BURST: f64 = 300.0;
+
+/// A token bucket: refuses messages beyond the configured rate instead of queueing them.
+struct RateLimit {
+    tokens: f64,
+    at: Instant,
+}
+
+impl RateLimit {
+    fn allow(&mut self) -> bool {
+        let now = Instant::now();
+        self.tokens = (self.tokens + now.duration_since(self.at).as_secs_f64() * RATE_PER_SEC).min(RATE_BURST);
+        self.at = now;
+        if self.tokens >= 1.0 {
+            self.tokens -= 1.0;
+            true
+        } else {
+            false
+        }
+    }
+}
 
 pub struct UserSession {
     id: u64,
@@ -21,6 +48,20 @@ pub struct UserSession {
     last_heard: Instant,
     /// A close frame is queued: let the writer send it instead of cutting the line.
     closing: bool,
+    rooms: HashMap<MediaId, Addr<Room>>,
+    rate: RateLimit,
+    rate_warned: bool,
+}
+
+/// The protocol's error code for an application error.
+pub fn error_code(e: &AppError) -> ErrorCode {
+    match e {
+        AppError::NotFound(_) => ErrorCode::NotFound,
+        AppError::Forbidden(_) | AppError::Unauthorized(_) => ErrorCode::Forbidden,
+        AppError::BadRequest(_) | AppError::Conflict(_) => ErrorCode::BadMessage,
+        AppError::PayloadTooLarge(_) => ErrorCode::TooLarge,
+        AppError::InsufficientStorage(_) | AppError::Unavailable(_) | AppError::Internal(_) => ErrorCode::Internal,
+    }
 }
 
 impl UserSession {
@@ -32,6 +73,12 @@ impl UserSession {
             out,
             last_heard: Instant::now(),
             closing: false,
+            rooms: HashMap::new(),
+            rate: RateLimit {
+                tokens: RATE_BURST,
+                at: Instant::now(),
+            },
+            rate_warned: false,
         }
     }
 
@@ -64,6 +111,13 @@ impl UserSession {
         self.send(&msg, ctx);
     }
 
+    fn send_app_error(&self, e: AppError, request: &str, ctx: &mut Context<Self>) {
+        if let AppError::Internal(inner) = &e {
+            tracing::error!(user = %self.user.id, request, "internal error: {inner:#}");
+        }
+        self.send_error(error_code(&e), e.to_string(), Some(request), ctx);
+    }
+
     fn close(&mut self, kind: CloseKind, why: &str) {
         self.closing = true;
         self.out.close(kind, why);
@@ -83,15 +137,26 @@ impl UserSession {
     }
 
     fn handle_text(&mut self, text: &str, ctx: &mut Context<Self>) {
+        if !self.rate.allow() {
+            // One error per burst: answering every dropped message would itself flood.
+            if !self.rate_warned {
+                self.rate_warned = true;
+                self.send_error(ErrorCode::RateLimited, "too many messages: slow down", None, ctx);
+            }
+            return;
+        }
+        self.rate_warned = false;
         let msg: ClientMsg = match serde_json::from_str(text) {
             Ok(m) => m,
             Err(e) => {
                 let request = serde_json::from_str::<serde_json::Value>(text)
                     .ok()
                     .and_then(|v| v.get("type").and_then(|t| t.as_str()).map(str::to_owned));
+                let mut detail = e.to_string();
+                detail.truncate(300);
                 self.send_error(
                     ErrorCode::BadMessage,
-                    format!("cannot read message: {e}"),
+                    format!("cannot read message: {detail}"),
                     request.as_deref(),
                     ctx,
                 );
@@ -100,54 +165,15 @@ impl UserSession {
         };
         self.handle_msg(msg, ctx);
     }
-
-    fn handle_msg(&mut self, msg: ClientMsg, ctx: &mut Context<Self>) {
-        match msg {
-            ClientMsg::Ping { client_time } => {
-                let server_time = chrono::Utc::now().timestamp_micros() as f64 / 1000.0;
-                self.send(
-                    &ServerMsg::Pong {
-                        client_time,
-                        server_time,
-                    },
-                    ctx,
-                );
-            }
-            ClientMsg::ListMedia {} => {
-                let user = self.user.clone();
-                let db = self.state.db.clone();
-                async move { db.run(move |c| queries::list_media_of(c, user.id.as_str())).await }
-                    .into_actor(self)
-                    .map(|res, act, ctx| match res {
-                        Ok(rows) => {
-                            let items = rows.iter().map(|m| m.to_info()).collect();
-                            act.send(&ServerMsg::MediaList { items }, ctx);
-                        }
-                        Err(e) => act.send_error(ErrorCode::Internal, e.to_string(), Some("list_media"), ctx),
-                    })
-                    .wait(ctx);
-            }
-            ClientMsg::OrganizerPage { path } => {
-                let reply = crate::organizer::ws::page(self.state.clone(), self.user.clone(), path);
-                reply.into_actor(self).map(|msg, act, ctx| act.send(&msg, ctx)).spawn(ctx);
-            }
-            ClientMsg::OrganizerCommand { name, args, path, client_ref } => {
-                let reply =
-                    crate::organizer::ws::command(self.state.clone(), self.user.clone(), name, args, path, client_ref);
-                reply.into_actor(self).map(|msg, act, ctx| act.send(&msg, ctx)).spawn(ctx);
-            }
-            other => {
-                let t = other.type_name();
-                self.send_error(ErrorCode::BadMessage, format!("{t} is not available yet"), Some(t), ctx);
-            }
-        }
-    }
 }
 
 impl Actor for UserSession {
     type Context = Context<Self>;
 
     fn started(&mut self, ctx: &mut Self::Context) {
+        // Rooms and the hub must never be refused for a full mailbox; what we receive goes
+        // straight into the bounded outgoing queue, which is where slow clients are caught.
+        ctx.set_mailbox_capacity(MAILBOX);
         let welcome = ServerMsg::Welcome {
             protocol_version: PROTOCOL_VERSION,
             server_version: env!("CARGO_PKG_VERSION").to_string(),
@@ -171,6 +197,9 @@ impl Actor for UserSession {
     }
 
     fn stopped(&mut self, _: &mut Self::Context) {
+        for room in self.rooms.values() {
+            room.do_send(Leave { session_id: self.id });
+        }
         self.state.hub.do_send(Disconnect {
             user: self.user.id.clone(),
             id: self.id,

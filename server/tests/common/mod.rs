@@ -102,10 +102,11 @@ impl Ws {
         self.send_text(&v.to_string()).await;
     }
 
-    /// Next JSON message, answering pings; panics after `secs` of silence.
+    /// Next JSON message, answering pings; panics after `secs` without one.
     pub async fn recv_within(&mut self, secs: u64) -> Value {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(secs);
         loop {
-            let frame = tokio::time::timeout(Duration::from_secs(secs), self.framed.next())
+            let frame = tokio::time::timeout_at(deadline, self.framed.next())
                 .await
                 .expect("timed out waiting for a websocket message")
                 .expect("websocket ended")
@@ -125,13 +126,19 @@ impl Ws {
         self.recv_within(10).await
     }
 
-    /// Next message of the given type, skipping others.
+    /// Next message of the given type within 10 s, skipping others.
     pub async fn recv_type(&mut self, ty: &str) -> Value {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
         loop {
-            let v = self.recv().await;
+            let left = deadline
+                .saturating_duration_since(tokio::time::Instant::now())
+                .as_secs()
+                .max(1);
+            let v = self.recv_within(left).await;
             if v["type"] == ty {
                 return v;
             }
+            assert!(tokio::time::Instant::now() < deadline, "no {ty} message within 10 s");
         }
     }
 
@@ -149,4 +156,111 @@ impl Ws {
             }
         }
     }
+}
+
+/// Makes a media file with ffmpeg; `args` go between the lavfi inputs and the output.
+pub fn ffmpeg_make(out: &std::path::Path, inputs: &[&str], args: &[&str]) {
+    let mut cmd = std::process::Command::new("ffmpeg");
+    cmd.args(["-hide_banner", "-loglevel", "error", "-y"]);
+    for i in inputs {
+        cmd.args(["-f", "lavfi", "-i", i]);
+    }
+    cmd.args(args).arg(out);
+    let st = cmd
+        .status()
+        .expect("ffmpeg must be installed (scripts/install-deps.sh)");
+    assert!(st.success(), "ffmpeg failed making {}", out.display());
+}
+
+/// A small browser-ready H.264/AAC MP4.
+pub fn make_h264(out: &std::path::Path, secs: u32) {
+    ffmpeg_make(
+        out,
+        &["testsrc2=size=320x240:rate=25", "sine=frequency=440"],
+        &[
+            "-t",
+            &secs.to_string(),
+            "-c:v",
+            "libx264",
+            "-preset",
+            "ultrafast",
+            "-pix_fmt",
+            "yuv420p",
+            "-c:a",
+            "aac",
+            "-movflags",
+            "+faststart",
+        ],
+    );
+}
+
+impl TestServer {
+    pub fn state(&self) -> dailies_server::state::AppState {
+        self.server.as_ref().unwrap().state.clone()
+    }
+
+    /// Raw-body upload as `user`; returns status and JSON.
+    pub async fn upload(&self, user: &str, name: &str, body: Vec<u8>) -> (u16, Value) {
+        let mut resp = client()
+            .post(self.url("/api/upload"))
+            .insert_header(("X-Remote-User-Id", user))
+            .insert_header(("X-File-Name", name))
+            .send_body(body)
+            .await
+            .unwrap();
+        let b = resp.body().limit(1 << 20).await.unwrap();
+        (
+            resp.status().as_u16(),
+            serde_json::from_slice(&b).unwrap_or(Value::Null),
+        )
+    }
+
+    /// Polls the media until it failed, or is ready with its pictures.
+    pub async fn wait_done(&self, user: &str, id: &str, secs: u64) -> Value {
+        let deadline = std::time::Instant::now() + Duration::from_secs(secs);
+        loop {
+            let (code, m) = self.get(&format!("/api/media/{id}"), Some(user)).await;
+            assert_eq!(code, 200, "{m}");
+            // Ready media gets its poster (and, for video, its scrub sheet) just after.
+            let pictures = !m["thumb_url"].is_null() && (m["kind"] != "video" || !m["sheet"].is_null());
+            if m["status"] == "failed" || (m["status"] == "ready" && pictures) {
+                return m;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "still processing after {secs}s: {m}"
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// GET of a file with optional extra headers; returns status, headers and body.
+    pub async fn fetch(
+        &self,
+        path: &str,
+        user: Option<&str>,
+        headers: &[(&str, &str)],
+    ) -> (u16, awc::http::header::HeaderMap, Vec<u8>) {
+        let mut req = client().get(self.url(path));
+        if let Some(u) = user {
+            req = req.insert_header(("X-Remote-User-Id", u));
+        }
+        for (k, v) in headers {
+            req = req.insert_header((*k, *v));
+        }
+        let mut resp = req.send().await.unwrap();
+        let body = resp.body().limit(256 << 20).await.unwrap().to_vec();
+        (resp.status().as_u16(), resp.headers().clone(), body)
+    }
+}
+
+/// ffprobe's view of a file: (codec_name of v:0, pix_fmt, codec of a:0, width, height).
+pub fn ffprobe_streams(path: &std::path::Path) -> Value {
+    let out = std::process::Command::new("ffprobe")
+        .args(["-v", "error", "-print_format", "json", "-show_streams", "-show_format"])
+        .arg(path)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "ffprobe rejects {}", path.display());
+    serde_json::from_slice(&out.stdout).unwrap()
 }

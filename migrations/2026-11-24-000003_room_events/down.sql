@@ -1,0 +1,2 @@
+ALTER TABLE media DROP COLUMN source;
+DROP TABLE room_events;

@@ -1,0 +1,65 @@
+//! Who may do what to a media file. Built in: the owner and admins; the organizer plugin,
+//! when present, widens or narrows this. Unknown and forbidden look the same (404) to readers.
+
+use crate::db::models::Media;
+use crate::db::queries;
+use crate::error::{AppError, AppResult};
+use crate::state::AppState;
+use dailies_protocol::{MediaId, UserInfo};
+
+/// The actions checked on media.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    View,
+    Comment,
+    Rename,
+    Delete,
+}
+
+impl Action {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Action::View => "view",
+            Action::Comment => "comment",
+            Action::Rename => "rename",
+            Action::Delete => "delete",
+        }
+    }
+}
+
+/// The built-in rule: owners and admins may do everything, others nothing.
+pub fn builtin_allows(user: &UserInfo, media: &Media, _action: Action) -> bool {
+    user.is_admin || media.owner_id == user.id.0
+}
+
+/// Loads the media if `user` may do `action` to it. Someone who may not even view it gets
+/// the same 404 as for missing media; a viewer who may not modify gets 403.
+pub async fn media_for(state: &AppState, user: &UserInfo, id: &MediaId, action: Action) -> AppResult<Media> {
+    let mid = id.0.clone();
+    let media = state
+        .db
+        .run(move |c| queries::get_media(c, &mid))
+        .await?
+        .ok_or_else(|| AppError::NotFound("no such media".into()))?;
+    let Err(why) = allows(state, user, &media, action).await else {
+        return Ok(media);
+    };
+    if action != Action::View && allows(state, user, &media, Action::View).await.is_ok() {
+        return Err(AppError::Forbidden(why));
+    }
+    Err(AppError::NotFound("no such media".into()))
+}
+
+/// The organizer plugin's verdict when it gives one, else the built-in rule's; the reason
+/// to show when denied.
+async fn allows(state: &AppState, user: &UserInfo, media: &Media, action: Action) -> Result<(), String> {
+    let builtin = builtin_allows(user, media, action);
+    let denied = || format!("you may not {} this media", action.as_str());
+    match crate::organizer::authorize_media(state, user, media, action.as_str(), builtin).await {
+        Some(v) if v.allow => Ok(()),
+        Some(v) if v.reason.is_empty() => Err(denied()),
+        Some(v) => Err(v.reason),
+        None if builtin => Ok(()),
+        None => Err(denied()),
+    }
+}

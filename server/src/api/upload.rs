@@ -1,0 +1,174 @@
+//! `POST /api/upload`: a raw body named by `X-File-Name`, or multipart field `file`. The
+//! body streams to `upload-tmp/` in constant memory; only a complete file becomes media.
+
+use crate::error::{AppError, AppResult};
+use crate::identity::Identity;
+use crate::ingest::intake::{self, Intake};
+use crate::state::AppState;
+use crate::storage::{self, FileSink};
+use actix_web::{web, HttpRequest, HttpResponse};
+use futures_util::StreamExt;
+use serde_json::json;
+use std::path::{Path, PathBuf};
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/upload", web::post().to(upload));
+}
+
+/// Removes a partial file unless the upload completed.
+pub struct TmpGuard(pub Option<PathBuf>);
+
+impl TmpGuard {
+    pub fn keep(mut self) -> PathBuf {
+        self.0.take().unwrap_or_default()
+    }
+}
+
+impl Drop for TmpGuard {
+    fn drop(&mut self) {
+        if let Some(p) = self.0.take() {
+            let _ = std::fs::remove_file(p);
+        }
+    }
+}
+
+/// Decodes `%XX` escapes (the header carries UTF-8 names percent-encoded); invalid
+/// sequences are kept as they are.
+pub fn percent_decode(s: &str) -> String {
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'%' && i + 2 < b.len() {
+            let hex = |c: u8| (c as char).to_digit(16);
+            if let (Some(h), Some(l)) = (hex(b[i + 1]), hex(b[i + 2])) {
+                out.push((h * 16 + l) as u8);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(b[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+pub fn content_length(req: &HttpRequest) -> Option<u64> {
+    req.headers().get("content-length")?.to_str().ok()?.parse().ok()
+}
+
+/// Refuses before reading a byte when the declared size is too big for the limit or disk.
+pub fn precheck(state: &AppState, declared: Option<u64>) -> AppResult<()> {
+    if let Some(len) = declared {
+        if len > state.config.max_upload_size {
+            return Err(too_large(state.config.max_upload_size));
+        }
+        storage::check_space(&state.config.upload_tmp_dir(), len)?;
+    }
+    Ok(())
+}
+
+pub fn too_large(limit: u64) -> AppError {
+    AppError::PayloadTooLarge(format!("the file is larger than the limit of {limit} bytes"))
+}
+
+fn tmp_path(dir: &Path) -> PathBuf {
+    dir.join(format!("{}.part", uuid::Uuid::new_v4().simple()))
+}
+
+/// Streams chunks into `sink`; an interrupted stream is an error.
+async fn pump<S, E>(mut stream: S, sink: &mut FileSink) -> AppResult<()>
+where
+    S: futures_util::Stream<Item = Result<web::Bytes, E>> + Unpin,
+    E: std::fmt::Display,
+{
+    while let Some(chunk) = stream.next().await {
+        let chunk = chunk.map_err(|e| AppError::BadRequest(format!("upload interrupted: {e}")))?;
+        sink.write(&chunk).await?;
+    }
+    Ok(())
+}
+
+async fn upload(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    who: Identity,
+    payload: web::Payload,
+) -> AppResult<HttpResponse> {
+    precheck(&state, content_length(&req))?;
+    let limit = state.config.max_upload_size;
+    let guard = TmpGuard(Some(tmp_path(&state.config.upload_tmp_dir())));
+    let path = guard.0.clone().unwrap_or_default();
+    let is_multipart = req
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.to_ascii_lowercase().starts_with("multipart/form-data"));
+
+    let (name, size) = if is_multipart {
+        let mut mp = actix_multipart::Multipart::new(req.headers(), payload);
+        let mut found = None;
+        while let Some(field) = mp.next().await {
+            let mut field = field.map_err(|e| AppError::BadRequest(format!("bad multipart body: {e}")))?;
+            let (fname, filename) = match field.content_disposition() {
+                Some(cd) => (cd.get_name().map(str::to_owned), cd.get_filename().map(str::to_owned)),
+                None => (None, None),
+            };
+            if fname.as_deref() != Some("file") || found.is_some() {
+                // Drain fields we do not use.
+                while let Some(c) = field.next().await {
+                    c.map_err(|e| AppError::BadRequest(format!("bad multipart body: {e}")))?;
+                }
+                continue;
+            }
+            let mut sink = FileSink::append(&path, limit)?;
+            let res = pump(&mut field, &mut sink).await;
+            let size = sink.finish().await;
+            res?;
+            found = Some((filename.unwrap_or_else(|| "upload".into()), size?));
+        }
+        found.ok_or_else(|| AppError::BadRequest("multipart upload without a \"file\" field".into()))?
+    } else {
+        let name = req
+            .headers()
+            .get("x-file-name")
+            .and_then(|v| v.to_str().ok())
+            .map(percent_decode)
+            .filter(|n| !n.trim().is_empty())
+            .ok_or_else(|| AppError::BadRequest("raw upload without an X-File-Name header".into()))?;
+        let mut sink = FileSink::append(&path, limit)?;
+        let res = pump(payload, &mut sink).await;
+        let size = sink.finish().await;
+        res?;
+        (name, size?)
+    };
+    let tmp = guard.keep();
+    let intake = Intake {
+        owner: who.0.id.clone(),
+        uploaded_name: name,
+        tmp: tmp.clone(),
+        size,
+        source: "upload",
+    };
+    let id = match intake::register(&state, intake).await {
+        Ok(id) => id,
+        Err(e) => {
+            let _ = std::fs::remove_file(&tmp);
+            return Err(e);
+        }
+    };
+    Ok(HttpResponse::Created().json(json!({ "id": id })))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn percent_decoding() {
+        assert_eq!(super::percent_decode("a%20b.mov"), "a b.mov");
+        assert_eq!(super::percent_decode("%C3%A9t%C3%A9"), "été");
+        assert_eq!(super::percent_decode("100%"), "100%");
+        assert_eq!(super::percent_decode("%zz"), "%zz");
+        assert_eq!(super::percent_decode("é%"), "é%");
+        assert_eq!(super::percent_decode("%é1"), "%é1");
+    }
+}

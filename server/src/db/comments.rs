@@ -1,0 +1,130 @@
+//! Comments and room events: plain functions on `&mut Conn`, called by the `Room` actor,
+//! which is the only writer of its media's comments and sequence numbers.
+
+use super::models::{CommentRow, NewComment};
+use super::schema::{comments, room_events, users};
+use super::Conn;
+use crate::error::AppResult;
+use dailies_protocol::{Comment, CommentId, Drawing, MediaId, RoomEvent, UserId};
+use diesel::prelude::*;
+
+fn to_wire(row: CommentRow, user_name: String) -> Comment {
+    Comment {
+        id: CommentId(row.id as i64),
+        media_id: MediaId(row.media_id),
+        parent_id: row.parent_id.map(|p| CommentId(p as i64)),
+        user_id: UserId(row.user_id),
+        user_name,
+        text: row.text,
+        frame: row.frame,
+        end_frame: row.end_frame,
+        drawing: row
+            .drawing
+            .as_deref()
+            .and_then(|d| serde_json::from_str::<Drawing>(d).ok()),
+        created_at: row.created_at.and_utc().to_rfc3339(),
+        edited_at: row.edited_at.map(|t| t.and_utc().to_rfc3339()),
+        deleted: row.deleted,
+    }
+}
+
+/// Every comment of a media file, in frame order then creation order.
+pub fn list(conn: &mut Conn, media_id: &str) -> AppResult<Vec<Comment>> {
+    let rows: Vec<(CommentRow, String)> = comments::table
+        .inner_join(users::table)
+        .filter(comments::media_id.eq(media_id))
+        .order((comments::frame.asc(), comments::id.asc()))
+        .select((CommentRow::as_select(), users::name))
+        .load(conn)?;
+    Ok(rows.into_iter().map(|(r, n)| to_wire(r, n)).collect())
+}
+
+pub fn get(conn: &mut Conn, id: i64) -> AppResult<Option<Comment>> {
+    let row: Option<(CommentRow, String)> = comments::table
+        .inner_join(users::table)
+        .filter(comments::id.eq(id as i32))
+        .select((CommentRow::as_select(), users::name))
+        .first(conn)
+        .optional()?;
+    Ok(row.map(|(r, n)| to_wire(r, n)))
+}
+
+pub fn insert(conn: &mut Conn, c: &NewComment) -> AppResult<Comment> {
+    let id: i32 = diesel::insert_into(comments::table)
+        .values(c)
+        .returning(comments::id)
+        .get_result(conn)?;
+    get(conn, id as i64)?.ok_or_else(|| crate::error::AppError::internal(anyhow::anyhow!("inserted comment vanished")))
+}
+
+pub fn update_text(conn: &mut Conn, id: i64, text: &str, drawing: Option<&str>) -> AppResult<()> {
+    let now = chrono::Utc::now().naive_utc();
+    diesel::update(comments::table.find(id as i32))
+        .set((
+            comments::text.eq(text),
+            comments::drawing.eq(drawing),
+            comments::edited_at.eq(Some(now)),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+pub fn has_replies(conn: &mut Conn, id: i64) -> AppResult<bool> {
+    let n: i64 = comments::table
+        .filter(comments::parent_id.eq(id as i32))
+        .count()
+        .get_result(conn)?;
+    Ok(n > 0)
+}
+
+/// Keeps a marker in place of a comment that has replies, so its thread stays readable.
+pub fn mark_deleted(conn: &mut Conn, id: i64) -> AppResult<()> {
+    diesel::update(comments::table.find(id as i32))
+        .set((
+            comments::text.eq(""),
+            comments::drawing.eq(None::<String>),
+            comments::deleted.eq(true),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+pub fn delete(conn: &mut Conn, id: i64) -> AppResult<()> {
+    diesel::delete(comments::table.find(id as i32)).execute(conn)?;
+    Ok(())
+}
+
+/// The highest event number of a media's room (0 when none).
+pub fn last_seq(conn: &mut Conn, media_id: &str) -> AppResult<i64> {
+    let m: Option<i64> = room_events::table
+        .filter(room_events::media_id.eq(media_id))
+        .select(diesel::dsl::max(room_events::seq))
+        .first(conn)?;
+    Ok(m.unwrap_or(0))
+}
+
+pub fn append_event(conn: &mut Conn, media_id: &str, seq: i64, event: &RoomEvent) -> AppResult<()> {
+    let json = serde_json::to_string(event).map_err(crate::error::AppError::internal)?;
+    diesel::insert_into(room_events::table)
+        .values((
+            room_events::media_id.eq(media_id),
+            room_events::seq.eq(seq),
+            room_events::event.eq(json),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Events after `since`, oldest first, at most `limit`.
+pub fn events_since(conn: &mut Conn, media_id: &str, since: i64, limit: i64) -> AppResult<Vec<(i64, RoomEvent)>> {
+    let rows: Vec<(i64, String)> = room_events::table
+        .filter(room_events::media_id.eq(media_id).and(room_events::seq.gt(since)))
+        .order(room_events::seq.asc())
+        .limit(limit)
+        .select((room_events::seq, room_events::event))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(s, e)| serde_json::from_str(&e).ok().map(|ev| (s, ev)))
+        .collect())
+}

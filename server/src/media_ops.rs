@@ -1,0 +1,69 @@
+//! Renaming and deleting media: one implementation behind both REST and the websocket,
+//! so the checks and the notifications cannot drift apart.
+
+use crate::access::{self, Action};
+use crate::db::models::Media;
+use crate::db::queries;
+use crate::error::{AppError, AppResult};
+use crate::ingest::queue::CancelMedia;
+use crate::room::hub::{MediaChanged, SendToUser};
+use crate::state::AppState;
+use dailies_protocol::{MediaId, ServerMsg, UserId, UserInfo};
+
+pub const MAX_TITLE_LEN: usize = 200;
+
+pub fn clean_title(title: &str) -> AppResult<String> {
+    let t: String = title.chars().filter(|c| !c.is_control()).collect();
+    let t = t.trim();
+    if t.is_empty() {
+        return Err(AppError::BadRequest("the title cannot be empty".into()));
+    }
+    if t.chars().count() > MAX_TITLE_LEN {
+        return Err(AppError::BadRequest(format!(
+            "the title is longer than {MAX_TITLE_LEN} characters"
+        )));
+    }
+    Ok(t.to_string())
+}
+
+pub async fn rename(state: &AppState, user: &UserInfo, id: &MediaId, title: &str) -> AppResult<Media> {
+    let title = clean_title(title)?;
+    access::media_for(state, user, id, Action::Rename).await?;
+    let (mid, t) = (id.0.clone(), title.clone());
+    let media = state
+        .db
+        .run(move |c| {
+            queries::rename_media(c, &mid, &t)?;
+            queries::get_media(c, &mid)?.ok_or_else(|| AppError::NotFound("no such media".into()))
+        })
+        .await?;
+    state.hub.do_send(SendToUser {
+        user: UserId(media.owner_id.clone()),
+        msg: ServerMsg::MediaUpdated { media: media.to_info() },
+    });
+    state.hub.do_send(MediaChanged::Renamed {
+        media_id: id.clone(),
+        title,
+    });
+    Ok(media)
+}
+
+pub async fn delete(state: &AppState, user: &UserInfo, id: &MediaId) -> AppResult<()> {
+    let media = access::media_for(state, user, id, Action::Delete).await?;
+    state.ingest.do_send(CancelMedia { media_id: id.0.clone() });
+    let mid = id.0.clone();
+    state.db.run(move |c| queries::delete_media(c, &mid)).await?;
+    let dir = state.config.media_dir().join(&id.0);
+    let removed = actix_web::web::block(move || std::fs::remove_dir_all(&dir)).await;
+    if let Ok(Err(e)) | Err(e) = removed.map_err(std::io::Error::other) {
+        tracing::warn!(media_id = %id, "media files not fully removed: {e}");
+    }
+    tracing::info!(media_id = %id, by = %user.id, "media deleted");
+    state.organizer.notify(crate::organizer::media_deleted(&media, user));
+    state.hub.do_send(SendToUser {
+        user: UserId(media.owner_id.clone()),
+        msg: ServerMsg::MediaRemoved { media_id: id.clone() },
+    });
+    state.hub.do_send(MediaChanged::Deleted { media_id: id.clone() });
+    Ok(())
+}

@@ -1,0 +1,295 @@
+//! What a session does for each client message: checks who may, then asks the database,
+//! the media operations or the room. Every failure becomes an `error` reply.
+
+use super::UserSession;
+use crate::access::{self, Action};
+use crate::db::{comments as cq, queries};
+use crate::error::{AppError, AppResult};
+use crate::media_ops;
+use crate::room::actor::{Command, Join, Leave, RoomCmd};
+use crate::room::hub::GetRoom;
+use actix::prelude::*;
+use dailies_protocol::{ClientMsg, MediaId, ServerMsg};
+use std::future::Future;
+use std::time::Duration;
+
+impl UserSession {
+    /// Runs `fut` with the session paused (so requests are answered in order) and hands
+    /// the value to `then`, or replies with the error.
+    fn run<T, F>(
+        &mut self,
+        request: &'static str,
+        fut: F,
+        ctx: &mut Context<Self>,
+        then: impl FnOnce(&mut Self, T, &mut Context<Self>) + 'static,
+    ) where
+        T: 'static,
+        F: Future<Output = AppResult<T>> + 'static,
+    {
+        fut.into_actor(self)
+            .map(move |res, act, ctx| match res {
+                Ok(v) => then(act, v, ctx),
+                Err(e) => act.send_app_error(e, request, ctx),
+            })
+            .wait(ctx);
+    }
+
+    /// Sends a command to a joined room without pausing the session (live traffic).
+    fn send_to_room(&mut self, request: &'static str, media_id: &MediaId, cmd: RoomCmd, ctx: &mut Context<Self>) {
+        let Some(room) = self.rooms.get(media_id).cloned() else {
+            self.send_app_error(AppError::BadRequest("join the room first".into()), request, ctx);
+            return;
+        };
+        room.send(Command {
+            session_id: self.id,
+            user: self.user.clone(),
+            cmd,
+        })
+        .into_actor(self)
+        .map(move |res, act, ctx| match res {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => act.send_app_error(e, request, ctx),
+            Err(_) => act.send_app_error(AppError::Unavailable("the room closed".into()), request, ctx),
+        })
+        .spawn(ctx);
+    }
+
+    pub(super) fn handle_msg(&mut self, msg: ClientMsg, ctx: &mut Context<Self>) {
+        let request = msg.type_name();
+        let state = self.state.clone();
+        let user = self.user.clone();
+        match msg {
+            ClientMsg::Ping { client_time } => {
+                let server_time = chrono::Utc::now().timestamp_micros() as f64 / 1000.0;
+                self.send(
+                    &ServerMsg::Pong {
+                        client_time,
+                        server_time,
+                    },
+                    ctx,
+                );
+            }
+            ClientMsg::ListMedia {} => {
+                let fut = async move { state.db.run(move |c| queries::list_media_of(c, user.id.as_str())).await };
+                self.run(request, fut, ctx, |act, rows, ctx| {
+                    let items = rows.iter().map(|m| m.to_info()).collect();
+                    act.send(&ServerMsg::MediaList { items }, ctx);
+                });
+            }
+            ClientMsg::RenameMedia { media_id, title } => {
+                let u = user.clone();
+                let fut = async move { media_ops::rename(&state, &u, &media_id, &title).await };
+                self.run(request, fut, ctx, move |act, m, ctx| {
+                    // The owner hears of it through the hub; someone else (an admin) here.
+                    if m.owner_id != user.id.0 {
+                        act.send(&ServerMsg::MediaUpdated { media: m.to_info() }, ctx);
+                    }
+                });
+            }
+            ClientMsg::DeleteMedia { media_id } => {
+                let u = user.clone();
+                let mid = media_id.clone();
+                let fut = async move {
+                    let m = access::media_for(&state, &u, &mid, Action::Delete).await?;
+                    media_ops::delete(&state, &u, &mid).await.map(|_| m)
+                };
+                self.run(request, fut, ctx, move |act, m, ctx| {
+                    if m.owner_id != user.id.0 {
+                        act.send(&ServerMsg::MediaRemoved { media_id }, ctx);
+                    }
+                });
+            }
+            ClientMsg::JoinRoom { media_id, since_seq } => self.join_room(media_id, since_seq, ctx),
+            ClientMsg::LeaveRoom { media_id } => {
+                if let Some(room) = self.rooms.remove(&media_id) {
+                    room.do_send(Leave { session_id: self.id });
+                }
+            }
+            ClientMsg::AddComment {
+                media_id,
+                text,
+                frame,
+                end_frame,
+                parent_id,
+                drawing,
+                client_ref,
+            } => {
+                let Some(room) = self.rooms.get(&media_id).cloned() else {
+                    self.send_app_error(AppError::BadRequest("join the room first".into()), request, ctx);
+                    return;
+                };
+                let cmd = RoomCmd::AddComment {
+                    text,
+                    frame,
+                    end_frame,
+                    parent_id,
+                    drawing,
+                    client_ref,
+                };
+                let sid = self.id;
+                let fut = async move {
+                    access::media_for(&state, &user, &media_id, Action::Comment).await?;
+                    room.send(Command {
+                        session_id: sid,
+                        user,
+                        cmd,
+                    })
+                    .await
+                    .map_err(|_| AppError::Unavailable("the room closed".into()))?
+                };
+                self.run(request, fut, ctx, |_, (), _| {});
+            }
+            ClientMsg::EditComment {
+                comment_id,
+                text,
+                drawing,
+            } => self.comment_cmd(
+                request,
+                comment_id.0,
+                RoomCmd::EditComment {
+                    comment_id,
+                    text,
+                    drawing,
+                },
+                ctx,
+            ),
+            ClientMsg::DeleteComment { comment_id } => {
+                self.comment_cmd(request, comment_id.0, RoomCmd::DeleteComment { comment_id }, ctx)
+            }
+            ClientMsg::SessionJoin { media_id } => self.send_to_room(request, &media_id, RoomCmd::SessionJoin, ctx),
+            ClientMsg::SessionLeave { media_id } => self.send_to_room(request, &media_id, RoomCmd::SessionLeave, ctx),
+            ClientMsg::SessionControl { media_id, control } => {
+                self.send_to_room(request, &media_id, RoomCmd::Control(control), ctx)
+            }
+            ClientMsg::LiveStroke { media_id, shape } => {
+                self.send_to_room(request, &media_id, RoomCmd::LiveStroke(shape), ctx)
+            }
+            ClientMsg::LiveClear { media_id } => self.send_to_room(request, &media_id, RoomCmd::LiveClear, ctx),
+            ClientMsg::ListMessages {} => {
+                let fut = async move {
+                    state
+                        .db
+                        .run(move |c| queries::list_user_messages(c, user.id.as_str(), 200))
+                        .await
+                };
+                self.run(request, fut, ctx, |act, (rows, unseen), ctx| {
+                    let items = rows.iter().map(|r| r.to_wire()).collect();
+                    act.send(
+                        &ServerMsg::UserMessages {
+                            items,
+                            unseen: unseen as u32,
+                        },
+                        ctx,
+                    );
+                });
+            }
+            ClientMsg::MarkMessagesSeen { ids } => {
+                if ids.len() > 10_000 {
+                    self.send_app_error(AppError::BadRequest("at most 10000 ids at once".into()), request, ctx);
+                    return;
+                }
+                let fut = async move {
+                    state
+                        .db
+                        .run(move |c| {
+                            let changed = queries::mark_seen(c, user.id.as_str(), &ids)?;
+                            Ok((changed, queries::count_unseen(c, user.id.as_str())?))
+                        })
+                        .await
+                };
+                self.run(request, fut, ctx, |act, (ids, unseen), ctx| {
+                    act.send(
+                        &ServerMsg::MessagesSeen {
+                            ids,
+                            unseen: unseen as u32,
+                        },
+                        ctx,
+                    );
+                });
+            }
+            // Not paused: a slow plugin must not hold up the session (the answer is bounded
+            // by the organizer timeout anyway).
+            ClientMsg::OrganizerPage { path } => {
+                let reply = crate::organizer::ws::page(state, user, path);
+                reply.into_actor(self).map(|msg, act, ctx| act.send(&msg, ctx)).spawn(ctx);
+            }
+            ClientMsg::OrganizerCommand { name, args, path, client_ref } => {
+                let reply = crate::organizer::ws::command(state, user, name, args, path, client_ref);
+                reply.into_actor(self).map(|msg, act, ctx| act.send(&msg, ctx)).spawn(ctx);
+            }
+        }
+    }
+
+    /// Edit and delete name only the comment: find its media, which must be a joined room.
+    fn comment_cmd(&mut self, request: &'static str, comment_id: i64, cmd: RoomCmd, ctx: &mut Context<Self>) {
+        let state = self.state.clone();
+        let rooms: Vec<_> = self.rooms.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+        let (sid, user) = (self.id, self.user.clone());
+        let fut = async move {
+            let comment = state
+                .db
+                .run(move |c| cq::get(c, comment_id))
+                .await?
+                .ok_or_else(|| AppError::NotFound("no such comment".into()))?;
+            let room = rooms
+                .into_iter()
+                .find(|(m, _)| *m == comment.media_id)
+                .map(|(_, r)| r)
+                .ok_or_else(|| AppError::BadRequest("join the comment's room first".into()))?;
+            room.send(Command {
+                session_id: sid,
+                user,
+                cmd,
+            })
+            .await
+            .map_err(|_| AppError::Unavailable("the room closed".into()))?
+        };
+        self.run(request, fut, ctx, |_, (), _| {});
+    }
+
+    fn join_room(&mut self, media_id: MediaId, since_seq: Option<i64>, ctx: &mut Context<Self>) {
+        if let Some(old) = self.rooms.remove(&media_id) {
+            old.do_send(Leave { session_id: self.id });
+        }
+        let state = self.state.clone();
+        let user = self.user.clone();
+        let sid = self.id;
+        let recipient = ctx.address().recipient();
+        let fut = async move {
+            let media = access::media_for(&state, &user, &media_id, Action::View)
+                .await?
+                .to_info();
+            // A room that just emptied may be stopping: ask the hub again for its successor.
+            for attempt in 0..20 {
+                let room = state
+                    .hub
+                    .send(GetRoom {
+                        media: media.clone(),
+                        db: state.db.clone(),
+                    })
+                    .await
+                    .map_err(AppError::internal)?;
+                let join = Join {
+                    session_id: sid,
+                    user: user.clone(),
+                    recipient: recipient.clone(),
+                    media: media.clone(),
+                    since_seq,
+                };
+                match room.send(join).await {
+                    Ok(res) => return res.map(|msgs| (room, msgs)),
+                    Err(_) => tokio::time::sleep(Duration::from_millis(5 * (attempt + 1))).await,
+                }
+            }
+            Err(AppError::Unavailable("the room could not be opened, try again".into()))
+        };
+        self.run("join_room", fut, ctx, |act, (room, msgs), ctx| {
+            if let Some(ServerMsg::RoomJoined { media, .. }) = msgs.first() {
+                act.rooms.insert(media.id.clone(), room);
+            }
+            for m in &msgs {
+                act.send(m, ctx);
+            }
+        });
+    }
+}

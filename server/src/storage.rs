@@ -1,0 +1,251 @@
+//! Files on disk: streaming request bodies to `upload-tmp/` in constant memory, free-space
+//! checks, and the atomic move of a finished upload into `media/<id>/`.
+
+use crate::error::AppError;
+use bytes::{Bytes, BytesMut};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use tokio::sync::{mpsc, oneshot};
+
+/// Space left free on the data filesystem; uploads that would eat into it are refused.
+pub const DISK_RESERVE: u64 = 256 * 1024 * 1024;
+/// Bytes gathered before one write: big writes keep the writer thread cheap.
+const WRITE_BATCH: usize = 1024 * 1024;
+
+/// Free bytes on the filesystem holding `path` (for unprivileged users).
+pub fn available_space(path: &Path) -> std::io::Result<u64> {
+    use std::os::unix::ffi::OsStrExt;
+    let c = std::ffi::CString::new(path.as_os_str().as_bytes())
+        .map_err(|_| std::io::Error::new(std::io::ErrorKind::InvalidInput, "path with NUL"))?;
+    let mut st: libc::statvfs = unsafe { std::mem::zeroed() };
+    // SAFETY: `c` is a valid NUL-terminated path and `st` a properly sized out-parameter.
+    if unsafe { libc::statvfs(c.as_ptr(), &mut st) } != 0 {
+        return Err(std::io::Error::last_os_error());
+    }
+    Ok(st.f_bavail as u64 * st.f_frsize as u64)
+}
+
+/// Refuses early when `incoming` more bytes would leave less than the reserve free.
+pub fn check_space(dir: &Path, incoming: u64) -> Result<(), AppError> {
+    match available_space(dir) {
+        Ok(free) if free < incoming.saturating_add(DISK_RESERVE) => Err(disk_full()),
+        _ => Ok(()),
+    }
+}
+
+pub fn disk_full() -> AppError {
+    AppError::InsufficientStorage("not enough disk space on the server for this file".into())
+}
+
+fn is_disk_full(e: &std::io::Error) -> bool {
+    e.kind() == std::io::ErrorKind::StorageFull || e.raw_os_error() == Some(libc::ENOSPC)
+}
+
+fn write_error(e: std::io::Error) -> AppError {
+    if is_disk_full(&e) {
+        disk_full()
+    } else {
+        AppError::internal(anyhow::Error::new(e).context("writing upload"))
+    }
+}
+
+/// Appends a stream of chunks to a file on a dedicated thread, so the async workers never
+/// block on disk and memory stays bounded (a few batches in flight).
+pub struct FileSink {
+    buf: BytesMut,
+    tx: Option<mpsc::Sender<Bytes>>,
+    done: Option<oneshot::Receiver<std::io::Result<u64>>>,
+    written: u64,
+    limit: u64,
+}
+
+impl FileSink {
+    /// Opens `path` for appending (creating it) and starts the writer thread. `limit` is
+    /// the largest total size the file may reach.
+    pub fn append(path: &Path, limit: u64) -> Result<FileSink, AppError> {
+        let mut file = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(path)
+            .map_err(|e| AppError::internal(anyhow::Error::new(e).context(format!("opening {}", path.display()))))?;
+        let start = file.metadata().map(|m| m.len()).unwrap_or(0);
+        let (tx, mut rx) = mpsc::channel::<Bytes>(4);
+        let (done_tx, done_rx) = oneshot::channel();
+        std::thread::Builder::new()
+            .name("upload-writer".into())
+            .spawn(move || {
+                let mut n = 0u64;
+                let result = (|| {
+                    while let Some(chunk) = rx.blocking_recv() {
+                        file.write_all(&chunk)?;
+                        n += chunk.len() as u64;
+                    }
+                    file.sync_data()?;
+                    Ok(n)
+                })();
+                let _ = done_tx.send(result);
+            })
+            .map_err(AppError::internal)?;
+        Ok(FileSink {
+            buf: BytesMut::new(),
+            tx: Some(tx),
+            done: Some(done_rx),
+            written: start,
+            limit,
+        })
+    }
+
+    /// Bytes in the file once everything queued is written.
+    pub fn len(&self) -> u64 {
+        self.written
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.written == 0
+    }
+
+    pub async fn write(&mut self, chunk: &[u8]) -> Result<(), AppError> {
+        self.written += chunk.len() as u64;
+        if self.written > self.limit {
+            return Err(AppError::PayloadTooLarge(format!(
+                "the file is larger than the limit of {} bytes",
+                self.limit
+            )));
+        }
+        self.buf.extend_from_slice(chunk);
+        if self.buf.len() >= WRITE_BATCH {
+            self.flush_batch().await?;
+        }
+        Ok(())
+    }
+
+    async fn flush_batch(&mut self) -> Result<(), AppError> {
+        let batch = self.buf.split().freeze();
+        let Some(tx) = &self.tx else { return Ok(()) };
+        if tx.send(batch).await.is_err() {
+            // The writer stopped: its result says why.
+            return Err(self.finish_inner().await.err().unwrap_or_else(disk_full));
+        }
+        Ok(())
+    }
+
+    async fn finish_inner(&mut self) -> Result<u64, AppError> {
+        self.tx = None;
+        let Some(done) = self.done.take() else {
+            return Ok(self.written);
+        };
+        match done.await {
+            Ok(Ok(_)) => Ok(self.written),
+            Ok(Err(e)) => Err(write_error(e)),
+            Err(_) => Err(AppError::internal(anyhow::anyhow!("upload writer thread died"))),
+        }
+    }
+
+    /// Writes what is buffered, syncs, and returns the file's total size.
+    pub async fn finish(mut self) -> Result<u64, AppError> {
+        if !self.buf.is_empty() {
+            self.flush_batch().await?;
+        }
+        self.finish_inner().await
+    }
+}
+
+/// A fresh media id: 12 random URL-safe characters.
+pub fn new_media_id() -> String {
+    const ALPHABET: &[u8] = b"0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ";
+    let bytes = *uuid::Uuid::new_v4().as_bytes();
+    bytes
+        .iter()
+        .take(12)
+        .map(|b| ALPHABET[(*b as usize) % ALPHABET.len()] as char)
+        .collect()
+}
+
+/// The name the original is stored under: `original` plus a short, safe extension taken
+/// from the uploaded name (ffmpeg uses it as a hint; the name itself is never a path).
+pub fn original_file_name(uploaded: &str) -> String {
+    let ext = Path::new(uploaded)
+        .extension()
+        .and_then(|e| e.to_str())
+        .filter(|e| !e.is_empty() && e.len() <= 8 && e.bytes().all(|b| b.is_ascii_alphanumeric()))
+        .map(|e| e.to_ascii_lowercase());
+    match ext {
+        Some(e) => format!("original.{e}"),
+        None => "original".into(),
+    }
+}
+
+/// A display title from an uploaded file name: no directories, no control characters.
+pub fn title_from_name(uploaded: &str) -> String {
+    let base = uploaded.rsplit(['/', '\\']).next().unwrap_or(uploaded);
+    let t: String = base.chars().filter(|c| !c.is_control()).take(200).collect();
+    let t = t.trim().to_string();
+    if t.is_empty() || t == "." || t == ".." {
+        "Untitled".into()
+    } else {
+        t
+    }
+}
+
+/// Moves a finished file into `media/<id>/`, returning the stored file name.
+pub fn move_into_media(
+    tmp: &Path,
+    media_dir: &Path,
+    id: &str,
+    uploaded_name: &str,
+) -> std::io::Result<(PathBuf, String)> {
+    let dir = media_dir.join(id);
+    std::fs::create_dir_all(&dir)?;
+    let name = original_file_name(uploaded_name);
+    let dest = dir.join(&name);
+    std::fs::rename(tmp, &dest)?;
+    Ok((dir, name))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_never_paths() {
+        assert_eq!(original_file_name("../../etc/passwd"), "original");
+        assert_eq!(original_file_name("clip.MOV"), "original.mov");
+        assert_eq!(original_file_name("x.$(rm -rf)"), "original");
+        assert_eq!(original_file_name("a.verylongext"), "original");
+        assert_eq!(title_from_name("../../etc/passwd"), "passwd");
+        assert_eq!(title_from_name("C:\\clips\\shot 1.mov"), "shot 1.mov");
+        assert_eq!(title_from_name("a\u{0}b\nc"), "abc");
+        assert_eq!(title_from_name(".."), "Untitled");
+        assert_eq!(title_from_name(""), "Untitled");
+    }
+
+    #[test]
+    fn ids_are_well_formed() {
+        let a = new_media_id();
+        assert_eq!(a.len(), 12);
+        assert!(dailies_protocol::MediaId(a.clone()).is_well_formed());
+        assert_ne!(a, new_media_id());
+    }
+
+    #[actix_rt::test]
+    async fn sink_writes_in_batches_and_enforces_limit() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("f");
+        let mut s = FileSink::append(&p, 3 * 1024 * 1024).unwrap();
+        for _ in 0..40 {
+            s.write(&[7u8; 65536]).await.unwrap();
+        }
+        assert_eq!(s.finish().await.unwrap(), 40 * 65536);
+        assert_eq!(std::fs::metadata(&p).unwrap().len(), 40 * 65536);
+        let mut s = FileSink::append(&p, 3 * 1024 * 1024).unwrap();
+        assert_eq!(s.len(), 40 * 65536, "appends after what is there");
+        let mut err = None;
+        for _ in 0..40 {
+            if let Err(e) = s.write(&[7u8; 65536]).await {
+                err = Some(e);
+                break;
+            }
+        }
+        assert!(matches!(err, Some(AppError::PayloadTooLarge(_))));
+    }
+}

@@ -1,0 +1,203 @@
+//! Resumable uploads with a real tus client (tuspy): an upload cut in the middle of a
+//! PATCH resumes where the server stopped, and the protocol's refusals are right.
+
+mod common;
+
+use common::{client, TestServer};
+use std::io::Write;
+use std::process::Command;
+use std::time::Duration;
+
+fn tus_client(args: &[&str]) -> String {
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/tus_client.py");
+    let out = Command::new("python3")
+        .arg(script)
+        .args(args)
+        .output()
+        .expect("python3");
+    assert!(
+        out.status.success(),
+        "tuspy failed (scripts/install-deps.sh --test installs it): {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap().trim().to_string()
+}
+
+async fn head_offset(s: &TestServer, path: &str, user: &str) -> (u16, Option<u64>) {
+    let resp = client()
+        .head(s.url(path))
+        .insert_header(("X-Remote-User-Id", user))
+        .insert_header(("Tus-Resumable", "1.0.0"))
+        .send()
+        .await
+        .unwrap();
+    let off = resp
+        .headers()
+        .get("upload-offset")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse().ok());
+    (resp.status().as_u16(), off)
+}
+
+#[actix_rt::test]
+async fn an_upload_cut_mid_patch_resumes_with_a_real_tus_client() {
+    let s = TestServer::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join("clip.mp4");
+    common::make_h264(&f, 6);
+    let bytes = std::fs::read(&f).unwrap();
+    assert!(bytes.len() > 300_000, "the clip is big enough to cut: {}", bytes.len());
+    let fp = f.to_str().unwrap().to_string();
+    let base = s.base.clone();
+
+    // 1. tuspy creates the upload and sends the first 64 KiB.
+    let (b2, fp2) = (base.clone(), fp.clone());
+    let url = tokio::task::spawn_blocking(move || tus_client(&["create", &b2, &fp2, "alice", "65536"]))
+        .await
+        .unwrap();
+    let path = url.trim_start_matches(&base).to_string();
+    assert!(path.starts_with("/api/tus/"), "{url}");
+    assert_eq!(head_offset(&s, &path, "alice").await, (200, Some(65536)));
+
+    // 2. The network drops in the middle of the next PATCH.
+    let addr = s.server.as_ref().unwrap().addr;
+    let (p2, rest) = (path.clone(), bytes[65536..].to_vec());
+    tokio::task::spawn_blocking(move || {
+        let mut tcp = std::net::TcpStream::connect(addr).unwrap();
+        write!(
+            tcp,
+            "PATCH {p2} HTTP/1.1\r\nHost: x\r\nX-Remote-User-Id: alice\r\nTus-Resumable: 1.0.0\r\n\
+             Content-Type: application/offset+octet-stream\r\nUpload-Offset: 65536\r\nContent-Length: {}\r\n\r\n",
+            rest.len()
+        )
+        .unwrap();
+        tcp.write_all(&rest[..100_000]).unwrap();
+        tcp.flush().unwrap();
+        std::thread::sleep(Duration::from_millis(300));
+        drop(tcp);
+    })
+    .await
+    .unwrap();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let (code, off) = head_offset(&s, &path, "alice").await;
+    assert_eq!(code, 200);
+    let off = off.unwrap();
+    assert!(off > 65536 && off <= 165_536, "what arrived is kept: {off}");
+    // Someone else cannot see or touch it.
+    assert_eq!(head_offset(&s, &path, "bob").await.0, 404);
+    let (_, list) = s.get("/api/media", Some("alice")).await;
+    assert_eq!(list, serde_json::json!([]), "not media until complete");
+
+    // 3. A new tuspy uploader resumes at the server's offset.
+    let u2 = url.clone();
+    let out = tokio::task::spawn_blocking(move || tus_client(&["resume", &base, &fp, "alice", &u2]))
+        .await
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["start"].as_u64().unwrap(), off, "resumed where the server stopped");
+    assert_eq!(v["end"].as_u64().unwrap(), bytes.len() as u64);
+
+    let (_, list) = s.get("/api/media", Some("alice")).await;
+    let id = list[0]["id"].as_str().unwrap().to_string();
+    assert_eq!(list[0]["title"], "resumed clip.mp4");
+    let m = s.wait_done("alice", &id, 60).await;
+    assert_eq!(m["status"], "ready", "{m}");
+    let stored = std::fs::read(s.dir.path().join("media").join(&id).join("original.mp4")).unwrap();
+    assert!(stored == bytes, "byte for byte");
+    assert_eq!(
+        head_offset(&s, &path, "alice").await.0,
+        404,
+        "the upload is gone once it became media"
+    );
+}
+
+#[actix_rt::test]
+async fn protocol_refusals_termination_and_expiry() {
+    let s = TestServer::start_with(|c| c.upload_expiry = Duration::from_millis(600)).await;
+    let post = |headers: Vec<(&'static str, String)>| {
+        let mut r = client()
+            .post(s.url("/api/tus/"))
+            .insert_header(("X-Remote-User-Id", "alice"));
+        for (k, v) in headers {
+            r = r.insert_header((k, v));
+        }
+        r.send()
+    };
+    // OPTIONS advertises the protocol.
+    let r = client()
+        .request(awc::http::Method::OPTIONS, s.url("/api/tus/"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 204);
+    assert_eq!(r.headers().get("tus-version").unwrap(), "1.0.0");
+    assert!(r
+        .headers()
+        .get("tus-extension")
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .contains("termination"));
+    // Without Tus-Resumable: 412.
+    let r = post(vec![("Upload-Length", "10".into())]).await.unwrap();
+    assert_eq!(r.status().as_u16(), 412);
+    // Without Upload-Length: 400. Over the limit: 413.
+    let r = post(vec![("Tus-Resumable", "1.0.0".into())]).await.unwrap();
+    assert_eq!(r.status().as_u16(), 400);
+    let r = post(vec![
+        ("Tus-Resumable", "1.0.0".into()),
+        ("Upload-Length", (1u64 << 50).to_string()),
+    ])
+    .await
+    .unwrap();
+    assert_eq!(r.status().as_u16(), 413);
+
+    let r = post(vec![("Tus-Resumable", "1.0.0".into()), ("Upload-Length", "10".into())])
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 201);
+    let loc = r.headers().get("location").unwrap().to_str().unwrap().to_string();
+    assert!(r.headers().get("upload-expires").is_some());
+    let patch = |offset: &str, body: &'static [u8]| {
+        client()
+            .patch(s.url(&loc))
+            .insert_header(("X-Remote-User-Id", "alice"))
+            .insert_header(("Tus-Resumable", "1.0.0"))
+            .insert_header(("Content-Type", "application/offset+octet-stream"))
+            .insert_header(("Upload-Offset", offset.to_string()))
+            .send_body(body)
+    };
+    assert_eq!(patch("3", b"abc").await.unwrap().status().as_u16(), 409, "wrong offset");
+    let r = patch("0", b"abcd").await.unwrap();
+    assert_eq!(r.status().as_u16(), 204);
+    assert_eq!(r.headers().get("upload-offset").unwrap(), "4");
+    assert_eq!(
+        patch("4", b"0123456789").await.unwrap().status().as_u16(),
+        400,
+        "past Upload-Length"
+    );
+    // Traversal in the id is not an upload.
+    assert_eq!(
+        head_offset(&s, "/api/tus/..%2F..%2Fdailies.sqlite", "alice").await.0,
+        404
+    );
+    // Termination.
+    let r = client()
+        .delete(s.url(&loc))
+        .insert_header(("X-Remote-User-Id", "alice"))
+        .insert_header(("Tus-Resumable", "1.0.0"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 204);
+    assert_eq!(head_offset(&s, &loc, "alice").await.0, 404);
+
+    // Expiry: an abandoned upload disappears on its own.
+    let r = post(vec![("Tus-Resumable", "1.0.0".into()), ("Upload-Length", "10".into())])
+        .await
+        .unwrap();
+    let loc = r.headers().get("location").unwrap().to_str().unwrap().to_string();
+    assert_eq!(head_offset(&s, &loc, "alice").await.0, 200);
+    tokio::time::sleep(Duration::from_millis(2000)).await;
+    assert_eq!(head_offset(&s, &loc, "alice").await.0, 404, "expired and swept");
+}
