@@ -2,7 +2,8 @@
 //! tests run it (and its Python twin, tests/python-organizer/) and check the same answers.
 //!
 //! - pages: "/" shows one folder, "Inbox"; "/inbox" lists the user's media.
-//! - authorize: media titled "[embargo]…" is for admins only (this narrows the built-in
+//! - authorize: media titled "[embargo]…" is for admins only, and "[locked]…" may be
+//!   viewed and commented but not renamed or deleted by anyone (both narrow the built-in
 //!   rule); everything else follows the built-in rule.
 //! - commands: `echo` (answers its arguments), `whoami`, `kv_roundtrip` {key, value},
 //!   `message` {text} (a notification to oneself), `sleep` {ms}.
@@ -56,6 +57,9 @@ impl Organizer for Reference {
         let admin = req.user.as_ref().is_some_and(|u| u.is_admin);
         if title.starts_with("[embargo]") && !admin {
             return Ok(pb::AuthorizeResponse::deny("embargoed: admins only"));
+        }
+        if title.starts_with("[locked]") && matches!(req.action.as_str(), "rename" | "delete") {
+            return Ok(pb::AuthorizeResponse::deny("locked: it cannot be renamed or deleted"));
         }
         Ok(pb::AuthorizeResponse::builtin(req))
     }

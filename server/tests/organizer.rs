@@ -5,7 +5,7 @@ mod common;
 mod organizer_support;
 
 use common::TestServer;
-use dailies_server::organizer::{self, LinkState};
+use dailies_server::organizer::LinkState;
 use organizer_support::*;
 use serde_json::json;
 use std::time::{Duration, Instant};
@@ -57,12 +57,13 @@ async fn basic_folders_end_to_end() {
     assert_eq!(names(&inside["media"], "id"), ["m1"]);
 
     // Opening a folder makes it the current one: a new upload lands there.
-    let m4 = add_media(&s, "m4", "ann", "Shot 4");
-    state(&s).organizer.notify(organizer::media_added(&m4));
+    let (code, up) = s.upload("ann", "shot4.mov", b"any bytes: processing may fail".to_vec()).await;
+    assert_eq!(code, 201, "{up}");
+    let m4 = up["id"].as_str().unwrap().to_string();
     let deadline = Instant::now() + Duration::from_secs(10);
     loop {
         let inside = page(&mut ann, &format!("/f/{selects}")).await;
-        if names(&inside["media"], "id").contains(&"m4".to_string()) {
+        if names(&inside["media"], "id").contains(&m4) {
             break;
         }
         assert!(Instant::now() < deadline, "the upload never landed in the current folder");
@@ -78,7 +79,9 @@ async fn basic_folders_end_to_end() {
     assert_eq!(d1["title"], "Day one");
     let mut got = names(&d1["media"], "id");
     got.sort();
-    assert_eq!(got, ["m1", "m4"]);
+    let mut want = vec!["m1".to_string(), m4.clone()];
+    want.sort();
+    assert_eq!(got, want);
 
     // Bob sees only his own tree, and may not touch Ann's or list users.
     let mut bob = s.ws(Some("bob")).await;
@@ -331,4 +334,65 @@ async fn python_plugin_passes_the_contract_test() {
     let cmd = format!("python3 {} --stubs {}", root.join("plugin.py").display(), stubs.path().display());
     let s = with_plugin(cmd, Duration::from_secs(2)).await;
     contract_checks(&s, "reference-py").await;
+}
+
+/// Puts a file where /files serves it from.
+fn media_file(s: &TestServer, id: &str) {
+    let dir = state(s).config.media_dir().join(id);
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("original.mp4"), b"not really a movie").unwrap();
+}
+
+#[actix_rt::test]
+async fn a_denied_action_is_refused_on_websocket_rest_and_files_alike() {
+    let s = with_plugin(plugin_cmd("reference_plugin", &[]), Duration::from_secs(2)).await;
+    wait_up(&s).await;
+    add_user(&s, "ann", false);
+    add_user(&s, "admin", true);
+    add_media(&s, "m1", "ann", "Shot");
+    add_media(&s, "m2", "ann", "[embargo] Trailer");
+    add_media(&s, "m3", "ann", "[locked] Final");
+    for id in ["m1", "m2", "m3"] {
+        media_file(&s, id);
+    }
+
+    // Embargoed: even its owner may not see it, so it is "not found" everywhere.
+    let (code, body) = s.get("/api/media/m2", Some("ann")).await;
+    assert_eq!((code, body["error"].as_str()), (404, Some("not_found")), "{body}");
+    let (code, _, _) = s.fetch("/files/m2/original.mp4", Some("ann"), &[]).await;
+    assert_eq!(code, 404);
+    let mut ann = s.ws(Some("ann")).await;
+    ann.send(json!({"type": "join_room", "media_id": "m2", "since_seq": null})).await;
+    let r = answer(&mut ann, "join_room", "room_joined").await;
+    assert_eq!((r["type"].as_str(), r["code"].as_str()), (Some("error"), Some("not_found")), "{r}");
+    // The admin may.
+    assert_eq!(s.get("/api/media/m2", Some("admin")).await.0, 200);
+    assert_eq!(s.fetch("/files/m2/original.mp4", Some("admin"), &[]).await.0, 200);
+
+    // Locked: visible, but renaming and deleting are forbidden, with the plugin's reason.
+    assert_eq!(s.get("/api/media/m3", Some("ann")).await.0, 200);
+    assert_eq!(s.fetch("/files/m3/original.mp4", Some("ann"), &[]).await.0, 200);
+    let mut resp = common::client()
+        .delete(s.url("/api/media/m3"))
+        .insert_header(("X-Remote-User-Id", "ann"))
+        .send()
+        .await
+        .unwrap();
+    let body: serde_json::Value = resp.json().await.unwrap();
+    assert_eq!((resp.status().as_u16(), body["error"].as_str()), (403, Some("forbidden")), "{body}");
+    assert!(body["message"].as_str().unwrap().contains("locked"), "{body}");
+    ann.send(json!({"type": "rename_media", "media_id": "m3", "title": "x"})).await;
+    let r = answer(&mut ann, "rename_media", "media_updated").await;
+    assert_eq!((r["type"].as_str(), r["code"].as_str()), (Some("error"), Some("forbidden")), "{r}");
+    assert!(r["message"].as_str().unwrap().contains("locked"), "{r}");
+    ann.send(json!({"type": "delete_media", "media_id": "m3"})).await;
+    let r = answer(&mut ann, "delete_media", "media_removed").await;
+    assert_eq!(r["code"], "forbidden", "{r}");
+
+    // Plain media follows the built-in rule.
+    assert_eq!(s.get("/api/media/m1", Some("ann")).await.0, 200);
+    assert_eq!(s.fetch("/files/m1/original.mp4", Some("ann"), &[]).await.0, 200);
+    assert_eq!(s.get("/api/media/m1", Some("bob")).await.0, 404);
+    ann.send(json!({"type": "join_room", "media_id": "m1", "since_seq": null})).await;
+    assert_eq!(answer(&mut ann, "join_room", "room_joined").await["type"], "room_joined");
 }

@@ -91,6 +91,8 @@ def main() -> int:
         def Authorize(self, req, ctx):
             if req.object.title.startswith("[embargo]") and not req.user.is_admin:
                 return pb.AuthorizeResponse(allow=False, reason="embargoed: admins only")
+            if req.object.title.startswith("[locked]") and req.action in ("rename", "delete"):
+                return pb.AuthorizeResponse(allow=False, reason="locked: it cannot be renamed or deleted")
             if req.builtin_allowed:
                 return pb.AuthorizeResponse(allow=True)
             return pb.AuthorizeResponse(allow=False, reason="only the owner and admins may do this")
