@@ -270,12 +270,20 @@ impl BasicFolders {
         for (id, f) in tree.children(folder.as_deref()) {
             page.folder(id, &f.name, tree_path(owner, other, Some(id)), tree.item_count(id));
         }
-        let media = ctx.inbox()?.media_by_owner(owner).await?;
-        page.media_ids = media
-            .into_iter()
-            .filter(|m| tree.placed.get(&m.id).map(String::as_str) == folder.as_deref())
-            .map(|m| m.id)
-            .collect();
+        page.media_ids = match &folder {
+            // The tree knows what a folder holds: no round trip to the server (which drops
+            // ids of media deleted meanwhile). Clients sort by date or title as they like.
+            Some(f) => tree.placed.iter().filter(|(_, p)| *p == f).map(|(m, _)| m.clone()).collect(),
+            // The top level is whatever the owner has that no folder holds, newest first.
+            None => ctx
+                .inbox()?
+                .media_by_owner(owner)
+                .await?
+                .into_iter()
+                .filter(|m| !tree.placed.contains_key(&m.id))
+                .map(|m| m.id)
+                .collect(),
+        };
         let base = json!({"owner": owner, "parent": folder});
         page.action(Scope::Page, "create_folder", "New folder", base.clone(), &["name"])
             .action(Scope::Folder, "rename_folder", "Rename", json!({"owner": owner}), &["name"])
