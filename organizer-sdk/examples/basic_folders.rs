@@ -39,13 +39,21 @@ struct Folder {
 
 impl Tree {
     fn children(&self, parent: Option<&str>) -> Vec<(&String, &Folder)> {
-        let mut v: Vec<_> = self.folders.iter().filter(|(_, f)| f.parent.as_deref() == parent).collect();
-        v.sort_by(|a, b| a.1.name.to_lowercase().cmp(&b.1.name.to_lowercase()));
+        let mut v: Vec<_> = self
+            .folders
+            .iter()
+            .filter(|(_, f)| f.parent.as_deref() == parent)
+            .collect();
+        v.sort_by_key(|(_, f)| f.name.to_lowercase());
         v
     }
 
     fn item_count(&self, id: &str) -> u32 {
-        let folders = self.folders.values().filter(|f| f.parent.as_deref() == Some(id)).count();
+        let folders = self
+            .folders
+            .values()
+            .filter(|f| f.parent.as_deref() == Some(id))
+            .count();
         let media = self.placed.values().filter(|f| *f == id).count();
         (folders + media) as u32
     }
@@ -89,20 +97,31 @@ impl Tree {
 
     fn rename(&mut self, id: &str, name: &str) -> Result<(), Status> {
         let name = clean_name(name)?;
-        let f = self.folders.get_mut(id).ok_or_else(|| Status::not_found(format!("no folder {id}")))?;
+        let f = self
+            .folders
+            .get_mut(id)
+            .ok_or_else(|| Status::not_found(format!("no folder {id}")))?;
         f.name = name;
         Ok(())
     }
 
     /// Deletes a folder; what it held moves up to its parent.
     fn delete(&mut self, id: &str) -> Result<(), Status> {
-        let gone = self.folders.remove(id).ok_or_else(|| Status::not_found(format!("no folder {id}")))?;
+        let gone = self
+            .folders
+            .remove(id)
+            .ok_or_else(|| Status::not_found(format!("no folder {id}")))?;
         for f in self.folders.values_mut() {
             if f.parent.as_deref() == Some(id) {
                 f.parent = gone.parent.clone();
             }
         }
-        let moved: Vec<String> = self.placed.iter().filter(|(_, f)| *f == id).map(|(m, _)| m.clone()).collect();
+        let moved: Vec<String> = self
+            .placed
+            .iter()
+            .filter(|(_, f)| *f == id)
+            .map(|(m, _)| m.clone())
+            .collect();
         for m in moved {
             match &gone.parent {
                 Some(p) => self.placed.insert(m, p.clone()),
@@ -144,7 +163,9 @@ fn clean_name(name: &str) -> Result<String, Status> {
     let n: String = name.chars().filter(|c| !c.is_control()).collect();
     let n = n.trim();
     if n.is_empty() || n.chars().count() > MAX_NAME {
-        return Err(Status::invalid_argument(format!("a folder name has 1 to {MAX_NAME} characters")));
+        return Err(Status::invalid_argument(format!(
+            "a folder name has 1 to {MAX_NAME} characters"
+        )));
     }
     Ok(n.to_string())
 }
@@ -153,7 +174,11 @@ fn clean_name(name: &str) -> Result<String, Status> {
 #[derive(Debug, PartialEq)]
 enum Loc {
     Users,
-    Tree { owner: String, folder: Option<String>, other: bool },
+    Tree {
+        owner: String,
+        folder: Option<String>,
+        other: bool,
+    },
 }
 
 fn parse_path(user: &pb::User, path: &str) -> Loc {
@@ -181,7 +206,11 @@ fn parse_path(user: &pb::User, path: &str) -> Loc {
 }
 
 fn tree_path(owner: &str, other: bool, folder: Option<&str>) -> String {
-    let base = if other { format!("/users/{owner}") } else { String::new() };
+    let base = if other {
+        format!("/users/{owner}")
+    } else {
+        String::new()
+    };
     match folder {
         Some(f) => format!("{base}/f/{f}"),
         None if base.is_empty() => "/".into(),
@@ -211,7 +240,12 @@ impl BasicFolders {
     }
 
     /// Changes a user's tree under its lock and stores it; answers what `f` answers.
-    async fn update<R>(&self, ctx: &Context, owner: &str, f: impl FnOnce(&mut Tree) -> Result<R, Status>) -> Result<R, Status> {
+    async fn update<R>(
+        &self,
+        ctx: &Context,
+        owner: &str,
+        f: impl FnOnce(&mut Tree) -> Result<R, Status>,
+    ) -> Result<R, Status> {
         let slot = self.slot(owner).await;
         let mut t = slot.lock().await;
         let inbox = ctx.inbox()?;
@@ -236,21 +270,34 @@ impl BasicFolders {
         page.crumb("Users", "/users");
         for u in ctx.inbox()?.users().await? {
             let items = ctx.inbox()?.media_by_owner(&u.id).await?.len() as u32;
-            page.folder(&u.id, format!("{} ({})", u.name, u.id), format!("/users/{}", u.id), items);
+            page.folder(
+                &u.id,
+                format!("{} ({})", u.name, u.id),
+                format!("/users/{}", u.id),
+                items,
+            );
         }
         Ok(page)
     }
 
-    async fn tree_page(&self, ctx: &Context, viewer: &pb::User, owner: &str, folder: Option<String>, other: bool) -> Result<Page, Status> {
+    async fn tree_page(
+        &self,
+        ctx: &Context,
+        viewer: &pb::User,
+        owner: &str,
+        folder: Option<String>,
+        other: bool,
+    ) -> Result<Page, Status> {
         let mut tree = self.tree(ctx, owner).await?;
         // A folder that is gone (deleted in another tab): show the top level instead.
         let folder = folder.filter(|f| tree.folders.contains_key(f));
         if !other && tree.current != folder {
-            tree = self.update(ctx, owner, |t| {
-                t.current = folder.clone();
-                Ok(t.clone())
-            })
-            .await?;
+            tree = self
+                .update(ctx, owner, |t| {
+                    t.current = folder.clone();
+                    Ok(t.clone())
+                })
+                .await?;
         }
         let title = match &folder {
             Some(f) => tree.folders.get(f).map(|x| x.name.clone()).unwrap_or_default(),
@@ -261,7 +308,10 @@ impl BasicFolders {
         if viewer.is_admin {
             page.crumb("Users", "/users");
         }
-        page.crumb(if other { owner.to_string() } else { "My media".into() }, tree_path(owner, other, None));
+        page.crumb(
+            if other { owner.to_string() } else { "My media".into() },
+            tree_path(owner, other, None),
+        );
         if let Some(f) = &folder {
             for (id, name) in tree.chain(f) {
                 page.crumb(name, tree_path(owner, other, Some(&id)));
@@ -273,7 +323,12 @@ impl BasicFolders {
         page.media_ids = match &folder {
             // The tree knows what a folder holds: no round trip to the server (which drops
             // ids of media deleted meanwhile). Clients sort by date or title as they like.
-            Some(f) => tree.placed.iter().filter(|(_, p)| *p == f).map(|(m, _)| m.clone()).collect(),
+            Some(f) => tree
+                .placed
+                .iter()
+                .filter(|(_, p)| *p == f)
+                .map(|(m, _)| m.clone())
+                .collect(),
             // The top level is whatever the owner has that no folder holds, newest first.
             None => ctx
                 .inbox()?
@@ -286,9 +341,27 @@ impl BasicFolders {
         };
         let base = json!({"owner": owner, "parent": folder});
         page.action(Scope::Page, "create_folder", "New folder", base.clone(), &["name"])
-            .action(Scope::Folder, "rename_folder", "Rename", json!({"owner": owner}), &["name"])
-            .action(Scope::Folder, "delete_folder", "Delete folder", json!({"owner": owner}), &[])
-            .action(Scope::Media, "move_media", "Move to folder", json!({"owner": owner}), &["folder"]);
+            .action(
+                Scope::Folder,
+                "rename_folder",
+                "Rename",
+                json!({"owner": owner}),
+                &["name"],
+            )
+            .action(
+                Scope::Folder,
+                "delete_folder",
+                "Delete folder",
+                json!({"owner": owner}),
+                &[],
+            )
+            .action(
+                Scope::Media,
+                "move_media",
+                "Move to folder",
+                json!({"owner": owner}),
+                &["folder"],
+            );
         if folder.is_some() {
             page.action(
                 Scope::Media,
@@ -319,7 +392,9 @@ fn folder_arg(args: &Value, name: &str) -> Result<Option<String>, Status> {
         Some(Value::String(s)) if s.is_empty() || s == "/" => Ok(None),
         Some(Value::String(s)) => Ok(Some(s.clone())),
         Some(Value::Number(n)) => Ok(Some(n.to_string())),
-        Some(_) => Err(Status::invalid_argument(format!("argument {name:?} must be a folder id"))),
+        Some(_) => Err(Status::invalid_argument(format!(
+            "argument {name:?} must be a folder id"
+        ))),
     }
 }
 
@@ -362,8 +437,19 @@ impl Organizer for BasicFolders {
         }
     }
 
-    async fn command(&self, ctx: &Context, user: &pb::User, name: &str, args: Value, _path: &str) -> Result<CommandOutcome, Status> {
-        let owner = args.get("owner").and_then(Value::as_str).unwrap_or(&user.id).to_string();
+    async fn command(
+        &self,
+        ctx: &Context,
+        user: &pb::User,
+        name: &str,
+        args: Value,
+        _path: &str,
+    ) -> Result<CommandOutcome, Status> {
+        let owner = args
+            .get("owner")
+            .and_then(Value::as_str)
+            .unwrap_or(&user.id)
+            .to_string();
         if owner != user.id && !user.is_admin {
             return Err(Status::permission_denied("only admins manage other users' folders"));
         }
@@ -386,22 +472,29 @@ impl Organizer for BasicFolders {
             }
             "move_folder" => {
                 let (f, parent) = (str_arg(&args, "folder")?, folder_arg(&args, "parent")?);
-                self.update(ctx, &owner, |t| t.move_folder(f, parent.as_deref())).await?;
+                self.update(ctx, &owner, |t| t.move_folder(f, parent.as_deref()))
+                    .await?;
                 done(Value::Null)
             }
             "move_media" => {
                 let ids: Vec<String> = match args.get("media") {
                     Some(Value::String(s)) => vec![s.clone()],
                     Some(Value::Array(a)) => a.iter().filter_map(|v| v.as_str().map(str::to_owned)).collect(),
-                    _ => return Err(Status::invalid_argument("argument \"media\" (an id or a list of ids) is missing")),
+                    _ => {
+                        return Err(Status::invalid_argument(
+                            "argument \"media\" (an id or a list of ids) is missing",
+                        ))
+                    }
                 };
                 let folder = folder_arg(&args, "folder")?;
                 let found = ctx.inbox()?.media(ids.clone()).await?;
                 if found.len() != ids.len() || found.iter().any(|m| m.owner_id != owner) {
                     return Err(Status::not_found(format!("not all of that media belongs to {owner}")));
                 }
-                self.update(ctx, &owner, |t| ids.iter().try_for_each(|m| t.place(m, folder.as_deref())))
-                    .await?;
+                self.update(ctx, &owner, |t| {
+                    ids.iter().try_for_each(|m| t.place(m, folder.as_deref()))
+                })
+                .await?;
                 if owner != user.id {
                     let _ = ctx.inbox()?.refresh_user(&owner).await;
                 }
@@ -476,7 +569,10 @@ mod tests {
         assert!(t.create("x", Some("nope")).is_err());
         t.place("m1", Some(&b)).unwrap();
         assert_eq!(t.item_count(&a), 1);
-        assert_eq!(t.chain(&b).iter().map(|c| c.1.as_str()).collect::<Vec<_>>(), ["Shots", "Day 1"]);
+        assert_eq!(
+            t.chain(&b).iter().map(|c| c.1.as_str()).collect::<Vec<_>>(),
+            ["Shots", "Day 1"]
+        );
         assert!(t.move_folder(&a, Some(&b)).is_err(), "no cycles");
         t.rename(&b, "Day one").unwrap();
         t.current = Some(b.clone());

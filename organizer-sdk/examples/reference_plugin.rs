@@ -47,7 +47,8 @@ impl Organizer for Reference {
             return Ok(page);
         }
         let mut page = Page::new("/", "Home");
-        page.crumb("Home", "/").folder("inbox", "Inbox", "/inbox", media.len() as u32);
+        page.crumb("Home", "/")
+            .folder("inbox", "Inbox", "/inbox", media.len() as u32);
         Ok(page)
     }
 
@@ -64,7 +65,14 @@ impl Organizer for Reference {
         Ok(pb::AuthorizeResponse::builtin(req))
     }
 
-    async fn command(&self, ctx: &Context, user: &pb::User, name: &str, args: Value, _: &str) -> Result<CommandOutcome, Status> {
+    async fn command(
+        &self,
+        ctx: &Context,
+        user: &pb::User,
+        name: &str,
+        args: Value,
+        _: &str,
+    ) -> Result<CommandOutcome, Status> {
         let text = |k: &str| args.get(k).and_then(Value::as_str).unwrap_or_default().to_string();
         match name {
             "echo" => Ok(CommandOutcome::value(args)),

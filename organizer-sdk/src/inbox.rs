@@ -40,19 +40,39 @@ impl Inbox {
         S: Into<String>,
     {
         let ids = ids.into_iter().map(Into::into).collect();
-        let r = self.client.clone().get_media(self.req(pb::GetMediaRequest { ids })).await?;
+        let r = self
+            .client
+            .clone()
+            .get_media(self.req(pb::GetMediaRequest { ids }))
+            .await?;
         Ok(r.into_inner().items)
     }
 
     /// Everything `owner_id` owns, newest first.
     pub async fn media_by_owner(&self, owner_id: &str) -> Result<Vec<pb::Media>, Status> {
-        let msg = pb::ListMediaByOwnerRequest { owner_id: owner_id.into() };
-        Ok(self.client.clone().list_media_by_owner(self.req(msg)).await?.into_inner().items)
+        let msg = pb::ListMediaByOwnerRequest {
+            owner_id: owner_id.into(),
+        };
+        Ok(self
+            .client
+            .clone()
+            .list_media_by_owner(self.req(msg))
+            .await?
+            .into_inner()
+            .items)
     }
 
     pub async fn comments(&self, media_id: &str) -> Result<Vec<pb::Comment>, Status> {
-        let msg = pb::ListCommentsRequest { media_id: media_id.into() };
-        Ok(self.client.clone().list_comments(self.req(msg)).await?.into_inner().items)
+        let msg = pb::ListCommentsRequest {
+            media_id: media_id.into(),
+        };
+        Ok(self
+            .client
+            .clone()
+            .list_comments(self.req(msg))
+            .await?
+            .into_inner()
+            .items)
     }
 
     /// Every user the server has seen.
@@ -68,7 +88,8 @@ impl Inbox {
             new_owner_id: new_owner_id.into(),
         };
         let r = self.client.clone().assign_media(self.req(msg)).await?.into_inner();
-        r.media.ok_or_else(|| Status::internal("the server answered without the media"))
+        r.media
+            .ok_or_else(|| Status::internal("the server answered without the media"))
     }
 
     /// Stores a notification for `user_id` and pushes it live; answers its id.
@@ -78,18 +99,31 @@ impl Inbox {
             text: text.into(),
             media_id: media_id.unwrap_or_default().into(),
         };
-        Ok(self.client.clone().send_user_message(self.req(msg)).await?.into_inner().id)
+        Ok(self
+            .client
+            .clone()
+            .send_user_message(self.req(msg))
+            .await?
+            .into_inner()
+            .id)
     }
 
     /// Makes `user_id`'s open sessions reload their organizer page.
     pub async fn refresh_user(&self, user_id: &str) -> Result<(), Status> {
-        let msg = pb::RefreshUserRequest { user_id: user_id.into() };
+        let msg = pb::RefreshUserRequest {
+            user_id: user_id.into(),
+        };
         self.client.clone().refresh_user(self.req(msg)).await?;
         Ok(())
     }
 
     pub async fn kv_get(&self, key: &str) -> Result<Option<Vec<u8>>, Status> {
-        let r = self.client.clone().kv_get(self.req(pb::KvGetRequest { key: key.into() })).await?.into_inner();
+        let r = self
+            .client
+            .clone()
+            .kv_get(self.req(pb::KvGetRequest { key: key.into() }))
+            .await?
+            .into_inner();
         Ok(r.found.then_some(r.value))
     }
 

@@ -92,7 +92,12 @@ pub enum Capability {
 }
 
 impl Capability {
-    pub const ALL: [Capability; 4] = [Capability::Pages, Capability::Authorize, Capability::Events, Capability::Commands];
+    pub const ALL: [Capability; 4] = [
+        Capability::Pages,
+        Capability::Authorize,
+        Capability::Events,
+        Capability::Commands,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {

@@ -20,7 +20,13 @@ impl pb::UserPageResponse {
         self
     }
 
-    pub fn folder(&mut self, id: impl Into<String>, name: impl Into<String>, path: impl Into<String>, items: u32) -> &mut Self {
+    pub fn folder(
+        &mut self,
+        id: impl Into<String>,
+        name: impl Into<String>,
+        path: impl Into<String>,
+        items: u32,
+    ) -> &mut Self {
         self.folders.push(pb::Folder {
             id: id.into(),
             name: name.into(),
@@ -44,7 +50,11 @@ impl pb::UserPageResponse {
             command: command.into(),
             label: label.into(),
             scope: scope as i32,
-            args_json: if args.is_null() { String::new() } else { args.to_string() },
+            args_json: if args.is_null() {
+                String::new()
+            } else {
+                args.to_string()
+            },
             prompt: prompt.iter().map(|s| s.to_string()).collect(),
         });
         self

@@ -33,7 +33,10 @@ impl Context {
 
     /// The version of the connected server, when one is.
     pub fn server_version(&self) -> Option<String> {
-        self.link.read().ok().and_then(|l| l.as_ref().map(|l| l.server_version.clone()))
+        self.link
+            .read()
+            .ok()
+            .and_then(|l| l.as_ref().map(|l| l.server_version.clone()))
     }
 }
 
@@ -120,7 +123,11 @@ impl<O: Organizer> pb::organizer_server::Organizer for Service<O> {
         let args = json_arg(&req.args_json)?;
         let out = self.org.command(&self.ctx, &user, &req.name, args, &req.path).await?;
         Ok(Response::new(pb::CustomCommandResponse {
-            result_json: if out.result.is_null() { String::new() } else { out.result.to_string() },
+            result_json: if out.result.is_null() {
+                String::new()
+            } else {
+                out.result.to_string()
+            },
             refresh: out.refresh,
         }))
     }
@@ -182,11 +189,17 @@ pub async fn serve<O: Organizer>(
     tracing::info!(plugin = %name, address = %listener.address(), "organizer plugin listening");
     match listener {
         Listener::Unix(l, path) => {
-            let r = router.serve_with_incoming_shutdown(UnixListenerStream::new(l), shutdown).await;
+            let r = router
+                .serve_with_incoming_shutdown(UnixListenerStream::new(l), shutdown)
+                .await;
             let _ = std::fs::remove_file(path);
             r?
         }
-        Listener::Tcp(l) => router.serve_with_incoming_shutdown(TcpListenerStream::new(l), shutdown).await?,
+        Listener::Tcp(l) => {
+            router
+                .serve_with_incoming_shutdown(TcpListenerStream::new(l), shutdown)
+                .await?
+        }
     }
     Ok(())
 }
@@ -252,13 +265,19 @@ mod tests {
                 action: "view".into(),
                 ..Default::default()
             };
-            assert_eq!(s.authorize(Request::new(req)).await.unwrap().into_inner().allow, allowed);
+            assert_eq!(
+                s.authorize(Request::new(req)).await.unwrap().into_inner().allow,
+                allowed
+            );
         }
         let cmd = pb::CustomCommandRequest {
             user: Some(pb::User::new("u", "U", false)),
             name: "x".into(),
             ..Default::default()
         };
-        assert_eq!(s.custom_command(Request::new(cmd)).await.unwrap_err().code(), tonic::Code::Unimplemented);
+        assert_eq!(
+            s.custom_command(Request::new(cmd)).await.unwrap_err().code(),
+            tonic::Code::Unimplemented
+        );
     }
 }

@@ -77,10 +77,12 @@ pub fn connect_lazy(addr: &Address) -> Result<Channel, BoxError> {
     match addr {
         Address::Unix(path) => {
             let path = path.clone();
-            Ok(unix_endpoint().connect_with_connector_lazy(tower::service_fn(move |_: Uri| {
-                let path = path.clone();
-                async move { Ok::<_, std::io::Error>(TokioIo::new(tokio::net::UnixStream::connect(path).await?)) }
-            })))
+            Ok(
+                unix_endpoint().connect_with_connector_lazy(tower::service_fn(move |_: Uri| {
+                    let path = path.clone();
+                    async move { Ok::<_, std::io::Error>(TokioIo::new(tokio::net::UnixStream::connect(path).await?)) }
+                })),
+            )
         }
         Address::Http(url) => Ok(Endpoint::from_shared(url.clone())?.connect_lazy()),
     }
@@ -107,7 +109,11 @@ impl Listener {
             }
             Address::Http(url) => {
                 let uri: Uri = url.parse()?;
-                let host = uri.host().unwrap_or("127.0.0.1").trim_start_matches('[').trim_end_matches(']');
+                let host = uri
+                    .host()
+                    .unwrap_or("127.0.0.1")
+                    .trim_start_matches('[')
+                    .trim_end_matches(']');
                 let port = uri.port_u16().ok_or_else(|| format!("no port in {url}"))?;
                 Ok(Listener::Tcp(tokio::net::TcpListener::bind((host, port)).await?))
             }
@@ -132,8 +138,14 @@ mod tests {
 
     #[test]
     fn parses_addresses() {
-        assert_eq!(Address::parse("unix:/a/b.sock").unwrap(), Address::Unix("/a/b.sock".into()));
-        assert_eq!(Address::parse("unix:///a/b.sock").unwrap(), Address::Unix("/a/b.sock".into()));
+        assert_eq!(
+            Address::parse("unix:/a/b.sock").unwrap(),
+            Address::Unix("/a/b.sock".into())
+        );
+        assert_eq!(
+            Address::parse("unix:///a/b.sock").unwrap(),
+            Address::Unix("/a/b.sock".into())
+        );
         assert_eq!(Address::parse("/a/b.sock").unwrap(), Address::Unix("/a/b.sock".into()));
         assert_eq!(
             Address::parse("http://127.0.0.1:7000").unwrap(),

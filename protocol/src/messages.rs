@@ -97,7 +97,9 @@ pub enum ClientMsg {
     /// Open a page of the organizer ("/" is the user's home); answered by
     /// `organizer_page_view`. Without a plugin, or while it is down, the server answers
     /// with its built-in flat library.
-    OrganizerPage { path: String },
+    OrganizerPage {
+        path: String,
+    },
     /// Run a plugin command (usually one of the page's `actions`); answered by
     /// `organizer_command_result`, or `error` with `request: "organizer_command"`.
     OrganizerCommand {

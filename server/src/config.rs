@@ -223,7 +223,10 @@ impl Config {
             !(self.organizer_cmd.is_some() && self.organizer_url.is_some()),
             "organizer_cmd and organizer_url exclude each other: start the plugin, or connect to one"
         );
-        anyhow::ensure!(!self.organizer_timeout.is_zero(), "organizer_timeout must be longer than zero");
+        anyhow::ensure!(
+            !self.organizer_timeout.is_zero(),
+            "organizer_timeout must be longer than zero"
+        );
         if let Some(url) = &self.organizer_url {
             organizer_sdk::Address::parse(url).map_err(|e| anyhow::anyhow!("organizer_url: {e}"))?;
         }
@@ -306,7 +309,10 @@ mod tests {
     #[test]
     fn organizer_options() {
         let c = Config::resolve(FileConfig::default(), Cli::default()).unwrap();
-        assert_eq!((c.organizer_cmd.as_deref(), c.organizer_timeout), (None, Duration::from_secs(2)));
+        assert_eq!(
+            (c.organizer_cmd.as_deref(), c.organizer_timeout),
+            (None, Duration::from_secs(2))
+        );
         let file: FileConfig = toml::from_str("organizer_cmd = \"/usr/bin/p --x\"\norganizer_timeout = 0.5\n").unwrap();
         let c = Config::resolve(file, parse(&["--organizer-timeout", "3"])).unwrap();
         assert_eq!(c.organizer_cmd.as_deref(), Some("/usr/bin/p --x"));

@@ -34,7 +34,11 @@ async fn basic_folders_end_to_end() {
     assert_eq!(home["type"], "organizer_page_view", "{home}");
     assert_eq!(home["plugin"], "basic_folders");
     assert_eq!(names(&home["media"], "id"), ["m2", "m1"].map(String::from));
-    assert!(home["actions"].as_array().unwrap().iter().any(|a| a["command"] == "create_folder"));
+    assert!(home["actions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|a| a["command"] == "create_folder"));
 
     // Create and nest folders, move media into one.
     let r = command(&mut ann, "create_folder", json!({"name": "Day 1"})).await;
@@ -46,7 +50,11 @@ async fn basic_folders_end_to_end() {
     let r = command(&mut ann, "move_media", json!({"media": ["m1"], "folder": selects})).await;
     assert_eq!(r["result"]["moved"], 1, "{r}");
     let r = command(&mut ann, "move_media", json!({"media": "m3", "folder": selects})).await;
-    assert_eq!((r["type"].as_str(), r["code"].as_str()), (Some("error"), Some("not_found")), "bob's media: {r}");
+    assert_eq!(
+        (r["type"].as_str(), r["code"].as_str()),
+        (Some("error"), Some("not_found")),
+        "bob's media: {r}"
+    );
 
     let home = page(&mut ann, "/").await;
     assert_eq!(names(&home["folders"], "name"), ["Day 1"]);
@@ -57,7 +65,9 @@ async fn basic_folders_end_to_end() {
     assert_eq!(names(&inside["media"], "id"), ["m1"]);
 
     // Opening a folder makes it the current one: a new upload lands there.
-    let (code, up) = s.upload("ann", "shot4.mov", b"any bytes: processing may fail".to_vec()).await;
+    let (code, up) = s
+        .upload("ann", "shot4.mov", b"any bytes: processing may fail".to_vec())
+        .await;
     assert_eq!(code, 201, "{up}");
     let m4 = up["id"].as_str().unwrap().to_string();
     let deadline = Instant::now() + Duration::from_secs(10);
@@ -66,7 +76,10 @@ async fn basic_folders_end_to_end() {
         if names(&inside["media"], "id").contains(&m4) {
             break;
         }
-        assert!(Instant::now() < deadline, "the upload never landed in the current folder");
+        assert!(
+            Instant::now() < deadline,
+            "the upload never landed in the current folder"
+        );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
 
@@ -100,7 +113,12 @@ async fn basic_folders_end_to_end() {
     assert!(ids.contains(&"ann".into()) && ids.contains(&"bob".into()), "{users}");
     let ann_home = page(&mut admin, "/users/ann").await;
     assert_eq!(names(&ann_home["folders"], "name"), ["Day one"]);
-    let r = command(&mut admin, "create_folder", json!({"name": "From admin", "owner": "ann"})).await;
+    let r = command(
+        &mut admin,
+        "create_folder",
+        json!({"name": "From admin", "owner": "ann"}),
+    )
+    .await;
     assert_eq!(r["type"], "organizer_command_result", "{r}");
     let home = page(&mut ann, "/").await;
     assert_eq!(names(&home["folders"], "name"), ["Day one", "From admin"]);
@@ -149,14 +167,18 @@ async fn plugin_killed_mid_call_fails_cleanly_and_comes_back() {
     let mut ann = s.ws(Some("ann")).await;
     let mut admin = s.ws(Some("admin")).await;
 
-    ann.send(json!({"type": "organizer_command", "name": "sleep", "args": {"ms": 4000}})).await;
+    ann.send(json!({"type": "organizer_command", "name": "sleep", "args": {"ms": 4000}}))
+        .await;
     tokio::time::sleep(Duration::from_millis(300)).await;
     unsafe { libc::kill(first.pid.unwrap() as i32, libc::SIGKILL) };
     let t0 = Instant::now();
     let r = answer(&mut ann, "organizer_command", "organizer_command_result").await;
     assert_eq!(r["type"], "error", "{r}");
     assert!(r["message"].as_str().unwrap().contains("unavailable"), "{r}");
-    assert!(t0.elapsed() < Duration::from_secs(3), "the failure is reported at once, not at the timeout");
+    assert!(
+        t0.elapsed() < Duration::from_secs(3),
+        "the failure is reported at once, not at the timeout"
+    );
 
     // Meanwhile the server answers with its built-in behaviour.
     let p = page(&mut ann, "/").await;
@@ -230,9 +252,16 @@ async fn an_incompatible_plugin_is_refused_clearly() {
     let st = wait_status(&s, 20, |x| x.state == LinkState::Refused).await;
     let why = st.reason.unwrap();
     // The SDK refuses the server first; either side's message names both versions.
-    assert!(why.contains("protocol") && why.contains("1.0") && why.contains("2.0"), "{why}");
+    assert!(
+        why.contains("protocol") && why.contains("1.0") && why.contains("2.0"),
+        "{why}"
+    );
     tokio::time::sleep(Duration::from_millis(600)).await;
-    assert_eq!(state(&s).organizer.status().await.restarts, 0, "no restarts for a refused plugin");
+    assert_eq!(
+        state(&s).organizer.status().await.restarts,
+        0,
+        "no restarts for a refused plugin"
+    );
     add_user(&s, "ann", false);
     let mut ann = s.ws(Some("ann")).await;
     assert!(page(&mut ann, "/").await["plugin"].is_null());
@@ -268,7 +297,10 @@ async fn contract_checks(s: &TestServer, name: &str) {
     let home = page(&mut ann, "/").await;
     assert_eq!(home["plugin"], name, "{home}");
     assert_eq!(home["title"], "Home");
-    assert_eq!(home["folders"], json!([{"id": "inbox", "name": "Inbox", "path": "/inbox", "item_count": 2}]));
+    assert_eq!(
+        home["folders"],
+        json!([{"id": "inbox", "name": "Inbox", "path": "/inbox", "item_count": 2}])
+    );
     let inbox = page(&mut ann, "/inbox").await;
     assert_eq!(names(&inbox["breadcrumbs"], "label"), ["Home", "Inbox"]);
     assert_eq!(names(&inbox["media"], "id"), ["m2", "m1"]);
@@ -285,11 +317,20 @@ async fn contract_checks(s: &TestServer, name: &str) {
     };
     let v = org.authorize(&user("ann", false), &plain, "view", true).await.unwrap();
     assert!(v.allow);
-    let v = org.authorize(&user("ann", false), &embargoed, "view", true).await.unwrap();
+    let v = org
+        .authorize(&user("ann", false), &embargoed, "view", true)
+        .await
+        .unwrap();
     assert!(!v.allow && v.reason.contains("embargo"), "{v:?}");
-    let v = org.authorize(&user("admin", true), &embargoed, "delete", true).await.unwrap();
+    let v = org
+        .authorize(&user("admin", true), &embargoed, "delete", true)
+        .await
+        .unwrap();
     assert!(v.allow);
-    let v = org.authorize(&user("bob", false), &plain, "comment", false).await.unwrap();
+    let v = org
+        .authorize(&user("bob", false), &plain, "comment", false)
+        .await
+        .unwrap();
     assert!(!v.allow);
 
     let r = command(&mut ann, "echo", json!({"text": "hi", "n": [1, 2]})).await;
@@ -308,7 +349,11 @@ async fn contract_checks(s: &TestServer, name: &str) {
     let r = answer(&mut ann, "organizer_command", "organizer_command_result").await;
     assert!(r["result"]["id"].is_number(), "{r}");
     let r = command(&mut ann, "no_such_command", json!({})).await;
-    assert_eq!((r["type"].as_str(), r["code"].as_str()), (Some("error"), Some("bad_message")), "{r}");
+    assert_eq!(
+        (r["type"].as_str(), r["code"].as_str()),
+        (Some("error"), Some("bad_message")),
+        "{r}"
+    );
 }
 
 #[actix_rt::test]
@@ -331,7 +376,11 @@ async fn python_plugin_passes_the_contract_test() {
         "generating the Python stubs failed (grpcio-tools missing? run scripts/install-deps.sh --test):\n{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let cmd = format!("python3 {} --stubs {}", root.join("plugin.py").display(), stubs.path().display());
+    let cmd = format!(
+        "python3 {} --stubs {}",
+        root.join("plugin.py").display(),
+        stubs.path().display()
+    );
     let s = with_plugin(cmd, Duration::from_secs(2)).await;
     contract_checks(&s, "reference-py").await;
 }
@@ -362,9 +411,14 @@ async fn a_denied_action_is_refused_on_websocket_rest_and_files_alike() {
     let (code, _, _) = s.fetch("/files/m2/original.mp4", Some("ann"), &[]).await;
     assert_eq!(code, 404);
     let mut ann = s.ws(Some("ann")).await;
-    ann.send(json!({"type": "join_room", "media_id": "m2", "since_seq": null})).await;
+    ann.send(json!({"type": "join_room", "media_id": "m2", "since_seq": null}))
+        .await;
     let r = answer(&mut ann, "join_room", "room_joined").await;
-    assert_eq!((r["type"].as_str(), r["code"].as_str()), (Some("error"), Some("not_found")), "{r}");
+    assert_eq!(
+        (r["type"].as_str(), r["code"].as_str()),
+        (Some("error"), Some("not_found")),
+        "{r}"
+    );
     // The admin may.
     assert_eq!(s.get("/api/media/m2", Some("admin")).await.0, 200);
     assert_eq!(s.fetch("/files/m2/original.mp4", Some("admin"), &[]).await.0, 200);
@@ -379,11 +433,20 @@ async fn a_denied_action_is_refused_on_websocket_rest_and_files_alike() {
         .await
         .unwrap();
     let body: serde_json::Value = resp.json().await.unwrap();
-    assert_eq!((resp.status().as_u16(), body["error"].as_str()), (403, Some("forbidden")), "{body}");
+    assert_eq!(
+        (resp.status().as_u16(), body["error"].as_str()),
+        (403, Some("forbidden")),
+        "{body}"
+    );
     assert!(body["message"].as_str().unwrap().contains("locked"), "{body}");
-    ann.send(json!({"type": "rename_media", "media_id": "m3", "title": "x"})).await;
+    ann.send(json!({"type": "rename_media", "media_id": "m3", "title": "x"}))
+        .await;
     let r = answer(&mut ann, "rename_media", "media_updated").await;
-    assert_eq!((r["type"].as_str(), r["code"].as_str()), (Some("error"), Some("forbidden")), "{r}");
+    assert_eq!(
+        (r["type"].as_str(), r["code"].as_str()),
+        (Some("error"), Some("forbidden")),
+        "{r}"
+    );
     assert!(r["message"].as_str().unwrap().contains("locked"), "{r}");
     ann.send(json!({"type": "delete_media", "media_id": "m3"})).await;
     let r = answer(&mut ann, "delete_media", "media_removed").await;
@@ -393,6 +456,10 @@ async fn a_denied_action_is_refused_on_websocket_rest_and_files_alike() {
     assert_eq!(s.get("/api/media/m1", Some("ann")).await.0, 200);
     assert_eq!(s.fetch("/files/m1/original.mp4", Some("ann"), &[]).await.0, 200);
     assert_eq!(s.get("/api/media/m1", Some("bob")).await.0, 404);
-    ann.send(json!({"type": "join_room", "media_id": "m1", "since_seq": null})).await;
-    assert_eq!(answer(&mut ann, "join_room", "room_joined").await["type"], "room_joined");
+    ann.send(json!({"type": "join_room", "media_id": "m1", "since_seq": null}))
+        .await;
+    assert_eq!(
+        answer(&mut ann, "join_room", "room_joined").await["type"],
+        "room_joined"
+    );
 }

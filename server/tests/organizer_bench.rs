@@ -23,7 +23,12 @@ fn pct(sorted: &[Duration], p: f64) -> Duration {
 fn report(label: &str, mut v: Vec<Duration>) -> Duration {
     v.sort();
     let (p50, p99) = (pct(&v, 0.50), pct(&v, 0.99));
-    println!("{label:<48} n={:<5} p50 {:>9.3} ms   p99 {:>9.3} ms", v.len(), ms(p50), ms(p99));
+    println!(
+        "{label:<48} n={:<5} p50 {:>9.3} ms   p99 {:>9.3} ms",
+        v.len(),
+        ms(p50),
+        ms(p99)
+    );
     p50
 }
 
@@ -36,7 +41,11 @@ async fn timed_page(ws: &mut Ws, path: &str) -> Duration {
     let t = Instant::now();
     let p = page(ws, path).await;
     let d = t.elapsed();
-    assert_eq!(p["media"].as_array().map(Vec::len), Some(MEDIA), "every page lists all media: {p}");
+    assert_eq!(
+        p["media"].as_array().map(Vec::len),
+        Some(MEDIA),
+        "every page lists all media: {p}"
+    );
     d
 }
 

@@ -153,7 +153,9 @@ impl Organizer {
                 tracing::error!("{why}; the server goes on with its built-in behaviour");
                 self.state = LinkState::Refused;
                 self.reason = Some(why.clone());
-                self.announce(format!("{why}. Folders and plugin rules are off: only owners and admins see media."));
+                self.announce(format!(
+                    "{why}. Folders and plugin rules are off: only owners and admins see media."
+                ));
                 self.announced_down = true;
             }
             Err(LaunchError::Failed(why)) => {
@@ -379,7 +381,11 @@ impl Handler<Page> for Organizer {
     type Result = ResponseActFuture<Self, Result<(pb::UserPageResponse, String), CallError>>;
 
     fn handle(&mut self, msg: Page, _: &mut Context<Self>) -> Self::Result {
-        let name = self.up.as_ref().map(|u| u.hello.plugin_name.clone()).unwrap_or_default();
+        let name = self
+            .up
+            .as_ref()
+            .map(|u| u.hello.plugin_name.clone())
+            .unwrap_or_default();
         Box::pin(
             self.call("pages", move |mut c| async move { c.user_page(msg.0).await })
                 .map(move |r, _, _| r.map(|p| (p, name))),

@@ -39,7 +39,9 @@ pub async fn serve(
     let svc = OrganizerInboxServer::with_interceptor(Inbox { db, hub, plugin }, move |req: Request<()>| {
         match req.metadata().get("authorization") {
             Some(v) if v == expected => Ok(req),
-            _ => Err(Status::unauthenticated("missing or wrong inbox token (see the handshake)")),
+            _ => Err(Status::unauthenticated(
+                "missing or wrong inbox token (see the handshake)",
+            )),
         }
     });
     let server = tonic::transport::Server::builder()
@@ -96,7 +98,11 @@ impl Inbox {
 impl pb::organizer_inbox_server::OrganizerInbox for Inbox {
     async fn get_media(&self, req: Request<pb::GetMediaRequest>) -> Result<Response<pb::MediaList>, Status> {
         let ids = req.into_inner().ids;
-        let rows = self.db.run(move |c| store::media_by_ids(c, &ids)).await.map_err(status)?;
+        let rows = self
+            .db
+            .run(move |c| store::media_by_ids(c, &ids))
+            .await
+            .map_err(status)?;
         Ok(Response::new(pb::MediaList {
             items: rows.iter().map(convert::media).collect(),
         }))
@@ -115,7 +121,11 @@ impl pb::organizer_inbox_server::OrganizerInbox for Inbox {
 
     async fn list_comments(&self, req: Request<pb::ListCommentsRequest>) -> Result<Response<pb::CommentList>, Status> {
         let media_id = req.into_inner().media_id;
-        let items = self.db.run(move |c| store::comments_of(c, &media_id)).await.map_err(status)?;
+        let items = self
+            .db
+            .run(move |c| store::comments_of(c, &media_id))
+            .await
+            .map_err(status)?;
         Ok(Response::new(pb::CommentList { items }))
     }
 
@@ -155,7 +165,9 @@ impl pb::organizer_inbox_server::OrganizerInbox for Inbox {
     ) -> Result<Response<pb::SendUserMessageResponse>, Status> {
         let r = req.into_inner();
         if r.text.trim().is_empty() || r.text.len() > MAX_MESSAGE_LEN {
-            return Err(Status::invalid_argument(format!("messages have 1 to {MAX_MESSAGE_LEN} bytes")));
+            return Err(Status::invalid_argument(format!(
+                "messages have 1 to {MAX_MESSAGE_LEN} bytes"
+            )));
         }
         let media = (!r.media_id.is_empty()).then_some(r.media_id.as_str());
         let id = store::message_user(&self.db, &self.hub, &r.user_id, &r.text, media)
@@ -183,7 +195,11 @@ impl pb::organizer_inbox_server::OrganizerInbox for Inbox {
         let plugin = self.plugin().await?;
         let key = req.into_inner().key;
         Self::key(&key)?;
-        let v = self.db.run(move |c| store::kv_get(c, &plugin, &key)).await.map_err(status)?;
+        let v = self
+            .db
+            .run(move |c| store::kv_get(c, &plugin, &key))
+            .await
+            .map_err(status)?;
         Ok(Response::new(pb::KvGetResponse {
             found: v.is_some(),
             value: v.unwrap_or_default(),
@@ -195,7 +211,9 @@ impl pb::organizer_inbox_server::OrganizerInbox for Inbox {
         let r = req.into_inner();
         Self::key(&r.key)?;
         if r.value.len() > MAX_VALUE_LEN {
-            return Err(Status::invalid_argument(format!("values have at most {MAX_VALUE_LEN} bytes")));
+            return Err(Status::invalid_argument(format!(
+                "values have at most {MAX_VALUE_LEN} bytes"
+            )));
         }
         self.db
             .run(move |c| store::kv_set(c, &plugin, &r.key, &r.value))
@@ -208,16 +226,27 @@ impl pb::organizer_inbox_server::OrganizerInbox for Inbox {
         let plugin = self.plugin().await?;
         let key = req.into_inner().key;
         Self::key(&key)?;
-        let existed = self.db.run(move |c| store::kv_delete(c, &plugin, &key)).await.map_err(status)?;
+        let existed = self
+            .db
+            .run(move |c| store::kv_delete(c, &plugin, &key))
+            .await
+            .map_err(status)?;
         Ok(Response::new(pb::KvDeleteResponse { existed }))
     }
 
     async fn kv_list(&self, req: Request<pb::KvListRequest>) -> Result<Response<pb::KvListResponse>, Status> {
         let plugin = self.plugin().await?;
         let prefix = req.into_inner().prefix;
-        let rows = self.db.run(move |c| store::kv_list(c, &plugin, &prefix)).await.map_err(status)?;
+        let rows = self
+            .db
+            .run(move |c| store::kv_list(c, &plugin, &prefix))
+            .await
+            .map_err(status)?;
         Ok(Response::new(pb::KvListResponse {
-            entries: rows.into_iter().map(|(key, value)| pb::KvEntry { key, value }).collect(),
+            entries: rows
+                .into_iter()
+                .map(|(key, value)| pb::KvEntry { key, value })
+                .collect(),
         }))
     }
 }

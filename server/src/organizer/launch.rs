@@ -144,10 +144,13 @@ pub async fn launch(target: Target, hello: pb::HandshakeRequest, timeout: Durati
     // Start-up (a JIT, an interpreter) may make the first answer slow: allow a little more.
     let answer = tokio::time::timeout(timeout.max(Duration::from_secs(5)), client.handshake(hello)).await;
     let result = match answer {
-        Err(_) => Err(LaunchError::Failed("the plugin did not answer the handshake in time".into())),
-        Ok(Err(s)) if s.code() == tonic::Code::FailedPrecondition => {
-            Err(LaunchError::Refused(format!("the plugin refused this server: {}", s.message())))
-        }
+        Err(_) => Err(LaunchError::Failed(
+            "the plugin did not answer the handshake in time".into(),
+        )),
+        Ok(Err(s)) if s.code() == tonic::Code::FailedPrecondition => Err(LaunchError::Refused(format!(
+            "the plugin refused this server: {}",
+            s.message()
+        ))),
         Ok(Err(s)) => Err(LaunchError::Failed(format!("handshake failed: {}", s.message()))),
         Ok(Ok(r)) => {
             let r = r.into_inner();
@@ -183,7 +186,10 @@ mod tests {
     fn another_major_version_is_refused_with_both_versions_named() {
         assert!(check_version(&hello(PROTOCOL_MAJOR)).is_ok());
         let e = check_version(&hello(PROTOCOL_MAJOR + 1)).unwrap_err();
-        assert!(e.contains("p 1.2.3") && e.contains("2.4") && e.contains("refused"), "{e}");
+        assert!(
+            e.contains("p 1.2.3") && e.contains("2.4") && e.contains("refused"),
+            "{e}"
+        );
     }
 
     #[test]

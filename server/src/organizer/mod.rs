@@ -80,14 +80,23 @@ impl OrganizerHandle {
         M::Result: Send,
         Organizer: Handler<M>,
     {
-        let addr = self.addr.as_ref().ok_or_else(|| CallError::Unavailable("no organizer plugin".into()))?;
+        let addr = self
+            .addr
+            .as_ref()
+            .ok_or_else(|| CallError::Unavailable("no organizer plugin".into()))?;
         addr.send(msg)
             .await
             .map_err(|e| CallError::Unavailable(format!("organizer actor: {e}")))
     }
 
     /// The plugin's verdict, or `None` when the built-in rule must decide.
-    pub async fn authorize(&self, user: &UserInfo, media: &Media, action: &str, builtin_allowed: bool) -> Option<Verdict> {
+    pub async fn authorize(
+        &self,
+        user: &UserInfo,
+        media: &Media,
+        action: &str,
+        builtin_allowed: bool,
+    ) -> Option<Verdict> {
         self.addr.as_ref()?;
         let req = pb::AuthorizeRequest {
             user: Some(convert::user(user)),
@@ -138,7 +147,11 @@ impl OrganizerHandle {
         let req = pb::CustomCommandRequest {
             user: Some(convert::user(user)),
             name: name.to_string(),
-            args_json: if args.is_null() { String::new() } else { args.to_string() },
+            args_json: if args.is_null() {
+                String::new()
+            } else {
+                args.to_string()
+            },
             path: path.to_string(),
         };
         self.ask(actor::Command(req)).await?
@@ -153,10 +166,7 @@ impl OrganizerHandle {
 
     /// Where the link to the plugin stands.
     pub async fn status(&self) -> OrganizerStatus {
-        match self.ask(actor::GetStatus).await {
-            Ok(s) => s,
-            Err(_) => OrganizerStatus::default(),
-        }
+        self.ask(actor::GetStatus).await.unwrap_or_default()
     }
 
     /// Stops the plugin (SIGTERM to a child) and the supervision.
@@ -166,7 +176,13 @@ impl OrganizerHandle {
 }
 
 /// The hook of `access::media_for`: asks the plugin when one is up.
-pub async fn authorize_media(state: &AppState, user: &UserInfo, media: &Media, action: &str, builtin: bool) -> Option<Verdict> {
+pub async fn authorize_media(
+    state: &AppState,
+    user: &UserInfo,
+    media: &Media,
+    action: &str,
+    builtin: bool,
+) -> Option<Verdict> {
     state.organizer.authorize(user, media, action, builtin).await
 }
 

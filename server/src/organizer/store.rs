@@ -1,7 +1,7 @@
 //! The organizer's database work: what the inbox reads and writes (media, users, comments,
 //! notifications, the plugin's key-value store), as plain functions on a connection.
 
-use crate::db::models::{Media, User};
+use crate::db::models::{CommentRow, Media, User};
 use crate::db::schema::{comments, media, organizer_kv, user_messages, users};
 use crate::db::{Conn, Db};
 use crate::error::{AppError, AppResult};
@@ -46,30 +46,22 @@ pub fn users(conn: &mut Conn, ids: &[String]) -> AppResult<Vec<User>> {
 }
 
 pub fn comments_of(conn: &mut Conn, media_id: &str) -> AppResult<Vec<pb::Comment>> {
-    let rows: Vec<(i32, String, String, String, i64, Option<i32>, NaiveDateTime)> = comments::table
+    let rows: Vec<CommentRow> = comments::table
         .filter(comments::media_id.eq(media_id))
         .filter(comments::deleted.eq(false))
         .order((comments::frame.asc(), comments::id.asc()))
-        .select((
-            comments::id,
-            comments::media_id,
-            comments::user_id,
-            comments::text,
-            comments::frame,
-            comments::parent_id,
-            comments::created_at,
-        ))
+        .select(CommentRow::as_select())
         .load(conn)?;
     Ok(rows
         .into_iter()
-        .map(|(id, media_id, user_id, text, frame, parent, at)| pb::Comment {
-            id: id.into(),
-            media_id,
-            user_id,
-            text,
-            frame,
-            parent_id: parent.map(i64::from).unwrap_or(0),
-            created_at: at.and_utc().to_rfc3339(),
+        .map(|r| pb::Comment {
+            id: r.id.into(),
+            media_id: r.media_id,
+            user_id: r.user_id,
+            text: r.text,
+            frame: r.frame,
+            parent_id: r.parent_id.map(i64::from).unwrap_or(0),
+            created_at: r.created_at.and_utc().to_rfc3339(),
         })
         .collect())
 }
@@ -124,7 +116,13 @@ pub fn insert_message(
 }
 
 /// Stores a notification for a user and pushes it to their open sessions.
-pub async fn message_user(db: &Db, hub: &Addr<Hub>, user_id: &str, text: &str, media_id: Option<&str>) -> AppResult<i64> {
+pub async fn message_user(
+    db: &Db,
+    hub: &Addr<Hub>,
+    user_id: &str,
+    text: &str,
+    media_id: Option<&str>,
+) -> AppResult<i64> {
     let (u, t, m) = (user_id.to_string(), text.to_string(), media_id.map(str::to_owned));
     let msg = db.run(move |c| insert_message(c, &u, &t, m.as_deref())).await?;
     let id = msg.id;
@@ -138,7 +136,12 @@ pub async fn message_user(db: &Db, hub: &Addr<Hub>, user_id: &str, text: &str, m
 /// Tells every admin the server knows, in their notifications.
 pub async fn notify_admins(db: &Db, hub: &Addr<Hub>, text: &str) -> AppResult<()> {
     let admins: Vec<String> = db
-        .run(|c| Ok(users::table.filter(users::is_admin.eq(true)).select(users::id).load(c)?))
+        .run(|c| {
+            Ok(users::table
+                .filter(users::is_admin.eq(true))
+                .select(users::id)
+                .load(c)?)
+        })
         .await?;
     for a in admins {
         message_user(db, hub, &a, text, None).await?;

@@ -66,7 +66,11 @@ pub async fn command(
     client_ref: Option<String>,
 ) -> ServerMsg {
     const REQ: &str = "organizer_command";
-    match state.organizer.command(&user, &name, &args, path.as_deref().unwrap_or("/")).await {
+    match state
+        .organizer
+        .command(&user, &name, &args, path.as_deref().unwrap_or("/"))
+        .await
+    {
         Ok(r) => {
             let result = if r.result_json.trim().is_empty() {
                 serde_json::Value::Null
@@ -83,15 +87,20 @@ pub async fn command(
                 refresh: r.refresh,
             }
         }
-        Err(CallError::Unavailable(why)) => {
-            error(ErrorCode::Internal, format!("the organizer plugin is unavailable ({why})"), REQ)
-        }
+        Err(CallError::Unavailable(why)) => error(
+            ErrorCode::Internal,
+            format!("the organizer plugin is unavailable ({why})"),
+            REQ,
+        ),
         Err(CallError::Plugin(code, message)) => {
             let code = match code {
                 tonic::Code::PermissionDenied | tonic::Code::Unauthenticated => ErrorCode::Forbidden,
                 tonic::Code::NotFound => ErrorCode::NotFound,
-                tonic::Code::InvalidArgument | tonic::Code::Unimplemented | tonic::Code::FailedPrecondition
-                | tonic::Code::AlreadyExists | tonic::Code::OutOfRange => ErrorCode::BadMessage,
+                tonic::Code::InvalidArgument
+                | tonic::Code::Unimplemented
+                | tonic::Code::FailedPrecondition
+                | tonic::Code::AlreadyExists
+                | tonic::Code::OutOfRange => ErrorCode::BadMessage,
                 tonic::Code::ResourceExhausted => ErrorCode::RateLimited,
                 _ => ErrorCode::Internal,
             };

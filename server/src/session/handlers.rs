@@ -211,11 +211,22 @@ impl UserSession {
             // by the organizer timeout anyway).
             ClientMsg::OrganizerPage { path } => {
                 let reply = crate::organizer::ws::page(state, user, path);
-                reply.into_actor(self).map(|msg, act, ctx| act.send(&msg, ctx)).spawn(ctx);
+                reply
+                    .into_actor(self)
+                    .map(|msg, act, ctx| act.send(&msg, ctx))
+                    .spawn(ctx);
             }
-            ClientMsg::OrganizerCommand { name, args, path, client_ref } => {
+            ClientMsg::OrganizerCommand {
+                name,
+                args,
+                path,
+                client_ref,
+            } => {
                 let reply = crate::organizer::ws::command(state, user, name, args, path, client_ref);
-                reply.into_actor(self).map(|msg, act, ctx| act.send(&msg, ctx)).spawn(ctx);
+                reply
+                    .into_actor(self)
+                    .map(|msg, act, ctx| act.send(&msg, ctx))
+                    .spawn(ctx);
             }
         }
     }

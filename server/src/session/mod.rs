@@ -180,7 +180,9 @@ impl Actor for UserSession {
             user: self.user.clone(),
         };
         self.send(&welcome, ctx);
-        self.state.organizer.notify(crate::organizer::user_connected(&self.user));
+        self.state
+            .organizer
+            .notify(crate::organizer::user_connected(&self.user));
         self.state
             .hub
             .send(Connect {

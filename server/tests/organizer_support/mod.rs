@@ -90,7 +90,10 @@ pub async fn wait_status(s: &TestServer, secs: u64, pred: impl Fn(&OrganizerStat
         if pred(&st) {
             return st;
         }
-        assert!(Instant::now() < deadline, "organizer status never matched; last: {st:?}");
+        assert!(
+            Instant::now() < deadline,
+            "organizer status never matched; last: {st:?}"
+        );
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
 }
@@ -121,7 +124,8 @@ pub async fn page(ws: &mut Ws, path: &str) -> Value {
 
 /// Sends a command; answers the result message or the error.
 pub async fn command(ws: &mut Ws, name: &str, args: Value) -> Value {
-    ws.send(json!({"type": "organizer_command", "name": name, "args": args})).await;
+    ws.send(json!({"type": "organizer_command", "name": name, "args": args}))
+        .await;
     answer(ws, "organizer_command", "organizer_command_result").await
 }
 
