@@ -5,7 +5,7 @@ set -euo pipefail
 
 PKGS=(ffmpeg mediainfo sqlite3 curl ca-certificates pkg-config)
 if [[ "${1:-}" == "--test" ]]; then
-  PKGS+=(protobuf-compiler)
+  PKGS+=(protobuf-compiler python3 python3-pip)
 fi
 
 SUDO=""
@@ -31,4 +31,16 @@ fi
 if [[ "${1:-}" == "--test" ]]; then
   # Real tus client for the resumable-upload test.
   python3 -c "import tusclient" 2>/dev/null || python3 -m pip install -q --root-user-action=ignore tuspy
+fi
+
+# The Python organizer plugin test generates its gRPC stubs with grpcio-tools at test time.
+# Debian marks its Python as externally managed: these go in anyway, as the test needs them.
+if [[ "${1:-}" == "--test" ]] && ! python3 -c "import grpc, grpc_tools" 2>/dev/null; then
+  echo "install-deps: installing grpcio grpcio-tools (Python organizer plugin test)"
+  pip_args=(install --quiet --root-user-action=ignore "grpcio>=1.60" "grpcio-tools>=1.60")
+  if python3 -m pip install --help 2>/dev/null | grep -- --break-system-packages >/dev/null; then
+    pip_args+=(--break-system-packages)
+  fi
+  $SUDO python3 -m pip "${pip_args[@]}"
+  python3 -c "import grpc, grpc_tools" || { echo "install-deps: grpcio is still missing" >&2; exit 1; }
 fi

@@ -10,7 +10,9 @@ pub mod ts_export;
 
 pub use ids::{CommentId, MediaId, UserId};
 pub use media::{MediaInfo, MediaKind, MediaStatus, Rational, SpriteSheet};
-pub use messages::{ClientMsg, ErrorCode, ServerMsg, UserInfo};
+pub use messages::{
+    ClientMsg, ErrorCode, OrganizerAction, OrganizerActionScope, OrganizerCrumb, OrganizerFolder, ServerMsg, UserInfo,
+};
 pub use review::{CollabAction, CollabState, Comment, Drawing, Member, Point, RoomEvent, Shape, Tool, UserMessage};
 
 /// Version of the websocket protocol; bumped on any incompatible change.

@@ -94,6 +94,27 @@ pub enum ClientMsg {
         #[ts(type = "Array<number>")]
         ids: Vec<i64>,
     },
+    /// Open a page of the organizer ("/" is the user's home); answered by
+    /// `organizer_page_view`. Without a plugin, or while it is down, the server answers
+    /// with its built-in flat library.
+    OrganizerPage {
+        path: String,
+    },
+    /// Run a plugin command (usually one of the page's `actions`); answered by
+    /// `organizer_command_result`, or `error` with `request: "organizer_command"`.
+    OrganizerCommand {
+        name: String,
+        /// Any JSON; an action's preset `args` merged with what the user entered.
+        #[serde(default)]
+        #[ts(type = "unknown")]
+        args: serde_json::Value,
+        /// The page the client shows, for the plugin's context.
+        #[serde(default)]
+        path: Option<String>,
+        /// Chosen by the client, echoed in the result.
+        #[serde(default)]
+        client_ref: Option<String>,
+    },
 }
 
 impl ClientMsg {
@@ -115,6 +136,8 @@ impl ClientMsg {
         "live_clear",
         "list_messages",
         "mark_messages_seen",
+        "organizer_page",
+        "organizer_command",
     ];
 
     pub fn type_name(&self) -> &'static str {
@@ -135,6 +158,8 @@ impl ClientMsg {
             ClientMsg::LiveClear { .. } => "live_clear",
             ClientMsg::ListMessages {} => "list_messages",
             ClientMsg::MarkMessagesSeen { .. } => "mark_messages_seen",
+            ClientMsg::OrganizerPage { .. } => "organizer_page",
+            ClientMsg::OrganizerCommand { .. } => "organizer_command",
         }
     }
 }
@@ -242,6 +267,70 @@ pub enum ServerMsg {
         ids: Vec<i64>,
         unseen: u32,
     },
+    /// Answer to `organizer_page`: what the user sees at `path`.
+    OrganizerPageView {
+        /// The canonical path of the page (send it back to reload).
+        path: String,
+        title: String,
+        breadcrumbs: Vec<OrganizerCrumb>,
+        folders: Vec<OrganizerFolder>,
+        media: Vec<MediaInfo>,
+        actions: Vec<OrganizerAction>,
+        /// The plugin that made the page; null for the built-in flat library (no plugin,
+        /// or the plugin is down).
+        plugin: Option<String>,
+    },
+    /// Answer to `organizer_command`.
+    OrganizerCommandResult {
+        name: String,
+        client_ref: Option<String>,
+        #[ts(type = "unknown")]
+        result: serde_json::Value,
+        /// Reload the page shown.
+        refresh: bool,
+    },
+    /// The organizer's view of this user changed: reload the page shown.
+    OrganizerRefresh {},
+}
+
+/// A step of the path above an organizer page.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct OrganizerCrumb {
+    pub label: String,
+    pub path: String,
+}
+
+/// A folder shown on an organizer page.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct OrganizerFolder {
+    /// The plugin's id, for action arguments.
+    pub id: String,
+    pub name: String,
+    /// The page to open for it.
+    pub path: String,
+    pub item_count: u32,
+}
+
+/// Where the client offers an action: on the page, on each folder, on each media item.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum OrganizerActionScope {
+    Page,
+    Folder,
+    Media,
+}
+
+/// Something the user can do on an organizer page: send `organizer_command` with
+/// `name: command` and `args` = these preset `args` plus, for a folder or media action,
+/// `folder` / `media` set to the item's id, plus one text field per `prompt` entry.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+pub struct OrganizerAction {
+    pub command: String,
+    pub label: String,
+    pub scope: OrganizerActionScope,
+    #[ts(type = "Record<string, unknown>")]
+    pub args: serde_json::Value,
+    pub prompt: Vec<String>,
 }
 
 #[cfg(test)]
@@ -309,6 +398,13 @@ mod tests {
             ClientMsg::LiveClear { media_id: m() },
             ClientMsg::ListMessages {},
             ClientMsg::MarkMessagesSeen { ids: vec![] },
+            ClientMsg::OrganizerPage { path: "/".into() },
+            ClientMsg::OrganizerCommand {
+                name: "create_folder".into(),
+                args: serde_json::json!({"name": "x"}),
+                path: None,
+                client_ref: None,
+            },
         ];
         for s in &samples {
             let v = serde_json::to_value(s).unwrap();
@@ -316,6 +412,20 @@ mod tests {
             assert!(ClientMsg::TYPES.contains(&s.type_name()));
         }
         assert_eq!(samples.len(), ClientMsg::TYPES.len());
+    }
+
+    #[test]
+    fn organizer_command_args_are_optional() {
+        let m: ClientMsg = serde_json::from_str(r#"{"type":"organizer_command","name":"x"}"#).unwrap();
+        assert_eq!(
+            m,
+            ClientMsg::OrganizerCommand {
+                name: "x".into(),
+                args: serde_json::Value::Null,
+                path: None,
+                client_ref: None
+            }
+        );
     }
 
     #[test]

@@ -30,6 +30,10 @@ pub fn render() -> String {
         CollabAction::decl(),
         UserMessage::decl(),
         ErrorCode::decl(),
+        OrganizerCrumb::decl(),
+        OrganizerFolder::decl(),
+        OrganizerActionScope::decl(),
+        OrganizerAction::decl(),
         ClientMsg::decl(),
         ServerMsg::decl(),
     ];

@@ -41,14 +41,25 @@ pub async fn media_for(state: &AppState, user: &UserInfo, id: &MediaId, action: 
         .run(move |c| queries::get_media(c, &mid))
         .await?
         .ok_or_else(|| AppError::NotFound("no such media".into()))?;
-    if builtin_allows(user, &media, action) {
+    let Err(why) = allows(state, user, &media, action).await else {
         return Ok(media);
-    }
-    if action != Action::View && builtin_allows(user, &media, Action::View) {
-        return Err(AppError::Forbidden(format!(
-            "you may not {} this media",
-            action.as_str()
-        )));
+    };
+    if action != Action::View && allows(state, user, &media, Action::View).await.is_ok() {
+        return Err(AppError::Forbidden(why));
     }
     Err(AppError::NotFound("no such media".into()))
+}
+
+/// The organizer plugin's verdict when it gives one, else the built-in rule's; the reason
+/// to show when denied.
+async fn allows(state: &AppState, user: &UserInfo, media: &Media, action: Action) -> Result<(), String> {
+    let builtin = builtin_allows(user, media, action);
+    let denied = || format!("you may not {} this media", action.as_str());
+    match crate::organizer::authorize_media(state, user, media, action.as_str(), builtin).await {
+        Some(v) if v.allow => Ok(()),
+        Some(v) if v.reason.is_empty() => Err(denied()),
+        Some(v) => Err(v.reason),
+        None if builtin => Ok(()),
+        None => Err(denied()),
+    }
 }

@@ -29,6 +29,9 @@ pub struct Config {
     pub log: String,
     pub upload_expiry: Duration,
     pub watch_settle: Duration,
+    pub organizer_cmd: Option<String>,
+    pub organizer_url: Option<String>,
+    pub organizer_timeout: Duration,
 }
 
 impl Default for Config {
@@ -50,6 +53,9 @@ impl Default for Config {
             log: "info".into(),
             upload_expiry: Duration::from_secs(24 * 3600),
             watch_settle: Duration::from_secs(5),
+            organizer_cmd: None,
+            organizer_url: None,
+            organizer_timeout: Duration::from_secs(2),
         }
     }
 }
@@ -119,6 +125,18 @@ pub struct Cli {
     /// Seconds a file in the watch folder must stay unchanged before it is ingested [default: 5]
     #[arg(long, env = "DAILIES_WATCH_SETTLE", value_name = "SECS")]
     pub watch_settle: Option<f64>,
+    /// Organizer plugin to start and supervise: a program and its arguments, split on
+    /// whitespace [default: none]
+    #[arg(long, env = "DAILIES_ORGANIZER_CMD", value_name = "COMMAND")]
+    pub organizer_cmd: Option<String>,
+    /// Organizer plugin already running, at unix:/path.sock or http://127.0.0.1:PORT
+    /// [default: none]
+    #[arg(long, env = "DAILIES_ORGANIZER_URL", value_name = "URL")]
+    pub organizer_url: Option<String>,
+    /// Seconds the server waits for any organizer plugin call before using its built-in
+    /// behaviour [default: 2]
+    #[arg(long, env = "DAILIES_ORGANIZER_TIMEOUT", value_name = "SECS")]
+    pub organizer_timeout: Option<f64>,
 }
 
 /// The TOML file: the same names as the long options, with underscores.
@@ -141,6 +159,9 @@ pub struct FileConfig {
     pub log: Option<String>,
     pub upload_expiry: Option<f64>,
     pub watch_settle: Option<f64>,
+    pub organizer_cmd: Option<String>,
+    pub organizer_url: Option<String>,
+    pub organizer_timeout: Option<f64>,
 }
 
 impl FileConfig {
@@ -157,6 +178,8 @@ macro_rules! overlay {
         $( if let Some(v) = $src.$sfield { $dst.$sfield = secs(v)?; } )*
         if let Some(v) = $src.admin_header { $dst.admin_header = Some(v); }
         if let Some(v) = $src.web_root { $dst.web_root = Some(v); }
+        if let Some(v) = $src.organizer_cmd { $dst.organizer_cmd = Some(v); }
+        if let Some(v) = $src.organizer_url { $dst.organizer_url = Some(v); }
     };
 }
 
@@ -180,10 +203,10 @@ impl Config {
         let mut c = Config::default();
         overlay!(c, file; listen, data_dir, demo, user_id_header, user_name_header, admin_users,
                  ws_max_frame, max_upload_size, transcode_workers, log;
-                 secs: heartbeat_interval, client_timeout, upload_expiry, watch_settle);
+                 secs: heartbeat_interval, client_timeout, upload_expiry, watch_settle, organizer_timeout);
         overlay!(c, cli; listen, data_dir, demo, user_id_header, user_name_header, admin_users,
                  ws_max_frame, max_upload_size, transcode_workers, log;
-                 secs: heartbeat_interval, client_timeout, upload_expiry, watch_settle);
+                 secs: heartbeat_interval, client_timeout, upload_expiry, watch_settle, organizer_timeout);
         c.admin_users.retain(|u| !u.trim().is_empty());
         c.validate()?;
         Ok(c)
@@ -196,6 +219,20 @@ impl Config {
             self.client_timeout > self.heartbeat_interval,
             "client_timeout must be longer than heartbeat_interval"
         );
+        anyhow::ensure!(
+            !(self.organizer_cmd.is_some() && self.organizer_url.is_some()),
+            "organizer_cmd and organizer_url exclude each other: start the plugin, or connect to one"
+        );
+        anyhow::ensure!(
+            !self.organizer_timeout.is_zero(),
+            "organizer_timeout must be longer than zero"
+        );
+        if let Some(url) = &self.organizer_url {
+            organizer_sdk::Address::parse(url).map_err(|e| anyhow::anyhow!("organizer_url: {e}"))?;
+        }
+        if let Some(cmd) = &self.organizer_cmd {
+            anyhow::ensure!(!cmd.trim().is_empty(), "organizer_cmd is empty");
+        }
         for h in [&self.user_id_header, &self.user_name_header] {
             anyhow::ensure!(
                 actix_web::http::header::HeaderName::try_from(h.as_str()).is_ok(),
@@ -267,6 +304,23 @@ mod tests {
     #[test]
     fn unknown_file_key_is_an_error() {
         assert!(toml::from_str::<FileConfig>("lisen = \"x\"").is_err());
+    }
+
+    #[test]
+    fn organizer_options() {
+        let c = Config::resolve(FileConfig::default(), Cli::default()).unwrap();
+        assert_eq!(
+            (c.organizer_cmd.as_deref(), c.organizer_timeout),
+            (None, Duration::from_secs(2))
+        );
+        let file: FileConfig = toml::from_str("organizer_cmd = \"/usr/bin/p --x\"\norganizer_timeout = 0.5\n").unwrap();
+        let c = Config::resolve(file, parse(&["--organizer-timeout", "3"])).unwrap();
+        assert_eq!(c.organizer_cmd.as_deref(), Some("/usr/bin/p --x"));
+        assert_eq!(c.organizer_timeout, Duration::from_secs(3));
+        let both = parse(&["--organizer-cmd", "p", "--organizer-url", "unix:/x.sock"]);
+        assert!(Config::resolve(FileConfig::default(), both).is_err());
+        assert!(Config::resolve(FileConfig::default(), parse(&["--organizer-url", "ftp://x"])).is_err());
+        assert!(Config::resolve(FileConfig::default(), parse(&["--organizer-timeout", "0"])).is_err());
     }
 
     #[test]

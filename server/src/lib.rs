@@ -9,6 +9,7 @@ pub mod error;
 pub mod identity;
 pub mod ingest;
 pub mod media_ops;
+pub mod organizer;
 pub mod room;
 pub mod session;
 pub mod state;

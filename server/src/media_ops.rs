@@ -59,6 +59,7 @@ pub async fn delete(state: &AppState, user: &UserInfo, id: &MediaId) -> AppResul
         tracing::warn!(media_id = %id, "media files not fully removed: {e}");
     }
     tracing::info!(media_id = %id, by = %user.id, "media deleted");
+    state.organizer.notify(crate::organizer::media_deleted(&media, user));
     state.hub.do_send(SendToUser {
         user: UserId(media.owner_id.clone()),
         msg: ServerMsg::MediaRemoved { media_id: id.clone() },

@@ -32,6 +32,7 @@ impl RunningServer {
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
         self.handle.stop(true).await;
+        self.state.organizer.stop().await;
         let _ = self.task.await;
         let db = self.state.db.clone();
         let _ = web::block(move || db.checkpoint()).await;
@@ -92,12 +93,16 @@ pub async fn start(config: Config, listener: TcpListener) -> Result<RunningServe
     let config = Arc::new(config);
     let hub: Addr<Hub> = Hub::default().start();
     let ingest = Ingest::new(db.clone(), hub.clone(), config.clone()).start();
+    let organizer = crate::organizer::OrganizerHandle::start(config.clone(), db.clone(), hub.clone())
+        .await
+        .context("starting the organizer")?;
     let state = AppState {
         config,
         db,
         hub,
         ingest,
         users: KnownUsers::default(),
+        organizer,
     };
     tokio::task::spawn_local(crate::ingest::watch::run(state.clone()));
     tokio::task::spawn_local(sweep_uploads(state.clone()));

@@ -13,4 +13,5 @@ pub struct AppState {
     pub hub: Addr<Hub>,
     pub ingest: Addr<crate::ingest::queue::Ingest>,
     pub users: crate::identity::KnownUsers,
+    pub organizer: crate::organizer::OrganizerHandle,
 }

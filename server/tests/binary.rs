@@ -80,6 +80,9 @@ fn help_documents_every_option() {
         "--transcode-workers",
         "--web-root",
         "--log",
+        "--organizer-cmd",
+        "--organizer-url",
+        "--organizer-timeout",
     ] {
         assert!(text.contains(opt), "--help lacks {opt}:\n{text}");
     }

@@ -70,6 +70,15 @@ diesel::table! {
 }
 
 diesel::table! {
+    organizer_kv (plugin, key) {
+        plugin -> Text,
+        key -> Text,
+        value -> Binary,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     user_messages (id) {
         id -> Integer,
         user_id -> Text,
@@ -99,4 +108,4 @@ diesel::joinable!(media -> users (owner_id));
 diesel::joinable!(room_events -> media (media_id));
 diesel::joinable!(user_messages -> users (user_id));
 
-diesel::allow_tables_to_appear_in_same_query!(comments, jobs, media, room_events, user_messages, users,);
+diesel::allow_tables_to_appear_in_same_query!(comments, jobs, media, organizer_kv, room_events, user_messages, users,);

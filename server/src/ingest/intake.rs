@@ -51,6 +51,7 @@ pub async fn register(state: &AppState, intake: Intake) -> AppResult<MediaId> {
     tracing::info!(media_id = %id, owner = %intake.owner, size = intake.size, source = intake.source, "media added");
     let mid = id.clone();
     if let Ok(Some(m)) = state.db.run(move |c| queries::get_media(c, &mid)).await {
+        state.organizer.notify(crate::organizer::media_added(&m));
         state.hub.do_send(SendToUser {
             user: intake.owner.clone(),
             msg: ServerMsg::MediaUpdated { media: m.to_info() },

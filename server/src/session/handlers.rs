@@ -207,6 +207,27 @@ impl UserSession {
                     );
                 });
             }
+            // Not paused: a slow plugin must not hold up the session (the answer is bounded
+            // by the organizer timeout anyway).
+            ClientMsg::OrganizerPage { path } => {
+                let reply = crate::organizer::ws::page(state, user, path);
+                reply
+                    .into_actor(self)
+                    .map(|msg, act, ctx| act.send(&msg, ctx))
+                    .spawn(ctx);
+            }
+            ClientMsg::OrganizerCommand {
+                name,
+                args,
+                path,
+                client_ref,
+            } => {
+                let reply = crate::organizer::ws::command(state, user, name, args, path, client_ref);
+                reply
+                    .into_actor(self)
+                    .map(|msg, act, ctx| act.send(&msg, ctx))
+                    .spawn(ctx);
+            }
         }
     }
 

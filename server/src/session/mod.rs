@@ -202,6 +202,9 @@ impl Actor for UserSession {
         };
         self.send(&welcome, ctx);
         self.state
+            .organizer
+            .notify(crate::organizer::user_connected(&self.user));
+        self.state
             .hub
             .send(Connect {
                 user: self.user.id.clone(),

@@ -99,6 +99,22 @@ kind: string, media_id: MediaId | null, comment_id: CommentId | null, text: stri
 
 export type ErrorCode = "bad_message" | "too_large" | "forbidden" | "not_found" | "rate_limited" | "internal";
 
+export type OrganizerCrumb = { label: string, path: string, };
+
+export type OrganizerFolder = { 
+/**
+ * The plugin's id, for action arguments.
+ */
+id: string, name: string, 
+/**
+ * The page to open for it.
+ */
+path: string, item_count: number, };
+
+export type OrganizerActionScope = "page" | "folder" | "media";
+
+export type OrganizerAction = { command: string, label: string, scope: OrganizerActionScope, args: Record<string, unknown>, prompt: Array<string>, };
+
 export type ClientMsg = { "type": "ping", 
 /**
  * The client's clock in milliseconds, echoed back.
@@ -107,7 +123,19 @@ client_time: number, } | { "type": "list_media", } | { "type": "rename_media", m
 /**
  * Chosen by the client, echoed in `comment_added`.
  */
-client_ref: string | null, } | { "type": "edit_comment", comment_id: CommentId, text: string, drawing: Drawing | null, } | { "type": "delete_comment", comment_id: CommentId, } | { "type": "session_join", media_id: MediaId, } | { "type": "session_leave", media_id: MediaId, } | { "type": "session_control", media_id: MediaId, control: CollabAction, } | { "type": "live_stroke", media_id: MediaId, shape: Shape, } | { "type": "live_clear", media_id: MediaId, } | { "type": "list_messages", } | { "type": "mark_messages_seen", ids: Array<number>, };
+client_ref: string | null, } | { "type": "edit_comment", comment_id: CommentId, text: string, drawing: Drawing | null, } | { "type": "delete_comment", comment_id: CommentId, } | { "type": "session_join", media_id: MediaId, } | { "type": "session_leave", media_id: MediaId, } | { "type": "session_control", media_id: MediaId, control: CollabAction, } | { "type": "live_stroke", media_id: MediaId, shape: Shape, } | { "type": "live_clear", media_id: MediaId, } | { "type": "list_messages", } | { "type": "mark_messages_seen", ids: Array<number>, } | { "type": "organizer_page", path: string, } | { "type": "organizer_command", name: string, 
+/**
+ * Any JSON; an action's preset `args` merged with what the user entered.
+ */
+args: unknown, 
+/**
+ * The page the client shows, for the plugin's context.
+ */
+path: string | null, 
+/**
+ * Chosen by the client, echoed in the result.
+ */
+client_ref: string | null, };
 
 export type ServerMsg = { "type": "welcome", protocol_version: number, server_version: string, user: UserInfo, } | { "type": "pong", client_time: number, 
 /**
@@ -125,4 +153,17 @@ seq: number,
 /**
  * This connection's id within rooms (to recognise oneself in `members`).
  */
-session_id: number, } | { "type": "room_event", media_id: MediaId, seq: number, event: RoomEvent, } | { "type": "presence", media_id: MediaId, members: Array<Member>, } | { "type": "collab", media_id: MediaId, state: CollabState, } | { "type": "live_stroke", media_id: MediaId, session_id: number, user_id: UserId, shape: Shape, } | { "type": "live_clear", media_id: MediaId, session_id: number, } | { "type": "room_closed", media_id: MediaId, reason: string, } | { "type": "user_messages", items: Array<UserMessage>, unseen: number, } | { "type": "user_message_added", message: UserMessage, } | { "type": "messages_seen", ids: Array<number>, unseen: number, };
+session_id: number, } | { "type": "room_event", media_id: MediaId, seq: number, event: RoomEvent, } | { "type": "presence", media_id: MediaId, members: Array<Member>, } | { "type": "collab", media_id: MediaId, state: CollabState, } | { "type": "live_stroke", media_id: MediaId, session_id: number, user_id: UserId, shape: Shape, } | { "type": "live_clear", media_id: MediaId, session_id: number, } | { "type": "room_closed", media_id: MediaId, reason: string, } | { "type": "user_messages", items: Array<UserMessage>, unseen: number, } | { "type": "user_message_added", message: UserMessage, } | { "type": "messages_seen", ids: Array<number>, unseen: number, } | { "type": "organizer_page_view", 
+/**
+ * The canonical path of the page (send it back to reload).
+ */
+path: string, title: string, breadcrumbs: Array<OrganizerCrumb>, folders: Array<OrganizerFolder>, media: Array<MediaInfo>, actions: Array<OrganizerAction>, 
+/**
+ * The plugin that made the page; null for the built-in flat library (no plugin,
+ * or the plugin is down).
+ */
+plugin: string | null, } | { "type": "organizer_command_result", name: string, client_ref: string | null, result: unknown, 
+/**
+ * Reload the page shown.
+ */
+refresh: boolean, } | { "type": "organizer_refresh", };

@@ -1,0 +1,210 @@
+//! The organizer plugin seen from the server: the `Organizer` actor supervises the plugin
+//! and proxies every call to it; the inbox serves the calls the plugin makes back.
+//!
+//! Everything here degrades: with no plugin configured, or while it is down, refused or
+//! too slow, callers get `None` and use the built-in behaviour (owner and admins, a flat
+//! library).
+
+mod actor;
+pub mod convert;
+pub mod inbox;
+mod launch;
+pub mod store;
+pub mod ws;
+
+pub use actor::{LinkState, Organizer, OrganizerStatus};
+
+use crate::db::models::Media;
+use crate::db::Db;
+use crate::room::hub::Hub;
+use crate::state::AppState;
+use actix::prelude::*;
+use dailies_protocol::UserInfo;
+use organizer_sdk::pb;
+use std::sync::Arc;
+
+/// Why a proxied call has no answer from the plugin.
+#[derive(Debug, Clone, PartialEq)]
+pub enum CallError {
+    /// No plugin, or it is down, hung or lacks the capability: use the built-in behaviour.
+    Unavailable(String),
+    /// The plugin answered with an error (for commands: shown to the user).
+    Plugin(tonic::Code, String),
+}
+
+/// The plugin's verdict on an access.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Verdict {
+    pub allow: bool,
+    pub reason: String,
+}
+
+/// What the rest of the server holds: cheap to clone, inert when no plugin is configured.
+#[derive(Clone, Default)]
+pub struct OrganizerHandle {
+    addr: Option<Addr<Organizer>>,
+}
+
+impl OrganizerHandle {
+    /// Starts the inbox and the supervising actor when the configuration names a plugin.
+    pub async fn start(config: Arc<crate::config::Config>, db: Db, hub: Addr<Hub>) -> anyhow::Result<Self> {
+        let Some(target) = launch::Target::from_config(&config)? else {
+            return Ok(OrganizerHandle::default());
+        };
+        let dir = config.data_dir.join("organizer");
+        launch::private_dir(&dir)?;
+        let token = uuid::Uuid::new_v4().simple().to_string();
+        let (plugin_tx, plugin_rx) = tokio::sync::watch::channel(None);
+        let inbox_addr = inbox::serve(&dir, token.clone(), plugin_rx, db.clone(), hub.clone()).await?;
+        let actor = Organizer::new(actor::Setup {
+            target,
+            timeout: config.organizer_timeout,
+            inbox_address: inbox_addr.to_string(),
+            inbox_token: token,
+            plugin_name: plugin_tx,
+            db,
+            hub,
+        });
+        Ok(OrganizerHandle {
+            addr: Some(actor.start()),
+        })
+    }
+
+    pub fn is_configured(&self) -> bool {
+        self.addr.is_some()
+    }
+
+    async fn ask<M>(&self, msg: M) -> Result<M::Result, CallError>
+    where
+        M: Message + Send + 'static,
+        M::Result: Send,
+        Organizer: Handler<M>,
+    {
+        let addr = self
+            .addr
+            .as_ref()
+            .ok_or_else(|| CallError::Unavailable("no organizer plugin".into()))?;
+        addr.send(msg)
+            .await
+            .map_err(|e| CallError::Unavailable(format!("organizer actor: {e}")))
+    }
+
+    /// The plugin's verdict, or `None` when the built-in rule must decide.
+    pub async fn authorize(
+        &self,
+        user: &UserInfo,
+        media: &Media,
+        action: &str,
+        builtin_allowed: bool,
+    ) -> Option<Verdict> {
+        self.addr.as_ref()?;
+        let req = pb::AuthorizeRequest {
+            user: Some(convert::user(user)),
+            action: action.to_string(),
+            object: Some(pb::ObjectRef {
+                kind: "media".into(),
+                id: media.id.clone(),
+                owner_id: media.owner_id.clone(),
+                title: media.title.clone(),
+            }),
+            builtin_allowed,
+        };
+        match self.ask(actor::Authorize(req)).await.and_then(|r| r) {
+            Ok(r) => Some(Verdict {
+                allow: r.allow,
+                reason: r.reason,
+            }),
+            Err(e) => {
+                tracing::debug!(action, media = %media.id, "organizer authorize without answer ({e:?}): built-in rule");
+                None
+            }
+        }
+    }
+
+    /// The plugin's page and its name, or `None` for the built-in page.
+    pub async fn page(&self, user: &UserInfo, path: &str) -> Option<(pb::UserPageResponse, String)> {
+        self.addr.as_ref()?;
+        let req = pb::UserPageRequest {
+            user: Some(convert::user(user)),
+            path: path.to_string(),
+        };
+        match self.ask(actor::Page(req)).await.and_then(|r| r) {
+            Ok(r) => Some(r),
+            Err(e) => {
+                tracing::debug!(path, "organizer page without answer ({e:?}): built-in page");
+                None
+            }
+        }
+    }
+
+    pub async fn command(
+        &self,
+        user: &UserInfo,
+        name: &str,
+        args: &serde_json::Value,
+        path: &str,
+    ) -> Result<pb::CustomCommandResponse, CallError> {
+        let req = pb::CustomCommandRequest {
+            user: Some(convert::user(user)),
+            name: name.to_string(),
+            args_json: if args.is_null() {
+                String::new()
+            } else {
+                args.to_string()
+            },
+            path: path.to_string(),
+        };
+        self.ask(actor::Command(req)).await?
+    }
+
+    /// Tells the plugin something happened; never waits for it.
+    pub fn notify(&self, event: pb::event::Kind) {
+        if let Some(a) = &self.addr {
+            a.do_send(actor::Notify(pb::Event { kind: Some(event) }));
+        }
+    }
+
+    /// Where the link to the plugin stands.
+    pub async fn status(&self) -> OrganizerStatus {
+        self.ask(actor::GetStatus).await.unwrap_or_default()
+    }
+
+    /// Stops the plugin (SIGTERM to a child) and the supervision.
+    pub async fn stop(&self) {
+        let _ = self.ask(actor::Shutdown).await;
+    }
+}
+
+/// The hook of `access::media_for`: asks the plugin when one is up.
+pub async fn authorize_media(
+    state: &AppState,
+    user: &UserInfo,
+    media: &Media,
+    action: &str,
+    builtin: bool,
+) -> Option<Verdict> {
+    state.organizer.authorize(user, media, action, builtin).await
+}
+
+/// The event for a user opening a websocket session.
+pub fn user_connected(user: &UserInfo) -> pb::event::Kind {
+    pb::event::Kind::UserConnected(pb::UserConnected {
+        user: Some(convert::user(user)),
+    })
+}
+
+/// The event for a new media file (after its row is stored).
+pub fn media_added(media: &Media) -> pb::event::Kind {
+    pb::event::Kind::MediaAdded(pb::MediaAdded {
+        media: Some(convert::media(media)),
+    })
+}
+
+/// The event for a deleted media file.
+pub fn media_deleted(media: &Media, by: &UserInfo) -> pb::event::Kind {
+    pb::event::Kind::MediaDeleted(pb::MediaDeleted {
+        media_id: media.id.clone(),
+        owner_id: media.owner_id.clone(),
+        by: Some(convert::user(by)),
+    })
+}

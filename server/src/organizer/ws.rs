@@ -1,0 +1,110 @@
+//! The organizer's websocket messages, for `UserSession` to delegate to: each function
+//! answers the `ServerMsg` to send back, never blocking on a plugin beyond its timeout.
+
+use super::{convert, CallError};
+use crate::state::AppState;
+use dailies_protocol::{ErrorCode, ServerMsg, UserInfo};
+
+fn error(code: ErrorCode, message: impl Into<String>, request: &str) -> ServerMsg {
+    ServerMsg::Error {
+        code,
+        message: message.into(),
+        request: Some(request.into()),
+    }
+}
+
+/// `organizer_page`: the plugin's page, or the built-in flat library.
+pub async fn page(state: AppState, user: UserInfo, path: String) -> ServerMsg {
+    match state.organizer.page(&user, &path).await {
+        Some((p, plugin)) => {
+            let ids = p.media_ids;
+            let media = match state.db.run(move |c| super::store::media_by_ids(c, &ids)).await {
+                Ok(rows) => rows.iter().map(|m| m.to_info()).collect(),
+                Err(e) => return error(ErrorCode::Internal, e.to_string(), "organizer_page"),
+            };
+            ServerMsg::OrganizerPageView {
+                path: if p.path.is_empty() { path } else { p.path },
+                title: p.title,
+                breadcrumbs: p.breadcrumbs.into_iter().map(convert::crumb).collect(),
+                folders: p.folders.into_iter().map(convert::folder).collect(),
+                media,
+                actions: p.actions.into_iter().map(convert::action).collect(),
+                plugin: Some(plugin),
+            }
+        }
+        None => builtin_page(&state, &user).await,
+    }
+}
+
+/// The flat library: the user's own media, newest first.
+pub async fn builtin_page(state: &AppState, user: &UserInfo) -> ServerMsg {
+    let uid = user.id.0.clone();
+    match state.db.run(move |c| super::store::media_of(c, &uid)).await {
+        Ok(rows) => ServerMsg::OrganizerPageView {
+            path: "/".into(),
+            title: "Library".into(),
+            breadcrumbs: vec![dailies_protocol::OrganizerCrumb {
+                label: "Library".into(),
+                path: "/".into(),
+            }],
+            folders: vec![],
+            media: rows.iter().map(|m| m.to_info()).collect(),
+            actions: vec![],
+            plugin: None,
+        },
+        Err(e) => error(ErrorCode::Internal, e.to_string(), "organizer_page"),
+    }
+}
+
+/// `organizer_command`: the plugin's answer, or an error the client can show.
+pub async fn command(
+    state: AppState,
+    user: UserInfo,
+    name: String,
+    args: serde_json::Value,
+    path: Option<String>,
+    client_ref: Option<String>,
+) -> ServerMsg {
+    const REQ: &str = "organizer_command";
+    match state
+        .organizer
+        .command(&user, &name, &args, path.as_deref().unwrap_or("/"))
+        .await
+    {
+        Ok(r) => {
+            let result = if r.result_json.trim().is_empty() {
+                serde_json::Value::Null
+            } else {
+                match serde_json::from_str(&r.result_json) {
+                    Ok(v) => v,
+                    Err(_) => return error(ErrorCode::Internal, "the organizer plugin answered invalid JSON", REQ),
+                }
+            };
+            ServerMsg::OrganizerCommandResult {
+                name,
+                client_ref,
+                result,
+                refresh: r.refresh,
+            }
+        }
+        Err(CallError::Unavailable(why)) => error(
+            ErrorCode::Internal,
+            format!("the organizer plugin is unavailable ({why})"),
+            REQ,
+        ),
+        Err(CallError::Plugin(code, message)) => {
+            let code = match code {
+                tonic::Code::PermissionDenied | tonic::Code::Unauthenticated => ErrorCode::Forbidden,
+                tonic::Code::NotFound => ErrorCode::NotFound,
+                tonic::Code::InvalidArgument
+                | tonic::Code::Unimplemented
+                | tonic::Code::FailedPrecondition
+                | tonic::Code::AlreadyExists
+                | tonic::Code::OutOfRange => ErrorCode::BadMessage,
+                tonic::Code::ResourceExhausted => ErrorCode::RateLimited,
+                _ => ErrorCode::Internal,
+            };
+            error(code, message, REQ)
+        }
+    }
+}

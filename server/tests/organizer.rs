@@ -1,0 +1,465 @@
+//! The organizer plugin end to end: real plugin processes (organizer-sdk's examples) over
+//! real Unix sockets, started and supervised by an in-process server.
+
+mod common;
+mod organizer_support;
+
+use common::TestServer;
+use dailies_server::organizer::LinkState;
+use organizer_support::*;
+use serde_json::json;
+use std::time::{Duration, Instant};
+
+async fn with_plugin(cmd: String, timeout: Duration) -> TestServer {
+    TestServer::start_with(move |c| {
+        c.organizer_cmd = Some(cmd);
+        c.organizer_timeout = timeout;
+    })
+    .await
+}
+
+#[actix_rt::test]
+async fn basic_folders_end_to_end() {
+    let s = with_plugin(plugin_cmd("basic_folders", &[]), Duration::from_secs(2)).await;
+    let st = wait_up(&s).await;
+    assert_eq!(st.plugin.as_deref(), Some("basic_folders"));
+    add_user(&s, "ann", false);
+    add_user(&s, "bob", false);
+    add_media(&s, "m1", "ann", "Shot 1");
+    add_media(&s, "m2", "ann", "Shot 2");
+    add_media(&s, "m3", "bob", "Bob's shot");
+
+    let mut ann = s.ws(Some("ann")).await;
+    let home = page(&mut ann, "/").await;
+    assert_eq!(home["type"], "organizer_page_view", "{home}");
+    assert_eq!(home["plugin"], "basic_folders");
+    assert_eq!(names(&home["media"], "id"), ["m2", "m1"].map(String::from));
+    assert!(home["actions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|a| a["command"] == "create_folder"));
+
+    // Create and nest folders, move media into one.
+    let r = command(&mut ann, "create_folder", json!({"name": "Day 1"})).await;
+    assert_eq!(r["type"], "organizer_command_result", "{r}");
+    assert_eq!(r["refresh"], true);
+    let day1 = r["result"]["id"].as_str().unwrap().to_string();
+    let r = command(&mut ann, "create_folder", json!({"name": "Selects", "parent": day1})).await;
+    let selects = r["result"]["id"].as_str().unwrap().to_string();
+    let r = command(&mut ann, "move_media", json!({"media": ["m1"], "folder": selects})).await;
+    assert_eq!(r["result"]["moved"], 1, "{r}");
+    let r = command(&mut ann, "move_media", json!({"media": "m3", "folder": selects})).await;
+    assert_eq!(
+        (r["type"].as_str(), r["code"].as_str()),
+        (Some("error"), Some("not_found")),
+        "bob's media: {r}"
+    );
+
+    let home = page(&mut ann, "/").await;
+    assert_eq!(names(&home["folders"], "name"), ["Day 1"]);
+    assert_eq!(names(&home["media"], "id"), ["m2"]);
+    let inside = page(&mut ann, &format!("/f/{selects}")).await;
+    assert_eq!(inside["title"], "Selects");
+    assert_eq!(names(&inside["breadcrumbs"], "label"), ["My media", "Day 1", "Selects"]);
+    assert_eq!(names(&inside["media"], "id"), ["m1"]);
+
+    // Opening a folder makes it the current one: a new upload lands there.
+    let (code, up) = s
+        .upload("ann", "shot4.mov", b"any bytes: processing may fail".to_vec())
+        .await;
+    assert_eq!(code, 201, "{up}");
+    let m4 = up["id"].as_str().unwrap().to_string();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let inside = page(&mut ann, &format!("/f/{selects}")).await;
+        if names(&inside["media"], "id").contains(&m4) {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the upload never landed in the current folder"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+
+    // Rename, then delete a folder: its contents move up.
+    let r = command(&mut ann, "rename_folder", json!({"folder": day1, "name": "Day one"})).await;
+    assert_eq!(r["type"], "organizer_command_result", "{r}");
+    let r = command(&mut ann, "delete_folder", json!({"folder": selects})).await;
+    assert_eq!(r["type"], "organizer_command_result", "{r}");
+    let d1 = page(&mut ann, &format!("/f/{day1}")).await;
+    assert_eq!(d1["title"], "Day one");
+    let mut got = names(&d1["media"], "id");
+    got.sort();
+    let mut want = vec!["m1".to_string(), m4.clone()];
+    want.sort();
+    assert_eq!(got, want);
+
+    // Bob sees only his own tree, and may not touch Ann's or list users.
+    let mut bob = s.ws(Some("bob")).await;
+    let bhome = page(&mut bob, "/").await;
+    assert_eq!(names(&bhome["media"], "id"), ["m3"]);
+    assert!(bhome["folders"].as_array().unwrap().is_empty());
+    let users = page(&mut bob, "/users").await;
+    assert_eq!(users["path"], "/", "non-admins are sent home");
+    let r = command(&mut bob, "create_folder", json!({"name": "x", "owner": "ann"})).await;
+    assert_eq!(r["code"], "forbidden", "{r}");
+
+    // The admin lists users and manages Ann's folders.
+    let mut admin = s.ws(Some("admin")).await;
+    let users = page(&mut admin, "/users").await;
+    let ids = names(&users["folders"], "id");
+    assert!(ids.contains(&"ann".into()) && ids.contains(&"bob".into()), "{users}");
+    let ann_home = page(&mut admin, "/users/ann").await;
+    assert_eq!(names(&ann_home["folders"], "name"), ["Day one"]);
+    let r = command(
+        &mut admin,
+        "create_folder",
+        json!({"name": "From admin", "owner": "ann"}),
+    )
+    .await;
+    assert_eq!(r["type"], "organizer_command_result", "{r}");
+    let home = page(&mut ann, "/").await;
+    assert_eq!(names(&home["folders"], "name"), ["Day one", "From admin"]);
+}
+
+#[actix_rt::test]
+async fn folders_survive_plugin_and_server_restarts() {
+    let dir = tempfile::tempdir().unwrap();
+    let keep = dir.path().to_path_buf();
+    let cmd = plugin_cmd("basic_folders", &[]);
+    let mut s = TestServer::start_in(dir, |c| c.organizer_cmd = Some(cmd.clone())).await;
+    wait_up(&s).await;
+    add_user(&s, "ann", false);
+    let mut ann = s.ws(Some("ann")).await;
+    let r = command(&mut ann, "create_folder", json!({"name": "Keep me"})).await;
+    assert_eq!(r["type"], "organizer_command_result", "{r}");
+
+    // The plugin dies: its successor reads the folders back from the server's store.
+    let st = state(&s).organizer.status().await;
+    unsafe { libc::kill(st.pid.unwrap() as i32, libc::SIGKILL) };
+    wait_status(&s, 20, |x| x.state == LinkState::Up && x.restarts >= 1).await;
+    assert_eq!(names(&page(&mut ann, "/").await["folders"], "name"), ["Keep me"]);
+    drop(ann);
+
+    // And the whole server restarts.
+    let dir = s.dir.path().to_path_buf();
+    assert_eq!(dir, keep);
+    s.stop().await;
+    let s2 = TestServer::start_in(tempfile::TempDir::new().unwrap(), |c| {
+        c.data_dir = dir;
+        c.organizer_cmd = Some(cmd);
+    })
+    .await;
+    wait_up(&s2).await;
+    let mut ann = s2.ws(Some("ann")).await;
+    assert_eq!(names(&page(&mut ann, "/").await["folders"], "name"), ["Keep me"]);
+}
+
+#[actix_rt::test]
+async fn plugin_killed_mid_call_fails_cleanly_and_comes_back() {
+    let s = with_plugin(plugin_cmd("reference_plugin", &[]), Duration::from_secs(5)).await;
+    let first = wait_up(&s).await;
+    add_user(&s, "admin", true);
+    add_user(&s, "ann", false);
+    add_media(&s, "m1", "ann", "Shot");
+    let mut ann = s.ws(Some("ann")).await;
+    let mut admin = s.ws(Some("admin")).await;
+
+    ann.send(json!({"type": "organizer_command", "name": "sleep", "args": {"ms": 4000}}))
+        .await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    unsafe { libc::kill(first.pid.unwrap() as i32, libc::SIGKILL) };
+    let t0 = Instant::now();
+    let r = answer(&mut ann, "organizer_command", "organizer_command_result").await;
+    assert_eq!(r["type"], "error", "{r}");
+    assert!(r["message"].as_str().unwrap().contains("unavailable"), "{r}");
+    assert!(
+        t0.elapsed() < Duration::from_secs(3),
+        "the failure is reported at once, not at the timeout"
+    );
+
+    // Meanwhile the server answers with its built-in behaviour.
+    let p = page(&mut ann, "/").await;
+    if p["plugin"].is_null() {
+        assert_eq!(names(&p["media"], "id"), ["m1"]);
+    }
+    let (code, _) = s.get("/api/media/m1", Some("ann")).await;
+    assert_eq!(code, 200);
+
+    // Admins hear about it; the plugin comes back (a new process) and so does the page.
+    let note = answer(&mut admin, "-", "user_message_added").await;
+    assert!(note["message"]["text"].as_str().unwrap().contains("down"), "{note}");
+    let back = wait_status(&s, 20, |x| x.state == LinkState::Up && x.restarts >= 1).await;
+    assert_ne!(back.pid, first.pid);
+    let note = answer(&mut admin, "-", "user_message_added").await;
+    assert!(note["message"]["text"].as_str().unwrap().contains("back"), "{note}");
+    assert_eq!(page(&mut ann, "/").await["plugin"], "reference");
+}
+
+#[actix_rt::test]
+async fn crash_loop_backs_off_exponentially() {
+    // A "plugin" that dies at once: restarts must spread out, not spin.
+    let s = with_plugin("/bin/false".into(), Duration::from_secs(1)).await;
+    tokio::time::sleep(Duration::from_millis(2500)).await;
+    let st = state(&s).organizer.status().await;
+    assert_eq!(st.state, LinkState::Down, "{st:?}");
+    assert!(st.reason.as_deref().unwrap_or("").contains("exited"), "{st:?}");
+    // 250 ms, 500 ms, 1 s, 2 s…: at most 4 restarts in 2.5 s.
+    assert!((1..=4).contains(&st.restarts), "{st:?}");
+    add_user(&s, "ann", false);
+    add_media(&s, "m1", "ann", "Shot");
+    let mut ann = s.ws(Some("ann")).await;
+    let p = page(&mut ann, "/").await;
+    assert!(p["plugin"].is_null(), "built-in page: {p}");
+    assert_eq!(names(&p["media"], "id"), ["m1"]);
+}
+
+#[actix_rt::test]
+async fn a_plugin_that_hangs_times_out_and_the_builtin_rule_answers() {
+    let cmd = plugin_cmd("reference_plugin", &["REFERENCE_SLOW_MS=60000"]);
+    let s = with_plugin(cmd, Duration::from_millis(300)).await;
+    wait_up(&s).await;
+    add_user(&s, "ann", false);
+    add_user(&s, "bob", false);
+    add_media(&s, "m1", "ann", "[embargo] Shot");
+
+    let t0 = Instant::now();
+    let (code, _) = s.get("/api/media/m1", Some("ann")).await;
+    assert_eq!(code, 200, "built-in rule: the owner may view (the plugin would deny)");
+    let (code, _) = s.get("/api/media/m1", Some("bob")).await;
+    assert_eq!(code, 404, "built-in rule: others may not");
+    assert!(t0.elapsed() < Duration::from_secs(3), "{:?}", t0.elapsed());
+
+    let mut ann = s.ws(Some("ann")).await;
+    for _ in 0..3 {
+        let t0 = Instant::now();
+        let p = page(&mut ann, "/").await;
+        assert!(p["plugin"].is_null(), "built-in page after the timeout: {p}");
+        assert_eq!(names(&p["media"], "id"), ["m1"]);
+        assert!(t0.elapsed() < Duration::from_secs(2), "{:?}", t0.elapsed());
+    }
+
+    // Timeouts in a row: the plugin counts as hung and is restarted.
+    wait_status(&s, 20, |x| x.restarts >= 1).await;
+}
+
+#[actix_rt::test]
+async fn an_incompatible_plugin_is_refused_clearly() {
+    let cmd = plugin_cmd("reference_plugin", &["REFERENCE_PROTOCOL_MAJOR=2"]);
+    let s = with_plugin(cmd, Duration::from_secs(2)).await;
+    let st = wait_status(&s, 20, |x| x.state == LinkState::Refused).await;
+    let why = st.reason.unwrap();
+    // The SDK refuses the server first; either side's message names both versions.
+    assert!(
+        why.contains("protocol") && why.contains("1.0") && why.contains("2.0"),
+        "{why}"
+    );
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    assert_eq!(
+        state(&s).organizer.status().await.restarts,
+        0,
+        "no restarts for a refused plugin"
+    );
+    add_user(&s, "ann", false);
+    let mut ann = s.ws(Some("ann")).await;
+    assert!(page(&mut ann, "/").await["plugin"].is_null());
+}
+
+#[actix_rt::test]
+async fn without_a_plugin_the_builtin_library_answers() {
+    let s = TestServer::start().await;
+    add_user(&s, "ann", false);
+    add_media(&s, "m1", "ann", "Shot");
+    let mut ann = s.ws(Some("ann")).await;
+    let p = page(&mut ann, "/anything").await;
+    assert_eq!(p["path"], "/");
+    assert!(p["plugin"].is_null());
+    assert_eq!(names(&p["media"], "id"), ["m1"]);
+    let r = command(&mut ann, "create_folder", json!({})).await;
+    assert_eq!(r["type"], "error");
+    assert_eq!(state(&s).organizer.status().await.state, LinkState::Off);
+}
+
+/// The contract every reference plugin (Rust or Python) must pass: handshake, pages,
+/// authorization through the proxy, commands and the inbox.
+async fn contract_checks(s: &TestServer, name: &str) {
+    let st = wait_up(s).await;
+    assert_eq!(st.plugin.as_deref(), Some(name));
+    assert_eq!(st.capabilities, ["pages", "authorize", "events", "commands"]);
+    add_user(s, "ann", false);
+    add_user(s, "admin", true);
+    let plain = add_media(s, "m1", "ann", "Shot");
+    let embargoed = add_media(s, "m2", "ann", "[embargo] Trailer");
+
+    let mut ann = s.ws(Some("ann")).await;
+    let home = page(&mut ann, "/").await;
+    assert_eq!(home["plugin"], name, "{home}");
+    assert_eq!(home["title"], "Home");
+    assert_eq!(
+        home["folders"],
+        json!([{"id": "inbox", "name": "Inbox", "path": "/inbox", "item_count": 2}])
+    );
+    let inbox = page(&mut ann, "/inbox").await;
+    assert_eq!(names(&inbox["breadcrumbs"], "label"), ["Home", "Inbox"]);
+    assert_eq!(names(&inbox["media"], "id"), ["m2", "m1"]);
+    assert_eq!(
+        inbox["actions"],
+        json!([{"command": "echo", "label": "Echo", "scope": "page", "args": {"from": "inbox"}, "prompt": ["text"]}])
+    );
+
+    let org = state(s).organizer;
+    let user = |id: &str, admin| dailies_protocol::UserInfo {
+        id: dailies_protocol::UserId(id.into()),
+        name: id.into(),
+        is_admin: admin,
+    };
+    let v = org.authorize(&user("ann", false), &plain, "view", true).await.unwrap();
+    assert!(v.allow);
+    let v = org
+        .authorize(&user("ann", false), &embargoed, "view", true)
+        .await
+        .unwrap();
+    assert!(!v.allow && v.reason.contains("embargo"), "{v:?}");
+    let v = org
+        .authorize(&user("admin", true), &embargoed, "delete", true)
+        .await
+        .unwrap();
+    assert!(v.allow);
+    let v = org
+        .authorize(&user("bob", false), &plain, "comment", false)
+        .await
+        .unwrap();
+    assert!(!v.allow);
+
+    let r = command(&mut ann, "echo", json!({"text": "hi", "n": [1, 2]})).await;
+    assert_eq!(r["result"], json!({"text": "hi", "n": [1, 2]}), "{r}");
+    assert_eq!(r["refresh"], false);
+    let r = command(&mut ann, "whoami", json!(null)).await;
+    assert_eq!(r["result"], json!({"id": "ann", "admin": false}), "{r}");
+    let r = command(&mut ann, "kv_roundtrip", json!({"key": "k/1", "value": "v1"})).await;
+    assert_eq!(r["result"], json!({"value": "v1"}), "{r}");
+    // The notification is pushed before the command's answer comes back.
+    ann.send(json!({"type": "organizer_command", "name": "message", "args": {"text": "hello from the plugin"}}))
+        .await;
+    let m = answer(&mut ann, "organizer_command", "user_message_added").await;
+    assert_eq!(m["message"]["text"], "hello from the plugin", "{m}");
+    assert_eq!(m["message"]["kind"], "organizer");
+    let r = answer(&mut ann, "organizer_command", "organizer_command_result").await;
+    assert!(r["result"]["id"].is_number(), "{r}");
+    let r = command(&mut ann, "no_such_command", json!({})).await;
+    assert_eq!(
+        (r["type"].as_str(), r["code"].as_str()),
+        (Some("error"), Some("bad_message")),
+        "{r}"
+    );
+}
+
+#[actix_rt::test]
+async fn rust_reference_plugin_passes_the_contract_test() {
+    let s = with_plugin(plugin_cmd("reference_plugin", &[]), Duration::from_secs(2)).await;
+    contract_checks(&s, "reference").await;
+}
+
+#[actix_rt::test]
+async fn python_plugin_passes_the_contract_test() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/python-organizer");
+    let stubs = tempfile::tempdir().unwrap();
+    let out = std::process::Command::new("python3")
+        .arg(root.join("gen_stubs.py"))
+        .arg(stubs.path())
+        .output()
+        .expect("python3 is needed (scripts/install-deps.sh --test)");
+    assert!(
+        out.status.success(),
+        "generating the Python stubs failed (grpcio-tools missing? run scripts/install-deps.sh --test):\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let cmd = format!(
+        "python3 {} --stubs {}",
+        root.join("plugin.py").display(),
+        stubs.path().display()
+    );
+    let s = with_plugin(cmd, Duration::from_secs(2)).await;
+    contract_checks(&s, "reference-py").await;
+}
+
+/// Puts a file where /files serves it from.
+fn media_file(s: &TestServer, id: &str) {
+    let dir = state(s).config.media_dir().join(id);
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("original.mp4"), b"not really a movie").unwrap();
+}
+
+#[actix_rt::test]
+async fn a_denied_action_is_refused_on_websocket_rest_and_files_alike() {
+    let s = with_plugin(plugin_cmd("reference_plugin", &[]), Duration::from_secs(2)).await;
+    wait_up(&s).await;
+    add_user(&s, "ann", false);
+    add_user(&s, "admin", true);
+    add_media(&s, "m1", "ann", "Shot");
+    add_media(&s, "m2", "ann", "[embargo] Trailer");
+    add_media(&s, "m3", "ann", "[locked] Final");
+    for id in ["m1", "m2", "m3"] {
+        media_file(&s, id);
+    }
+
+    // Embargoed: even its owner may not see it, so it is "not found" everywhere.
+    let (code, body) = s.get("/api/media/m2", Some("ann")).await;
+    assert_eq!((code, body["error"].as_str()), (404, Some("not_found")), "{body}");
+    let (code, _, _) = s.fetch("/files/m2/original.mp4", Some("ann"), &[]).await;
+    assert_eq!(code, 404);
+    let mut ann = s.ws(Some("ann")).await;
+    ann.send(json!({"type": "join_room", "media_id": "m2", "since_seq": null}))
+        .await;
+    let r = answer(&mut ann, "join_room", "room_joined").await;
+    assert_eq!(
+        (r["type"].as_str(), r["code"].as_str()),
+        (Some("error"), Some("not_found")),
+        "{r}"
+    );
+    // The admin may.
+    assert_eq!(s.get("/api/media/m2", Some("admin")).await.0, 200);
+    assert_eq!(s.fetch("/files/m2/original.mp4", Some("admin"), &[]).await.0, 200);
+
+    // Locked: visible, but renaming and deleting are forbidden, with the plugin's reason.
+    assert_eq!(s.get("/api/media/m3", Some("ann")).await.0, 200);
+    assert_eq!(s.fetch("/files/m3/original.mp4", Some("ann"), &[]).await.0, 200);
+    let mut resp = common::client()
+        .delete(s.url("/api/media/m3"))
+        .insert_header(("X-Remote-User-Id", "ann"))
+        .send()
+        .await
+        .unwrap();
+    let body: serde_json::Value = resp.json().await.unwrap();
+    assert_eq!(
+        (resp.status().as_u16(), body["error"].as_str()),
+        (403, Some("forbidden")),
+        "{body}"
+    );
+    assert!(body["message"].as_str().unwrap().contains("locked"), "{body}");
+    ann.send(json!({"type": "rename_media", "media_id": "m3", "title": "x"}))
+        .await;
+    let r = answer(&mut ann, "rename_media", "media_updated").await;
+    assert_eq!(
+        (r["type"].as_str(), r["code"].as_str()),
+        (Some("error"), Some("forbidden")),
+        "{r}"
+    );
+    assert!(r["message"].as_str().unwrap().contains("locked"), "{r}");
+    ann.send(json!({"type": "delete_media", "media_id": "m3"})).await;
+    let r = answer(&mut ann, "delete_media", "media_removed").await;
+    assert_eq!(r["code"], "forbidden", "{r}");
+
+    // Plain media follows the built-in rule.
+    assert_eq!(s.get("/api/media/m1", Some("ann")).await.0, 200);
+    assert_eq!(s.fetch("/files/m1/original.mp4", Some("ann"), &[]).await.0, 200);
+    assert_eq!(s.get("/api/media/m1", Some("bob")).await.0, 404);
+    ann.send(json!({"type": "join_room", "media_id": "m1", "since_seq": null}))
+        .await;
+    assert_eq!(
+        answer(&mut ann, "join_room", "room_joined").await["type"],
+        "room_joined"
+    );
+}
