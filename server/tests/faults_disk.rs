@@ -25,6 +25,7 @@ impl SmallDisk {
             .output()
             .expect("running mount");
         if tmpfs.status.success() {
+            println!("data dir on a 32 MiB tmpfs");
             return SmallDisk {
                 dir: Some(dir),
                 image: None,
@@ -55,6 +56,7 @@ impl SmallDisk {
              Run the tests as root or in a container allowed to mount.",
             String::from_utf8_lossy(&tmpfs.stderr).trim()
         );
+        println!("data dir on a 32 MiB loop-mounted ext4 image (tmpfs refused)");
         SmallDisk {
             dir: Some(dir),
             image: Some(image),

@@ -109,6 +109,10 @@ fn rule(ty: &str) -> Option<(Prep, Expect, Expect)> {
             Allow(Some("messages_seen")),
             Allow(Some("messages_seen")),
         ),
+        // Without a plugin the page is the caller's own flat library (checked after the
+        // matrix) and there is no command to run, for anyone.
+        "organizer_page" => (Prep::Nothing, Allow(Some("organizer_page_view")), Allow(Some("organizer_page_view"))),
+        "organizer_command" => (Prep::Nothing, Deny, Deny),
         _ => return None,
     })
 }
@@ -151,6 +155,9 @@ fn message(ty: &str, t: &Targets, actor: Actor) -> Value {
         // The owner's own marking is left for the end, where it proves no one else marked it.
         "mark_messages_seen" if actor == Actor::Owner => json!({"type": "mark_messages_seen", "ids": []}),
         "mark_messages_seen" => json!({"type": "mark_messages_seen", "ids": [t.owner_message]}),
+        "organizer_page" => json!({"type": "organizer_page", "path": "/"}),
+        "organizer_command" => json!({"type": "organizer_command", "name": "create_folder",
+            "args": {"name": format!("../../folder of {by}")}, "path": "/"}),
         other => panic!("no sample message for {other}"),
     }
 }
@@ -462,6 +469,13 @@ async fn authorization_matrix() {
             }
         }
     }
+
+    // The library page is scoped to the caller too.
+    let mut bob = ws_for(&s, OTHER).await;
+    bob.send(json!({"type": "organizer_page", "path": "/"})).await;
+    let page = bob.recv_type("organizer_page_view").await;
+    assert!(!page.to_string().contains(&media), "another user's page shows the owner's media");
+    drop(bob);
 
     // What the refused attempts must not have changed.
     let (code, m) = s.get(&format!("/api/media/{media}"), Some(OWNER)).await;
