@@ -13,7 +13,7 @@ fuzz_target!(|data: &[u8]| {
             let _ = msg.type_name();
         }
         Err(reply) => {
-            assert!(matches!(reply, ServerMsg::Error { .. }));
+            assert!(matches!(*reply, ServerMsg::Error { .. }));
             let json = serde_json::to_string(&reply).expect("the reply serializes");
             assert!(json.len() < 1024, "error reply of {} bytes", json.len());
         }

@@ -111,7 +111,11 @@ fn rule(ty: &str) -> Option<(Prep, Expect, Expect)> {
         ),
         // Without a plugin the page is the caller's own flat library (checked after the
         // matrix) and there is no command to run, for anyone.
-        "organizer_page" => (Prep::Nothing, Allow(Some("organizer_page_view")), Allow(Some("organizer_page_view"))),
+        "organizer_page" => (
+            Prep::Nothing,
+            Allow(Some("organizer_page_view")),
+            Allow(Some("organizer_page_view")),
+        ),
         "organizer_command" => (Prep::Nothing, Deny, Deny),
         _ => return None,
     })
@@ -474,7 +478,10 @@ async fn authorization_matrix() {
     let mut bob = ws_for(&s, OTHER).await;
     bob.send(json!({"type": "organizer_page", "path": "/"})).await;
     let page = bob.recv_type("organizer_page_view").await;
-    assert!(!page.to_string().contains(&media), "another user's page shows the owner's media");
+    assert!(
+        !page.to_string().contains(&media),
+        "another user's page shows the owner's media"
+    );
     drop(bob);
 
     // What the refused attempts must not have changed.

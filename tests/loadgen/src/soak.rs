@@ -222,7 +222,7 @@ async fn visit(s: &Server, user: &str, media: &str, seq: &mut Option<i64>, n: &m
         .await?;
         ok(t, "comment ack", at);
         *seq = e["seq"].as_i64();
-        if *n % 5 == 0 {
+        if n.is_multiple_of(5) {
             let at = Instant::now();
             send(&mut ws, json!({"type": "session_join", "media_id": media})).await?;
             send(
@@ -243,7 +243,7 @@ async fn visit(s: &Server, user: &str, media: &str, seq: &mut Option<i64>, n: &m
         tokio::time::sleep(Duration::from_millis(500)).await;
     }
     // Half the visits end politely, half drop the connection (as a closed laptop would).
-    if *n % 2 == 0 {
+    if n.is_multiple_of(2) {
         let _ = ws.send(ws::Message::Close(None)).await;
     }
     Ok(())
