@@ -1,4 +1,4 @@
-.PHONY: demo test ts build fmt lint
+.PHONY: demo test ts build fmt lint deb
 demo:            ## install what is needed and run the single-user demo on 127.0.0.1:8095
 	bash scripts/demo.sh
 test:            ## install what is needed and run every test
@@ -11,3 +11,6 @@ fmt:
 	cargo fmt --all
 lint:
 	cargo clippy --workspace --all-targets -- -D warnings
+
+deb:             ## build the Debian package dailies_<version>_amd64.deb
+	bash scripts/build-deb.sh
