@@ -1,4 +1,4 @@
-.PHONY: demo test ts build fmt lint deb
+.PHONY: demo test ts build fmt lint
 demo:            ## install what is needed and run the single-user demo on 127.0.0.1:8095
 	bash scripts/demo.sh
 test:            ## install what is needed and run every test
@@ -12,5 +12,6 @@ fmt:
 lint:
 	cargo clippy --workspace --all-targets -- -D warnings
 
+.PHONY: deb
 deb:             ## build the Debian package dailies_<version>_amd64.deb
 	bash scripts/build-deb.sh
