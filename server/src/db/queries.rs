@@ -201,3 +201,11 @@ pub fn mark_seen(conn: &mut Conn, user: &str, ids: &[i64]) -> AppResult<Vec<i64>
     .get_results(conn)?;
     Ok(changed.into_iter().map(i64::from).collect())
 }
+
+/// Poster and scrub sheet, once made (they arrive after the media is already playable).
+pub fn set_media_pictures(conn: &mut Conn, id: &str, thumb: Option<&str>, sheet: Option<&str>) -> AppResult<()> {
+    diesel::update(media::table.find(id))
+        .set((media::thumb_file.eq(thumb), media::sheet_json.eq(sheet)))
+        .execute(conn)?;
+    Ok(())
+}

@@ -54,11 +54,28 @@ struct Progress {
     owner: UserId,
     media_id: String,
     last_db: Mutex<Option<Instant>>,
+    /// Once the media is ready, progress is still shown live but no longer stored.
+    ready: std::sync::atomic::AtomicBool,
 }
 
 impl Progress {
+    fn report_live(&self, fraction: f64, stage: &str) {
+        self.hub.do_send(SendToUser {
+            user: self.owner.clone(),
+            msg: ServerMsg::MediaProgress {
+                media_id: MediaId(self.media_id.clone()),
+                progress: fraction.clamp(0.0, 1.0),
+                stage: stage.to_string(),
+            },
+        });
+    }
+
     fn report(&self, fraction: f64, stage: &str) {
         let fraction = fraction.clamp(0.0, 1.0);
+        if self.ready.load(std::sync::atomic::Ordering::SeqCst) {
+            self.report_live(fraction, stage);
+            return;
+        }
         self.hub.do_send(SendToUser {
             user: self.owner.clone(),
             msg: ServerMsg::MediaProgress {
@@ -205,6 +222,7 @@ pub async fn run(jc: JobContext) -> Result<(), JobError> {
         owner: UserId(media.owner_id.clone()),
         media_id: media.id.clone(),
         last_db: Mutex::new(None),
+        ready: std::sync::atomic::AtomicBool::new(false),
     });
     progress.report(0.0, "probe");
 
@@ -225,29 +243,68 @@ pub async fn run(jc: JobContext) -> Result<(), JobError> {
         cancel: cancel.clone(),
         progress: progress.clone(),
     };
-    let (playback, thumb, sheet) = match p.kind {
-        MediaKind::Video => {
-            let playback = if probe::browser_playable(&p, MAX_DIRECT_BITRATE) {
-                media.orig_filename.clone()
-            } else {
-                let args = command::proxy_args(
-                    &original,
-                    &dir.join(tmp_name(PLAYBACK_PROXY)),
-                    &p,
-                    &ProxySettings::default(),
-                );
+    let settings = ProxySettings::default();
+    // After a restart, a file that is already playable keeps its playback file.
+    let resumed = media.status == "ready" && media.playback_file.as_deref().is_some_and(|f| dir.join(f).exists());
+    let playback = if resumed {
+        media.playback_file.clone().unwrap_or_default()
+    } else {
+        match p.kind {
+            MediaKind::Video if probe::browser_playable(&p, MAX_DIRECT_BITRATE) => media.orig_filename.clone(),
+            MediaKind::Video => {
+                let args = command::proxy_args(&original, &dir.join(tmp_name(PLAYBACK_PROXY)), &p, &settings);
                 steps
                     .ffmpeg(args, PLAYBACK_PROXY, p.duration, "proxy", 0.0, 0.85)
                     .await?;
                 PLAYBACK_PROXY.to_string()
-            };
-            let has_proxy = playback == PLAYBACK_PROXY;
-            let (a, b) = if has_proxy { (0.85, 0.9) } else { (0.0, 0.3) };
-            let args = command::poster_args(&original, &dir.join(tmp_name(THUMB)), &p);
-            steps.ffmpeg(args, THUMB, None, "thumbnails", a, b).await?;
+            }
+            MediaKind::Audio => {
+                let args = command::audio_proxy_args(&original, &dir.join(tmp_name(PLAYBACK_AUDIO)), &p, &settings);
+                steps
+                    .ffmpeg(args, PLAYBACK_AUDIO, p.duration, "audio", 0.0, 0.85)
+                    .await?;
+                PLAYBACK_AUDIO.to_string()
+            }
+            MediaKind::Image => {
+                let args = command::image_args(&original, &dir.join(tmp_name(PLAYBACK_IMAGE)), 4096);
+                steps.ffmpeg(args, PLAYBACK_IMAGE, None, "image", 0.0, 0.85).await?;
+                PLAYBACK_IMAGE.to_string()
+            }
+        }
+    };
+    if cancel.is_cancelled() {
+        return Err(JobError::Failed("cancelled".into()));
+    }
+    // Playable now: reviewers can start while posters and the scrub sheet are made.
+    let (id, pb) = (media.id.clone(), playback.clone());
+    db.run(move |c| queries::set_media_outcome(c, &id, "ready", None, Some((&pb, None, None))))
+        .await
+        .map_err(retry)?;
+    progress.ready.store(true, std::sync::atomic::Ordering::SeqCst);
+    push_media(&db, &hub, &media.id).await;
+
+    // Pictures are a nicety: a failure here is logged, the media stays ready.
+    let start = if playback == PLAYBACK_PROXY || playback == PLAYBACK_AUDIO {
+        0.85
+    } else {
+        0.0
+    };
+    let pictures = async {
+        let mid = (start + 1.0) / 2.0;
+        let thumb_args = match p.kind {
+            MediaKind::Audio => command::waveform_args(&original, &dir.join(tmp_name(THUMB)), 1280, 240),
+            _ => command::poster_args(&original, &dir.join(tmp_name(THUMB)), &p),
+        };
+        steps.ffmpeg(thumb_args, THUMB, None, "thumbnails", start, mid).await?;
+        let id = media.id.clone();
+        db.run(move |c| queries::set_media_pictures(c, &id, Some(THUMB), None))
+            .await
+            .map_err(retry)?;
+        push_media(&db, &hub, &media.id).await;
+        if p.kind == MediaKind::Video {
             let plan = command::sheet_plan(&p, SHEET_TILES);
             let args = command::sheet_args(&original, &dir.join(tmp_name(SHEET)), &p, &plan);
-            steps.ffmpeg(args, SHEET, p.duration, "thumbnails", b, 1.0).await?;
+            steps.ffmpeg(args, SHEET, p.duration, "thumbnails", mid, 1.0).await?;
             let sheet = SpriteSheet {
                 url: crate::db::models::file_url(&media.id, SHEET),
                 columns: plan.columns,
@@ -256,47 +313,26 @@ pub async fn run(jc: JobContext) -> Result<(), JobError> {
                 tile_height: plan.tile_height,
                 times: plan.times.clone(),
             };
-            (playback, Some(THUMB.to_string()), serde_json::to_string(&sheet).ok())
+            let json = serde_json::to_string(&sheet).map_err(retry)?;
+            let id = media.id.clone();
+            db.run(move |c| queries::set_media_pictures(c, &id, Some(THUMB), Some(&json)))
+                .await
+                .map_err(retry)?;
+            push_media(&db, &hub, &media.id).await;
         }
-        MediaKind::Audio => {
-            let args = command::audio_proxy_args(
-                &original,
-                &dir.join(tmp_name(PLAYBACK_AUDIO)),
-                &p,
-                &ProxySettings::default(),
-            );
-            steps
-                .ffmpeg(args, PLAYBACK_AUDIO, p.duration, "audio", 0.0, 0.8)
-                .await?;
-            let args = command::waveform_args(&original, &dir.join(tmp_name(THUMB)), 1280, 240);
-            steps.ffmpeg(args, THUMB, None, "waveform", 0.8, 1.0).await?;
-            (PLAYBACK_AUDIO.to_string(), Some(THUMB.to_string()), None)
-        }
-        MediaKind::Image => {
-            let args = command::image_args(&original, &dir.join(tmp_name(PLAYBACK_IMAGE)), 4096);
-            steps.ffmpeg(args, PLAYBACK_IMAGE, None, "image", 0.0, 0.7).await?;
-            let args = command::poster_args(&original, &dir.join(tmp_name(THUMB)), &p);
-            steps.ffmpeg(args, THUMB, None, "thumbnails", 0.7, 1.0).await?;
-            (PLAYBACK_IMAGE.to_string(), Some(THUMB.to_string()), None)
+        Ok::<(), JobError>(())
+    };
+    let pictures_error = match pictures.await {
+        Ok(()) => None,
+        Err(JobError::Failed(e) | JobError::Retry(e)) => {
+            tracing::warn!(media_id = %media.id, "thumbnails failed (the media stays playable): {e}");
+            Some(e)
         }
     };
-    if cancel.is_cancelled() {
-        return Err(JobError::Failed("cancelled".into()));
-    }
-    let id = media.id.clone();
-    db.run(move |c| {
-        queries::set_media_outcome(
-            c,
-            &id,
-            "ready",
-            None,
-            Some((&playback, thumb.as_deref(), sheet.as_deref())),
-        )?;
-        queries::finish_job(c, job_id, "done", None)
-    })
-    .await
-    .map_err(retry)?;
-    push_media(&db, &hub, &media.id).await;
+    db.run(move |c| queries::finish_job(c, job_id, "done", pictures_error.as_deref()))
+        .await
+        .map_err(retry)?;
+    progress.report_live(1.0, "done");
     notify_owner(
         &db,
         &hub,

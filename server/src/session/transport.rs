@@ -4,11 +4,14 @@
 use actix::{Actor, Addr, Context, Handler, Message};
 use actix_web::{web, HttpRequest, HttpResponse};
 use actix_ws::{AggregatedMessage, CloseCode, CloseReason, ProtocolError};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use tokio::sync::{mpsc, Notify};
 
-/// How many messages may wait for a client before it counts as too slow and is dropped.
+/// How many messages, and how many bytes, may wait for a client before it counts as too
+/// slow and is dropped. Both bounds hold: many small events or a few huge drawings.
 pub const OUTBOUND_QUEUE: usize = 256;
+pub const OUTBOUND_BYTES: usize = 4 * 1024 * 1024;
 
 /// What the socket delivers to the session actor.
 #[derive(Debug, Message)]
@@ -48,13 +51,26 @@ pub enum SendError {
 pub struct Outbound {
     tx: mpsc::Sender<Outgoing>,
     kill: Arc<Notify>,
+    /// Bytes of text queued and not yet handed to the socket.
+    queued: Arc<AtomicUsize>,
 }
 
 impl Outbound {
     fn push(&self, m: Outgoing) -> Result<(), SendError> {
-        self.tx.try_send(m).map_err(|e| match e {
-            mpsc::error::TrySendError::Full(_) => SendError::SlowClient,
-            mpsc::error::TrySendError::Closed(_) => SendError::Gone,
+        let size = match &m {
+            Outgoing::Text(t) => t.len(),
+            _ => 0,
+        };
+        if size > 0 && self.queued.fetch_add(size, Ordering::SeqCst) + size > OUTBOUND_BYTES {
+            self.queued.fetch_sub(size, Ordering::SeqCst);
+            return Err(SendError::SlowClient);
+        }
+        self.tx.try_send(m).map_err(|e| {
+            self.queued.fetch_sub(size, Ordering::SeqCst);
+            match e {
+                mpsc::error::TrySendError::Full(_) => SendError::SlowClient,
+                mpsc::error::TrySendError::Closed(_) => SendError::Gone,
+            }
         })
     }
 
@@ -113,7 +129,12 @@ where
         .max_continuation_size(max_frame);
     let (tx, mut rx) = mpsc::channel::<Outgoing>(OUTBOUND_QUEUE);
     let kill = Arc::new(Notify::new());
-    let out = Outbound { tx, kill: kill.clone() };
+    let queued = Arc::new(AtomicUsize::new(0));
+    let out = Outbound {
+        tx,
+        kill: kill.clone(),
+        queued: queued.clone(),
+    };
     let pong_out = out.clone();
     let addr: Addr<A> = make(out).start();
 
@@ -128,7 +149,10 @@ where
             };
             let send = async {
                 match next {
-                    Some(Outgoing::Text(t)) => ws.text(t.to_string()).await.is_ok(),
+                    Some(Outgoing::Text(t)) => {
+                        queued.fetch_sub(t.len(), Ordering::SeqCst);
+                        ws.text(t.to_string()).await.is_ok()
+                    }
                     Some(Outgoing::Ping) => ws.ping(b"").await.is_ok(),
                     Some(Outgoing::Pong(b)) => ws.pong(&b).await.is_ok(),
                     Some(Outgoing::Close(reason)) => {

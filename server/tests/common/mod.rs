@@ -215,13 +215,15 @@ impl TestServer {
         )
     }
 
-    /// Polls the media until it is no longer processing.
+    /// Polls the media until it failed, or is ready with its pictures.
     pub async fn wait_done(&self, user: &str, id: &str, secs: u64) -> Value {
         let deadline = std::time::Instant::now() + Duration::from_secs(secs);
         loop {
             let (code, m) = self.get(&format!("/api/media/{id}"), Some(user)).await;
             assert_eq!(code, 200, "{m}");
-            if m["status"] != "processing" {
+            // Ready media gets its poster (and, for video, its scrub sheet) just after.
+            let pictures = !m["thumb_url"].is_null() && (m["kind"] != "video" || !m["sheet"].is_null());
+            if m["status"] == "failed" || (m["status"] == "ready" && pictures) {
                 return m;
             }
             assert!(
