@@ -48,7 +48,7 @@ getent passwd dailies >/dev/null && USER_EXISTED=1
 WORK=$(mktemp -d /tmp/dailies-deb-test.XXXXXX)
 chmod 0755 "$WORK"
 SERVER_PID=
-NGINX_CONF=$WORK/nginx/nginx.conf
+FAKE_SSO_PID=
 SITE_LINK=/etc/nginx/sites-enabled/dailies
 
 stop_server() {
@@ -64,24 +64,26 @@ stop_server() {
   SERVER_PID=
 }
 
-stop_nginx() {
-  if [[ -f $WORK/nginx/nginx.pid ]]; then
+stop_nginx() { # DIR of a test nginx started by start_nginx
+  if [[ -f $1/nginx.pid ]]; then
     local pid
-    pid=$(cat "$WORK/nginx/nginx.pid")
+    pid=$(cat "$1/nginx.pid")
     kill -QUIT "$pid" 2>/dev/null
     for _ in $(seq 1 50); do
       kill -0 "$pid" 2>/dev/null || break
       sleep 0.1
     done
     kill -0 "$pid" 2>/dev/null && kill -KILL "$pid" 2>/dev/null
-    rm -f "$WORK/nginx/nginx.pid"
+    rm -f "$1/nginx.pid"
   fi
 }
 
 cleanup() {
   local rc=$?
   stop_server
-  stop_nginx
+  stop_nginx "$WORK/nginx"
+  stop_nginx "$WORK/nginx-sso"
+  [[ -n $FAKE_SSO_PID ]] && kill "$FAKE_SSO_PID" 2>/dev/null
   if dpkg-query -W -f='${Status}' dailies 2>/dev/null | grep -qv "not-installed"; then
     dpkg -P dailies >/dev/null 2>&1 || echo "test-deb: cleanup: dpkg -P dailies failed" >&2
   fi
@@ -94,7 +96,7 @@ cleanup() {
     groupdel dailies 2>/dev/null
   fi
   if (( FAILED )) && [[ -d $WORK ]]; then
-    for f in "$WORK"/server-*.log "$WORK/nginx/error.log"; do
+    for f in "$WORK"/server-*.log "$WORK"/nginx*/error.log; do
       [[ -s $f ]] && { echo "--- last lines of $f"; tail -n 15 "$f"; }
     done
   fi
@@ -268,41 +270,47 @@ check "dailies-user refuses a duplicate" bash -c "! printf 'xxxxxxxxxx\n' | dail
 
 # ------------------------------------------------------------------ nginx
 say "nginx with the installed site"
-NPORT=$(free_port)
-NPORT80=$(free_port)
-mkdir -p "$WORK/nginx/tmp"
-chown www-data "$WORK/nginx/tmp"
-# The installed site, moved to our ports (IPv6 listeners dropped: CI may lack ::1).
-sed -e "s/listen 443 ssl/listen $NPORT ssl/" -e "s/listen 80;/listen $NPORT80;/" \
-  -e '/listen \[::\]/d' -e "s/server 127.0.0.1:8095;/server 127.0.0.1:$SPORT;/" \
-  /etc/nginx/sites-available/dailies >"$WORK/nginx/site.conf"
-grep -q "listen $NPORT ssl" "$WORK/nginx/site.conf" && grep -q "127.0.0.1:$SPORT;" "$WORK/nginx/site.conf" ||
-  die "could not adapt the site's ports"
-cat >"$NGINX_CONF" <<EOF
+# start_nginx DIR SITE HTTPS_PORT [sed expressions...]: real nginx (master root, workers
+# www-data as Debian's) with a site file moved to our ports; IPv6 listeners dropped, as
+# CI may lack ::1. Every substitution must have happened.
+start_nginx() {
+  local dir=$1 site=$2 port=$3
+  shift 3
+  mkdir -p "$dir/tmp"
+  chown www-data "$dir/tmp"
+  sed -e "s/listen 443 ssl/listen $port ssl/" -e "s/listen 80;/listen $(free_port);/" -e '/listen \[::\]/d' \
+    -e "s/server 127.0.0.1:8095;/server 127.0.0.1:$SPORT;/" "$@" "$site" >"$dir/site.conf"
+  grep -q "listen $port ssl" "$dir/site.conf" && grep -q "127.0.0.1:$SPORT;" "$dir/site.conf" ||
+    die "could not move $site to the test ports"
+  cat >"$dir/nginx.conf" <<EOF
 user www-data;
 worker_processes 1;
-pid $WORK/nginx/nginx.pid;
-error_log $WORK/nginx/error.log warn;
+pid $dir/nginx.pid;
+error_log $dir/error.log warn;
 events { worker_connections 256; }
 http {
     include /etc/nginx/mime.types;
     default_type application/octet-stream;
-    access_log $WORK/nginx/access.log;
-    client_body_temp_path $WORK/nginx/tmp/body;
-    proxy_temp_path $WORK/nginx/tmp/proxy;
-    fastcgi_temp_path $WORK/nginx/tmp/fastcgi;
-    uwsgi_temp_path $WORK/nginx/tmp/uwsgi;
-    scgi_temp_path $WORK/nginx/tmp/scgi;
-    include $WORK/nginx/site.conf;
+    access_log $dir/access.log;
+    client_body_temp_path $dir/tmp/body;
+    proxy_temp_path $dir/tmp/proxy;
+    fastcgi_temp_path $dir/tmp/fastcgi;
+    uwsgi_temp_path $dir/tmp/uwsgi;
+    scgi_temp_path $dir/tmp/scgi;
+    include $dir/site.conf;
 }
 EOF
-nginx -t -q -c "$NGINX_CONF" -p "$WORK/nginx" || die "nginx -t rejects the site"
-nginx -c "$NGINX_CONF" -p "$WORK/nginx" || die "nginx did not start"
+  nginx -t -q -c "$dir/nginx.conf" -p "$dir" || die "nginx -t rejects $site"
+  nginx -c "$dir/nginx.conf" -p "$dir" || die "nginx did not start with $site"
+  for _ in $(seq 1 50); do curl -ks "https://127.0.0.1:$port/api/health" >/dev/null && break; sleep 0.1; done
+}
+NPORT=$(free_port)
+start_nginx "$WORK/nginx" /etc/nginx/sites-available/dailies "$NPORT"
+NPORT80=$(sed -n 's/^ *listen \([0-9]*\);$/\1/p' "$WORK/nginx/site.conf" | head -1)
 # As the guide says to enable it: the real nginx configuration must accept it too.
 ln -sf ../sites-available/dailies "$SITE_LINK"
 check "nginx -t accepts the site enabled in /etc/nginx" nginx -t -q
 BASE=https://127.0.0.1:$NPORT
-for _ in $(seq 1 50); do curl -ks "$BASE/api/health" >/dev/null && break; sleep 0.1; done
 
 # curl through nginx: code for USER (name:password or "") and extra args.
 code() {
@@ -360,20 +368,69 @@ check "bob sending X-Remote-User-Id: alice cannot fetch the file" \
 check "bob sending X-Remote-User-Admin: true gets no admin rights" \
   test "$(code "$BOB" -H 'X-Remote-User-Admin: true' "$BASE/api/media/$MEDIA")" = 404
 
-WS=(python3 packaging/tests/ws_check.py --port "$NPORT")
+# ws PORT ARGS...: the websocket client; its report goes to ws.log, shown on failure.
+ws() {
+  local port=$1
+  shift
+  python3 packaging/tests/ws_check.py --port "$port" "$@" >>"$WORK/ws.log" 2>&1 ||
+    { echo "        $(tail -n 1 "$WORK/ws.log")"; return 1; }
+}
+ws_refused() { ! python3 packaging/tests/ws_check.py "$@" >/dev/null 2>&1; }
 check "websocket through nginx as alice: 101, welcome as alice, comment stored" \
-  "${WS[@]}" --user "$ALICE" --expect-user alice --media "$MEDIA" --add-comment "deb test comment"
+  ws "$NPORT" --user "$ALICE" --expect-user alice --media "$MEDIA" --add-comment "deb test comment"
 check "websocket as bob with X-Remote-User-Id: alice is bob" \
-  "${WS[@]}" --user "$BOB" --header "X-Remote-User-Id: alice" --expect-user bob
+  ws "$NPORT" --user "$BOB" --header "X-Remote-User-Id: alice" --expect-user bob
 check "websocket without a password is refused by nginx" \
-  bash -c "! ${WS[*]} --user nobody:nothing --expect-user nobody >/dev/null"
+  ws_refused --port "$NPORT" --user nobody:nothing --expect-user nobody
+
+# ------------------------------------------------------------------ single sign-on example
+say "single sign-on example (auth_request), with a stand-in for oauth2-proxy"
+SSO_SITE=/usr/share/doc/dailies/examples/nginx-oauth2-proxy.conf
+if [[ ! -f $SSO_SITE ]]; then
+  # Minimal images may exclude /usr/share/doc from installs (dpkg path-exclude).
+  echo "  ($SSO_SITE not installed here: testing the file from the source tree)"
+  SSO_SITE=packaging/nginx/nginx-oauth2-proxy.conf
+fi
+APORT=$(free_port)
+python3 packaging/tests/fake_oauth2_proxy.py --port "$APORT" &
+FAKE_SSO_PID=$!
+SPORT_SSO=$(free_port)
+start_nginx "$WORK/nginx-sso" "$SSO_SITE" "$SPORT_SSO" -e "s/127.0.0.1:4180/127.0.0.1:$APORT/" \
+  -e "s#/etc/letsencrypt/live/dailies.example.com/fullchain.pem#/etc/ssl/certs/ssl-cert-snakeoil.pem#" \
+  -e "s#/etc/letsencrypt/live/dailies.example.com/privkey.pem#/etc/ssl/private/ssl-cert-snakeoil.key#"
+SSO=https://127.0.0.1:$SPORT_SSO
+CAROL=(-H "Cookie: _oauth2_proxy=carol")
+check "sso: not signed in, redirected to sign-in" bash -c \
+  "[[ \$(curl -ks -o /dev/null -w '%{http_code} %{redirect_url}' '$SSO/api/media') == '302 '*'/oauth2/start?rd='* ]]"
+check "sso: health without signing in" test "$(code "" "$SSO/api/health")" = 200
+check "sso: signed in as carol, the server sees carol@example.com" \
+  ws "$SPORT_SSO" --header "Cookie: _oauth2_proxy=carol" --expect-user carol@example.com
+check "sso: carol sending X-Remote-User-Id: alice cannot see alice's media" \
+  test "$(code "" "${CAROL[@]}" -H 'X-Remote-User-Id: alice' "$SSO/api/media/$MEDIA")" = 404
+check "sso: upload as carol past the auth sub-request (over 1 MiB)" \
+  test "$(code "" "${CAROL[@]}" -X POST -H "X-File-Name: clip.mov" --data-binary "@$WORK/clip.mov" "$SSO/api/upload")" = 201
+CAROL_MEDIA=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["id"])' "$WORK/body" 2>/dev/null)
+# Let it finish processing, so the upgrade below compares settled files.
+status=
+for _ in $(seq 1 300); do
+  code "" "${CAROL[@]}" "$SSO/api/media/$CAROL_MEDIA" >/dev/null
+  status=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1])).get("status"))' "$WORK/body" 2>/dev/null)
+  [[ $status == ready || $status == failed ]] && break
+  sleep 0.5
+done
+check "sso: carol's upload is processed and hers (status $status)" test "$status" = ready
+stop_nginx "$WORK/nginx-sso"
+kill "$FAKE_SSO_PID" 2>/dev/null
+FAKE_SSO_PID=
 
 # ------------------------------------------------------------------ upgrade
 say "upgrade to $V2"
 DB=/var/lib/dailies/dailies.sqlite
 files_before=$(cd /var/lib/dailies/media && find . -type f -printf '%p %s\n' | sort)
 backups_before=$(ls /var/lib/dailies/ | grep -c '\.backup-')
-applied=$(sqlite3 -readonly "$DB" "SELECT version FROM __diesel_schema_migrations" | sort)
+# Read the live database as its owner: files sqlite creates beside it stay dailies'.
+dbq() { runuser -u dailies -- sqlite3 -readonly "$@"; }
+applied=$(dbq "$DB" "SELECT version FROM __diesel_schema_migrations" | sort)
 # The migrations the new binary carries are this tree's; pending = not yet applied.
 shipped=$(ls migrations | sed -n 's/^\([0-9-]*\)_.*/\1/p' | tr -d '-' | sort)
 pending=$(comm -13 <(echo "$applied") <(echo "$shipped") | grep -c . || true)
@@ -391,7 +448,7 @@ check "media files are all still there" \
   test "$(cd /var/lib/dailies/media && find . -type f -printf '%p %s\n' | sort)" = "$files_before"
 check "alice's media is still listed and ready" test "$(media_field "$ALICE" "$MEDIA" status)" = ready
 check "alice's comment survived the upgrade" \
-  "${WS[@]}" --user "$ALICE" --expect-user alice --media "$MEDIA" --expect-comment "deb test comment"
+  ws "$NPORT" --user "$ALICE" --expect-user alice --media "$MEDIA" --expect-comment "deb test comment"
 backups_after=$(ls /var/lib/dailies/ | grep -c '\.backup-')
 if (( pending > 0 )); then
   check "a database backup was written before migrating" test "$backups_after" -gt "$backups_before"
@@ -399,6 +456,35 @@ else
   check "no database backup without pending migrations" test "$backups_after" -eq "$backups_before"
 fi
 check "still no access for bob after the upgrade" test "$(code "$BOB" "$BASE/api/media/$MEDIA")" = 404
+
+# ------------------------------------------------------------------ upgrade with a migration
+# A database one schema version behind, as an older package would leave it: the newest
+# migration's down.sql undone by hand, then a newer package installed over it.
+NEWEST=$(ls -d migrations/*/ | sort | tail -1)
+NEWEST_VERSION=$(basename "$NEWEST" | sed -n 's/^\([0-9-]*\)_.*/\1/p' | tr -d '-')
+V3="${V2}+migration1"
+say "upgrade to $V3 over a database before $(basename "$NEWEST")"
+DAILIES_DEB_SKIP_BUILD=1 DAILIES_DEB_VERSION=$V3 DAILIES_DEB_OUT=$OUT bash scripts/build-deb.sh >/dev/null ||
+  die "build-deb.sh (version $V3) failed"
+stop_server
+runuser -u dailies -- sqlite3 "$DB" "BEGIN; $(cat "$NEWEST/down.sql")
+  DELETE FROM __diesel_schema_migrations WHERE version = '$NEWEST_VERSION'; COMMIT;" ||
+  die "could not undo $NEWEST"
+backups_before=$(ls /var/lib/dailies/ | grep -c '\.backup-')
+install_deb "$OUT/dailies_${V3}_amd64.deb" || die "upgrading to $V3 failed"
+start_server "$WORK/server-3.log" || die "the server did not start after migrating"
+check "dpkg reports $V3 installed" test "$(dpkg-query -W -f='${Version}' dailies)" = "$V3"
+backup=$(ls -t /var/lib/dailies/dailies.sqlite.backup-* 2>/dev/null | head -1)
+check "a database backup was written before migrating" \
+  test "$(ls /var/lib/dailies/ | grep -c '\.backup-')" -eq $((backups_before + 1))
+check "the backup is the database before the migration, with alice's media" bash -c \
+  "[[ -n '$backup' ]] && [[ \$(runuser -u dailies -- sqlite3 -readonly '$backup' \"SELECT count(*) FROM __diesel_schema_migrations WHERE version = '$NEWEST_VERSION'; SELECT count(*) FROM media WHERE id = '$MEDIA'\" | tr '\n' ' ') == '0 1 ' ]]"
+check "the migration ran" test "$(dbq "$DB" "SELECT count(*) FROM __diesel_schema_migrations WHERE version = '$NEWEST_VERSION'")" = 1
+check "the backup belongs to dailies" test "$(stat -c %U "$backup")" = dailies
+check "after migrating: alice's media is ready" test "$(media_field "$ALICE" "$MEDIA" status)" = ready
+check "after migrating: alice's comment is there" \
+  ws "$NPORT" --user "$ALICE" --expect-user alice --media "$MEDIA" --expect-comment "deb test comment"
+check "after migrating: configuration kept" grep -q "edited by test-deb" /etc/dailies/server.toml
 
 # ------------------------------------------------------------------ remove, purge
 say "remove (keeps configuration and data)"
@@ -419,4 +505,4 @@ check "purge: the nginx site is gone" test ! -e /etc/nginx/sites-available/daili
 check "purge: the dangling sites-enabled link is gone" test ! -L "$SITE_LINK"
 check "purge: nginx -t still passes" nginx -t -q
 check "purge: the data in /var/lib/dailies is kept (as documented)" test -s "$DB"
-check "purge: the user dailies is kept (it owns the data)" getent passwd dailies
+check "purge: the user dailies is kept (it owns the data)" bash -c "getent passwd dailies >/dev/null"

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """A minimal websocket client (standard library only) for scripts/test-deb.sh.
 
-Connects to /api/ws through nginx with basic authentication, checks the 101 upgrade
+Connects to /api/ws through nginx (with basic authentication, or whatever --header
+brings, e.g. a session cookie), checks the 101 upgrade
 and who the server says we are, and optionally joins a media room to add a comment or
 to find one. Prints one JSON line with what it saw; exits 1 on any mismatch.
 """
@@ -30,7 +31,6 @@ class Ws:
         self.sock = ctx.wrap_socket(raw, server_hostname=host)
         self.buf = b""
         key = base64.b64encode(os.urandom(16)).decode()
-        auth = base64.b64encode(f"{user}:{password}".encode()).decode()
         lines = [
             f"GET {path} HTTP/1.1",
             f"Host: {host}:{port}",
@@ -38,8 +38,10 @@ class Ws:
             "Connection: Upgrade",
             f"Sec-WebSocket-Key: {key}",
             "Sec-WebSocket-Version: 13",
-            f"Authorization: Basic {auth}",
         ] + extra_headers
+        if user is not None:
+            auth = base64.b64encode(f"{user}:{password}".encode()).decode()
+            lines.append(f"Authorization: Basic {auth}")
         self.sock.sendall(("\r\n".join(lines) + "\r\n\r\n").encode())
         head = self._read_until(b"\r\n\r\n").decode("latin-1")
         self.status = int(head.split(" ", 2)[1])
@@ -116,7 +118,7 @@ def main():
     p = argparse.ArgumentParser()
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, required=True)
-    p.add_argument("--user", required=True, help="name:password")
+    p.add_argument("--user", help="name:password for basic authentication")
     p.add_argument("--header", action="append", default=[], help="extra request header")
     p.add_argument("--expect-user", required=True)
     p.add_argument("--media")
@@ -124,7 +126,7 @@ def main():
     p.add_argument("--expect-comment")
     p.add_argument("--timeout", type=float, default=20)
     a = p.parse_args()
-    user, password = a.user.split(":", 1)
+    user, password = a.user.split(":", 1) if a.user else (None, None)
     deadline = time.time() + a.timeout
     result = {}
     ws = Ws(a.host, a.port, "/api/ws", user, password, a.header, a.timeout)
