@@ -14,4 +14,12 @@ cargo test --workspace --no-fail-fast 2>&1 | tee target/cargo-test.log
 grep -q "test result:" target/cargo-test.log
 passed=$(grep -oE "test result: [a-zA-Z]+\. [0-9]+ passed" target/cargo-test.log | awk '{s+=$4} END {print s+0}')
 failed=$(grep -oE "[0-9]+ failed;" target/cargo-test.log | awk '{s+=$1} END {print s+0}')
-echo "summary: ${passed} passed, ${failed} failed"
+echo "cargo: ${passed} passed, ${failed} failed"
+
+echo "== web client: unit, build and end-to-end tests"
+bash scripts/client-test.sh 2>&1 | tee target/client-test.log
+client_line=$(grep -E "^client: [0-9]+ passed, [0-9]+ failed" target/client-test.log | tail -1)
+c_pass=$(echo "$client_line" | grep -oE "[0-9]+ passed" | grep -oE "[0-9]+")
+c_fail=$(echo "$client_line" | grep -oE "[0-9]+ failed" | grep -oE "[0-9]+")
+
+echo "summary: $((passed + c_pass)) passed, $((failed + c_fail)) failed"

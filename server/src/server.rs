@@ -107,6 +107,7 @@ pub async fn start(config: Config, listener: TcpListener) -> Result<RunningServe
     let server = HttpServer::new(move || {
         App::new()
             .app_data(data.clone())
+            .wrap(crate::api::safety::Safety)
             .wrap(middleware::Logger::new("%a \"%r\" %s %b %Dms").log_target("dailies_server::http"))
             .configure(crate::api::configure)
             .configure(|c| {

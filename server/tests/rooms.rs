@@ -99,13 +99,23 @@ async fn three_clients_see_the_same_events_in_the_same_order() {
     .await;
     a.send(json!({"type": "edit_comment", "comment_id": parent, "text": "a0 (edited)", "drawing": null}))
         .await;
-    let r = next_event(&mut a2).await;
+    // Two senders: either may come first, but everyone sees the same order.
+    let (x, y) = (next_event(&mut a2).await, next_event(&mut a2).await);
+    assert_eq!(
+        (next_event(&mut b).await, next_event(&mut b).await),
+        (x.clone(), y.clone())
+    );
+    let (r, e) = if x["event"]["kind"] == "comment_added" {
+        (x, y)
+    } else {
+        (y, x)
+    };
     assert_eq!(r["event"]["comment"]["parent_id"], parent);
     assert_eq!(
         r["event"]["comment"]["frame"], a0["frame"],
         "a reply sits at its parent's frame"
     );
-    let e = next_event(&mut a2).await;
+
     assert_eq!(e["event"]["kind"], "comment_edited");
     assert_eq!(e["event"]["comment"]["text"], "a0 (edited)");
     assert!(e["event"]["comment"]["edited_at"].is_string());
@@ -349,4 +359,44 @@ async fn a_client_that_stops_reading_is_dropped_while_others_keep_up() {
     drop(stuck);
     let st = s.state().hub.send(dailies_server::room::hub::GetStats).await.unwrap();
     assert_eq!(st.sessions, 1, "{st:?}");
+}
+
+#[actix_rt::test]
+async fn messages_wait_for_offline_users_and_rooms_hear_renames_and_deletes() {
+    let s = TestServer::start().await;
+    let media = ready_media(&s, "alice").await;
+    // alice is offline while the admin comments on her media.
+    let (mut adm, _) = join(&s, "admin", &media).await;
+    adm.send(add(&media, "looks great", 12)).await;
+    next_event(&mut adm).await;
+
+    let mut a = s.ws(Some("alice")).await;
+    a.recv_type("welcome").await;
+    a.send(json!({"type": "list_messages"})).await;
+    let list = a.recv_type("user_messages").await;
+    assert_eq!(list["unseen"], 1);
+    let m = &list["items"][0];
+    assert_eq!(m["kind"], "comment");
+    assert!(m["text"].as_str().unwrap().contains("looks great"));
+    assert_eq!(m["media_id"], media.as_str());
+    let id = m["id"].as_i64().unwrap();
+    a.send(json!({"type": "mark_messages_seen", "ids": [id, 999_999]}))
+        .await;
+    let seen = a.recv_type("messages_seen").await;
+    assert_eq!(seen["ids"], json!([id]), "only one's own messages change");
+    assert_eq!(seen["unseen"], 0);
+    // The admin cannot mark alice's messages.
+    adm.send(json!({"type": "mark_messages_seen", "ids": [id]})).await;
+    assert_eq!(adm.recv_type("messages_seen").await["ids"], json!([]));
+
+    // A rename is a room event; a delete closes the room for everyone in it.
+    a.send(json!({"type": "rename_media", "media_id": media, "title": "Reel v2"}))
+        .await;
+    let r = next_event(&mut adm).await;
+    assert_eq!(r["event"], json!({"kind": "media_renamed", "title": "Reel v2"}));
+    a.send(json!({"type": "delete_media", "media_id": media})).await;
+    let closed = adm.recv_type("room_closed").await;
+    assert_eq!(closed["media_id"], media.as_str());
+    adm.send(add(&media, "too late", 1)).await;
+    assert_eq!(adm.recv_type("error").await["request"], "add_comment");
 }

@@ -4,6 +4,7 @@ pub mod client;
 pub mod files;
 pub mod health;
 pub mod media;
+pub mod safety;
 pub mod tus;
 pub mod upload;
 pub mod ws;

@@ -1,0 +1,105 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { backoffDelay, Connection } from './connection.svelte';
+import { socketFactory } from './fake-socket';
+
+describe('Connection', () => {
+  let now = 1_000_000;
+  beforeEach(() => {
+    vi.useFakeTimers();
+    now = 1_000_000;
+  });
+  afterEach(() => vi.useRealTimers());
+
+  function make() {
+    const f = socketFactory();
+    const c = new Connection({ url: 'ws://x/api/ws', createSocket: f.create, now: () => now, random: () => 0.5 });
+    c.start();
+    return { f, c };
+  }
+
+  it('opens on welcome and delivers typed messages', () => {
+    const { f, c } = make();
+    expect(c.status).toBe('connecting');
+    const got: number[] = [];
+    c.on('presence', (m) => got.push(m.members.length));
+    f.last.open();
+    expect(c.status).toBe('open');
+    expect(c.user?.id).toBe('alice');
+    f.last.push({ type: 'presence', media_id: 'm', members: [] });
+    expect(got).toEqual([0]);
+  });
+
+  it('reconnects with growing backoff and says so', () => {
+    const { f, c } = make();
+    f.last.open();
+    const lost = vi.fn();
+    c.on('lost', lost);
+    f.last.close(1006, 'gone');
+    expect(lost).toHaveBeenCalledOnce();
+    expect(c.status).toBe('reconnecting');
+    expect(f.sockets).toHaveLength(1);
+    vi.advanceTimersByTime(400);
+    expect(f.sockets).toHaveLength(2);
+    f.last.close(1006, ''); // still down
+    vi.advanceTimersByTime(400);
+    expect(f.sockets).toHaveLength(2);
+    vi.advanceTimersByTime(500);
+    expect(f.sockets).toHaveLength(3);
+    const ready = vi.fn();
+    c.on('ready', ready);
+    f.last.open();
+    expect(ready).toHaveBeenCalledWith({ reconnect: true });
+    expect(c.attempts).toBe(0);
+  });
+
+  it('queues messages while offline and sends them after the rejoin', () => {
+    const { f, c } = make();
+    f.last.open();
+    f.last.close(1006, '');
+    c.sendQueued({ type: 'delete_comment', comment_id: 7 });
+    expect(c.send({ type: 'list_messages' })).toBe(false);
+    expect(c.queued).toBe(1);
+    c.on('ready', () => c.send({ type: 'join_room', media_id: 'm', since_seq: 4 }));
+    vi.advanceTimersByTime(1000);
+    f.last.open();
+    const types = f.last.sent.filter((m) => m.type !== 'ping').map((m) => m.type);
+    expect(types).toEqual(['join_room', 'delete_comment']);
+    expect(c.queued).toBe(0);
+  });
+
+  it('syncs the clock from pongs', () => {
+    const { f, c } = make();
+    f.last.open();
+    const ping = f.last.sentOf('ping')[0];
+    now += 40;
+    f.last.push({ type: 'pong', client_time: ping.client_time, server_time: ping.client_time + 5000 + 20 });
+    expect(c.clock.offset).toBe(5000);
+    expect(c.serverNow()).toBe(now + 5000);
+  });
+
+  it('drops a link that went silent', () => {
+    const { f, c } = make();
+    f.last.open();
+    now += 25_000;
+    vi.advanceTimersByTime(6_000);
+    expect(c.status).toBe('reconnecting');
+  });
+
+  it('stops for good', () => {
+    const { f, c } = make();
+    f.last.open();
+    c.stop();
+    vi.advanceTimersByTime(60_000);
+    expect(f.sockets).toHaveLength(1);
+    expect(c.status).toBe('closed');
+  });
+});
+
+describe('backoffDelay', () => {
+  it('doubles up to a ceiling', () => {
+    expect(backoffDelay(0, 500, 8000, () => 1)).toBe(500);
+    expect(backoffDelay(3, 500, 8000, () => 1)).toBe(4000);
+    expect(backoffDelay(10, 500, 8000, () => 1)).toBe(8000);
+    expect(backoffDelay(10, 500, 8000, () => 0)).toBe(4000);
+  });
+});

@@ -1,0 +1,64 @@
+import { describe, expect, it, vi } from 'vitest';
+import { Connection } from '../net/connection.svelte';
+import { socketFactory } from '../net/fake-socket';
+import type { MediaInfo } from '../protocol/protocol';
+import { Library } from './library.svelte';
+
+const m = (id: string, title: string, created_at: string): MediaInfo =>
+  ({ id, title, created_at, status: 'processing', progress: 0 }) as MediaInfo;
+
+function setup(api = { listMedia: vi.fn(), renameMedia: vi.fn(), deleteMedia: vi.fn() }) {
+  const f = socketFactory();
+  const conn = new Connection({ url: 'ws://x', createSocket: f.create });
+  const lib = new Library(conn, api);
+  conn.start();
+  f.last.open();
+  return { f, lib, api };
+}
+
+describe('Library', () => {
+  it('asks for the list when connected and keeps it live', () => {
+    const { f, lib } = setup();
+    expect(f.last.sentOf('list_media')).toHaveLength(1);
+    f.last.push({ type: 'media_list', items: [m('a', 'Alpha', '2026-01-01'), m('b', 'beta', '2026-01-02')] });
+    expect(lib.visible.map((x) => x.id)).toEqual(['b', 'a']);
+    f.last.push({ type: 'media_progress', media_id: 'a', progress: 0.5, stage: 'proxy' });
+    expect(lib.get('a')?.progress).toBe(0.5);
+    expect(lib.stages.a).toBe('proxy');
+    f.last.push({ type: 'media_updated', media: { ...m('a', 'Alpha', '2026-01-01'), status: 'ready' } });
+    expect(lib.get('a')?.status).toBe('ready');
+    f.last.push({ type: 'media_updated', media: m('c', 'Gamma', '2026-01-03') });
+    expect(lib.items).toHaveLength(3);
+    f.last.push({ type: 'media_removed', media_id: 'b' });
+    expect(lib.items.map((x) => x.id).sort()).toEqual(['a', 'c']);
+  });
+
+  it('filters and sorts', () => {
+    const { lib } = setup();
+    lib.replace([m('a', 'Zeta', '2026-01-01'), m('b', 'alpha', '2026-01-02'), m('c', 'Alphabet', '2026-01-03')]);
+    lib.sort = 'title';
+    expect(lib.visible.map((x) => x.title)).toEqual(['alpha', 'Alphabet', 'Zeta']);
+    lib.filter = 'ALPH';
+    expect(lib.visible).toHaveLength(2);
+  });
+
+  it('renames optimistically and rolls back on failure', async () => {
+    const api = { listMedia: vi.fn(), renameMedia: vi.fn().mockRejectedValue(new Error('nope')), deleteMedia: vi.fn() };
+    const { lib } = setup(api);
+    lib.replace([m('a', 'Old', '2026-01-01')]);
+    await expect(lib.rename('a', 'New')).rejects.toThrow('nope');
+    expect(lib.get('a')?.title).toBe('Old');
+    api.renameMedia.mockResolvedValue(undefined);
+    await lib.rename('a', ' New ');
+    expect(lib.get('a')?.title).toBe('New');
+  });
+
+  it('deletes through the API', async () => {
+    const api = { listMedia: vi.fn(), renameMedia: vi.fn(), deleteMedia: vi.fn().mockResolvedValue(undefined) };
+    const { lib } = setup(api);
+    lib.replace([m('a', 'A', '1')]);
+    await lib.remove('a');
+    expect(api.deleteMedia).toHaveBeenCalledWith('a');
+    expect(lib.items).toHaveLength(0);
+  });
+});

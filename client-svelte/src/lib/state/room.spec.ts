@@ -1,0 +1,187 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { Connection } from '../net/connection.svelte';
+import { socketFactory, type FakeSocket } from '../net/fake-socket';
+import type { CollabState, Comment, MediaInfo } from '../protocol/protocol';
+import { Room } from './room.svelte';
+
+const media: MediaInfo = {
+  id: 'm1', title: 'clip', owner_id: 'alice', status: 'ready', error: null, kind: 'video', duration: 4,
+  fps: 25, fps_rational: { num: 25, den: 1 }, frame_count: 100, width: 320, height: 240, video_codec: 'h264',
+  audio_codec: 'aac', playback_url: '/files/m1/proxy.mp4', thumb_url: null, sheet: null, progress: null,
+  created_at: '2026-01-01T00:00:00Z',
+};
+const collab: CollabState = { active: false, leader: null, playing: false, frame: 0, at_server_time: 0, rate: 1, loop_range: null, version: 0 };
+
+function comment(id: number, frame: number, extra: Partial<Comment> = {}): Comment {
+  return {
+    id, media_id: 'm1', parent_id: null, user_id: 'bob', user_name: 'Bob', text: `c${id}`, frame, end_frame: null,
+    drawing: null, created_at: '', edited_at: null, deleted: false, ...extra,
+  };
+}
+
+class MemStore {
+  m = new Map<string, string>();
+  getItem(k: string) { return this.m.get(k) ?? null; }
+  setItem(k: string, v: string) { this.m.set(k, v); }
+  removeItem(k: string) { this.m.delete(k); }
+}
+
+describe('Room', () => {
+  beforeEach(() => vi.useFakeTimers());
+  afterEach(() => vi.useRealTimers());
+
+  function setup(store = new MemStore()) {
+    const f = socketFactory();
+    const conn = new Connection({ url: 'ws://x', createSocket: f.create, random: () => 0 });
+    conn.start();
+    f.last.open();
+    const room = new Room('m1', conn, store);
+    const joinSeqs = () => f.sockets.flatMap((s) => s.sentOf('join_room').map((j) => j.since_seq));
+    const joined = (s: FakeSocket, seq: number, comments: Comment[] | null) =>
+      s.push({ type: 'room_joined', media, comments, members: [], collab, seq, session_id: 9 });
+    const event = (s: FakeSocket, seq: number, c: Comment, client_ref: string | null = null) =>
+      s.push({ type: 'room_event', media_id: 'm1', seq, event: { kind: 'comment_added', comment: c, client_ref } });
+    return { f, conn, room, joinSeqs, joined, event, store };
+  }
+
+  it('joins, sorts comments by frame and threads replies', () => {
+    const { f, room, joined, joinSeqs } = setup();
+    expect(joinSeqs()).toEqual([null]);
+    joined(f.last, 3, [comment(2, 50), comment(1, 10), comment(3, 50, { parent_id: 1 })]);
+    expect(room.status).toBe('joined');
+    expect(room.comments.map((c) => c.id)).toEqual([1, 2, 3]);
+    expect(room.threads.map((t) => [t.root.id, t.replies.map((r) => r.id)])).toEqual([[1, [3]], [2, []]]);
+  });
+
+  it('applies events in order and ignores replays', () => {
+    const { f, room, joined, event } = setup();
+    joined(f.last, 3, []);
+    event(f.last, 4, comment(10, 5));
+    event(f.last, 4, comment(10, 5));
+    expect(room.comments).toHaveLength(1);
+    expect(room.seq).toBe(4);
+    f.last.push({ type: 'room_event', media_id: 'm1', seq: 5, event: { kind: 'comment_edited', comment: comment(10, 5, { text: 'new' }) } });
+    expect(room.comments[0].text).toBe('new');
+    f.last.push({ type: 'room_event', media_id: 'm1', seq: 6, event: { kind: 'comment_deleted', comment_id: 10, comment: null } });
+    expect(room.comments).toHaveLength(0);
+    f.last.push({ type: 'room_event', media_id: 'm1', seq: 7, event: { kind: 'media_renamed', title: 'better' } });
+    expect(room.media?.title).toBe('better');
+  });
+
+  it('rejoins from its last seq after a reconnect and catches up', () => {
+    const { f, room, joined, event, joinSeqs } = setup();
+    joined(f.last, 3, [comment(1, 10)]);
+    event(f.last, 4, comment(2, 20));
+    f.last.close(1006, '');
+    vi.advanceTimersByTime(1000);
+    f.last.open();
+    expect(joinSeqs()).toEqual([null, 4]);
+    joined(f.last, 5, null);
+    event(f.last, 5, comment(3, 30));
+    expect(room.comments.map((c) => c.id)).toEqual([1, 2, 3]);
+    expect(room.seq).toBe(5);
+  });
+
+  it('asks again when it sees a gap, and applies nothing out of order', () => {
+    const { f, room, joined, event, joinSeqs } = setup();
+    joined(f.last, 3, []);
+    event(f.last, 6, comment(6, 60));
+    event(f.last, 7, comment(7, 70)); // still waiting for the catch-up
+    expect(joinSeqs()).toEqual([null, 3]);
+    expect(room.comments).toHaveLength(0);
+    joined(f.last, 7, null);
+    for (const s of [4, 5, 6, 7]) event(f.last, s, comment(s, s * 10));
+    expect(room.comments.map((c) => c.id)).toEqual([4, 5, 6, 7]);
+    expect(room.seq).toBe(7);
+  });
+
+  it('queues comments while offline and sends them once rejoined', () => {
+    const { f, room, joined, event } = setup();
+    joined(f.last, 1, []);
+    f.last.close(1006, '');
+    const p = room.addComment({ text: 'offline note', frame: 12 });
+    expect(room.pending).toHaveLength(1);
+    expect(room.pending[0].state).toBe('queued');
+    vi.advanceTimersByTime(1000);
+    f.last.open();
+    expect(f.last.sentOf('add_comment')).toHaveLength(0); // not before the room is rejoined
+    joined(f.last, 1, null);
+    const sent = f.last.sentOf('add_comment');
+    expect(sent).toHaveLength(1);
+    expect(sent[0]).toMatchObject({ text: 'offline note', frame: 12, client_ref: p.client_ref });
+    event(f.last, 2, comment(7, 12, { text: 'offline note', user_id: 'alice' }), p.client_ref);
+    expect(room.pending).toHaveLength(0);
+    expect(room.comments.map((c) => c.id)).toEqual([7]);
+    expect(room.lastRemoteComment).toBeNull();
+  });
+
+  it('does not duplicate a comment whose echo arrives in the catch-up', () => {
+    const { f, room, joined, event } = setup();
+    joined(f.last, 1, []);
+    const p = room.addComment({ text: 'racing', frame: 3 });
+    expect(f.last.sentOf('add_comment')).toHaveLength(1);
+    f.last.close(1006, ''); // the echo was lost with the link
+    vi.advanceTimersByTime(1000);
+    f.last.open();
+    joined(f.last, 2, null);
+    event(f.last, 2, comment(8, 3, { text: 'racing' }), p.client_ref);
+    vi.advanceTimersByTime(5000);
+    expect(f.last.sentOf('add_comment')).toHaveLength(0);
+    expect(room.pending).toHaveLength(0);
+  });
+
+  it('resends a comment the server never got', () => {
+    const { f, room, joined } = setup();
+    joined(f.last, 1, []);
+    room.addComment({ text: 'lost', frame: 3 });
+    f.last.close(1006, '');
+    vi.advanceTimersByTime(1000);
+    f.last.open();
+    joined(f.last, 1, null);
+    vi.advanceTimersByTime(2000);
+    expect(f.last.sentOf('add_comment').map((m) => m.text)).toEqual(['lost']);
+  });
+
+  it('marks a refused comment failed, with the reason, and retries it', () => {
+    const { f, room, joined } = setup();
+    joined(f.last, 1, []);
+    room.addComment({ text: 'first', frame: 1 });
+    room.addComment({ text: 'second', frame: 2 });
+    f.last.push({ type: 'error', code: 'bad_message', message: 'text too long', request: 'add_comment' });
+    expect(room.pending.map((p) => [p.text, p.state, p.error])).toEqual([
+      ['first', 'failed', 'text too long'],
+      ['second', 'sent', undefined],
+    ]);
+    room.retryPending(room.pending[0].client_ref);
+    expect(room.pending[0].state).toBe('sent');
+    expect(f.last.sentOf('add_comment').map((m) => m.text)).toEqual(['first', 'second', 'first']);
+  });
+
+  it('keeps typed text and pending comments across a reload', () => {
+    const store = new MemStore();
+    const a = setup(store);
+    a.joined(a.f.last, 1, []);
+    a.room.saveDraft('half a thought');
+    a.f.last.close(1006, '');
+    a.room.addComment({ text: 'kept', frame: 1 });
+    const b = setup(store);
+    expect(b.room.loadDraft()).toBe('half a thought');
+    expect(b.room.pending.map((p) => p.text)).toEqual(['kept']);
+  });
+
+  it('tracks presence, collab versions, live strokes and closing', () => {
+    const { f, room, joined } = setup();
+    joined(f.last, 1, []);
+    f.last.push({ type: 'presence', media_id: 'm1', members: [{ session_id: 9, user_id: 'alice', user_name: 'Alice', in_session: true, leader: true }] });
+    expect(room.me?.leader).toBe(true);
+    f.last.push({ type: 'collab', media_id: 'm1', state: { ...collab, active: true, version: 2, frame: 40 } });
+    f.last.push({ type: 'collab', media_id: 'm1', state: { ...collab, active: true, version: 1, frame: 10 } });
+    expect(room.collab?.frame).toBe(40);
+    f.last.push({ type: 'live_stroke', media_id: 'm1', session_id: 4, user_id: 'bob', shape: { tool: 'line', points: [{ x: 0, y: 0 }, { x: 1, y: 1 }], color: '#ffffff', width: 0.01, text: null } });
+    expect(room.liveStrokes.get(4)).toHaveLength(1);
+    f.last.push({ type: 'live_clear', media_id: 'm1', session_id: 4 });
+    expect(room.liveStrokes.size).toBe(0);
+    f.last.push({ type: 'room_closed', media_id: 'm1', reason: 'deleted' });
+    expect(room.status).toBe('closed');
+  });
+});

@@ -1,0 +1,370 @@
+// The review room of one media file as this client sees it: metadata, comments and
+// threads, presence, the collab state and live strokes; catches up after a reconnect
+// with `since_seq` and keeps comments typed or sent while offline until the server has them.
+import type { ClientMsg, CollabState, Comment, CommentId, Drawing, MediaInfo, Member, RoomEvent, Shape } from '../protocol/protocol';
+import type { SocketEvents } from '../net/events';
+import { isNewer } from './collab-math';
+
+/** What the room needs from the connection (a Connection, or a fake in tests). */
+export interface RoomLink {
+  on<K extends keyof SocketEvents>(name: K, fn: (e: SocketEvents[K]) => void): () => void;
+  send(msg: ClientMsg): boolean;
+  sendQueued(msg: ClientMsg): void;
+  readonly isOpen: boolean;
+}
+
+export interface PendingComment {
+  client_ref: string;
+  text: string;
+  frame: number;
+  end_frame: number | null;
+  parent_id: CommentId | null;
+  drawing: Drawing | null;
+  /** queued: not on the wire yet; sent: awaiting the server's comment_added; failed: refused. */
+  state: 'queued' | 'sent' | 'failed';
+  error?: string;
+}
+
+export interface Thread {
+  root: Comment;
+  replies: Comment[];
+}
+
+export type RoomStatus = 'joining' | 'joined' | 'closed' | 'error';
+
+let refCounter = 0;
+function newClientRef(): string {
+  refCounter += 1;
+  return `${Date.now().toString(36)}-${refCounter}-${Math.random().toString(36).slice(2, 8)}`;
+}
+
+function byFrame(a: Comment, b: Comment): number {
+  return a.frame - b.frame || a.id - b.id;
+}
+
+export class Room {
+  status = $state<RoomStatus>('joining');
+  closedReason = $state('');
+  media = $state.raw<MediaInfo | null>(null);
+  /** Every comment, top-level and replies, sorted by frame then id. */
+  comments = $state.raw<Comment[]>([]);
+  members = $state.raw<Member[]>([]);
+  collab = $state.raw<CollabState | null>(null);
+  sessionId = $state<number | null>(null);
+  seq = $state(0);
+  pending = $state.raw<PendingComment[]>([]);
+  /** Live strokes by session id (not stored; cleared by live_clear). */
+  liveStrokes = $state.raw<Map<number, Shape[]>>(new Map());
+  /** The last error the server sent about this room's requests. */
+  lastError = $state<string | null>(null);
+  /** The latest comment that arrived from someone else (for a "new" highlight). */
+  lastRemoteComment = $state.raw<Comment | null>(null);
+
+  threads: Thread[] = $derived.by(() => {
+    const replies = new Map<CommentId, Comment[]>();
+    const roots: Comment[] = [];
+    for (const c of this.comments) {
+      if (c.parent_id == null) roots.push(c);
+      else {
+        let list = replies.get(c.parent_id);
+        if (!list) replies.set(c.parent_id, (list = []));
+        list.push(c);
+      }
+    }
+    return roots.map((root) => ({ root, replies: (replies.get(root.id) ?? []).sort((a, b) => a.id - b.id) }));
+  });
+
+  me: Member | null = $derived(this.members.find((m) => m.session_id === this.sessionId) ?? null);
+
+  private unsubs: (() => void)[] = [];
+  private joinedListeners: ((rejoin: boolean) => void)[] = [];
+  private resendTimer: ReturnType<typeof setTimeout> | null = null;
+
+  constructor(
+    readonly mediaId: string,
+    private readonly link: RoomLink,
+    private readonly storage: Pick<Storage, 'getItem' | 'setItem' | 'removeItem'> | null = safeSessionStorage(),
+  ) {
+    this.pending = this.loadPending();
+    const on = <K extends keyof SocketEvents>(name: K, fn: (e: SocketEvents[K]) => void) =>
+      this.unsubs.push(link.on(name, fn));
+    on('ready', () => this.join());
+    on('room_joined', (m) => m.media.id === mediaId && this.onJoined(m));
+    on('room_event', (m) => m.media_id === mediaId && this.onEvent(m.seq, m.event));
+    on('presence', (m) => m.media_id === mediaId && (this.members = m.members));
+    on('collab', (m) => m.media_id === mediaId && this.setCollab(m.state));
+    on('live_stroke', (m) => m.media_id === mediaId && this.addLiveStroke(m.session_id, m.shape));
+    on('live_clear', (m) => m.media_id === mediaId && this.clearLive());
+    on('media_updated', (m) => m.media.id === mediaId && (this.media = m.media));
+    on('media_progress', (m) => {
+      if (m.media_id === mediaId && this.media) this.media = { ...this.media, progress: m.progress };
+    });
+    on('room_closed', (m) => {
+      if (m.media_id !== mediaId) return;
+      this.status = 'closed';
+      this.closedReason = m.reason;
+    });
+    on('media_removed', (m) => {
+      if (m.media_id !== mediaId) return;
+      this.status = 'closed';
+      this.closedReason = 'This media was deleted.';
+    });
+    on('error', (m) => {
+      if (m.request === 'join_room' && this.status === 'joining') this.status = 'error';
+      if (m.request === 'add_comment') this.failOldestSent(m.message);
+      if (m.request && ['join_room', 'add_comment', 'edit_comment', 'delete_comment', 'session_control', 'session_join'].includes(m.request)) {
+        this.lastError = m.message;
+      }
+    });
+    if (link.isOpen) this.join();
+  }
+
+  dispose(): void {
+    this.unsubs.forEach((u) => u());
+    this.unsubs = [];
+    if (this.resendTimer) clearTimeout(this.resendTimer);
+    this.link.send({ type: 'leave_room', media_id: this.mediaId });
+  }
+
+  /** (Re)joins; after the first join only the missed events are asked for. */
+  join(): void {
+    const since = this.status === 'joined' || this.seq > 0 ? this.seq : null;
+    if (this.status !== 'closed') this.status = 'joining';
+    this.link.send({ type: 'join_room', media_id: this.mediaId, since_seq: since });
+  }
+
+  private onJoined(m: SocketEvents['room_joined']): void {
+    this.media = m.media;
+    this.members = m.members;
+    this.collab = m.collab;
+    this.sessionId = m.session_id;
+    if (m.comments) {
+      this.comments = [...m.comments].sort(byFrame);
+      this.seq = m.seq;
+      this.dropPendingAlreadyStored();
+    } else if (m.seq < this.seq) {
+      // The room restarted (server restart): our numbering no longer applies.
+      this.seq = m.seq;
+    }
+    // else: the missed events follow, advancing seq to m.seq.
+    const rejoin = this.status === 'joining' && this.sessionId != null && this.seq > 0;
+    this.status = 'joined';
+    this.liveStrokes = new Map();
+    this.scheduleResend();
+    for (const fn of this.joinedListeners) fn(rejoin);
+  }
+
+  /** Called after every room_joined (the first and each one after a reconnect). */
+  whenJoined(fn: (rejoin: boolean) => void): void {
+    this.joinedListeners.push(fn);
+  }
+
+  private onEvent(seq: number, event: RoomEvent): void {
+    if (seq <= this.seq) return; // seen already (e.g. replayed after a rejoin)
+    if (seq > this.seq + 1) {
+      // A gap: we missed something. Ask again from what we have; the catch-up brings
+      // this event too, in order (so it is not applied out of turn meanwhile).
+      if (this.status === 'joined') this.join();
+      return;
+    }
+    this.seq = seq;
+    this.apply(event);
+  }
+
+  /** Applies one room event to the local state. */
+  apply(event: RoomEvent): void {
+    switch (event.kind) {
+      case 'comment_added': {
+        if (event.client_ref && this.pending.some((p) => p.client_ref === event.client_ref)) {
+          this.pending = this.pending.filter((p) => p.client_ref !== event.client_ref);
+          this.savePending();
+        } else {
+          this.lastRemoteComment = event.comment;
+        }
+        this.upsert(event.comment);
+        break;
+      }
+      case 'comment_edited':
+        this.upsert(event.comment);
+        break;
+      case 'comment_deleted':
+        if (event.comment) this.upsert(event.comment);
+        else this.comments = this.comments.filter((c) => c.id !== event.comment_id && c.parent_id !== event.comment_id);
+        break;
+      case 'media_renamed':
+        if (this.media) this.media = { ...this.media, title: event.title };
+        break;
+    }
+  }
+
+  private upsert(c: Comment): void {
+    const rest = this.comments.filter((x) => x.id !== c.id);
+    // Binary insert keeps 2,000 comments cheap.
+    let lo = 0;
+    let hi = rest.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (byFrame(rest[mid], c) < 0) lo = mid + 1;
+      else hi = mid;
+    }
+    rest.splice(lo, 0, c);
+    this.comments = rest;
+  }
+
+  setCollab(s: CollabState): void {
+    if (isNewer(s, this.collab) || (this.collab && s.active !== this.collab.active)) this.collab = s;
+  }
+
+  // ---- comments
+
+  /** Adds a comment (or a reply); it shows as pending until the server stores it. */
+  addComment(c: { text: string; frame: number; end_frame?: number | null; parent_id?: CommentId | null; drawing?: Drawing | null }): PendingComment {
+    const p: PendingComment = {
+      client_ref: newClientRef(),
+      text: c.text,
+      frame: Math.max(0, Math.round(c.frame)),
+      end_frame: c.end_frame ?? null,
+      parent_id: c.parent_id ?? null,
+      drawing: c.drawing ?? null,
+      state: 'queued',
+    };
+    this.pending = [...this.pending, p];
+    if (this.status === 'joined' && this.link.isOpen) this.transmit(p);
+    this.savePending();
+    return p;
+  }
+
+  private transmit(p: PendingComment): void {
+    const sent = this.link.send({
+      type: 'add_comment',
+      media_id: this.mediaId,
+      text: p.text,
+      frame: p.frame,
+      end_frame: p.end_frame,
+      parent_id: p.parent_id,
+      drawing: p.drawing,
+      client_ref: p.client_ref,
+    });
+    if (sent) this.pending = this.pending.map((q) => (q.client_ref === p.client_ref ? { ...q, state: 'sent' } : q));
+  }
+
+  /**
+   * After a (re)join, sends what the server does not have. Comments already sent wait a
+   * moment first: the catch-up events may show the server stored them before the link broke.
+   */
+  private scheduleResend(): void {
+    for (const p of this.pending) if (p.state === 'queued') this.transmit(p);
+    if (this.resendTimer) clearTimeout(this.resendTimer);
+    if (!this.pending.some((p) => p.state === 'sent')) return;
+    this.resendTimer = setTimeout(() => {
+      this.resendTimer = null;
+      for (const p of this.pending) if (p.state === 'sent') this.transmit(p);
+    }, 1500);
+  }
+
+  /**
+   * With a full comment list (first join after a reload) the echo of a comment sent
+   * before the reload is lost; one with the same frame, parent and text stands for it.
+   */
+  private dropPendingAlreadyStored(): void {
+    const keep = this.pending.filter(
+      (p) => p.state === 'queued' || !this.comments.some((c) => c.frame === p.frame && c.parent_id === p.parent_id && c.text === p.text),
+    );
+    if (keep.length !== this.pending.length) {
+      this.pending = keep;
+      this.savePending();
+    }
+  }
+
+  /**
+   * The server answers in order, so a refused add_comment is the oldest one in flight.
+   * It stays, marked, for the author to fix, retry or drop.
+   */
+  private failOldestSent(message: string): void {
+    const victim = this.pending.find((p) => p.state === 'sent');
+    if (!victim) return;
+    this.pending = this.pending.map((p) => (p === victim ? { ...p, state: 'failed', error: message } : p));
+    this.savePending();
+  }
+
+  /** Sends a refused (or stuck) pending comment again. */
+  retryPending(ref: string): void {
+    const p = this.pending.find((q) => q.client_ref === ref);
+    if (!p) return;
+    this.pending = this.pending.map((q) => (q === p ? { ...q, state: 'queued', error: undefined } : q));
+    if (this.status === 'joined' && this.link.isOpen) this.transmit({ ...p, state: 'queued' });
+    this.savePending();
+  }
+
+  /** Drops a pending comment the user gave up on. */
+  discardPending(ref: string): void {
+    this.pending = this.pending.filter((p) => p.client_ref !== ref);
+    this.savePending();
+  }
+
+  editComment(id: CommentId, text: string, drawing: Drawing | null): void {
+    this.link.sendQueued({ type: 'edit_comment', comment_id: id, text, drawing });
+  }
+
+  deleteComment(id: CommentId): void {
+    this.link.sendQueued({ type: 'delete_comment', comment_id: id });
+  }
+
+  // ---- live strokes
+
+  private addLiveStroke(session: number, shape: Shape): void {
+    const next = new Map(this.liveStrokes);
+    next.set(session, [...(next.get(session) ?? []), shape].slice(-200));
+    this.liveStrokes = next;
+  }
+
+  /** A clear (from anyone) empties the whole board: the session shares one picture. */
+  private clearLive(): void {
+    this.liveStrokes = new Map();
+  }
+
+  sendLiveStroke(shape: Shape): void {
+    this.link.send({ type: 'live_stroke', media_id: this.mediaId, shape });
+  }
+
+  sendLiveClear(): void {
+    this.link.send({ type: 'live_clear', media_id: this.mediaId });
+    this.liveStrokes = new Map();
+  }
+
+  // ---- the typed comment text survives reconnects and reloads
+
+  loadDraft(): string {
+    return this.storage?.getItem(`dailies.draft.${this.mediaId}`) ?? '';
+  }
+  saveDraft(text: string): void {
+    if (!this.storage) return;
+    if (text) this.storage.setItem(`dailies.draft.${this.mediaId}`, text);
+    else this.storage.removeItem(`dailies.draft.${this.mediaId}`);
+  }
+
+  private loadPending(): PendingComment[] {
+    try {
+      const raw = this.storage?.getItem(`dailies.pending.${this.mediaId}`);
+      // After a reload we cannot know whether a sent one arrived: treat all as sent, so
+      // the resend waits for the catch-up events first.
+      return raw ? (JSON.parse(raw) as PendingComment[]).map((p) => ({ ...p, state: 'sent' as const })) : [];
+    } catch {
+      return [];
+    }
+  }
+  private savePending(): void {
+    if (!this.storage) return;
+    const key = `dailies.pending.${this.mediaId}`;
+    if (this.pending.length) this.storage.setItem(key, JSON.stringify(this.pending));
+    else this.storage.removeItem(key);
+  }
+}
+
+function safeSessionStorage(): Storage | null {
+  try {
+    return typeof sessionStorage === 'undefined' ? null : sessionStorage;
+  } catch {
+    return null;
+  }
+}

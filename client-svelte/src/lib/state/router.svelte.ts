@@ -1,0 +1,54 @@
+// Hash routes: `#/` is the library, `#/media/{id}` a review (`?session=1` joins the live
+// session, `&frame=N` opens at a frame, `&comment=ID` at a comment).
+export type Route =
+  | { name: 'library' }
+  | { name: 'media'; id: string; session: boolean; frame: number | null; comment: number | null };
+
+export function parseHash(hash: string): Route {
+  const h = hash.replace(/^#/, '');
+  const [path, query = ''] = h.split('?');
+  const parts = path.split('/').filter(Boolean);
+  if (parts[0] === 'media' && parts[1]) {
+    const q = new URLSearchParams(query);
+    const num = (k: string) => {
+      const v = q.get(k);
+      return v != null && /^\d+$/.test(v) ? Number(v) : null;
+    };
+    return {
+      name: 'media',
+      id: decodeURIComponent(parts[1]),
+      session: q.get('session') === '1',
+      frame: num('frame'),
+      comment: num('comment'),
+    };
+  }
+  return { name: 'library' };
+}
+
+export function mediaHref(id: string, opts: { session?: boolean; frame?: number; comment?: number } = {}): string {
+  const q = new URLSearchParams();
+  if (opts.session) q.set('session', '1');
+  if (opts.frame != null) q.set('frame', String(opts.frame));
+  if (opts.comment != null) q.set('comment', String(opts.comment));
+  const qs = q.toString();
+  return `#/media/${encodeURIComponent(id)}${qs ? `?${qs}` : ''}`;
+}
+
+export class Router {
+  route = $state<Route>({ name: 'library' });
+
+  constructor(private readonly win: Window = window) {
+    this.route = parseHash(win.location.hash);
+    win.addEventListener('hashchange', () => (this.route = parseHash(win.location.hash)));
+  }
+
+  go(href: string): void {
+    this.win.location.hash = href.replace(/^#/, '');
+  }
+
+  /** Changes the URL without a navigation (e.g. adding `?session=1`). */
+  replace(href: string): void {
+    this.win.history.replaceState(null, '', href);
+    this.route = parseHash(this.win.location.hash);
+  }
+}

@@ -1,0 +1,162 @@
+// The live review session of a room: starting, joining, leading, and following the
+// shared playback state so every participant shows the same frame.
+import type { CollabAction, ClientMsg, CollabState, Member } from '../protocol/protocol';
+import { correction, inSync, sessionPosition } from './collab-math';
+import type { Room } from './room.svelte';
+
+/** What the follower drives (the Player, or a fake in tests). */
+export interface FollowTarget {
+  readonly frame: number;
+  readonly rate: number;
+  readonly playing: boolean;
+  readonly lastFrame: number;
+  readonly fpsValue: number;
+  exactPosition(): number;
+  seek(frame: number): void;
+  play(): void;
+  pause(): void;
+  setRate(rate: number): void;
+  setElementRate(rate: number): void;
+  loop: [number, number] | null;
+}
+
+export interface SessionLink {
+  send(msg: ClientMsg): boolean;
+  serverNow(): number;
+  readonly isOpen: boolean;
+}
+
+export type SyncState = 'off' | 'synced' | 'syncing' | 'waiting' | 'offline';
+
+export class Session {
+  sync = $state<SyncState>('off');
+  /** Frames between us and the session, for the indicator. */
+  drift = $state(0);
+  private lastSeek = { frame: -1, at: 0 };
+  /** A control we sent whose new state has not come back yet (version before it, when). */
+  private awaiting: { version: number; at: number } | null = null;
+  private readonly room: Room;
+  private readonly link: SessionLink;
+
+  /** The user is in the session (or asked to be): a reconnect puts them back in. */
+  private wanted = false;
+  /** The last shared state seen while in the session. */
+  private lastState: CollabState | null = null;
+  private restoreFrame: number | null = null;
+
+  constructor(room: Room, link: SessionLink) {
+    this.room = room;
+    this.link = link;
+    room.whenJoined(() => {
+      if (!this.wanted || this.joined) return;
+      // The room forgot the session (everyone dropped, or the server restarted): we start
+      // it again and put it back on the frame it was on.
+      if (!this.room.collab?.active && this.lastState) this.restoreFrame = this.lastState.frame;
+      this.link.send({ type: 'session_join', media_id: this.room.mediaId });
+    });
+  }
+
+
+  // Plain getters over the room's state: reactive wherever they are read.
+  get active(): boolean {
+    return !!this.room.collab?.active;
+  }
+  get joined(): boolean {
+    return !!this.room.me?.in_session;
+  }
+  get isLeader(): boolean {
+    return this.room.collab?.leader != null && this.room.collab.leader === this.room.sessionId;
+  }
+  get leader(): Member | null {
+    return this.room.members.find((m) => m.session_id === this.room.collab?.leader) ?? null;
+  }
+  get participants(): Member[] {
+    return this.room.members.filter((m) => m.in_session);
+  }
+
+  start(): void {
+    this.wanted = true;
+    this.link.send({ type: 'session_join', media_id: this.room.mediaId });
+  }
+
+  leave(): void {
+    this.wanted = false;
+    this.link.send({ type: 'session_leave', media_id: this.room.mediaId });
+    this.sync = 'off';
+  }
+
+  takeLead(): void {
+    this.control({ action: 'take_lead' });
+  }
+
+  /** Sends a control. Whoever drives, leads: the server hands the lead to the sender. */
+  control(action: CollabAction): void {
+    this.link.send({ type: 'session_control', media_id: this.room.mediaId, control: action });
+    if (action.action !== 'take_lead') this.awaiting = { version: this.room.collab?.version ?? 0, at: this.link.serverNow() };
+  }
+
+  /**
+   * One step of following: call every animation frame while in the session. The
+   * leader follows too (its own commands come back as the shared state), so everyone
+   * — leader included — starts a scheduled play at the same server time.
+   */
+  follow(p: FollowTarget, now = this.link.serverNow()): void {
+    const s = this.room.collab;
+    if (!s || !s.active || !this.joined) {
+      this.sync = 'off';
+      return;
+    }
+    if (!this.link.isOpen || this.room.status !== 'joined') {
+      this.sync = 'offline';
+      return;
+    }
+    if (this.restoreFrame != null) {
+      const frame = this.restoreFrame;
+      this.restoreFrame = null;
+      // Only the one who restarted the session restores it; the others follow.
+      if (this.isLeader) {
+        this.control({ action: 'pause', frame });
+        return;
+      }
+    }
+    this.lastState = s;
+    // Our own command is on its way: the old state must not pull the player back.
+    if (this.awaiting) {
+      if (s.version === this.awaiting.version && now - this.awaiting.at < 1500) return;
+      this.awaiting = null;
+    }
+    if (p.rate !== s.rate) p.setRate(s.rate);
+    const sameLoop = JSON.stringify(p.loop) === JSON.stringify(s.loop_range);
+    if (!sameLoop) p.loop = s.loop_range ? [...s.loop_range] : null;
+
+    const target = sessionPosition(s, now, p.fpsValue, p.lastFrame);
+    const waiting = s.playing && now < s.at_server_time;
+    if (!s.playing || waiting) {
+      if (p.playing) p.pause();
+      if (p.frame !== Math.round(target)) this.seekOnce(p, Math.round(target), now);
+      this.drift = p.frame - target;
+      this.sync = waiting ? 'waiting' : p.frame === s.frame ? 'synced' : 'syncing';
+      return;
+    }
+    if (!p.playing) {
+      p.setRate(s.rate);
+      this.seekOnce(p, Math.round(target), now);
+      p.play();
+      this.sync = 'syncing';
+      return;
+    }
+    const local = p.exactPosition();
+    this.drift = local - target;
+    const c = correction(s, local, target);
+    if (c.kind === 'seek') this.seekOnce(p, c.frame + 2, now); // aim ahead: the seek takes time
+    else if (c.kind === 'nudge') p.setElementRate(c.rate);
+    this.sync = inSync(s, local, target) ? 'synced' : 'syncing';
+  }
+
+  /** Seeks, but not again to the same frame while that seek is still landing. */
+  private seekOnce(p: FollowTarget, frame: number, now: number): void {
+    if (this.lastSeek.frame === frame && now - this.lastSeek.at < 500) return;
+    this.lastSeek = { frame, at: now };
+    p.seek(frame);
+  }
+}

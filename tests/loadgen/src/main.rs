@@ -1,0 +1,84 @@
+//! `dailies-bench`: starts a real dailies-server (release build) on loopback and prints
+//! figures: upload throughput and memory, processing overhead, room latency, idle sessions.
+
+mod media;
+mod rooms;
+mod server;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(about = "Dailies benchmarks: each prints its figures")]
+struct Cli {
+    /// The server binary to measure
+    #[arg(long, default_value = "target/release/dailies-server")]
+    server: std::path::PathBuf,
+    #[command(subcommand)]
+    cmd: Cmd,
+}
+
+#[derive(Subcommand)]
+enum Cmd {
+    /// Upload a large generated body over loopback: MB/s and server RSS growth
+    Upload {
+        #[arg(long, default_value_t = 2048)]
+        mib: u64,
+    },
+    /// Upload-complete to ready for a file that needs a proxy, against bare ffmpeg
+    Processing,
+    /// Upload-complete to ready for a browser-ready H.264 file of about 100 MB
+    ReadyFast {
+        #[arg(long, default_value_t = 100)]
+        mb: u64,
+    },
+    /// Comment latency with many clients in one room
+    Room {
+        #[arg(long, default_value_t = 200)]
+        clients: usize,
+        #[arg(long, default_value_t = 10)]
+        senders: usize,
+        /// Comments per second, all senders together
+        #[arg(long, default_value_t = 100.0)]
+        rate: f64,
+        #[arg(long, default_value_t = 10.0)]
+        secs: f64,
+    },
+    /// Many rooms with comments and live drawing strokes
+    Rooms {
+        #[arg(long, default_value_t = 50)]
+        rooms: usize,
+        #[arg(long, default_value_t = 20)]
+        clients: usize,
+        #[arg(long, default_value_t = 10.0)]
+        secs: f64,
+    },
+    /// Server memory per idle websocket session
+    Idle {
+        #[arg(long, default_value_t = 5000)]
+        sessions: usize,
+    },
+}
+
+fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    server::raise_fd_limit();
+    let bin = cli
+        .server
+        .canonicalize()
+        .map_err(|e| anyhow::anyhow!("{}: {e} (cargo build --release first)", cli.server.display()))?;
+    actix_rt::System::new().block_on(async move {
+        match cli.cmd {
+            Cmd::Upload { mib } => media::upload(&bin, mib).await,
+            Cmd::Processing => media::processing(&bin).await,
+            Cmd::ReadyFast { mb } => media::ready_fast(&bin, mb).await,
+            Cmd::Room {
+                clients,
+                senders,
+                rate,
+                secs,
+            } => rooms::one_room(&bin, clients, senders, rate, secs).await,
+            Cmd::Rooms { rooms, clients, secs } => rooms::many_rooms(&bin, rooms, clients, secs).await,
+            Cmd::Idle { sessions } => rooms::idle(&bin, sessions).await,
+        }
+    })
+}
