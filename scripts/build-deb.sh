@@ -74,6 +74,8 @@ fi
 # The C code inside crates (bundled SQLite, zstd) gets Debian's hardening: stack
 # protector and fortified libc calls.
 export CFLAGS=${CFLAGS:--O2 -fstack-protector-strong -D_FORTIFY_SOURCE=2}
+[[ -n $PLUGIN_PATH ]] && log "organizer plugin: the $kind $name of organizer-sdk, installed as /usr/lib/dailies/basic-folders"
+(( HAS_CLIENT )) && log "web client: client-svelte/, built by scripts/client-build.sh"
 if [[ ${DAILIES_DEB_SKIP_BUILD:-0} != 1 ]]; then
   log "cargo build --release (server)"
   cargo build --release --locked -p dailies-server

@@ -209,6 +209,8 @@ check "postinst made the system user dailies" bash -c \
   "getent passwd dailies | awk -F: '{exit !(\$3 < 1000 && \$6 == \"/var/lib/dailies\" && \$7 == \"/usr/sbin/nologin\")}'"
 check "postinst made /var/lib/dailies owned by dailies, mode 750" \
   test "$(stat -c '%U:%G %a' /var/lib/dailies)" = "dailies:dailies 750"
+check "postinst made an empty htpasswd, root:www-data 640" \
+  test "$(stat -c '%U:%G %a %s' /etc/dailies/htpasswd)" = "root:www-data 640 0"
 check "dailies-server --help runs" bash -c "/usr/bin/dailies-server --help | grep -q -- --data-dir"
 if command -v systemd-analyze >/dev/null; then
   check "systemd-analyze verify accepts the unit" systemd-analyze verify --man=no dailies.service
@@ -334,8 +336,9 @@ ffmpeg -v error -f lavfi -i "testsrc2=size=640x360:rate=25" -f lavfi -i "sine=fr
   -t 3 -c:v mjpeg -q:v 2 -c:a pcm_s16le -y "$WORK/clip.mov" || die "ffmpeg could not make a clip"
 check "test clip is larger than 1 MiB ($(stat -c %s "$WORK/clip.mov") bytes)" test "$(stat -c %s "$WORK/clip.mov")" -gt 1048576
 
+# With the Origin a browser on this site sends: the server compares it with the host.
 UP=$(code "$ALICE" -X POST -H "X-File-Name: clip.mov" -H "Content-Type: application/octet-stream" \
-  --data-binary "@$WORK/clip.mov" "$BASE/api/upload")
+  -H "Origin: $BASE" --data-binary "@$WORK/clip.mov" "$BASE/api/upload")
 MEDIA=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["id"])' "$WORK/body" 2>/dev/null)
 check "upload through nginx as alice: 201 with an id" test "$UP" = 201 -a -n "$MEDIA"
 [[ -n $MEDIA ]] || die "no media id from the upload: $(cat "$WORK/body")"
@@ -375,13 +378,14 @@ ws() {
   python3 packaging/tests/ws_check.py --port "$port" "$@" >>"$WORK/ws.log" 2>&1 ||
     { echo "        $(tail -n 1 "$WORK/ws.log")"; return 1; }
 }
-ws_refused() { ! python3 packaging/tests/ws_check.py "$@" >/dev/null 2>&1; }
 check "websocket through nginx as alice: 101, welcome as alice, comment stored" \
   ws "$NPORT" --user "$ALICE" --expect-user alice --media "$MEDIA" --add-comment "deb test comment"
 check "websocket as bob with X-Remote-User-Id: alice is bob" \
   ws "$NPORT" --user "$BOB" --header "X-Remote-User-Id: alice" --expect-user bob
-check "websocket without a password is refused by nginx" \
-  ws_refused --port "$NPORT" --user nobody:nothing --expect-user nobody
+check "websocket without a password is refused by nginx (401)" \
+  ws "$NPORT" --user nobody:nothing --expect-user nobody --expect-status 401
+check "websocket from another site's page is refused (403)" \
+  ws "$NPORT" --user "$ALICE" --expect-user alice --origin https://elsewhere.example --expect-status 403
 
 # ------------------------------------------------------------------ single sign-on example
 say "single sign-on example (auth_request), with a stand-in for oauth2-proxy"

@@ -120,6 +120,8 @@ def main():
     p.add_argument("--port", type=int, required=True)
     p.add_argument("--user", help="name:password for basic authentication")
     p.add_argument("--header", action="append", default=[], help="extra request header")
+    p.add_argument("--origin", help="Origin header [default: this server's, as a browser sends]")
+    p.add_argument("--expect-status", type=int, default=101, help="handshake status [101]")
     p.add_argument("--expect-user", required=True)
     p.add_argument("--media")
     p.add_argument("--add-comment")
@@ -129,9 +131,13 @@ def main():
     user, password = a.user.split(":", 1) if a.user else (None, None)
     deadline = time.time() + a.timeout
     result = {}
-    ws = Ws(a.host, a.port, "/api/ws", user, password, a.header, a.timeout)
+    origin = a.origin or f"https://{a.host}:{a.port}"
+    ws = Ws(a.host, a.port, "/api/ws", user, password, a.header + [f"Origin: {origin}"], a.timeout)
     result["status"] = ws.status
     result["accept_ok"] = ws.accept_ok
+    if a.expect_status != 101:
+        print(json.dumps(result))
+        sys.exit(0 if ws.status == a.expect_status else 1)
     ok = ws.status == 101 and ws.accept_ok
     if ok:
         welcome = ws.wait_for(lambda m: m.get("type") == "welcome", deadline)
