@@ -9,7 +9,7 @@
 #   DAILIES_DEB_MAINTAINER  Maintainer field (default below)
 #   DAILIES_DEB_HOMEPAGE    Homepage field (none by default)
 #   DAILIES_DEB_SKIP_BUILD  1 = reuse the binaries already in the cargo target directory
-#   CARGO_TARGET_DIR        as for cargo
+#   CARGO_TARGET_DIR        as for cargo (default: target/deb)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -22,7 +22,10 @@ for tool in dpkg-deb cargo gzip md5sum python3; do
   command -v "$tool" >/dev/null || die "$tool is required"
 done
 
-TARGET_DIR=${CARGO_TARGET_DIR:-$ROOT/target}
+# A target directory of its own by default: the hardening CFLAGS below would otherwise
+# make every switch between `make deb` and a plain release build recompile SQLite.
+export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$ROOT/target/deb}
+TARGET_DIR=$CARGO_TARGET_DIR
 ARCH=$(dpkg --print-architecture)
 MAINTAINER=${DAILIES_DEB_MAINTAINER:-Dailies Maintainers <maintainers@dailies.invalid>}
 

@@ -140,7 +140,6 @@ fi
 
 # ------------------------------------------------------------------ build
 say "build"
-export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$ROOT/target}
 OUT=$WORK/debs
 DAILIES_DEB_OUT=$OUT bash scripts/build-deb.sh 2>&1 | tee "$WORK/build.log"
 (( PIPESTATUS[0] == 0 )) || die "build-deb.sh failed"
@@ -164,7 +163,8 @@ check "newer package sorts after the older ($V1 < $V2)" dpkg --compare-versions 
 
 # ------------------------------------------------------------------ package contents
 say "package contents and lintian"
-deb_has() { dpkg-deb -c "$DEB2" | awk '{print $6}' | grep -qx "./$1"; }
+dpkg-deb -c "$DEB2" | awk '{print $6}' >"$WORK/contents.txt"
+deb_has() { grep -qx "./$1" "$WORK/contents.txt"; }
 for f in usr/bin/dailies-server usr/sbin/dailies-user etc/dailies/server.toml \
   etc/nginx/sites-available/dailies lib/systemd/system/dailies.service \
   usr/share/dailies/web/index.html usr/share/doc/dailies/copyright \
@@ -177,7 +177,7 @@ else
   echo "  (no organizer-sdk/ in this tree: no plugin expected)"
 fi
 if [[ -f client-svelte/package.json ]]; then
-  check "package ships the built web client" bash -c "dpkg-deb -c '$DEB2' | grep -q './usr/share/dailies/web/assets/'"
+  check "package ships the built web client" grep -q '^./usr/share/dailies/web/assets/.' "$WORK/contents.txt"
 else
   echo "  (no client-svelte/ in this tree: placeholder page expected)"
 fi
@@ -222,6 +222,12 @@ free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",
 SPORT=$(free_port)
 sed -i "s/^listen = .*/listen = \"127.0.0.1:$SPORT\"  # edited by test-deb/" /etc/dailies/server.toml
 grep -q "edited by test-deb" /etc/dailies/server.toml || die "could not edit server.toml"
+# The organizer plugin, when the package has one: switched on as the comment says.
+PLUGIN=0
+if [[ -x /usr/lib/dailies/basic-folders ]] && grep -q '^# organizer_cmd = ' /etc/dailies/server.toml; then
+  sed -i 's/^# organizer_cmd = /organizer_cmd = /' /etc/dailies/server.toml
+  PLUGIN=1
+fi
 
 # ------------------------------------------------------------------ server as the unit runs it
 UNIT=/lib/systemd/system/dailies.service
@@ -257,6 +263,10 @@ start_server() {
 }
 say "start the installed server as the unit does"
 start_server "$WORK/server-1.log" || die "the installed server did not start"
+if (( PLUGIN )); then
+  for _ in $(seq 1 50); do pgrep -u dailies -f /usr/lib/dailies/basic-folders >/dev/null && break; sleep 0.2; done
+  check "the server runs the organizer plugin, as user dailies" pgrep -u dailies -f /usr/lib/dailies/basic-folders
+fi
 check "server runs as user dailies" test "$(ps -o user= -p "$(pgrep -P "$SERVER_PID" -x dailies-server || echo "$SERVER_PID")" | tr -d ' ')" = dailies
 
 # ------------------------------------------------------------------ users
@@ -330,6 +340,13 @@ check "wrong password: 401" test "$(code alice:wrong-password "$BASE/api/media")
 check "plain http redirects to https" test "$(code "" "http://127.0.0.1:$NPORT80/api/media")" = 301
 check "web client index through nginx" bash -c \
   "[[ \$(curl -ks -u '$ALICE' -o '$WORK/index.html' -w '%{http_code} %{content_type}' '$BASE/') == '200 text/html'* ]] && grep -qi '<html' '$WORK/index.html'"
+check "the page carries the server's Content-Security-Policy" bash -c \
+  "curl -ks -u '$ALICE' -D - -o /dev/null '$BASE/' | grep -qi '^content-security-policy:'"
+ASSET=$(grep -m1 '^./usr/share/dailies/web/assets/.*\.js$' "$WORK/contents.txt" | sed 's#^./usr/share/dailies/web##')
+if [[ -n $ASSET ]]; then
+  check "client asset $ASSET from nginx, cached for good" bash -c \
+    "curl -ks -u '$ALICE' -D - -o /dev/null '$BASE$ASSET' | tr -d '\r' | grep -qi '^cache-control: public, immutable'"
+fi
 
 # A clip over nginx's default 1 MiB body limit, in a codec that needs a transcode.
 ffmpeg -v error -f lavfi -i "testsrc2=size=640x360:rate=25" -f lavfi -i "sine=frequency=440" \
