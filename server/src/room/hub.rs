@@ -7,14 +7,13 @@ use crate::room::MAILBOX;
 use actix::prelude::*;
 use dailies_protocol::{MediaId, MediaInfo, ServerMsg, UserId};
 use std::collections::HashMap;
-use std::sync::Arc;
 
 /// Something for a session to deliver to its client.
 #[derive(Debug, Clone, Message)]
 #[rtype(result = "()")]
 pub enum Push {
     /// An already serialized `ServerMsg`, shared between all recipients.
-    Json(Arc<str>),
+    Json(bytestring::ByteString),
     /// The server is going down: close the socket.
     Shutdown,
 }

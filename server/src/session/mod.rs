@@ -12,7 +12,6 @@ use crate::state::AppState;
 use actix::prelude::*;
 use dailies_protocol::{ClientMsg, ErrorCode, MediaId, ServerMsg, UserInfo, PROTOCOL_VERSION};
 use std::collections::HashMap;
-use std::sync::Arc;
 use std::time::Instant;
 use transport::{CloseKind, Inbound, Outbound, SendError};
 
@@ -90,7 +89,7 @@ impl UserSession {
         }
     }
 
-    fn send_raw(&self, json: Arc<str>, ctx: &mut Context<Self>) {
+    fn send_raw(&self, json: bytestring::ByteString, ctx: &mut Context<Self>) {
         match self.out.text(json) {
             Ok(()) => {}
             Err(SendError::SlowClient) => {

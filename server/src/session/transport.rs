@@ -31,7 +31,8 @@ pub enum Inbound {
 
 #[derive(Debug)]
 enum Outgoing {
-    Text(Arc<str>),
+    /// Shared between all recipients of a broadcast: cloning is a reference count.
+    Text(bytestring::ByteString),
     Ping,
     Pong(web::Bytes),
     Close(CloseReason),
@@ -74,7 +75,7 @@ impl Outbound {
         })
     }
 
-    pub fn text(&self, json: Arc<str>) -> Result<(), SendError> {
+    pub fn text(&self, json: bytestring::ByteString) -> Result<(), SendError> {
         self.push(Outgoing::Text(json))
     }
 
@@ -151,7 +152,7 @@ where
                 match next {
                     Some(Outgoing::Text(t)) => {
                         queued.fetch_sub(t.len(), Ordering::SeqCst);
-                        ws.text(t.to_string()).await.is_ok()
+                        ws.text(t).await.is_ok()
                     }
                     Some(Outgoing::Ping) => ws.ping(b"").await.is_ok(),
                     Some(Outgoing::Pong(b)) => ws.pong(&b).await.is_ok(),
