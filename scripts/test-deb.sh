@@ -10,8 +10,7 @@
 #                             from this tree, to test an upgrade across migrations
 #   DAILIES_DEB_SKIP_BUILD=1  reuse the cargo/client build already there
 set -uo pipefail
-cd "$(dirname "$0")/.."
-ROOT=$PWD
+cd "$(dirname "$0")/.." || exit 1
 START=$(date +%s)
 
 PASSED=0
@@ -448,7 +447,8 @@ FAKE_SSO_PID=
 say "upgrade to $V2"
 DB=/var/lib/dailies/dailies.sqlite
 files_before=$(cd /var/lib/dailies/media && find . -type f -printf '%p %s\n' | sort)
-backups_before=$(ls /var/lib/dailies/ | grep -c '\.backup-')
+count_backups() { find /var/lib/dailies -maxdepth 1 -name 'dailies.sqlite.backup-*' | wc -l; }
+backups_before=$(count_backups)
 # Read the live database as its owner: files sqlite creates beside it stay dailies'.
 dbq() { runuser -u dailies -- sqlite3 -readonly "$@"; }
 applied=$(dbq "$DB" "SELECT version FROM __diesel_schema_migrations" | sort)
@@ -470,7 +470,7 @@ check "media files are all still there" \
 check "alice's media is still listed and ready" test "$(media_field "$ALICE" "$MEDIA" status)" = ready
 check "alice's comment survived the upgrade" \
   ws "$NPORT" --user "$ALICE" --expect-user alice --media "$MEDIA" --expect-comment "deb test comment"
-backups_after=$(ls /var/lib/dailies/ | grep -c '\.backup-')
+backups_after=$(count_backups)
 if (( pending > 0 )); then
   check "a database backup was written before migrating" test "$backups_after" -gt "$backups_before"
 else
@@ -491,13 +491,13 @@ stop_server
 runuser -u dailies -- sqlite3 "$DB" "BEGIN; $(cat "$NEWEST/down.sql")
   DELETE FROM __diesel_schema_migrations WHERE version = '$NEWEST_VERSION'; COMMIT;" ||
   die "could not undo $NEWEST"
-backups_before=$(ls /var/lib/dailies/ | grep -c '\.backup-')
+backups_before=$(count_backups)
 install_deb "$OUT/dailies_${V3}_amd64.deb" || die "upgrading to $V3 failed"
 start_server "$WORK/server-3.log" || die "the server did not start after migrating"
 check "dpkg reports $V3 installed" test "$(dpkg-query -W -f='${Version}' dailies)" = "$V3"
 backup=$(ls -t /var/lib/dailies/dailies.sqlite.backup-* 2>/dev/null | head -1)
 check "a database backup was written before migrating" \
-  test "$(ls /var/lib/dailies/ | grep -c '\.backup-')" -eq $((backups_before + 1))
+  test "$(count_backups)" -eq $((backups_before + 1))
 check "the backup is the database before the migration, with alice's media" bash -c \
   "[[ -n '$backup' ]] && [[ \$(runuser -u dailies -- sqlite3 -readonly '$backup' \"SELECT count(*) FROM __diesel_schema_migrations WHERE version = '$NEWEST_VERSION'; SELECT count(*) FROM media WHERE id = '$MEDIA'\" | tr '\n' ' ') == '0 1 ' ]]"
 check "the migration ran" test "$(dbq "$DB" "SELECT count(*) FROM __diesel_schema_migrations WHERE version = '$NEWEST_VERSION'")" = 1
