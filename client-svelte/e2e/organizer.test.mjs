@@ -88,6 +88,28 @@ describe('organizer folders', { skip: !!process.env.DAILIES_E2E_MOCK && 'the moc
     assert.deepEqual(carol.errors, []);
   });
 
+  step('moves media with the keyboard: the card menu\'s move action and its folder prompt', async () => {
+    const { page } = carol;
+    // Back into the folder, where the clip is.
+    await page.locator('[data-testid=folder-tile] a', { hasText: 'Shots' }).focus();
+    await page.keyboard.press('Enter');
+    const card = page.locator('[data-testid=media-card]', { hasText: 'folder-clip' });
+    await card.waitFor({ timeout: 10_000 });
+    await card.getByRole('button', { name: /More actions/ }).focus();
+    await page.keyboard.press('Enter');
+    await card.getByRole('menuitem', { name: 'Move to folder…' }).focus();
+    await page.keyboard.press('Enter');
+    const select = page.locator('[data-testid=prompt-folder]');
+    await select.waitFor();
+    await select.selectOption({ label: 'Top level' });
+    await page.locator('[data-testid=organizer-prompt] button[type=submit]').focus();
+    await page.keyboard.press('Enter');
+    await until(async () => (await card.count()) === 0, { what: 'the clip to leave the folder' });
+    await page.locator('[data-testid=breadcrumbs] a', { hasText: 'My media' }).click();
+    await page.locator('[data-testid=media-card]', { hasText: 'folder-clip' }).waitFor({ timeout: 10_000 });
+    assert.match(await page.locator('[data-testid=folder-tile]', { hasText: 'Shots' }).textContent(), /Shots\s*0/);
+  });
+
   step('shows the plugin\'s error message', async () => {
     const { page } = carol;
     await page.locator('[data-testid=page-action-create_folder]').click();
