@@ -11,3 +11,7 @@ fmt:
 	cargo fmt --all
 lint:
 	cargo clippy --workspace --all-targets -- -D warnings
+
+.PHONY: deb
+deb:             ## build the Debian package dailies_<version>_amd64.deb
+	bash scripts/build-deb.sh

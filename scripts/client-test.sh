@@ -30,6 +30,9 @@ fi
 
 echo "== cargo build -p dailies-server"
 cargo build -p dailies-server
+# The organizer plugin the end-to-end suite runs the server with (e2e/organizer.test.mjs).
+echo "== cargo build -p organizer-sdk --example basic_folders"
+cargo build -p organizer-sdk --example basic_folders
 
 cd "$ROOT/client-svelte"
 echo "== npm ci"
@@ -50,7 +53,8 @@ npm run build
 
 echo "== end-to-end"
 mkdir -p "$ROOT/test-artifacts"
-DAILIES_SERVER_BIN="$ROOT/target/debug/dailies-server" timeout 600 \
+DAILIES_SERVER_BIN="$ROOT/target/debug/dailies-server" \
+DAILIES_ORGANIZER_BIN="$ROOT/target/debug/examples/basic_folders" timeout 600 \
   node --test --test-concurrency=1 --test-reporter=spec e2e/ 2>&1 | tee "$LOGS/e2e.log"
 
 # One closing line for both runners: "N passed, N failed".

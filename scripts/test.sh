@@ -22,4 +22,10 @@ client_line=$(grep -E "^client: [0-9]+ passed, [0-9]+ failed" target/client-test
 c_pass=$(echo "$client_line" | grep -oE "[0-9]+ passed" | grep -oE "[0-9]+")
 c_fail=$(echo "$client_line" | grep -oE "[0-9]+ failed" | grep -oE "[0-9]+")
 
-echo "summary: $((passed + c_pass)) passed, $((failed + c_fail)) failed"
+echo "== Debian package: build, lintian, dpkg install, nginx in front, upgrade, remove, purge"
+bash scripts/test-deb.sh 2>&1 | tee target/deb-test.log
+deb_line=$(grep -E "^deb: [0-9]+ passed, [0-9]+ failed" target/deb-test.log | tail -1)
+d_pass=$(echo "$deb_line" | grep -oE "[0-9]+ passed" | grep -oE "[0-9]+")
+d_fail=$(echo "$deb_line" | grep -oE "[0-9]+ failed" | grep -oE "[0-9]+")
+
+echo "summary: $((passed + c_pass + d_pass)) passed, $((failed + c_fail + d_fail)) failed"

@@ -60,7 +60,7 @@ async function waitHealthy(url, proc, timeoutMs = 30_000) {
  * binary does not serve the web client yet, a small front server serves dist/ and
  * proxies /api and /files to it, so the same tests run either way.
  */
-export async function startServer({ admins = [] } = {}) {
+export async function startServer({ admins = [], organizerCmd = null } = {}) {
   if (process.env.DAILIES_E2E_MOCK) return startMock();
   const bin = process.env.DAILIES_SERVER_BIN ?? join(repoRoot, 'target/debug/dailies-server');
   if (!existsSync(bin)) throw new Error(`${bin} is missing: run cargo build -p dailies-server`);
@@ -70,6 +70,7 @@ export async function startServer({ admins = [] } = {}) {
   const port = await freePort();
   const args = ['--listen', `127.0.0.1:${port}`, '--data-dir', dataDir, '--web-root', dist, '--log', 'warn'];
   for (const a of admins) args.push('--admin-user', a);
+  if (organizerCmd) args.push('--organizer-cmd', organizerCmd);
   // setsid: the server gets its own process group, so stopping it stops its ffmpeg children too.
   const proc = spawn('setsid', [bin, ...args], { stdio: ['ignore', 'inherit', 'inherit'] });
   const apiUrl = `http://127.0.0.1:${port}`;
@@ -107,6 +108,9 @@ export async function startServer({ admins = [] } = {}) {
     },
   };
 }
+
+/** The basic_folders organizer plugin (`cargo build -p organizer-sdk --example basic_folders`). */
+export const basicFoldersBin = process.env.DAILIES_ORGANIZER_BIN ?? join(repoRoot, 'target/debug/examples/basic_folders');
 
 /** A bigger clip (noise at a high bitrate), for uploads long enough to interrupt. */
 export function makeBigClip(dir, megabytes = 6) {

@@ -36,6 +36,16 @@ impl Organizer for Reference {
         (self.major, organizer_sdk::PROTOCOL_MINOR)
     }
 
+    /// Remembers the last comment it heard of, so tests can see events arrive.
+    async fn on_event(&self, ctx: &Context, event: organizer_sdk::Event) -> Result<(), Status> {
+        if let organizer_sdk::Event::CommentAdded(pb::CommentAdded { comment: Some(c) }) = event {
+            ctx.inbox()?
+                .kv_set("last_comment", format!("{}@{}:{}", c.user_id, c.frame, c.text))
+                .await?;
+        }
+        Ok(())
+    }
+
     async fn user_page(&self, ctx: &Context, user: &pb::User, path: &str) -> Result<Page, Status> {
         tokio::time::sleep(self.slow).await;
         let media = ctx.inbox()?.media_by_owner(&user.id).await?;

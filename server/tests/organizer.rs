@@ -463,3 +463,35 @@ async fn a_denied_action_is_refused_on_websocket_rest_and_files_alike() {
         "room_joined"
     );
 }
+
+#[actix_rt::test]
+async fn comments_reach_the_plugin_as_events() {
+    let s = with_plugin(plugin_cmd("reference_plugin", &[]), Duration::from_secs(2)).await;
+    wait_up(&s).await;
+    add_user(&s, "ann", false);
+    add_media(&s, "m1", "ann", "Shot");
+    let mut ann = s.ws(Some("ann")).await;
+    ann.recv_type("welcome").await;
+    ann.send(json!({"type": "join_room", "media_id": "m1", "since_seq": null}))
+        .await;
+    ann.recv_type("room_joined").await;
+    ann.send(
+        json!({"type": "add_comment", "media_id": "m1", "text": "tighter cut", "frame": 12,
+                    "end_frame": null, "parent_id": null, "drawing": null, "client_ref": null}),
+    )
+    .await;
+    ann.recv_type("room_event").await;
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let out = std::process::Command::new("sqlite3")
+            .arg(s.dir.path().join("dailies.sqlite"))
+            .arg("SELECT CAST(value AS TEXT) FROM organizer_kv WHERE key = 'last_comment';")
+            .output()
+            .unwrap();
+        if String::from_utf8_lossy(&out.stdout).trim() == "ann@12:tighter cut" {
+            break;
+        }
+        assert!(Instant::now() < deadline, "the plugin never heard of the comment");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}

@@ -2,6 +2,7 @@
 import { getContext, setContext } from 'svelte';
 import type { Connection } from './net/connection.svelte';
 import type { Library } from './state/library.svelte';
+import type { OrganizerPage } from './state/organizer.svelte';
 import type { Notifications } from './state/notifications.svelte';
 import type { Router } from './state/router.svelte';
 import type { Toasts } from './state/toasts.svelte';
@@ -10,6 +11,7 @@ import type { Uploads } from './state/uploads.svelte';
 export interface AppContext {
   conn: Connection;
   library: Library;
+  organizer: OrganizerPage;
   uploads: Uploads;
   notifications: Notifications;
   router: Router;

@@ -208,3 +208,18 @@ pub fn media_deleted(media: &Media, by: &UserInfo) -> pb::event::Kind {
         by: Some(convert::user(by)),
     })
 }
+
+/// The event for a comment stored in a room (after its commit).
+pub fn comment_added(c: &dailies_protocol::Comment) -> pb::event::Kind {
+    pb::event::Kind::CommentAdded(pb::CommentAdded {
+        comment: Some(pb::Comment {
+            id: c.id.0,
+            media_id: c.media_id.0.clone(),
+            user_id: c.user_id.0.clone(),
+            text: c.text.clone(),
+            frame: c.frame,
+            parent_id: c.parent_id.map(|p| p.0).unwrap_or(0),
+            created_at: c.created_at.clone(),
+        }),
+    })
+}

@@ -8,6 +8,7 @@ use crate::db::comments as cq;
 use crate::db::models::{NewComment, NewUserMessage};
 use crate::db::{queries, Db};
 use crate::error::{AppError, AppResult};
+use crate::organizer::OrganizerHandle;
 use crate::room::MAILBOX;
 use actix::prelude::*;
 use dailies_protocol::review::MAX_COMMENT_LEN;
@@ -34,6 +35,7 @@ pub struct Room {
     last_frame: Option<i64>,
     db: Db,
     hub: Addr<Hub>,
+    organizer: OrganizerHandle,
     seq: i64,
     members: BTreeMap<u64, Present>,
     collab: CollabState,
@@ -44,7 +46,7 @@ fn now_ms() -> f64 {
 }
 
 impl Room {
-    pub fn new(media: &MediaInfo, db: Db, hub: Addr<Hub>) -> Self {
+    pub fn new(media: &MediaInfo, db: Db, hub: Addr<Hub>, organizer: OrganizerHandle) -> Self {
         Room {
             media_id: media.id.clone(),
             title: media.title.clone(),
@@ -53,6 +55,7 @@ impl Room {
             last_frame: media.frame_count.map(|n| n - 1),
             db,
             hub,
+            organizer,
             seq: 0,
             members: BTreeMap::new(),
             collab: collab::idle(),
@@ -139,6 +142,9 @@ impl Room {
             .into_actor(self)
             .map(move |res, act, _| {
                 let (event, notes) = res?;
+                if let RoomEvent::CommentAdded { comment, .. } = &event {
+                    act.organizer.notify(crate::organizer::comment_added(comment));
+                }
                 act.emit(seq, event);
                 for n in notes {
                     act.hub.do_send(SendToUser {

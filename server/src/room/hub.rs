@@ -87,6 +87,7 @@ impl Handler<MediaChanged> for Hub {
 pub struct GetRoom {
     pub media: MediaInfo,
     pub db: Db,
+    pub organizer: crate::organizer::OrganizerHandle,
 }
 
 impl Handler<GetRoom> for Hub {
@@ -97,7 +98,7 @@ impl Handler<GetRoom> for Hub {
         let room = self
             .rooms
             .entry(msg.media.id.clone())
-            .or_insert_with(|| Room::new(&msg.media, msg.db, hub).start())
+            .or_insert_with(|| Room::new(&msg.media, msg.db, hub, msg.organizer).start())
             .clone();
         MessageResult(room)
     }

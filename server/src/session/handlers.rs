@@ -277,6 +277,7 @@ impl UserSession {
                     .send(GetRoom {
                         media: media.clone(),
                         db: state.db.clone(),
+                        organizer: state.organizer.clone(),
                     })
                     .await
                     .map_err(AppError::internal)?;

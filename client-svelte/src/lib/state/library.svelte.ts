@@ -15,6 +15,16 @@ export interface LibraryApi {
 
 export type SortKey = 'newest' | 'oldest' | 'title';
 
+/** Media filtered by a title search and sorted (a new array). */
+export function arrange(items: MediaInfo[], filter: string, sort: SortKey): MediaInfo[] {
+  const q = filter.trim().toLowerCase();
+  const list = q ? items.filter((m) => m.title.toLowerCase().includes(q)) : [...items];
+  if (sort === 'title') list.sort((a, b) => a.title.localeCompare(b.title));
+  else if (sort === 'oldest') list.sort((a, b) => a.created_at.localeCompare(b.created_at));
+  else list.sort((a, b) => b.created_at.localeCompare(a.created_at));
+  return list;
+}
+
 export class Library {
   items = $state.raw<MediaInfo[]>([]);
   loaded = $state(false);
@@ -24,14 +34,7 @@ export class Library {
   filter = $state('');
   sort = $state<SortKey>('newest');
 
-  visible: MediaInfo[] = $derived.by(() => {
-    const q = this.filter.trim().toLowerCase();
-    const list = q ? this.items.filter((m) => m.title.toLowerCase().includes(q)) : [...this.items];
-    if (this.sort === 'title') list.sort((a, b) => a.title.localeCompare(b.title));
-    else if (this.sort === 'oldest') list.sort((a, b) => a.created_at.localeCompare(b.created_at));
-    else list.sort((a, b) => b.created_at.localeCompare(a.created_at));
-    return list;
-  });
+  visible: MediaInfo[] = $derived(arrange(this.items, this.filter, this.sort));
 
   private unsubs: (() => void)[] = [];
 

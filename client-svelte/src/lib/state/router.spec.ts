@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { mediaHref, parseHash } from './router.svelte';
+import { libraryHref, mediaHref, parseHash } from './router.svelte';
 
 describe('routes', () => {
   it('parses the library and media links', () => {
@@ -10,5 +10,11 @@ describe('routes', () => {
   });
   it('round-trips links', () => {
     expect(parseHash(mediaHref('a b', { session: true, comment: 4 }))).toEqual({ name: 'media', id: 'a b', session: true, frame: null, comment: 4 });
+  });
+  it('keeps an organizer page in the library route', () => {
+    expect(parseHash('#/?path=/f/3')).toEqual({ name: 'library', path: '/f/3' });
+    expect(parseHash('#/?path=%2F')).toEqual({ name: 'library' });
+    expect(parseHash(libraryHref('/users/ann b/f/2'))).toEqual({ name: 'library', path: '/users/ann b/f/2' });
+    expect(libraryHref('/')).toBe('#/');
   });
 });

@@ -1,7 +1,8 @@
 // Hash routes: `#/` is the library, `#/media/{id}` a review (`?session=1` joins the live
-// session, `&frame=N` opens at a frame, `&comment=ID` at a comment).
+// session, `&frame=N` opens at a frame, `&comment=ID` at a comment). With an organizer
+// plugin, `#/?path=/f/3` is one of its pages (no `path`: the top page).
 export type Route =
-  | { name: 'library' }
+  | { name: 'library'; path?: string }
   | { name: 'media'; id: string; session: boolean; frame: number | null; comment: number | null };
 
 export function parseHash(hash: string): Route {
@@ -22,7 +23,13 @@ export function parseHash(hash: string): Route {
       comment: num('comment'),
     };
   }
-  return { name: 'library' };
+  const orgPath = new URLSearchParams(query).get('path');
+  return orgPath && orgPath !== '/' ? { name: 'library', path: orgPath } : { name: 'library' };
+}
+
+/** The library at an organizer page (`/` or empty: the top). */
+export function libraryHref(path = '/'): string {
+  return !path || path === '/' ? '#/' : `#/?path=${encodeURIComponent(path)}`;
 }
 
 export function mediaHref(id: string, opts: { session?: boolean; frame?: number; comment?: number } = {}): string {
