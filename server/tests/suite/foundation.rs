@@ -1,8 +1,7 @@
 //! Foundation: identity, errors, the websocket session life cycle, migrations, shutdown.
 
-mod common;
 
-use common::{TestServer, Ws};
+use crate::common::{TestServer, Ws};
 use serde_json::json;
 use std::time::Duration;
 

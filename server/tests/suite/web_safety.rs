@@ -1,8 +1,7 @@
 //! Web safety: security headers, and cross-site websocket upgrades and uploads refused.
 
-mod common;
 
-use common::{client, TestServer, Ws};
+use crate::common::{client, TestServer, Ws};
 
 #[actix_rt::test]
 async fn security_headers_on_every_response() {

@@ -1,9 +1,8 @@
 //! Review rooms with several real websocket clients: comments in order, threads, edits and
 //! deletes, permissions, catch-up after reconnect, restarts, collaborative sessions.
 
-mod common;
 
-use common::{TestServer, Ws};
+use crate::common::{TestServer, Ws};
 use serde_json::{json, Value};
 use std::time::Duration;
 

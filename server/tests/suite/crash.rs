@@ -1,9 +1,9 @@
 //! Crash recovery with the real binary: SIGKILL during a transcode, then restart. The job
 //! resumes and finishes, ffmpeg died with the server, and the database is intact.
 
-mod common;
 
-use common::client;
+use crate::common;
+use crate::common::client;
 use serde_json::Value;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};

@@ -1,12 +1,11 @@
 //! The organizer plugin end to end: real plugin processes (organizer-sdk's examples) over
 //! real Unix sockets, started and supervised by an in-process server.
 
-mod common;
-mod organizer_support;
 
-use common::TestServer;
+use crate::common;
+use crate::common::TestServer;
 use dailies_server::organizer::LinkState;
-use organizer_support::*;
+use crate::organizer_support::*;
 use serde_json::json;
 use std::time::{Duration, Instant};
 

@@ -1,9 +1,9 @@
 //! ffmpeg missing or crashing, with the real binary and a PATH made for the test: the job
 //! ends `failed` with a reason people can read, and the server goes on serving.
 
-mod common;
 
-use common::client;
+use crate::common;
+use crate::common::client;
 use serde_json::Value;
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;

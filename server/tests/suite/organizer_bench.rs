@@ -1,16 +1,14 @@
 //! Organizer benchmark (ignored by default; run in release):
 //!
-//!   cargo test --release -p dailies-server --test organizer_bench -- --ignored --nocapture
+//!   cargo test --release -p dailies-server --test suite organizer_bench -- --ignored --nocapture
 //!
 //! Prints the round trip of an Authorize call through the server's proxy (p50/p99), and
 //! the latency a plugin adds to opening a folder page of 1,000 media, against the same
 //! page with no plugin (the built-in flat library).
 
-mod common;
-mod organizer_support;
 
-use common::{TestServer, Ws};
-use organizer_support::*;
+use crate::common::{TestServer, Ws};
+use crate::organizer_support::*;
 use serde_json::json;
 use std::time::{Duration, Instant};
 

@@ -2,9 +2,8 @@
 //! loop-mounted ext4 image). Uploads get 507 with a clear error, partial files are removed,
 //! and the server stays up and serves. Needs root for `mount`; fails (never skips) without.
 
-mod common;
 
-use common::{client, TestServer};
+use crate::common::{client, TestServer};
 use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
 use std::process::Command;

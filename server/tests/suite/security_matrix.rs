@@ -3,10 +3,9 @@
 //! message rules live here, in one place; a route found in the server's source or a message
 //! type in `ClientMsg::TYPES` without a rule fails the test.
 
-mod common;
 
 use awc::http::Method;
-use common::{client, TestServer, Ws};
+use crate::common::{client, TestServer, Ws};
 use dailies_protocol::ClientMsg;
 use futures_util::StreamExt;
 use serde_json::{json, Value};

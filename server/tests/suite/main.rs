@@ -1,0 +1,27 @@
+//! The server's integration tests, as one test binary: linking one binary instead of one
+//! per file keeps the build small and fast (each test binary links every dependency).
+//! Each module is one area; `common` starts servers and clients, `organizer_support`
+//! builds and runs organizer plugins.
+//!
+//!   cargo test -p dailies-server --test suite            all of them
+//!   cargo test -p dailies-server --test suite rooms::    one area
+
+mod common;
+mod organizer_support;
+
+mod binary;
+mod crash;
+mod faults_crash;
+mod faults_disk;
+mod faults_ffmpeg;
+mod foundation;
+mod ingest;
+mod organizer;
+mod organizer_bench;
+mod processing;
+mod rooms;
+mod security_fuzz_regressions;
+mod security_hostile;
+mod security_matrix;
+mod tus;
+mod web_safety;
