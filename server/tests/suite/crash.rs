@@ -1,7 +1,6 @@
 //! Crash recovery with the real binary: SIGKILL during a transcode, then restart. The job
 //! resumes and finishes, ffmpeg died with the server, and the database is intact.
 
-
 use crate::common;
 use crate::common::client;
 use serde_json::Value;

@@ -2,7 +2,6 @@
 //! visible) and during a burst of comments (every acknowledged comment is still there).
 //! The transcode case is in crash.rs. Each restart checks `PRAGMA integrity_check`.
 
-
 use crate::common::{client, Ws};
 use futures_util::StreamExt;
 use serde_json::{json, Value};

@@ -2,7 +2,6 @@
 //! loop-mounted ext4 image). Uploads get 507 with a clear error, partial files are removed,
 //! and the server stays up and serves. Needs root for `mount`; fails (never skips) without.
 
-
 use crate::common::{client, TestServer};
 use serde_json::{json, Value};
 use std::path::{Path, PathBuf};

@@ -1,7 +1,6 @@
 //! ffmpeg missing or crashing, with the real binary and a PATH made for the test: the job
 //! ends `failed` with a reason people can read, and the server goes on serving.
 
-
 use crate::common;
 use crate::common::client;
 use serde_json::Value;

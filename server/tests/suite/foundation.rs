@@ -1,6 +1,5 @@
 //! Foundation: identity, errors, the websocket session life cycle, migrations, shutdown.
 
-
 use crate::common::{TestServer, Ws};
 use serde_json::json;
 use std::time::Duration;

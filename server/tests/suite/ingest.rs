@@ -1,7 +1,6 @@
 //! Ingestion end to end: uploads (raw, multipart, interrupted, too large), processing with
 //! real ffmpeg, serving with Range, authorization, rename and delete, the watch folder.
 
-
 use crate::common;
 use crate::common::{client, make_h264, TestServer};
 use serde_json::{json, Value};

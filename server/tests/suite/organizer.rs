@@ -1,11 +1,10 @@
 //! The organizer plugin end to end: real plugin processes (organizer-sdk's examples) over
 //! real Unix sockets, started and supervised by an in-process server.
 
-
 use crate::common;
 use crate::common::TestServer;
-use dailies_server::organizer::LinkState;
 use crate::organizer_support::*;
+use dailies_server::organizer::LinkState;
 use serde_json::json;
 use std::time::{Duration, Instant};
 

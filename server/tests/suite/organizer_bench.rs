@@ -6,7 +6,6 @@
 //! the latency a plugin adds to opening a folder page of 1,000 media, against the same
 //! page with no plugin (the built-in flat library).
 
-
 use crate::common::{TestServer, Ws};
 use crate::organizer_support::*;
 use serde_json::json;

@@ -1,7 +1,6 @@
 //! Review rooms with several real websocket clients: comments in order, threads, edits and
 //! deletes, permissions, catch-up after reconnect, restarts, collaborative sessions.
 
-
 use crate::common::{TestServer, Ws};
 use serde_json::{json, Value};
 use std::time::Duration;

@@ -2,7 +2,6 @@
 //! floods, oversized drawings, invalid UTF-8, other users' ids and forged identity headers.
 //! Each gets a clear error, the server stays up, and nothing is written where it should not be.
 
-
 use crate::common::{client, TestServer, Ws};
 use serde_json::{json, Value};
 use std::io::{Read, Write};

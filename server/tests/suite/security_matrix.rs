@@ -3,9 +3,8 @@
 //! message rules live here, in one place; a route found in the server's source or a message
 //! type in `ClientMsg::TYPES` without a rule fails the test.
 
-
-use awc::http::Method;
 use crate::common::{client, TestServer, Ws};
+use awc::http::Method;
 use dailies_protocol::ClientMsg;
 use futures_util::StreamExt;
 use serde_json::{json, Value};

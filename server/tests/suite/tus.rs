@@ -1,7 +1,6 @@
 //! Resumable uploads with a real tus client (tuspy): an upload cut in the middle of a
 //! PATCH resumes where the server stopped, and the protocol's refusals are right.
 
-
 use crate::common::{client, TestServer};
 use std::io::Write;
 use std::process::Command;

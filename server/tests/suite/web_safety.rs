@@ -1,6 +1,5 @@
 //! Web safety: security headers, and cross-site websocket upgrades and uploads refused.
 
-
 use crate::common::{client, TestServer, Ws};
 
 #[actix_rt::test]
