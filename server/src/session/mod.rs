@@ -253,6 +253,14 @@ impl Handler<Inbound> for UserSession {
                 self.close(CloseKind::TooBig, "message too large");
                 ctx.stop();
             }
+            Inbound::Broken { utf8: true } => {
+                self.close(CloseKind::InvalidData, "text frame is not valid UTF-8");
+                ctx.stop();
+            }
+            Inbound::Broken { utf8: false } => {
+                self.close(CloseKind::Protocol, "websocket protocol error");
+                ctx.stop();
+            }
             Inbound::Closed => ctx.stop(),
         }
     }

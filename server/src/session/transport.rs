@@ -4,6 +4,7 @@
 use actix::{Actor, Addr, Context, Handler, Message};
 use actix_web::{web, HttpRequest, HttpResponse};
 use actix_ws::{AggregatedMessage, CloseCode, CloseReason, ProtocolError};
+use std::io;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use tokio::sync::{mpsc, Notify};
@@ -25,6 +26,9 @@ pub enum Inbound {
     Heard,
     /// The client sent a message over the size limit; the socket is no longer usable.
     TooLarge,
+    /// The client broke the websocket protocol (`utf8`: a text frame that is not UTF-8);
+    /// the socket is no longer usable.
+    Broken { utf8: bool },
     /// The client closed the socket or the connection broke.
     Closed,
 }
@@ -90,6 +94,8 @@ impl Outbound {
             CloseKind::Away => CloseCode::Away,
             CloseKind::TooBig => CloseCode::Size,
             CloseKind::Policy => CloseCode::Policy,
+            CloseKind::InvalidData => CloseCode::Invalid,
+            CloseKind::Protocol => CloseCode::Protocol,
         };
         if self
             .push(Outgoing::Close(CloseReason {
@@ -115,6 +121,10 @@ pub enum CloseKind {
     Away,
     TooBig,
     Policy,
+    /// 1007: a text frame that is not UTF-8.
+    InvalidData,
+    /// 1002: a frame the websocket protocol does not allow.
+    Protocol,
 }
 
 /// Upgrades the request and starts the actor made by `make` on the socket.
@@ -192,9 +202,18 @@ where
                     let _ = addr.send(Inbound::TooLarge).await;
                     return;
                 }
+                // The connection itself broke: nobody is left to tell.
+                Err(ProtocolError::Io(e)) if e.kind() != io::ErrorKind::InvalidData => {
+                    tracing::debug!("websocket connection error: {e}");
+                    break;
+                }
+                // A text frame that is not UTF-8 (the only InvalidData the stream reports),
+                // an unmasked frame, a bad opcode…: say so with a close code (RFC 6455 7.4.1).
                 Err(e) => {
                     tracing::debug!("websocket protocol error: {e}");
-                    break;
+                    let utf8 = matches!(&e, ProtocolError::Io(_));
+                    let _ = addr.send(Inbound::Broken { utf8 }).await;
+                    return;
                 }
             };
             if addr.send(inbound).await.is_err() {

@@ -1,7 +1,6 @@
 //! Crash recovery with the real binary: SIGKILL during a transcode, then restart. The job
 //! resumes and finishes, ffmpeg died with the server, and the database is intact.
 
-use crate::common;
 use crate::common::client;
 use serde_json::Value;
 use std::process::{Child, Command, Stdio};
@@ -49,7 +48,7 @@ async fn sigkill_during_a_transcode_resumes_after_restart() {
     let dir = tempfile::tempdir().unwrap();
     let src = dir.path().join("src.avi");
     // MPEG-4 Part 2 is quick to make and needs a proxy: long enough to kill mid-way.
-    common::ffmpeg_make(
+    crate::common::ffmpeg_make(
         &src,
         &["testsrc2=size=1280x720:rate=30"],
         &["-t", "12", "-c:v", "mpeg4", "-q:v", "5"],
@@ -114,7 +113,7 @@ async fn sigkill_during_a_transcode_resumes_after_restart() {
     };
     assert_eq!(m["status"], "ready", "{m}");
     let proxy = data.join("media").join(&id).join("proxy.mp4");
-    let p = common::ffprobe_streams(&proxy);
+    let p = crate::common::ffprobe_streams(&proxy);
     assert_eq!(p["streams"][0]["codec_name"], "h264");
     assert_eq!(p["streams"][0]["nb_frames"], "360", "the whole clip, not a torn half");
     let job = || {

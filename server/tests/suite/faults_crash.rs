@@ -147,7 +147,7 @@ async fn sigkill_during_a_burst_of_comments_loses_no_acknowledged_comment() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
     let clip = dir.path().join("clip.mp4");
-    common::make_h264(&clip, 2);
+    crate::common::make_h264(&clip, 2);
     let s = Server::start(&data).await;
     let mut r = client()
         .post(s.url("/api/upload"))

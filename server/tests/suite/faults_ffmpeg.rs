@@ -1,7 +1,6 @@
 //! ffmpeg missing or crashing, with the real binary and a PATH made for the test: the job
 //! ends `failed` with a reason people can read, and the server goes on serving.
 
-use crate::common;
 use crate::common::client;
 use serde_json::Value;
 use std::os::unix::fs::PermissionsExt;
@@ -104,7 +103,7 @@ async fn run_with_tools(path_env: &str, src: &Path, data: &Path) -> Value {
 
 fn make_avi(dir: &Path) -> std::path::PathBuf {
     let src = dir.join("src.avi");
-    common::ffmpeg_make(&src, &["testsrc2=size=320x240:rate=25"], &["-t", "1", "-c:v", "mpeg4"]);
+    crate::common::ffmpeg_make(&src, &["testsrc2=size=320x240:rate=25"], &["-t", "1", "-c:v", "mpeg4"]);
     src
 }
 

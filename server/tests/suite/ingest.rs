@@ -1,7 +1,6 @@
 //! Ingestion end to end: uploads (raw, multipart, interrupted, too large), processing with
 //! real ffmpeg, serving with Range, authorization, rename and delete, the watch folder.
 
-use crate::common;
 use crate::common::{client, make_h264, TestServer};
 use serde_json::{json, Value};
 use std::time::Duration;
@@ -49,7 +48,7 @@ async fn vp9_webm_gets_an_h264_proxy_with_live_progress() {
     let s = TestServer::start().await;
     let dir = tempfile::tempdir().unwrap();
     let f = dir.path().join("clip.webm");
-    common::ffmpeg_make(
+    crate::common::ffmpeg_make(
         &f,
         &["testsrc2=size=320x240:rate=30", "sine"],
         &[
@@ -91,7 +90,7 @@ async fn vp9_webm_gets_an_h264_proxy_with_live_progress() {
     let m = s.wait_done("alice", &id, 5).await;
     assert_eq!(m["playback_url"], format!("/files/{id}/proxy.mp4"));
     let proxy = s.dir.path().join("media").join(&id).join("proxy.mp4");
-    let p = common::ffprobe_streams(&proxy);
+    let p = crate::common::ffprobe_streams(&proxy);
     assert_eq!(p["streams"][0]["codec_name"], "h264");
     assert_eq!(p["streams"][0]["pix_fmt"], "yuv420p");
     assert_eq!(p["streams"][1]["codec_name"], "aac");
@@ -459,14 +458,14 @@ async fn every_kind_of_input_ends_ready_and_playable() {
     let mut ids = vec![];
     for (name, inputs, args, kind) in &cases {
         let p = dir.path().join(name);
-        common::ffmpeg_make(&p, inputs, args);
+        crate::common::ffmpeg_make(&p, inputs, args);
         let (code, body) = s.upload("alice", name, std::fs::read(&p).unwrap()).await;
         assert_eq!(code, 201);
         ids.push((name, kind, body["id"].as_str().unwrap().to_string()));
     }
     // A rotated phone video: H.264 with a rotation tag, copied into MP4.
     let plain = dir.path().join("plain.mp4");
-    common::make_h264(&plain, 1);
+    crate::common::make_h264(&plain, 1);
     let rotated = dir.path().join("rotated.mp4");
     let st = std::process::Command::new("ffmpeg")
         .args(["-loglevel", "error", "-y", "-i"])
@@ -485,7 +484,7 @@ async fn every_kind_of_input_ends_ready_and_playable() {
         assert_eq!(m["kind"], **kind, "{name}");
         let url = m["playback_url"].as_str().unwrap();
         let file = s.dir.path().join("media").join(url.trim_start_matches("/files/"));
-        let p = common::ffprobe_streams(&file);
+        let p = crate::common::ffprobe_streams(&file);
         match **kind {
             "video" => {
                 assert_eq!(p["streams"][0]["codec_name"], "h264", "{name}");
@@ -510,7 +509,7 @@ async fn every_kind_of_input_ends_ready_and_playable() {
         "shown upright"
     );
     let proxy = s.dir.path().join("media").join(&rot_id).join("proxy.mp4");
-    let p = common::ffprobe_streams(&proxy);
+    let p = crate::common::ffprobe_streams(&proxy);
     assert_eq!(
         (p["streams"][0]["width"].as_i64(), p["streams"][0]["height"].as_i64()),
         (Some(240), Some(320))

@@ -1,7 +1,6 @@
 //! The organizer plugin end to end: real plugin processes (organizer-sdk's examples) over
 //! real Unix sockets, started and supervised by an in-process server.
 
-use crate::common;
 use crate::common::TestServer;
 use crate::organizer_support::*;
 use dailies_server::organizer::LinkState;
@@ -424,7 +423,7 @@ async fn a_denied_action_is_refused_on_websocket_rest_and_files_alike() {
     // Locked: visible, but renaming and deleting are forbidden, with the plugin's reason.
     assert_eq!(s.get("/api/media/m3", Some("ann")).await.0, 200);
     assert_eq!(s.fetch("/files/m3/original.mp4", Some("ann"), &[]).await.0, 200);
-    let mut resp = common::client()
+    let mut resp = crate::common::client()
         .delete(s.url("/api/media/m3"))
         .insert_header(("X-Remote-User-Id", "ann"))
         .send()

@@ -9,7 +9,7 @@ use std::time::Duration;
 async fn ready_media(s: &TestServer, owner: &str) -> String {
     let dir = tempfile::tempdir().unwrap();
     let f = dir.path().join("clip.mp4");
-    common::make_h264(&f, 2);
+    crate::common::make_h264(&f, 2);
     let (_, body) = s.upload(owner, "clip.mp4", std::fs::read(&f).unwrap()).await;
     let id = body["id"].as_str().unwrap().to_string();
     assert_eq!(s.wait_done(owner, &id, 60).await["status"], "ready");

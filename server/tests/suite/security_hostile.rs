@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 fn clip() -> Vec<u8> {
     let dir = tempfile::tempdir().unwrap();
     let f = dir.path().join("clip.mp4");
-    common::make_h264(&f, 1);
+    crate::common::make_h264(&f, 1);
     std::fs::read(&f).unwrap()
 }
 
@@ -370,6 +370,27 @@ fn raw_ws_frame(addr: &str, opcode: u8, payload: &[u8]) -> Vec<u8> {
     got
 }
 
+/// The status code of the first close frame the server sent after the handshake.
+fn close_code(got: &[u8]) -> Option<u16> {
+    let body = got.windows(4).position(|w| w == b"\r\n\r\n")? + 4;
+    let mut rest = &got[body..];
+    // Server frames are unmasked; ours are short, so a 7-bit or 16-bit length.
+    while rest.len() >= 2 {
+        let (op, len) = (rest[0] & 0x0f, (rest[1] & 0x7f) as usize);
+        let (head, len) = if len == 126 {
+            (4, u16::from_be_bytes([*rest.get(2)?, *rest.get(3)?]) as usize)
+        } else {
+            (2, len)
+        };
+        let payload = rest.get(head..head + len)?;
+        if op == 0x8 {
+            return Some(u16::from_be_bytes([*payload.first()?, *payload.get(1)?]));
+        }
+        rest = &rest[head + len..];
+    }
+    None
+}
+
 #[actix_rt::test]
 async fn invalid_utf8_in_frames_and_headers() {
     let s = TestServer::start().await;
@@ -379,9 +400,17 @@ async fn invalid_utf8_in_frames_and_headers() {
         .unwrap();
     let text = String::from_utf8_lossy(&got);
     assert!(text.starts_with("HTTP/1.1 101"), "{text}");
-    // The welcome, and then the connection ends: a text frame must be UTF-8 (RFC 6455).
+    // The welcome, and then a close with 1007 (invalid frame payload data): a text frame
+    // must be UTF-8 (RFC 6455 8.1).
     assert!(text.contains("welcome"), "{text}");
     assert!(!text.contains("pong"));
+    assert_eq!(close_code(&got), Some(1007), "{text}");
+    // An opcode the protocol reserves: a close with 1002 (protocol error).
+    let addr = s.base.trim_start_matches("http://").to_string();
+    let got = tokio::task::spawn_blocking(move || raw_ws_frame(&addr, 0x3, b"x"))
+        .await
+        .unwrap();
+    assert_eq!(close_code(&got), Some(1002), "{}", String::from_utf8_lossy(&got));
 
     // Identity and file-name headers that are not text: a 400 with a reason, not a 500.
     for (k, v) in [

@@ -273,7 +273,7 @@ async fn ws_for(s: &TestServer, user: &str) -> Ws {
 fn clip() -> Vec<u8> {
     let dir = tempfile::tempdir().unwrap();
     let f = dir.path().join("clip.mp4");
-    common::make_h264(&f, 1);
+    crate::common::make_h264(&f, 1);
     std::fs::read(&f).unwrap()
 }
 

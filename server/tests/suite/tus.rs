@@ -42,7 +42,7 @@ async fn an_upload_cut_mid_patch_resumes_with_a_real_tus_client() {
     let s = TestServer::start().await;
     let dir = tempfile::tempdir().unwrap();
     let f = dir.path().join("clip.mp4");
-    common::make_h264(&f, 6);
+    crate::common::make_h264(&f, 6);
     let bytes = std::fs::read(&f).unwrap();
     assert!(bytes.len() > 300_000, "the clip is big enough to cut: {}", bytes.len());
     let fp = f.to_str().unwrap().to_string();
