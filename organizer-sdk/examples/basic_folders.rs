@@ -11,7 +11,7 @@
 //! Run by the server: `dailies-server --organizer-cmd /usr/lib/dailies/basic-folders`.
 
 use organizer_sdk::pb::{self, page_action::Scope};
-use organizer_sdk::{CommandOutcome, Context, Event, Organizer, Page, Status};
+use organizer_sdk::{Capability, CommandOutcome, Context, Event, Organizer, Page, Status};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use std::collections::{BTreeMap, HashMap};
@@ -406,6 +406,12 @@ impl Organizer for BasicFolders {
 
     fn version(&self) -> String {
         env!("CARGO_PKG_VERSION").into()
+    }
+
+    /// Folders change what users see, not what they may do: access stays with the server's
+    /// built-in rule, so the server asks no authorization questions.
+    fn capabilities(&self) -> Vec<Capability> {
+        vec![Capability::Pages, Capability::Events, Capability::Commands]
     }
 
     async fn user_page(&self, ctx: &Context, user: &pb::User, path: &str) -> Result<Page, Status> {

@@ -4,7 +4,8 @@
 //! - pages: "/" shows one folder, "Inbox"; "/inbox" lists the user's media.
 //! - authorize: media titled "[embargo]…" is for admins only, and "[locked]…" may be
 //!   viewed and commented but not renamed or deleted by anyone (both narrow the built-in
-//!   rule); everything else follows the built-in rule.
+//!   rule); "[shared]…" may be viewed and commented by every user, renamed and deleted
+//!   as the built-in rule says (this widens it); everything else follows the built-in rule.
 //! - commands: `echo` (answers its arguments), `whoami`, `kv_roundtrip` {key, value},
 //!   `message` {text} (a notification to oneself), `sleep` {ms}.
 //!
@@ -71,6 +72,9 @@ impl Organizer for Reference {
         }
         if title.starts_with("[locked]") && matches!(req.action.as_str(), "rename" | "delete") {
             return Ok(pb::AuthorizeResponse::deny("locked: it cannot be renamed or deleted"));
+        }
+        if title.starts_with("[shared]") && matches!(req.action.as_str(), "view" | "comment") {
+            return Ok(pb::AuthorizeResponse::allow());
         }
         Ok(pb::AuthorizeResponse::builtin(req))
     }

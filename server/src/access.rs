@@ -50,6 +50,21 @@ pub async fn media_for(state: &AppState, user: &UserInfo, id: &MediaId, action: 
     Err(AppError::NotFound("no such media".into()))
 }
 
+/// Of `rows`, the media `user` may view. Without a plugin that authorizes, every row is
+/// kept (listings hold the user's own media, which the built-in rule allows, and a plugin's
+/// page holds what the plugin chose); with one, each row is the plugin's to allow, asked
+/// concurrently, so a listing never shows what opening would refuse.
+pub async fn visible(state: &AppState, user: &UserInfo, rows: Vec<Media>) -> Vec<Media> {
+    if !state.organizer.authorizes() {
+        return rows;
+    }
+    let verdicts = futures_util::future::join_all(rows.iter().map(|m| allows(state, user, m, Action::View))).await;
+    rows.into_iter()
+        .zip(verdicts)
+        .filter_map(|(m, v)| v.is_ok().then_some(m))
+        .collect()
+}
+
 /// The organizer plugin's verdict when it gives one, else the built-in rule's; the reason
 /// to show when denied.
 async fn allows(state: &AppState, user: &UserInfo, media: &Media, action: Action) -> Result<(), String> {

@@ -93,6 +93,8 @@ def main() -> int:
                 return pb.AuthorizeResponse(allow=False, reason="embargoed: admins only")
             if req.object.title.startswith("[locked]") and req.action in ("rename", "delete"):
                 return pb.AuthorizeResponse(allow=False, reason="locked: it cannot be renamed or deleted")
+            if req.object.title.startswith("[shared]") and req.action in ("view", "comment"):
+                return pb.AuthorizeResponse(allow=True)
             if req.builtin_allowed:
                 return pb.AuthorizeResponse(allow=True)
             return pb.AuthorizeResponse(allow=False, reason="only the owner and admins may do this")

@@ -21,6 +21,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 async fn list(state: web::Data<AppState>, who: Identity) -> AppResult<HttpResponse> {
     let uid = who.0.id.0.clone();
     let rows = state.db.run(move |c| queries::list_media_of(c, &uid)).await?;
+    let rows = access::visible(&state, &who.0, rows).await;
     let items: Vec<MediaInfo> = rows.iter().map(|m| m.to_info()).collect();
     Ok(HttpResponse::Ok().json(items))
 }

@@ -289,31 +289,45 @@ pub async fn run(jc: JobContext) -> Result<(), JobError> {
     } else {
         0.0
     };
-    let pictures = async {
-        let mid = (start + 1.0) / 2.0;
+    // The poster and the scrub sheet are made side by side: the poster is one seek and one
+    // frame, the sheet a decode of the whole file, so the poster shows up at once and the
+    // two together take about as long as the sheet alone.
+    let poster = async {
         let thumb_args = match p.kind {
             MediaKind::Audio => command::waveform_args(&original, &dir.join(tmp_name(THUMB)), 1280, 240),
             _ => command::poster_args(&original, &dir.join(tmp_name(THUMB)), &p),
         };
-        steps.ffmpeg(thumb_args, THUMB, None, "thumbnails", start, mid).await?;
+        steps
+            .ffmpeg(thumb_args, THUMB, None, "thumbnails", start, start)
+            .await?;
         let id = media.id.clone();
         db.run(move |c| queries::set_media_pictures(c, &id, Some(THUMB), None))
             .await
             .map_err(retry)?;
         push_media(&db, &hub, &media.id).await;
-        if p.kind == MediaKind::Video {
-            let plan = command::sheet_plan(&p, SHEET_TILES);
-            let args = command::sheet_args(&original, &dir.join(tmp_name(SHEET)), &p, &plan);
-            steps.ffmpeg(args, SHEET, p.duration, "thumbnails", mid, 1.0).await?;
-            let sheet = SpriteSheet {
-                url: crate::db::models::file_url(&media.id, SHEET),
-                columns: plan.columns,
-                rows: plan.rows,
-                tile_width: plan.tile_width,
-                tile_height: plan.tile_height,
-                times: plan.times.clone(),
-            };
-            let json = serde_json::to_string(&sheet).map_err(retry)?;
+        Ok::<(), JobError>(())
+    };
+    let sheet = async {
+        if p.kind != MediaKind::Video {
+            return Ok(None);
+        }
+        let plan = command::sheet_plan(&p, SHEET_TILES);
+        let args = command::sheet_args(&original, &dir.join(tmp_name(SHEET)), &p, &plan);
+        steps.ffmpeg(args, SHEET, p.duration, "thumbnails", start, 1.0).await?;
+        let sheet = SpriteSheet {
+            url: crate::db::models::file_url(&media.id, SHEET),
+            columns: plan.columns,
+            rows: plan.rows,
+            tile_width: plan.tile_width,
+            tile_height: plan.tile_height,
+            times: plan.times.clone(),
+        };
+        Ok::<_, JobError>(Some(serde_json::to_string(&sheet).map_err(retry)?))
+    };
+    let pictures = async {
+        let (poster, sheet) = futures_util::future::join(poster, sheet).await;
+        poster?;
+        if let Some(json) = sheet? {
             let id = media.id.clone();
             db.run(move |c| queries::set_media_pictures(c, &id, Some(THUMB), Some(&json)))
                 .await

@@ -241,6 +241,16 @@ pub fn run_probe(file: &Path) -> Result<Probe, ProbeError> {
         "-i",
     ]);
     ffprobe.arg(as_ffmpeg_file(file));
+    // mediainfo runs beside ffprobe: each waits on its own file reads, and their sum was
+    // most of the time from upload to the first ffmpeg run.
+    let mediainfo = {
+        let file = file.to_path_buf();
+        std::thread::spawn(move || {
+            let mut mediainfo = Command::new("mediainfo");
+            mediainfo.arg("--Output=JSON").arg(&file);
+            run_with_timeout(mediainfo, "mediainfo", PROBE_TIMEOUT)
+        })
+    };
     let out = run_with_timeout(ffprobe, "ffprobe", PROBE_TIMEOUT)?;
     if !out.success {
         return Err(classify_failure(&out.stderr, &read_head(file)));
@@ -252,9 +262,13 @@ pub fn run_probe(file: &Path) -> Result<Probe, ProbeError> {
         other => other,
     })?;
 
-    let mut mediainfo = Command::new("mediainfo");
-    mediainfo.arg("--Output=JSON").arg(file);
-    match run_with_timeout(mediainfo, "mediainfo", PROBE_TIMEOUT) {
+    let mediainfo = mediainfo.join().unwrap_or_else(|_| {
+        Err(ProbeError::ToolFailed {
+            tool: "mediainfo",
+            source: io::Error::other("the mediainfo thread panicked"),
+        })
+    });
+    match mediainfo {
         Ok(mi) if mi.success => apply_mediainfo(&mi.stdout, &mut probe),
         Ok(mi) => tracing::warn!(file = %file.display(), stderr = %mi.stderr, "mediainfo failed; using ffprobe alone"),
         Err(e) => tracing::warn!(file = %file.display(), error = %e, "mediainfo unavailable; using ffprobe alone"),
@@ -271,22 +285,34 @@ fn decode_check(file: &Path, probe: &Probe) -> Result<(), ProbeError> {
     let Some(stream) = probe.video_stream.or(probe.audio_stream) else {
         return Ok(());
     };
-    if let Some(stderr) = undecodable(file, stream, None)? {
+    // The late frame is decoded beside the first one.
+    let late = match (probe.kind, probe.duration.filter(|d| *d > 0.2)) {
+        (MediaKind::Video, Some(duration)) => {
+            let (file, from_end) = (file.to_path_buf(), (duration / 2.0).min(3.0));
+            Some(std::thread::spawn(move || undecodable(&file, stream, Some(from_end))))
+        }
+        _ => None,
+    };
+    let first = undecodable(file, stream, None);
+    let late = late.map(|t| {
+        t.join().unwrap_or_else(|_| {
+            Err(ProbeError::ToolFailed {
+                tool: "ffmpeg",
+                source: io::Error::other("the decode check thread panicked"),
+            })
+        })
+    });
+    if let Some(stderr) = first? {
         return Err(ProbeError::Damaged {
             detail: short_detail(&stderr).unwrap_or_else(|| "not a single picture or sound could be decoded".into()),
             stderr,
         });
     }
-    if probe.kind == MediaKind::Video {
-        if let Some(duration) = probe.duration.filter(|d| *d > 0.2) {
-            let from_end = (duration / 2.0).min(3.0);
-            if let Some(stderr) = undecodable(file, stream, Some(from_end))? {
-                return Err(ProbeError::Damaged {
-                    detail: "the end of the video is missing, perhaps the upload or copy was cut short".into(),
-                    stderr,
-                });
-            }
-        }
+    if let Some(stderr) = late.transpose()?.flatten() {
+        return Err(ProbeError::Damaged {
+            detail: "the end of the video is missing, perhaps the upload or copy was cut short".into(),
+            stderr,
+        });
     }
     Ok(())
 }

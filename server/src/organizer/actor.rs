@@ -9,6 +9,8 @@ use crate::room::hub::Hub;
 use actix::prelude::*;
 use organizer_sdk::pb::{self, organizer_client::OrganizerClient};
 use std::future::Future;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tonic::transport::Channel;
 
@@ -56,6 +58,9 @@ pub struct Setup {
     pub inbox_token: String,
     /// Tells the inbox whose key-value store to use.
     pub plugin_name: tokio::sync::watch::Sender<Option<String>>,
+    /// Whether the plugin is up and answers authorization questions: read without asking
+    /// the actor, so checks that would only get the built-in answer skip the round trip.
+    pub authorizes: Arc<AtomicBool>,
     pub db: Db,
     pub hub: Addr<Hub>,
 }
@@ -105,6 +110,7 @@ impl Organizer {
         self.generation += 1;
         let generation = self.generation;
         self.state = LinkState::Starting;
+        self.setup.authorizes.store(false, Ordering::SeqCst);
         let hello = pb::HandshakeRequest {
             server_version: env!("CARGO_PKG_VERSION").into(),
             protocol_major: organizer_sdk::PROTOCOL_MAJOR,
@@ -141,6 +147,8 @@ impl Organizer {
                     self.announce(format!("The organizer plugin {} is back.", l.hello.plugin_name));
                 }
                 self.state = LinkState::Up;
+                let authorizes = l.hello.capabilities.iter().any(|c| c == "authorize");
+                self.setup.authorizes.store(authorizes, Ordering::SeqCst);
                 self.reason = None;
                 self.timeouts_in_row = 0;
                 self.up = Some(Up {
@@ -152,6 +160,7 @@ impl Organizer {
             Err(LaunchError::Refused(why)) => {
                 tracing::error!("{why}; the server goes on with its built-in behaviour");
                 self.state = LinkState::Refused;
+                self.setup.authorizes.store(false, Ordering::SeqCst);
                 self.reason = Some(why.clone());
                 self.announce(format!(
                     "{why}. Folders and plugin rules are off: only owners and admins see media."
@@ -213,6 +222,7 @@ impl Organizer {
         self.pid = None;
         self.generation += 1;
         self.state = LinkState::Down;
+        self.setup.authorizes.store(false, Ordering::SeqCst);
         let delay = backoff(self.failures);
         tracing::warn!(
             reason = %why,
@@ -456,6 +466,7 @@ impl Handler<Shutdown> for Organizer {
 
     fn handle(&mut self, _: Shutdown, ctx: &mut Context<Self>) {
         self.state = LinkState::Stopped;
+        self.setup.authorizes.store(false, Ordering::SeqCst);
         self.up = None;
         if let Some(k) = self.kill.take() {
             let _ = k.send(());

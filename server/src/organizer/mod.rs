@@ -43,6 +43,7 @@ pub struct Verdict {
 #[derive(Clone, Default)]
 pub struct OrganizerHandle {
     addr: Option<Addr<Organizer>>,
+    authorizes: Arc<std::sync::atomic::AtomicBool>,
 }
 
 impl OrganizerHandle {
@@ -54,6 +55,7 @@ impl OrganizerHandle {
         let dir = config.data_dir.join("organizer");
         launch::private_dir(&dir)?;
         let token = uuid::Uuid::new_v4().simple().to_string();
+        let authorizes = Arc::new(std::sync::atomic::AtomicBool::new(false));
         let (plugin_tx, plugin_rx) = tokio::sync::watch::channel(None);
         let inbox_addr = inbox::serve(&dir, token.clone(), plugin_rx, db.clone(), hub.clone()).await?;
         let actor = Organizer::new(actor::Setup {
@@ -62,16 +64,24 @@ impl OrganizerHandle {
             inbox_address: inbox_addr.to_string(),
             inbox_token: token,
             plugin_name: plugin_tx,
+            authorizes: authorizes.clone(),
             db,
             hub,
         });
         Ok(OrganizerHandle {
             addr: Some(actor.start()),
+            authorizes,
         })
     }
 
     pub fn is_configured(&self) -> bool {
         self.addr.is_some()
+    }
+
+    /// Whether a plugin is up that answers authorization questions (otherwise the built-in
+    /// rule decides, without a call).
+    pub fn authorizes(&self) -> bool {
+        self.authorizes.load(std::sync::atomic::Ordering::SeqCst)
     }
 
     async fn ask<M>(&self, msg: M) -> Result<M::Result, CallError>
@@ -97,7 +107,9 @@ impl OrganizerHandle {
         action: &str,
         builtin_allowed: bool,
     ) -> Option<Verdict> {
-        self.addr.as_ref()?;
+        if !self.authorizes() {
+            return None;
+        }
         let req = pb::AuthorizeRequest {
             user: Some(convert::user(user)),
             action: action.to_string(),

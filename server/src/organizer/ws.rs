@@ -18,8 +18,13 @@ pub async fn page(state: AppState, user: UserInfo, path: String) -> ServerMsg {
     match state.organizer.page(&user, &path).await {
         Some((p, plugin)) => {
             let ids = p.media_ids;
+            // The plugin chose the ids; each must still be one the user may open.
             let media = match state.db.run(move |c| super::store::media_by_ids(c, &ids)).await {
-                Ok(rows) => rows.iter().map(|m| m.to_info()).collect(),
+                Ok(rows) => crate::access::visible(&state, &user, rows)
+                    .await
+                    .iter()
+                    .map(|m| m.to_info())
+                    .collect(),
                 Err(e) => return error(ErrorCode::Internal, e.to_string(), "organizer_page"),
             };
             ServerMsg::OrganizerPageView {

@@ -70,7 +70,11 @@ impl UserSession {
                 );
             }
             ClientMsg::ListMedia {} => {
-                let fut = async move { state.db.run(move |c| queries::list_media_of(c, user.id.as_str())).await };
+                let fut = async move {
+                    let uid = user.id.0.clone();
+                    let rows = state.db.run(move |c| queries::list_media_of(c, &uid)).await?;
+                    Ok::<_, AppError>(access::visible(&state, &user, rows).await)
+                };
                 self.run(request, fut, ctx, |act, rows, ctx| {
                     let items = rows.iter().map(|m| m.to_info()).collect();
                     act.send(&ServerMsg::MediaList { items }, ctx);

@@ -3,8 +3,10 @@
 //!   cargo test --release -p dailies-server --test suite organizer_bench -- --ignored --nocapture
 //!
 //! Prints the round trip of an Authorize call through the server's proxy (p50/p99), and
-//! the latency a plugin adds to opening a folder page of 1,000 media, against the same
-//! page with no plugin (the built-in flat library).
+//! the latency a plugin adds to opening a page of 1,000 media, against the same page with
+//! no plugin (the built-in flat library): with basic_folders, which leaves access to the
+//! built-in rule (no Authorize calls), and with reference_plugin, which has rules of its
+//! own, so every one of the 1,000 media on its page is checked with it.
 
 use crate::common::{TestServer, Ws};
 use crate::organizer_support::*;
@@ -85,22 +87,27 @@ fn seed(s: &TestServer) -> Vec<String> {
 #[ignore = "benchmark: run with --release -- --ignored --nocapture"]
 async fn organizer_bench() {
     println!();
-    // Two servers over the same data: one with basic_folders, one without a plugin.
+    // Three servers over the same data: with basic_folders, with reference_plugin (access
+    // rules of its own) and without a plugin.
     let cmd = plugin_cmd("basic_folders", &[]);
     let plugged = TestServer::start_with(|c| c.organizer_cmd = Some(cmd)).await;
+    let cmd = plugin_cmd("reference_plugin", &[]);
+    let rules = TestServer::start_with(|c| c.organizer_cmd = Some(cmd)).await;
     let plain = TestServer::start().await;
     wait_up(&plugged).await;
+    wait_up(&rules).await;
     let ids = seed(&plugged);
+    seed(&rules);
     seed(&plain);
 
     // Authorize through the proxy, as access checks make it.
-    let org = state(&plugged).organizer;
+    let org = state(&rules).organizer;
     let ann = dailies_protocol::UserInfo {
         id: dailies_protocol::UserId("ann".into()),
         name: "Ann".into(),
         is_admin: false,
     };
-    let row = add_media(&plugged, "probe", "ann", "Probe");
+    let row = add_media(&rules, "probe", "ann", "Probe");
     for _ in 0..200 {
         org.authorize(&ann, &row, "view", true).await.unwrap();
     }
@@ -112,7 +119,7 @@ async fn organizer_bench() {
         assert!(v.is_some_and(|v| v.allow));
     }
     report("Authorize round trip through the proxy", auth);
-    state(&plugged)
+    state(&rules)
         .db
         .run_blocking(|c| dailies_server::db::queries::delete_media(c, "probe"))
         .unwrap();
@@ -124,30 +131,37 @@ async fn organizer_bench() {
     let r = command(&mut wp, "move_media", json!({"media": ids, "folder": folder[3..]})).await;
     assert_eq!(r["result"]["moved"], MEDIA, "{r}");
     let mut wb = plain.ws(Some("ann")).await;
-    // Interleaved, so load from elsewhere on the machine hits both alike.
+    let mut wr = rules.ws(Some("ann")).await;
+    // Interleaved, so load from elsewhere on the machine hits all alike.
     let (mut rest_with, mut rest_without) = (vec![], vec![]);
     for i in 0..520 {
-        let (c, d) = (timed_get(&plugged).await, timed_get(&plain).await);
+        let (c, d) = (timed_get(&rules).await, timed_get(&plain).await);
         if i >= 20 {
             rest_with.push(c);
             rest_without.push(d);
         }
     }
-    let (mut with, mut without) = (vec![], vec![]);
+    let (mut with, mut without, mut checked) = (vec![], vec![], vec![]);
     for i in 0..210 {
-        let (a, b) = (timed_page(&mut wp, &folder).await, timed_page(&mut wb, "/").await);
+        let a = timed_page(&mut wp, &folder).await;
+        let b = timed_page(&mut wb, "/").await;
+        let c = timed_page(&mut wr, "/inbox").await;
         if i >= 10 {
             with.push(a);
             without.push(b);
+            checked.push(c);
         }
     }
     let p_with = report("folder page of 1,000 media, basic_folders", with);
+    let p_checked = report("page of 1,000 media, reference_plugin (1,000 Authorize)", checked);
     let p_without = report("page of 1,000 media, no plugin (built-in)", without);
-    let r_with = report("GET /api/media/{id} (one Authorize), basic_folders", rest_with);
+    let r_with = report("GET /api/media/{id} (one Authorize), reference_plugin", rest_with);
     let r_without = report("GET /api/media/{id}, no plugin", rest_without);
     println!(
-        "added by the plugin (p50): folder page {:+.3} ms, GET /api/media/{{id}} {:+.3} ms",
+        "added by the plugin (p50): basic_folders page {:+.3} ms, reference_plugin page {:+.3} ms, \
+         GET /api/media/{{id}} {:+.3} ms",
         ms(p_with) - ms(p_without),
+        ms(p_checked) - ms(p_without),
         ms(r_with) - ms(r_without)
     );
 }

@@ -47,6 +47,9 @@ fn assert_layout(root: &Path) {
             ["upload-tmp", "tus"] => true,
             ["upload-tmp", "tus", f] | ["upload-tmp", f] => plain(f),
             ["incoming", user] | ["incoming", user, _] => plain(user),
+            // The organizer plugin's sockets.
+            ["organizer"] => true,
+            ["organizer", f] => plain(f),
             _ => false,
         };
         assert!(ok, "unexpected path in the data dir: {}", p.display());
@@ -528,4 +531,129 @@ async fn identity_headers_are_trusted_only_as_configured() {
     assert_eq!(send(vec![("X-Proxy-User", long)]).await.0, 400);
     // The websocket takes identity the same way.
     assert!(Ws::connect(&s.ws_url(), Some("alice")).await.is_err());
+}
+
+/// Folder names are the basic_folders plugin's data: traversal, shell and markup in them are
+/// kept as text (shown back exactly, never used as a path or run), control characters are
+/// dropped, and names, paths and owners that make no sense get a clear error.
+#[actix_rt::test]
+async fn hostile_folder_names_with_basic_folders() {
+    use crate::organizer_support::{add_media, add_user, command, page, plugin_cmd, wait_up};
+    let s = TestServer::start_with(|c| {
+        c.organizer_cmd = Some(plugin_cmd("basic_folders", &[]));
+        c.organizer_timeout = Duration::from_secs(5);
+    })
+    .await;
+    wait_up(&s).await;
+    add_user(&s, "alice", false);
+    add_user(&s, "admin", true);
+    add_media(&s, "abcdefghijkl", "alice", "Shot");
+    let canary = s.dir.path().join("pwned");
+    let hostile = [
+        "../../../../etc",
+        "..",
+        "/etc/passwd",
+        "a/b\\c",
+        "%2e%2e%2fsecret",
+        &format!("$(touch {})", canary.display()),
+        &format!("`touch {}`", canary.display()),
+        "; rm -rf / #",
+        "<script>alert(1)</script>",
+        "\u{202e}gpj.exe",
+        "名前 🎬",
+    ];
+    let mut ws = s.ws(Some("alice")).await;
+    ws.recv_type("welcome").await;
+    let mut ids = vec![];
+    for name in hostile {
+        let r = command(&mut ws, "create_folder", json!({ "name": name })).await;
+        assert_eq!(r["type"], "organizer_command_result", "{name}: {r}");
+        ids.push(r["result"]["id"].as_str().unwrap().to_string());
+    }
+    // Shown back exactly; every folder's path is built from its id, never from its name.
+    let home = page(&mut ws, "/").await;
+    let folders = home["folders"].as_array().unwrap();
+    let mut shown: Vec<&str> = folders.iter().map(|f| f["name"].as_str().unwrap()).collect();
+    let mut want: Vec<&str> = hostile.to_vec();
+    shown.sort();
+    want.sort();
+    assert_eq!(shown, want);
+    for f in folders {
+        let id = f["id"].as_str().unwrap();
+        assert!(ids.iter().any(|i| i == id));
+        assert_eq!(f["path"], format!("/f/{id}"), "{f}");
+    }
+    // Nesting under one and moving media into it works as with any name.
+    let r = command(&mut ws, "create_folder", json!({"name": "..", "parent": ids[0]})).await;
+    assert_eq!(r["type"], "organizer_command_result", "{r}");
+    let r = command(
+        &mut ws,
+        "move_media",
+        json!({"media": "abcdefghijkl", "folder": ids[0]}),
+    )
+    .await;
+    assert_eq!(r["result"]["moved"], 1, "{r}");
+    let inside = page(&mut ws, &format!("/f/{}", ids[0])).await;
+    assert_eq!(inside["title"], hostile[0], "{inside}");
+    assert_eq!(inside["media"][0]["id"], "abcdefghijkl", "{inside}");
+
+    // Control characters are dropped; nothing left, or too long, is refused with a reason.
+    let r = command(&mut ws, "create_folder", json!({"name": "new\u{0}\nline\u{7}"})).await;
+    let id = r["result"]["id"].as_str().unwrap().to_string();
+    let home = page(&mut ws, "/").await;
+    assert!(
+        home["folders"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["id"] == id.as_str() && f["name"] == "newline"),
+        "{home}"
+    );
+    for bad in [
+        json!(""),
+        json!(" \u{0}\t "),
+        json!("x".repeat(10_000)),
+        json!(7),
+        json!(null),
+    ] {
+        let r = command(&mut ws, "create_folder", json!({ "name": bad })).await;
+        assert_eq!(
+            (r["type"].as_str(), r["code"].as_str()),
+            (Some("error"), Some("bad_message")),
+            "{bad}: {r}"
+        );
+        assert!(!r["message"].as_str().unwrap().is_empty());
+    }
+    // Parents, folders and owners that are paths: refused or not found, never followed.
+    for args in [
+        json!({"name": "x", "parent": "../../etc"}),
+        json!({"folder": "../..", "name": "y"}),
+        json!({"name": "x", "owner": "../admin"}),
+    ] {
+        let name = if args.get("folder").is_some() {
+            "rename_folder"
+        } else {
+            "create_folder"
+        };
+        let r = command(&mut ws, name, args.clone()).await;
+        assert_eq!(r["type"], "error", "{args}: {r}");
+    }
+    // Pages at hostile paths fall back to the top level or a clear error.
+    for path in ["/f/../../etc", "/users/../../root", "/f/%2e%2e", "//", "/f/\u{0}"] {
+        let p = page(&mut ws, path).await;
+        assert!(p["type"] == "error" || p["path"] == "/", "{path}: {p}");
+    }
+    // An admin managing the user's folders by owner id sees the same literal names.
+    let mut admin = s.ws(Some("admin")).await;
+    admin.recv_type("welcome").await;
+    let theirs = page(&mut admin, "/users/alice").await;
+    assert_eq!(
+        theirs["folders"].as_array().unwrap().len(),
+        hostile.len() + 1,
+        "{theirs}"
+    );
+
+    assert!(!canary.exists(), "a folder name was run as a command");
+    assert!(!Path::new("/tmp/pwned").exists());
+    assert_layout(s.dir.path());
 }

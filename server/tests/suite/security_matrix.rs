@@ -522,3 +522,208 @@ async fn authorization_matrix() {
         failures.join("\n")
     );
 }
+
+/// Media the reference plugin treats differently, by title (organizer-sdk's
+/// `reference_plugin`): the plugin narrows the built-in rule (`[embargo]`, `[locked]`) and
+/// widens it (`[shared]`).
+const VARIANTS: [&str; 4] = ["", "[embargo] ", "[locked] ", "[shared] "];
+
+/// What the reference plugin allows `actor` to do to media titled with `prefix`.
+fn plugin_allows(prefix: &str, actor: Actor, action: &str) -> bool {
+    let builtin = matches!(actor, Actor::Owner | Actor::Admin);
+    match prefix {
+        "[embargo] " => actor == Actor::Admin,
+        "[locked] " => builtin && matches!(action, "view" | "comment"),
+        "[shared] " if matches!(action, "view" | "comment") => true,
+        _ => builtin,
+    }
+}
+
+/// The HTTP status a refused or allowed action must get: unseen media is not found.
+fn want_status(prefix: &str, actor: Actor, action: &str, ok: u16) -> u16 {
+    if plugin_allows(prefix, actor, action) {
+        ok
+    } else if plugin_allows(prefix, actor, "view") {
+        403
+    } else {
+        404
+    }
+}
+
+/// The authorization matrix with an organizer plugin that narrows and widens the built-in
+/// rule: every media action over HTTP and the websocket, on media of each kind the plugin
+/// tells apart, as the owner, another user and an admin; listings and pages show exactly
+/// what may be opened.
+#[actix_rt::test]
+async fn authorization_matrix_with_a_plugin() {
+    use crate::organizer_support::{add_media, add_user, answer, page, plugin_cmd, state, wait_up};
+    let s = TestServer::start_with(|c| {
+        c.organizer_cmd = Some(plugin_cmd("reference_plugin", &[]));
+        c.organizer_timeout = Duration::from_secs(5);
+    })
+    .await;
+    wait_up(&s).await;
+    for (u, admin) in [(OWNER, false), (OTHER, false), (ADMIN, true)] {
+        add_user(&s, u, admin);
+    }
+    let mut n = 0;
+    let mut media = |prefix: &str| {
+        n += 1;
+        let id = format!("media{n:07}");
+        add_media(&s, &id, OWNER, &format!("{prefix}Shot {n}"));
+        let dir = state(&s).config.media_dir().join(&id);
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("original.mp4"), b"frames").unwrap();
+        id
+    };
+    let mut cases = 0;
+    let mut failures = vec![];
+    let mut check = |what: String, got: u16, want: u16| {
+        cases += 1;
+        if got != want {
+            failures.push(format!("{what}: {got}, expected {want}"));
+        }
+    };
+    // A websocket answer as a status: the allowed result, or the error's code.
+    let ws_status = |v: &Value, ok: &str| match (v["type"].as_str(), v["code"].as_str()) {
+        (Some(t), _) if t == ok => 200,
+        (Some("error"), Some("forbidden")) => 403,
+        (Some("error"), Some("not_found")) => 404,
+        _ => 500,
+    };
+    let mut rooms = vec![];
+    for prefix in VARIANTS {
+        let id = media(prefix);
+        rooms.push((prefix, id.clone()));
+        for actor in [Actor::Owner, Actor::Other, Actor::Admin] {
+            let user = actor.user().unwrap();
+            let case = |what: &str| format!("{what} on {prefix:?}media as {actor:?}");
+            // HTTP.
+            let (code, _) = s.get(&format!("/api/media/{id}"), Some(user)).await;
+            check(
+                case("GET /api/media/{id}"),
+                code,
+                want_status(prefix, actor, "view", 200),
+            );
+            let (code, _, _) = s.fetch(&format!("/files/{id}/original.mp4"), Some(user), &[]).await;
+            check(case("GET /files"), code, want_status(prefix, actor, "view", 200));
+            let r = client()
+                .patch(s.url(&format!("/api/media/{id}")))
+                .insert_header(("X-Remote-User-Id", user))
+                .send_json(&json!({"title": format!("{prefix}Shot renamed by {actor:?}")}))
+                .await
+                .unwrap();
+            check(
+                case("PATCH /api/media/{id}"),
+                r.status().as_u16(),
+                want_status(prefix, actor, "rename", 200),
+            );
+            let fresh = media(prefix);
+            let r = client()
+                .delete(s.url(&format!("/api/media/{fresh}")))
+                .insert_header(("X-Remote-User-Id", user))
+                .send()
+                .await
+                .unwrap();
+            check(
+                case("DELETE /api/media/{id}"),
+                r.status().as_u16(),
+                want_status(prefix, actor, "delete", 204),
+            );
+
+            // Websocket.
+            let mut ws = ws_for(&s, user).await;
+            ws.send(json!({"type": "join_room", "media_id": id, "since_seq": null}))
+                .await;
+            let v = answer(&mut ws, "join_room", "room_joined").await;
+            check(
+                case("join_room"),
+                ws_status(&v, "room_joined"),
+                want_status(prefix, actor, "view", 200),
+            );
+            if v["type"] == "room_joined" {
+                ws.send(
+                    json!({"type": "add_comment", "media_id": id, "text": format!("by {actor:?}"),
+                    "frame": 1, "end_frame": null, "parent_id": null, "drawing": null, "client_ref": null}),
+                )
+                .await;
+                let v = answer(&mut ws, "add_comment", "room_event").await;
+                check(
+                    case("add_comment"),
+                    ws_status(&v, "room_event"),
+                    want_status(prefix, actor, "comment", 200),
+                );
+                ws.send(json!({"type": "session_join", "media_id": id})).await;
+                let v = answer(&mut ws, "session_join", "collab").await;
+                check(case("session_join"), ws_status(&v, "collab"), 200);
+            }
+            ws.send(json!({"type": "rename_media", "media_id": id, "title": format!("{prefix}Shot, ws, {actor:?}")}))
+                .await;
+            let v = answer(&mut ws, "rename_media", "media_updated").await;
+            check(
+                case("rename_media"),
+                ws_status(&v, "media_updated"),
+                want_status(prefix, actor, "rename", 200),
+            );
+            let fresh = media(prefix);
+            ws.send(json!({"type": "delete_media", "media_id": fresh})).await;
+            let v = answer(&mut ws, "delete_media", "media_removed").await;
+            check(
+                case("delete_media"),
+                ws_status(&v, "media_removed"),
+                want_status(prefix, actor, "delete", 200),
+            );
+        }
+    }
+
+    // Listings and the plugin's pages hold exactly the owner's media the owner may open:
+    // everything but the embargoed.
+    let (_, list) = s.get("/api/media", Some(OWNER)).await;
+    let titles: BTreeSet<String> = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["title"].as_str().unwrap().to_string())
+        .collect();
+    assert!(titles.iter().all(|t| !t.starts_with("[embargo]")), "{titles:?}");
+    for prefix in ["[locked] ", "[shared] "] {
+        assert!(titles.iter().any(|t| t.starts_with(prefix)), "{prefix}: {titles:?}");
+    }
+    let mut ws = ws_for(&s, OWNER).await;
+    ws.send(json!({"type": "list_media"})).await;
+    let listed = answer(&mut ws, "list_media", "media_list").await;
+    assert_eq!(listed["items"].as_array().unwrap().len(), titles.len(), "{listed}");
+    let inbox = page(&mut ws, "/inbox").await;
+    let on_page: BTreeSet<String> = inbox["media"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["title"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(on_page, titles, "the plugin's page and the listing differ");
+
+    // Nothing a refusal covered changed: another user commented only where the plugin
+    // shares, and renamed nothing.
+    let mut adm = ws_for(&s, ADMIN).await;
+    for (prefix, id) in &rooms {
+        let (code, m) = s.get(&format!("/api/media/{id}"), Some(ADMIN)).await;
+        assert_eq!(code, 200);
+        assert!(!m["title"].as_str().unwrap().contains("Other"), "{m}");
+        adm.send(json!({"type": "join_room", "media_id": id, "since_seq": null}))
+            .await;
+        let joined = answer(&mut adm, "join_room", "room_joined").await;
+        let by_other = joined["comments"].to_string().contains("by Other");
+        assert_eq!(by_other, *prefix == "[shared] ", "{prefix:?}: {joined}");
+    }
+
+    println!(
+        "authorization matrix with a plugin: {cases} cases, {} failures",
+        failures.len()
+    );
+    assert!(
+        failures.is_empty(),
+        "{} of {cases} cases failed:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
