@@ -12,7 +12,7 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 use tokio::sync::oneshot;
 
-/// How often the actor looks at the channel and the cancel flag.
+/// How often the actor looks at the cancel flag (the reader thread wakes it for events).
 const POLL: Duration = Duration::from_millis(100);
 /// Progress is passed on at most this often.
 const PROGRESS_EVERY: Duration = Duration::from_millis(250);
@@ -50,7 +50,7 @@ impl TranscodeJob {
         ctx.stop();
     }
 
-    fn spawn_child(&mut self) -> Result<(), String> {
+    fn spawn_child(&mut self, wake: Recipient<Wake>) -> Result<(), String> {
         let log = std::fs::OpenOptions::new()
             .create(true)
             .append(true)
@@ -90,12 +90,17 @@ impl TranscodeJob {
                         let Ok(line) = line else { break };
                         if let Some(p) = parser.feed(&line) {
                             // Dropping a progress update when the actor lags is fine.
-                            let _ = tx.try_send(Event::Progress(p));
+                            if tx.try_send(Event::Progress(p)).is_ok() {
+                                wake.do_send(Wake);
+                            }
                         }
                     }
                 }
                 let status = child.wait().map_err(|e| e.to_string());
                 let _ = tx.send(Event::Exit(status));
+                // The exit is seen at once, not at the next poll: each ffmpeg run of a
+                // pipeline starts as soon as the one before it ends.
+                wake.do_send(Wake);
             })
             .map_err(|e| format!("cannot start a thread: {e}"))?;
         Ok(())
@@ -175,11 +180,24 @@ impl Actor for TranscodeJob {
     type Context = Context<Self>;
 
     fn started(&mut self, ctx: &mut Context<Self>) {
-        if let Err(e) = self.spawn_child() {
+        if let Err(e) = self.spawn_child(ctx.address().recipient()) {
             self.finish(Err(e), ctx);
             return;
         }
         ctx.run_interval(POLL, |act, ctx| act.poll(ctx));
+    }
+}
+
+/// From the reader thread: something is in the channel.
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct Wake;
+
+impl Handler<Wake> for TranscodeJob {
+    type Result = ();
+
+    fn handle(&mut self, _: Wake, ctx: &mut Context<Self>) {
+        self.poll(ctx);
     }
 }
 

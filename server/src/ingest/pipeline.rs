@@ -225,12 +225,14 @@ pub async fn run(jc: JobContext) -> Result<(), JobError> {
         ready: std::sync::atomic::AtomicBool::new(false),
     });
     progress.report(0.0, "probe");
+    let began = std::time::Instant::now();
 
     let orig = original.clone();
     let probed = actix_web::web::block(move || probe::run_probe(&orig))
         .await
         .map_err(retry)?;
     let p = probed.map_err(|e| JobError::Failed(e.to_string()))?;
+    let probed_in = began.elapsed();
     let f = facts(&p);
     let id = media.id.clone();
     db.run(move |c| queries::set_media_facts(c, &id, &f))
@@ -281,6 +283,7 @@ pub async fn run(jc: JobContext) -> Result<(), JobError> {
         .await
         .map_err(retry)?;
     progress.ready.store(true, std::sync::atomic::Ordering::SeqCst);
+    let playable_in = began.elapsed();
     push_media(&db, &hub, &media.id).await;
 
     // Pictures are a nicety: a failure here is logged, the media stays ready.
@@ -343,6 +346,13 @@ pub async fn run(jc: JobContext) -> Result<(), JobError> {
             Some(e)
         }
     };
+    tracing::info!(
+        media_id = %media.id,
+        probe_ms = probed_in.as_millis() as u64,
+        playable_ms = playable_in.as_millis() as u64,
+        done_ms = began.elapsed().as_millis() as u64,
+        "processed"
+    );
     db.run(move |c| queries::finish_job(c, job_id, "done", pictures_error.as_deref()))
         .await
         .map_err(retry)?;
