@@ -123,6 +123,10 @@ pub async fn start(config: Config, listener: TcpListener) -> Result<RunningServe
     })
     .disable_signals()
     .shutdown_timeout(2)
+    // Websocket messages are small and must leave at once: with Nagle's algorithm a
+    // message written while the previous one is unacknowledged waits for the client's
+    // delayed ACK, up to 40 ms.
+    .tcp_nodelay(true)
     .listen(listener)?
     .run();
     let handle = server.handle();
