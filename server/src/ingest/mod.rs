@@ -14,13 +14,24 @@ use std::sync::Arc;
 
 /// Set when a job must stop (its media is deleted, or the server shuts down).
 #[derive(Clone, Default, Debug)]
-pub struct Cancel(Arc<AtomicBool>);
+pub struct Cancel {
+    own: Arc<AtomicBool>,
+    /// A child is cancelled with its parent, and may be cancelled alone.
+    parent: Option<Arc<AtomicBool>>,
+}
 
 impl Cancel {
     pub fn cancel(&self) {
-        self.0.store(true, Ordering::SeqCst);
+        self.own.store(true, Ordering::SeqCst);
     }
     pub fn is_cancelled(&self) -> bool {
-        self.0.load(Ordering::SeqCst)
+        self.own.load(Ordering::SeqCst) || self.parent.as_ref().is_some_and(|p| p.load(Ordering::SeqCst))
+    }
+    /// A cancel for one step of the job: cancelled with the job, or on its own.
+    pub fn child(&self) -> Cancel {
+        Cancel {
+            own: Arc::default(),
+            parent: Some(self.own.clone()),
+        }
     }
 }

@@ -228,7 +228,7 @@ pub async fn run(jc: JobContext) -> Result<(), JobError> {
     let began = std::time::Instant::now();
 
     let orig = original.clone();
-    let probed = actix_web::web::block(move || probe::run_probe(&orig))
+    let probed = actix_web::web::block(move || probe::probe_facts(&orig))
         .await
         .map_err(retry)?;
     let p = probed.map_err(|e| JobError::Failed(e.to_string()))?;
@@ -245,35 +245,62 @@ pub async fn run(jc: JobContext) -> Result<(), JobError> {
         cancel: cancel.clone(),
         progress: progress.clone(),
     };
+    // The decode check runs beside the proxy: a damaged file stops the proxy and fails
+    // with the check's reason; a sound one has lost no time to the check.
+    let proxy_cancel = cancel.child();
+    let check = {
+        let (orig, probe, stop) = (original.clone(), p.clone(), proxy_cancel.clone());
+        async move {
+            let r = actix_web::web::block(move || probe::decode_check(&orig, &probe))
+                .await
+                .map_err(retry)
+                .and_then(|r| r.map_err(|e| JobError::Failed(e.to_string())));
+            if r.is_err() {
+                stop.cancel();
+            }
+            r
+        }
+    };
+    let proxy_steps = Steps {
+        dir: dir.clone(),
+        cancel: proxy_cancel,
+        progress: progress.clone(),
+    };
     let settings = ProxySettings::default();
     // After a restart, a file that is already playable keeps its playback file.
     let resumed = media.status == "ready" && media.playback_file.as_deref().is_some_and(|f| dir.join(f).exists());
-    let playback = if resumed {
-        media.playback_file.clone().unwrap_or_default()
-    } else {
-        match p.kind {
-            MediaKind::Video if probe::browser_playable(&p, MAX_DIRECT_BITRATE) => media.orig_filename.clone(),
-            MediaKind::Video => {
-                let args = command::proxy_args(&original, &dir.join(tmp_name(PLAYBACK_PROXY)), &p, &settings);
-                steps
-                    .ffmpeg(args, PLAYBACK_PROXY, p.duration, "proxy", 0.0, 0.85)
-                    .await?;
-                PLAYBACK_PROXY.to_string()
+    let playable = async {
+        let steps = &proxy_steps;
+        Ok::<_, JobError>(if resumed {
+            media.playback_file.clone().unwrap_or_default()
+        } else {
+            match p.kind {
+                MediaKind::Video if probe::browser_playable(&p, MAX_DIRECT_BITRATE) => media.orig_filename.clone(),
+                MediaKind::Video => {
+                    let args = command::proxy_args(&original, &dir.join(tmp_name(PLAYBACK_PROXY)), &p, &settings);
+                    steps
+                        .ffmpeg(args, PLAYBACK_PROXY, p.duration, "proxy", 0.0, 0.85)
+                        .await?;
+                    PLAYBACK_PROXY.to_string()
+                }
+                MediaKind::Audio => {
+                    let args = command::audio_proxy_args(&original, &dir.join(tmp_name(PLAYBACK_AUDIO)), &p, &settings);
+                    steps
+                        .ffmpeg(args, PLAYBACK_AUDIO, p.duration, "audio", 0.0, 0.85)
+                        .await?;
+                    PLAYBACK_AUDIO.to_string()
+                }
+                MediaKind::Image => {
+                    let args = command::image_args(&original, &dir.join(tmp_name(PLAYBACK_IMAGE)), 4096);
+                    steps.ffmpeg(args, PLAYBACK_IMAGE, None, "image", 0.0, 0.85).await?;
+                    PLAYBACK_IMAGE.to_string()
+                }
             }
-            MediaKind::Audio => {
-                let args = command::audio_proxy_args(&original, &dir.join(tmp_name(PLAYBACK_AUDIO)), &p, &settings);
-                steps
-                    .ffmpeg(args, PLAYBACK_AUDIO, p.duration, "audio", 0.0, 0.85)
-                    .await?;
-                PLAYBACK_AUDIO.to_string()
-            }
-            MediaKind::Image => {
-                let args = command::image_args(&original, &dir.join(tmp_name(PLAYBACK_IMAGE)), 4096);
-                steps.ffmpeg(args, PLAYBACK_IMAGE, None, "image", 0.0, 0.85).await?;
-                PLAYBACK_IMAGE.to_string()
-            }
-        }
+        })
     };
+    let (checked, playable) = futures_util::future::join(check, playable).await;
+    checked?;
+    let playback = playable?;
     if cancel.is_cancelled() {
         return Err(JobError::Failed("cancelled".into()));
     }

@@ -226,6 +226,14 @@ pub fn browser_playable(p: &Probe, max_bitrate: i64) -> bool {
 /// Probes a file: ffprobe for the facts, mediainfo for the gaps, and one decoded frame to be sure
 /// the content is usable. Blocking; call it from a blocking thread.
 pub fn run_probe(file: &Path) -> Result<Probe, ProbeError> {
+    let probe = probe_facts(file)?;
+    decode_check(file, &probe)?;
+    Ok(probe)
+}
+
+/// What ffprobe and mediainfo say of `file`, without decoding it: `run_probe` less the
+/// decode check, for callers that run the check beside other work.
+pub fn probe_facts(file: &Path) -> Result<Probe, ProbeError> {
     let size = std::fs::metadata(file).map_err(ProbeError::Unreadable)?.len();
     if size == 0 {
         return Err(ProbeError::Empty);
@@ -274,14 +282,12 @@ pub fn run_probe(file: &Path) -> Result<Probe, ProbeError> {
         Err(e) => tracing::warn!(file = %file.display(), error = %e, "mediainfo unavailable; using ffprobe alone"),
     }
     estimate_frame_count(&mut probe);
-
-    decode_check(file, &probe)?;
     Ok(probe)
 }
 
 /// Decodes the first frame, and for videos one near the end, so that a file whose headers are
 /// fine but whose content is missing (cut-off upload, unknown codec) fails now, not mid-transcode.
-fn decode_check(file: &Path, probe: &Probe) -> Result<(), ProbeError> {
+pub fn decode_check(file: &Path, probe: &Probe) -> Result<(), ProbeError> {
     let Some(stream) = probe.video_stream.or(probe.audio_stream) else {
         return Ok(());
     };

@@ -113,8 +113,19 @@ async fn bad_files_fail_with_a_reason_and_the_server_keeps_serving() {
         x = x.wrapping_mul(1103515245).wrapping_add(12345);
         *b = (x >> 16) as u8;
     }
+    // MPEG-4 Part 2 in a MOV needs a proxy; with its index at the front, a cut-short copy
+    // probes fine and only the decode check (which runs beside the proxy) finds the end
+    // missing.
+    let avi = dir.path().join("long.mov");
+    crate::common::ffmpeg_make(
+        &avi,
+        &["testsrc2=size=640x360:rate=25"],
+        &["-t", "8", "-c:v", "mpeg4", "-q:v", "3", "-movflags", "+faststart"],
+    );
+    let avi = std::fs::read(&avi).unwrap();
     let cases: Vec<(&str, Vec<u8>, &[&str])> = vec![
         ("empty.mp4", vec![], &["empty"]),
+        ("cut.mov", avi[..avi.len() * 4 / 10].to_vec(), &["missing", "cut short"]),
         ("random.mov", random, &["not", "video"]),
         (
             "truncated.mp4",
@@ -140,6 +151,14 @@ async fn bad_files_fail_with_a_reason_and_the_server_keeps_serving() {
             .flatten()
             .any(|e| e.file_name().to_string_lossy().starts_with("original"));
         assert!(kept, "{name}: original kept");
+        // No proxy, finished or half-written, is left behind.
+        let left: Vec<String> = std::fs::read_dir(s.dir.path().join("media").join(id))
+            .unwrap()
+            .flatten()
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .filter(|n| n.contains("proxy"))
+            .collect();
+        assert!(left.is_empty(), "{name}: {left:?}");
     }
     assert_eq!(s.get("/api/health", None).await.0, 200);
 }
