@@ -107,6 +107,18 @@ impl<O: Organizer> pb::organizer_server::Organizer for Service<O> {
         Ok(Response::new(self.org.authorize(&self.ctx, &req).await?))
     }
 
+    /// One `Organizer::authorize` per request, in order: plugins get batches for free.
+    async fn authorize_batch(
+        &self,
+        req: Request<pb::AuthorizeBatchRequest>,
+    ) -> Result<Response<pb::AuthorizeBatchResponse>, Status> {
+        let mut responses = vec![];
+        for r in &req.into_inner().requests {
+            responses.push(self.org.authorize(&self.ctx, r).await?);
+        }
+        Ok(Response::new(pb::AuthorizeBatchResponse { responses }))
+    }
+
     async fn on_event(&self, req: Request<pb::Event>) -> Result<Response<pb::EventAck>, Status> {
         if let Some(kind) = req.into_inner().kind {
             self.org.on_event(&self.ctx, kind).await?;
@@ -235,7 +247,8 @@ mod tests {
         };
         let err = svc().handshake(Request::new(req)).await.unwrap_err();
         assert_eq!(err.code(), tonic::Code::FailedPrecondition);
-        assert!(err.message().contains("protocol 1.0"), "{}", err.message());
+        let ours = format!("protocol {}.{}", crate::PROTOCOL_MAJOR, crate::PROTOCOL_MINOR);
+        assert!(err.message().contains(&ours), "{}", err.message());
         assert!(err.message().contains("2.0"), "{}", err.message());
     }
 
@@ -270,6 +283,19 @@ mod tests {
                 allowed
             );
         }
+        // A batch gets one answer per question, in order.
+        let batch = pb::AuthorizeBatchRequest {
+            requests: [true, false, false, true]
+                .map(|allowed| pb::AuthorizeRequest {
+                    builtin_allowed: allowed,
+                    action: "view".into(),
+                    ..Default::default()
+                })
+                .to_vec(),
+        };
+        let answers = s.authorize_batch(Request::new(batch)).await.unwrap().into_inner();
+        let allows: Vec<bool> = answers.responses.iter().map(|r| r.allow).collect();
+        assert_eq!(allows, [true, false, false, true]);
         let cmd = pb::CustomCommandRequest {
             user: Some(pb::User::new("u", "U", false)),
             name: "x".into(),

@@ -374,6 +374,19 @@ impl Handler<Exited> for Organizer {
 #[rtype(result = "Result<pb::AuthorizeResponse, CallError>")]
 pub struct Authorize(pub pb::AuthorizeRequest);
 
+/// Asks the plugin many authorization questions in one call.
+#[derive(Message)]
+#[rtype(result = "Result<pb::AuthorizeBatchResponse, CallError>")]
+pub struct AuthorizeBatch(pub pb::AuthorizeBatchRequest);
+
+impl Handler<AuthorizeBatch> for Organizer {
+    type Result = ResponseActFuture<Self, Result<pb::AuthorizeBatchResponse, CallError>>;
+
+    fn handle(&mut self, msg: AuthorizeBatch, _: &mut Context<Self>) -> Self::Result {
+        self.call("authorize", move |mut c| async move { c.authorize_batch(msg.0).await })
+    }
+}
+
 impl Handler<Authorize> for Organizer {
     type Result = ResponseActFuture<Self, Result<pb::AuthorizeResponse, CallError>>;
 

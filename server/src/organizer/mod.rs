@@ -44,6 +44,9 @@ pub struct Verdict {
 pub struct OrganizerHandle {
     addr: Option<Addr<Organizer>>,
     authorizes: Arc<std::sync::atomic::AtomicBool>,
+    /// Set once the plugin answered `AuthorizeBatch` with UNIMPLEMENTED (a protocol 1.0
+    /// plugin): later listings ask one question at a time without trying again.
+    no_batch: Arc<std::sync::atomic::AtomicBool>,
 }
 
 impl OrganizerHandle {
@@ -71,6 +74,7 @@ impl OrganizerHandle {
         Ok(OrganizerHandle {
             addr: Some(actor.start()),
             authorizes,
+            no_batch: Arc::default(),
         })
     }
 
@@ -129,6 +133,70 @@ impl OrganizerHandle {
             Err(e) => {
                 tracing::debug!(action, media = %media.id, "organizer authorize without answer ({e:?}): built-in rule");
                 None
+            }
+        }
+    }
+
+    /// The plugin's verdicts on `action` for each of `media` (for listings), in one call.
+    /// `Err(true)` when the plugin has no batch call (ask one at a time instead),
+    /// `Err(false)` when the built-in rule must decide.
+    pub async fn authorize_batch(
+        &self,
+        user: &UserInfo,
+        media: &[Media],
+        action: &str,
+        builtin_allowed: impl Fn(&Media) -> bool,
+    ) -> Result<Vec<Verdict>, bool> {
+        use std::sync::atomic::Ordering;
+        if !self.authorizes() {
+            return Err(false);
+        }
+        if self.no_batch.load(Ordering::SeqCst) {
+            return Err(true);
+        }
+        let u = convert::user(user);
+        let requests = media
+            .iter()
+            .map(|m| pb::AuthorizeRequest {
+                user: Some(u.clone()),
+                action: action.to_string(),
+                object: Some(pb::ObjectRef {
+                    kind: "media".into(),
+                    id: m.id.clone(),
+                    owner_id: m.owner_id.clone(),
+                    title: m.title.clone(),
+                }),
+                builtin_allowed: builtin_allowed(m),
+            })
+            .collect();
+        match self
+            .ask(actor::AuthorizeBatch(pb::AuthorizeBatchRequest { requests }))
+            .await
+            .and_then(|r| r)
+        {
+            Ok(r) if r.responses.len() == media.len() => Ok(r
+                .responses
+                .into_iter()
+                .map(|r| Verdict {
+                    allow: r.allow,
+                    reason: r.reason,
+                })
+                .collect()),
+            Ok(r) => {
+                tracing::warn!(
+                    asked = media.len(),
+                    answered = r.responses.len(),
+                    "organizer AuthorizeBatch answered the wrong number of verdicts: built-in rule"
+                );
+                Err(false)
+            }
+            Err(CallError::Plugin(tonic::Code::Unimplemented, _)) => {
+                self.no_batch.store(true, Ordering::SeqCst);
+                Err(true)
+            }
+            Err(e) => {
+                tracing::debug!(action, "organizer AuthorizeBatch without answer ({e:?}): built-in rule");
+                Err(false)
             }
         }
     }
