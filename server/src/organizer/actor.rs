@@ -61,6 +61,9 @@ pub struct Setup {
     /// Whether the plugin is up and answers authorization questions: read without asking
     /// the actor, so checks that would only get the built-in answer skip the round trip.
     pub authorizes: Arc<AtomicBool>,
+    /// Set by the handle when the plugin has no `AuthorizeBatch`; cleared whenever a plugin
+    /// (perhaps a newer one) comes up.
+    pub no_batch: Arc<AtomicBool>,
     pub db: Db,
     pub hub: Addr<Hub>,
 }
@@ -149,6 +152,7 @@ impl Organizer {
                 self.state = LinkState::Up;
                 let authorizes = l.hello.capabilities.iter().any(|c| c == "authorize");
                 self.setup.authorizes.store(authorizes, Ordering::SeqCst);
+                self.setup.no_batch.store(false, Ordering::SeqCst);
                 self.reason = None;
                 self.timeouts_in_row = 0;
                 self.up = Some(Up {

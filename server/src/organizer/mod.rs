@@ -45,7 +45,8 @@ pub struct OrganizerHandle {
     addr: Option<Addr<Organizer>>,
     authorizes: Arc<std::sync::atomic::AtomicBool>,
     /// Set once the plugin answered `AuthorizeBatch` with UNIMPLEMENTED (a protocol 1.0
-    /// plugin): later listings ask one question at a time without trying again.
+    /// plugin): later listings ask one question at a time without trying again, until a
+    /// plugin comes up anew.
     no_batch: Arc<std::sync::atomic::AtomicBool>,
 }
 
@@ -59,6 +60,7 @@ impl OrganizerHandle {
         launch::private_dir(&dir)?;
         let token = uuid::Uuid::new_v4().simple().to_string();
         let authorizes = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let no_batch = Arc::new(std::sync::atomic::AtomicBool::new(false));
         let (plugin_tx, plugin_rx) = tokio::sync::watch::channel(None);
         let inbox_addr = inbox::serve(&dir, token.clone(), plugin_rx, db.clone(), hub.clone()).await?;
         let actor = Organizer::new(actor::Setup {
@@ -68,13 +70,14 @@ impl OrganizerHandle {
             inbox_token: token,
             plugin_name: plugin_tx,
             authorizes: authorizes.clone(),
+            no_batch: no_batch.clone(),
             db,
             hub,
         });
         Ok(OrganizerHandle {
             addr: Some(actor.start()),
             authorizes,
-            no_batch: Arc::default(),
+            no_batch,
         })
     }
 
