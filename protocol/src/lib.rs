@@ -12,6 +12,7 @@ pub use ids::{CommentId, MediaId, UserId};
 pub use media::{MediaInfo, MediaKind, MediaStatus, Rational, SpriteSheet};
 pub use messages::{
     ClientMsg, ErrorCode, OrganizerAction, OrganizerActionScope, OrganizerCrumb, OrganizerFolder, ServerMsg, UserInfo,
+    MAX_CLIENT_REF,
 };
 pub use review::{CollabAction, CollabState, Comment, Drawing, Member, Point, RoomEvent, Shape, Tool, UserMessage};
 

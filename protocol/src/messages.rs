@@ -7,6 +7,9 @@ use crate::review::{CollabAction, CollabState, Comment, Drawing, Member, RoomEve
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
+/// Longest `client_ref` the server accepts, and echoes back in an `error`.
+pub const MAX_CLIENT_REF: usize = 100;
+
 /// Who a user is, as the server knows them.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 pub struct UserInfo {
@@ -204,6 +207,12 @@ pub enum ServerMsg {
         message: String,
         /// The `type` of the client message this answers, when it could be read.
         request: Option<String>,
+        /// The `client_ref` of the message this answers (`add_comment`,
+        /// `organizer_command`), so the client knows exactly which request failed.
+        /// Left out when the request had none.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[ts(optional)]
+        client_ref: Option<String>,
     },
     /// The caller's media, newest first.
     MediaList { items: Vec<MediaInfo> },
@@ -434,6 +443,7 @@ mod tests {
             code: ErrorCode::BadMessage,
             message: "x".into(),
             request: None,
+            client_ref: None,
         };
         let v = serde_json::to_value(&m).unwrap();
         assert_eq!(v["type"], "error");

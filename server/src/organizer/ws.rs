@@ -10,6 +10,17 @@ fn error(code: ErrorCode, message: impl Into<String>, request: &str) -> ServerMs
         code,
         message: message.into(),
         request: Some(request.into()),
+        client_ref: None,
+    }
+}
+
+/// An `organizer_command` error, naming the command by the client's `client_ref`.
+fn command_error(code: ErrorCode, message: impl Into<String>, client_ref: Option<String>) -> ServerMsg {
+    ServerMsg::Error {
+        code,
+        message: message.into(),
+        request: Some("organizer_command".into()),
+        client_ref: client_ref.filter(|r| r.len() <= dailies_protocol::MAX_CLIENT_REF),
     }
 }
 
@@ -70,7 +81,6 @@ pub async fn command(
     path: Option<String>,
     client_ref: Option<String>,
 ) -> ServerMsg {
-    const REQ: &str = "organizer_command";
     match state
         .organizer
         .command(&user, &name, &args, path.as_deref().unwrap_or("/"))
@@ -82,7 +92,10 @@ pub async fn command(
             } else {
                 match serde_json::from_str(&r.result_json) {
                     Ok(v) => v,
-                    Err(_) => return error(ErrorCode::Internal, "the organizer plugin answered invalid JSON", REQ),
+                    Err(_) => {
+                        let why = "the organizer plugin answered invalid JSON";
+                        return command_error(ErrorCode::Internal, why, client_ref);
+                    }
                 }
             };
             ServerMsg::OrganizerCommandResult {
@@ -92,10 +105,10 @@ pub async fn command(
                 refresh: r.refresh,
             }
         }
-        Err(CallError::Unavailable(why)) => error(
+        Err(CallError::Unavailable(why)) => command_error(
             ErrorCode::Internal,
             format!("the organizer plugin is unavailable ({why})"),
-            REQ,
+            client_ref,
         ),
         Err(CallError::Plugin(code, message)) => {
             let code = match code {
@@ -109,7 +122,7 @@ pub async fn command(
                 tonic::Code::ResourceExhausted => ErrorCode::RateLimited,
                 _ => ErrorCode::Internal,
             };
-            error(code, message, REQ)
+            command_error(code, message, client_ref)
         }
     }
 }

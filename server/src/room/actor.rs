@@ -394,8 +394,12 @@ impl Room {
                     return Err(AppError::BadRequest(format!("the media has frames 0 to {last}")));
                 }
             }
-            if client_ref.as_ref().is_some_and(|r| r.len() > 100) {
-                return Err(AppError::BadRequest("client_ref is at most 100 bytes".into()));
+            if client_ref
+                .as_ref()
+                .is_some_and(|r| r.len() > dailies_protocol::MAX_CLIENT_REF)
+            {
+                let limit = dailies_protocol::MAX_CLIENT_REF;
+                return Err(AppError::BadRequest(format!("client_ref is at most {limit} bytes")));
             }
             Ok((text, drawing))
         })();

@@ -119,9 +119,11 @@ impl UserSession {
                 client_ref,
             } => {
                 let Some(room) = self.rooms.get(&media_id).cloned() else {
-                    self.send_app_error(AppError::BadRequest("join the room first".into()), request, ctx);
+                    let e = AppError::BadRequest("join the room first".into());
+                    self.send_app_error_for(e, request, client_ref, ctx);
                     return;
                 };
+                let cref = client_ref.clone();
                 let cmd = RoomCmd::AddComment {
                     text,
                     frame,
@@ -141,7 +143,15 @@ impl UserSession {
                     .await
                     .map_err(|_| AppError::Unavailable("the room closed".into()))?
                 };
-                self.run(request, fut, ctx, |_, (), _| {});
+                // Paused like `run`, so comments are acknowledged in the order sent; a
+                // refusal names the comment by its client_ref.
+                fut.into_actor(self)
+                    .map(move |res, act, ctx| {
+                        if let Err(e) = res {
+                            act.send_app_error_for(e, request, cref, ctx);
+                        }
+                    })
+                    .wait(ctx);
             }
             ClientMsg::EditComment {
                 comment_id,

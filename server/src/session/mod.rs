@@ -106,15 +106,27 @@ impl UserSession {
             code,
             message: message.into(),
             request: request.map(str::to_owned),
+            client_ref: None,
         };
         self.send(&msg, ctx);
     }
 
     fn send_app_error(&self, e: AppError, request: &str, ctx: &mut Context<Self>) {
+        self.send_app_error_for(e, request, None, ctx);
+    }
+
+    /// An error answering a request that carried a `client_ref`, echoed back.
+    fn send_app_error_for(&self, e: AppError, request: &str, client_ref: Option<String>, ctx: &mut Context<Self>) {
         if let AppError::Internal(inner) = &e {
             tracing::error!(user = %self.user.id, request, "internal error: {inner:#}");
         }
-        self.send_error(error_code(&e), e.to_string(), Some(request), ctx);
+        let msg = ServerMsg::Error {
+            code: error_code(&e),
+            message: e.to_string(),
+            request: Some(request.to_owned()),
+            client_ref: client_ref.filter(|r| r.len() <= dailies_protocol::MAX_CLIENT_REF),
+        };
+        self.send(&msg, ctx);
     }
 
     fn close(&mut self, kind: CloseKind, why: &str) {
@@ -163,14 +175,20 @@ const MAX_ERROR_DETAIL: usize = 300;
 /// it. Pure, so it can be fuzzed: whatever the bytes, it returns and never panics.
 pub fn decode_client_text(text: &str) -> Result<ClientMsg, Box<ServerMsg>> {
     serde_json::from_str(text).map_err(|e| {
-        let request = serde_json::from_str::<serde_json::Value>(text)
-            .ok()
-            .and_then(|v| v.get("type").and_then(|t| t.as_str()).map(str::to_owned))
-            .filter(|t| t.len() <= 64);
+        let value = serde_json::from_str::<serde_json::Value>(text).ok();
+        let field = |name: &str, max: usize| {
+            value
+                .as_ref()
+                .and_then(|v| v.get(name).and_then(|t| t.as_str()).map(str::to_owned))
+                .filter(|t| t.len() <= max)
+        };
+        let request = field("type", 64);
+        let client_ref = field("client_ref", dailies_protocol::MAX_CLIENT_REF);
         Box::new(ServerMsg::Error {
             code: ErrorCode::BadMessage,
             message: format!("cannot read message: {}", clip(&e.to_string(), MAX_ERROR_DETAIL)),
             request,
+            client_ref,
         })
     })
 }
@@ -286,7 +304,9 @@ mod tests {
 
     fn message_of(reply: Box<ServerMsg>) -> (ErrorCode, String, Option<String>) {
         match *reply {
-            ServerMsg::Error { code, message, request } => (code, message, request),
+            ServerMsg::Error {
+                code, message, request, ..
+            } => (code, message, request),
             other => panic!("not an error: {other:?}"),
         }
     }

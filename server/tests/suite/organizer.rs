@@ -164,13 +164,14 @@ async fn plugin_killed_mid_call_fails_cleanly_and_comes_back() {
     let mut ann = s.ws(Some("ann")).await;
     let mut admin = s.ws(Some("admin")).await;
 
-    ann.send(json!({"type": "organizer_command", "name": "sleep", "args": {"ms": 4000}}))
+    ann.send(json!({"type": "organizer_command", "name": "sleep", "args": {"ms": 4000}, "client_ref": "nap"}))
         .await;
     tokio::time::sleep(Duration::from_millis(300)).await;
     unsafe { libc::kill(first.pid.unwrap() as i32, libc::SIGKILL) };
     let t0 = Instant::now();
     let r = answer(&mut ann, "organizer_command", "organizer_command_result").await;
     assert_eq!(r["type"], "error", "{r}");
+    assert_eq!(r["client_ref"], "nap", "the error names the command: {r}");
     assert!(r["message"].as_str().unwrap().contains("unavailable"), "{r}");
     assert!(
         t0.elapsed() < Duration::from_secs(3),

@@ -177,10 +177,40 @@ async fn others_cannot_change_or_see_what_is_not_theirs() {
         json!({"type": "add_comment", "media_id": media, "text": "x", "frame": 1, "end_frame": null, "parent_id": null,
                "drawing": {"shapes": [{"tool": "line", "points": [{"x": 0.1, "y": 0.1}], "color": "red", "width": 0.01, "text": null}]}, "client_ref": null}),
     ] {
+        let mut bad = bad;
+        let cref = format!("bad-{}", bad["frame"]);
+        bad["client_ref"] = json!(cref);
         a.send(bad.clone()).await;
         let e = a.recv_type("error").await;
         assert!(e["code"] == "bad_message" || e["code"] == "not_found", "{bad} -> {e}");
+        // The refusal names the comment, so a client with several in flight knows which.
+        assert_eq!(e["request"], "add_comment", "{e}");
+        assert_eq!(e["client_ref"], json!(cref), "{e}");
     }
+    // So does one that cannot even be read (a string frame), and one sent before joining.
+    a.send(
+        json!({"type": "add_comment", "media_id": media, "text": "x", "frame": "ten", "end_frame": null,
+                  "parent_id": null, "drawing": null, "client_ref": "unreadable"}),
+    )
+    .await;
+    let e = a.recv_type("error").await;
+    assert_eq!(
+        (e["code"].as_str(), e["client_ref"].as_str()),
+        (Some("bad_message"), Some("unreadable")),
+        "{e}"
+    );
+    let mut a2 = s.ws(Some("alice")).await;
+    a2.recv_type("welcome").await;
+    a2.send(add(&media, "not joined", 1)).await;
+    let e = a2.recv_type("error").await;
+    assert_eq!(e["client_ref"], "not joined", "{e}");
+    // No ref sent, none echoed (the field is left out).
+    a.send(
+        json!({"type": "add_comment", "media_id": media, "text": "", "frame": 1, "end_frame": null,
+                  "parent_id": null, "drawing": null, "client_ref": null}),
+    )
+    .await;
+    assert!(a.recv_type("error").await.get("client_ref").is_none());
     a.send(add(&media, "after the bad ones", 4)).await;
     let ok = next_event(&mut a).await;
     assert_eq!(ok["seq"], 3, "no sequence number was used by refused messages");

@@ -145,7 +145,13 @@ server_time: number, } | { "type": "error", code: ErrorCode, message: string,
 /**
  * The `type` of the client message this answers, when it could be read.
  */
-request: string | null, } | { "type": "media_list", items: Array<MediaInfo>, } | { "type": "media_updated", media: MediaInfo, } | { "type": "media_progress", media_id: MediaId, progress: number, stage: string, } | { "type": "media_removed", media_id: MediaId, } | { "type": "room_joined", media: MediaInfo, comments: Array<Comment> | null, members: Array<Member>, collab: CollabState, 
+request: string | null, 
+/**
+ * The `client_ref` of the message this answers (`add_comment`,
+ * `organizer_command`), so the client knows exactly which request failed.
+ * Left out when the request had none.
+ */
+client_ref?: string, } | { "type": "media_list", items: Array<MediaInfo>, } | { "type": "media_updated", media: MediaInfo, } | { "type": "media_progress", media_id: MediaId, progress: number, stage: string, } | { "type": "media_removed", media_id: MediaId, } | { "type": "room_joined", media: MediaInfo, comments: Array<Comment> | null, members: Array<Member>, collab: CollabState, 
 /**
  * The room's current sequence number.
  */

@@ -154,7 +154,8 @@ describe('OrganizerPage', () => {
     const { f, org } = setup();
     f.last.push(view('/'));
     const failing = org.run(org.pageActions[0], {}, { name: ' ' });
-    f.last.push({ type: 'error', code: 'bad_message', message: 'a folder name has 1 to 120 characters', request: 'organizer_command' });
+    const ref = f.last.sentOf('organizer_command')[0].client_ref ?? undefined;
+    f.last.push({ type: 'error', code: 'bad_message', message: 'a folder name has 1 to 120 characters', request: 'organizer_command', client_ref: ref });
     await expect(failing).rejects.toThrow('a folder name has 1 to 120 characters');
     expect(org.error).toBe('a folder name has 1 to 120 characters');
     expect(org.busy).toBe(0);

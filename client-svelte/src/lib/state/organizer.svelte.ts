@@ -110,8 +110,9 @@ export class OrganizerPage {
           if (this.pendingPages === 0) this.loading = false;
           this.error = m.message;
         } else if (m.request === 'organizer_command') {
-          // Errors carry no client_ref: the server answers in order, so it is the oldest.
-          const cmd = this.commands.shift();
+          // The error names the command by its client_ref (answers may come out of order).
+          const i = this.commands.findIndex((c) => c.ref === m.client_ref);
+          const cmd = i >= 0 ? this.commands.splice(i, 1)[0] : undefined;
           this.busy = this.commands.length;
           this.error = m.message;
           cmd?.reject(new OrganizerError(m.message));

@@ -147,14 +147,19 @@ describe('Room', () => {
     joined(f.last, 1, []);
     room.addComment({ text: 'first', frame: 1 });
     room.addComment({ text: 'second', frame: 2 });
-    f.last.push({ type: 'error', code: 'bad_message', message: 'text too long', request: 'add_comment' });
+    // The error names the refused comment by its client_ref: the second, not the oldest.
+    const second = room.pending[1].client_ref;
+    f.last.push({ type: 'error', code: 'bad_message', message: 'text too long', request: 'add_comment', client_ref: second });
+    // An error without a ref (or for another room's comment) fails nothing here.
+    f.last.push({ type: 'error', code: 'bad_message', message: 'x', request: 'add_comment', client_ref: 'elsewhere' });
+    f.last.push({ type: 'error', code: 'bad_message', message: 'y', request: 'add_comment' });
     expect(room.pending.map((p) => [p.text, p.state, p.error])).toEqual([
-      ['first', 'failed', 'text too long'],
-      ['second', 'sent', undefined],
+      ['first', 'sent', undefined],
+      ['second', 'failed', 'text too long'],
     ]);
-    room.retryPending(room.pending[0].client_ref);
-    expect(room.pending[0].state).toBe('sent');
-    expect(f.last.sentOf('add_comment').map((m) => m.text)).toEqual(['first', 'second', 'first']);
+    room.retryPending(second);
+    expect(room.pending[1].state).toBe('sent');
+    expect(f.last.sentOf('add_comment').map((m) => m.text)).toEqual(['first', 'second', 'second']);
   });
 
   it('keeps typed text and pending comments across a reload', () => {

@@ -111,7 +111,7 @@ export class Room {
     });
     on('error', (m) => {
       if (m.request === 'join_room' && this.status === 'joining') this.status = 'error';
-      if (m.request === 'add_comment') this.failOldestSent(m.message);
+      if (m.request === 'add_comment' && m.client_ref) this.failPending(m.client_ref, m.message);
       if (m.request && ['join_room', 'add_comment', 'edit_comment', 'delete_comment', 'session_control', 'session_join'].includes(m.request)) {
         this.lastError = m.message;
       }
@@ -280,8 +280,9 @@ export class Room {
    * The server answers in order, so a refused add_comment is the oldest one in flight.
    * It stays, marked, for the author to fix, retry or drop.
    */
-  private failOldestSent(message: string): void {
-    const victim = this.pending.find((p) => p.state === 'sent');
+  /** The server refused the pending comment `ref` (errors name it by its client_ref). */
+  private failPending(ref: string, message: string): void {
+    const victim = this.pending.find((p) => p.client_ref === ref && p.state === 'sent');
     if (!victim) return;
     this.pending = this.pending.map((p) => (p === victim ? { ...p, state: 'failed', error: message } : p));
     this.savePending();
