@@ -296,17 +296,21 @@ impl Handler<Leave> for Room {
     }
 }
 
+/// A comment (or reply) a member adds, as sent, before the room checks it.
+#[derive(Debug)]
+pub struct CommentDraft {
+    pub text: String,
+    pub frame: i64,
+    pub end_frame: Option<i64>,
+    pub parent_id: Option<CommentId>,
+    pub drawing: Option<Drawing>,
+    pub client_ref: Option<String>,
+}
+
 /// What a member asks the room to do.
 #[derive(Debug)]
 pub enum RoomCmd {
-    AddComment {
-        text: String,
-        frame: i64,
-        end_frame: Option<i64>,
-        parent_id: Option<CommentId>,
-        drawing: Option<Drawing>,
-        client_ref: Option<String>,
-    },
+    AddComment(CommentDraft),
     EditComment {
         comment_id: CommentId,
         text: String,
@@ -364,20 +368,17 @@ impl Room {
     fn add_comment(
         &mut self,
         user: UserInfo,
-        cmd: RoomCmd,
+        new: CommentDraft,
         ctx: &mut Context<Self>,
     ) -> ResponseActFuture<Self, AppResult<()>> {
-        let RoomCmd::AddComment {
+        let CommentDraft {
             text,
             frame,
             end_frame,
             parent_id,
             drawing,
             client_ref,
-        } = cmd
-        else {
-            unreachable!("add_comment called with another command")
-        };
+        } = new;
         let prepared = (|| {
             let text = check_text(&text)?;
             let drawing = check_drawing(&drawing)?;
@@ -490,7 +491,7 @@ impl Room {
         }
         let user = msg.user;
         match msg.cmd {
-            cmd @ RoomCmd::AddComment { .. } => self.add_comment(user, cmd, ctx),
+            RoomCmd::AddComment(new) => self.add_comment(user, new, ctx),
             RoomCmd::EditComment {
                 comment_id,
                 text,

@@ -6,7 +6,7 @@ use crate::access::{self, Action};
 use crate::db::{comments as cq, queries};
 use crate::error::{AppError, AppResult};
 use crate::media_ops;
-use crate::room::actor::{Command, Join, Leave, RoomCmd};
+use crate::room::actor::{Command, CommentDraft, Join, Leave, RoomCmd};
 use crate::room::hub::GetRoom;
 use actix::prelude::*;
 use dailies_protocol::{ClientMsg, MediaId, ServerMsg};
@@ -124,14 +124,14 @@ impl UserSession {
                     return;
                 };
                 let cref = client_ref.clone();
-                let cmd = RoomCmd::AddComment {
+                let cmd = RoomCmd::AddComment(CommentDraft {
                     text,
                     frame,
                     end_frame,
                     parent_id,
                     drawing,
                     client_ref,
-                };
+                });
                 let sid = self.id;
                 let fut = async move {
                     access::media_for(&state, &user, &media_id, Action::Comment).await?;
