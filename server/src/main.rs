@@ -33,7 +33,7 @@ async fn run(config: Config) -> Result<()> {
 /// glibc gives threads up to 8 malloc arenas per core, and memory freed in one arena is
 /// not reused by another: with ~36 threads (actix workers, the database pool, blocking
 /// pools) RSS crept up by half over a 30-minute soak while the live heap stayed near
-/// 6 MiB. Two arenas keep it flat at no measurable cost (docs/benchmarks.md, Soak).
+/// 6 MiB. Two arenas keep it level with the same latencies (docs/benchmarks.md, Soak).
 /// `MALLOC_ARENA_MAX` in the environment still wins.
 fn limit_malloc_arenas() {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
