@@ -26,10 +26,25 @@ impl UserSession {
         T: 'static,
         F: Future<Output = AppResult<T>> + 'static,
     {
+        self.run_for(request, None, fut, ctx, then);
+    }
+
+    /// `run` for a request that carried a `client_ref`: an error echoes it.
+    fn run_for<T, F>(
+        &mut self,
+        request: &'static str,
+        client_ref: Option<String>,
+        fut: F,
+        ctx: &mut Context<Self>,
+        then: impl FnOnce(&mut Self, T, &mut Context<Self>) + 'static,
+    ) where
+        T: 'static,
+        F: Future<Output = AppResult<T>> + 'static,
+    {
         fut.into_actor(self)
             .map(move |res, act, ctx| match res {
                 Ok(v) => then(act, v, ctx),
-                Err(e) => act.send_app_error(e, request, ctx),
+                Err(e) => act.send_app_error_for(e, request, client_ref, ctx),
             })
             .wait(ctx);
     }
@@ -143,15 +158,7 @@ impl UserSession {
                     .await
                     .map_err(|_| AppError::Unavailable("the room closed".into()))?
                 };
-                // Paused like `run`, so comments are acknowledged in the order sent; a
-                // refusal names the comment by its client_ref.
-                fut.into_actor(self)
-                    .map(move |res, act, ctx| {
-                        if let Err(e) = res {
-                            act.send_app_error_for(e, request, cref, ctx);
-                        }
-                    })
-                    .wait(ctx);
+                self.run_for(request, cref, fut, ctx, |_, (), _| {});
             }
             ClientMsg::EditComment {
                 comment_id,

@@ -277,10 +277,9 @@ export class Room {
   }
 
   /**
-   * The server answers in order, so a refused add_comment is the oldest one in flight.
+   * The server refused the pending comment `ref` (its error names it by client_ref).
    * It stays, marked, for the author to fix, retry or drop.
    */
-  /** The server refused the pending comment `ref` (errors name it by its client_ref). */
   private failPending(ref: string, message: string): void {
     const victim = this.pending.find((p) => p.client_ref === ref && p.state === 'sent');
     if (!victim) return;
