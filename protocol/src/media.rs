@@ -120,3 +120,17 @@ pub struct MediaInfo {
     /// RFC 3339.
     pub created_at: String,
 }
+
+/// Stored as its wire name (the server's database keeps statuses as text).
+impl From<MediaStatus> for String {
+    fn from(s: MediaStatus) -> String {
+        s.as_str().to_string()
+    }
+}
+
+impl TryFrom<String> for MediaStatus {
+    type Error = String;
+    fn try_from(s: String) -> Result<Self, String> {
+        MediaStatus::parse(&s).ok_or_else(|| format!("unknown media status {s:?}"))
+    }
+}

@@ -84,7 +84,7 @@ pub async fn visible(state: &AppState, user: &UserInfo, rows: Vec<Media>) -> Vec
 async fn allows(state: &AppState, user: &UserInfo, media: &Media, action: Action) -> Result<(), String> {
     let builtin = builtin_allows(user, media, action);
     let denied = || format!("you may not {} this media", action.as_str());
-    match crate::organizer::authorize_media(state, user, media, action.as_str(), builtin).await {
+    match state.organizer.authorize(user, media, action.as_str(), builtin).await {
         Some(v) if v.allow => Ok(()),
         Some(v) if v.reason.is_empty() => Err(denied()),
         Some(v) => Err(v.reason),

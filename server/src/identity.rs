@@ -7,10 +7,8 @@ use crate::error::AppError;
 use crate::state::AppState;
 use actix_web::{dev::Payload, web, FromRequest, HttpRequest};
 use dailies_protocol::{UserId, UserInfo};
-use std::collections::HashMap;
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::{Arc, Mutex};
 
 pub const DEMO_USER_ID: &str = "demo";
 pub const DEMO_USER_NAME: &str = "Demo User";
@@ -20,22 +18,6 @@ const MAX_NAME_LEN: usize = 200;
 /// The authenticated caller of a request.
 #[derive(Debug, Clone)]
 pub struct Identity(pub UserInfo);
-
-/// Users already written to the database with their current name and admin flag, so the
-/// common request does not write.
-#[derive(Clone, Default)]
-pub struct KnownUsers(Arc<Mutex<HashMap<UserId, UserInfo>>>);
-
-impl KnownUsers {
-    fn is_current(&self, u: &UserInfo) -> bool {
-        self.0.lock().map(|m| m.get(&u.id) == Some(u)).unwrap_or(false)
-    }
-    fn remember(&self, u: &UserInfo) {
-        if let Ok(mut m) = self.0.lock() {
-            m.insert(u.id.clone(), u.clone());
-        }
-    }
-}
 
 fn header<'a>(req: &'a HttpRequest, name: &str) -> Result<Option<&'a str>, AppError> {
     // A proxy that appends instead of overwriting would pass the client's own value along

@@ -6,9 +6,9 @@ use crate::db::models::Media;
 use crate::db::queries;
 use crate::error::{AppError, AppResult};
 use crate::ingest::queue::CancelMedia;
-use crate::room::hub::{MediaChanged, SendToUser};
+use crate::notice::Notice;
 use crate::state::AppState;
-use dailies_protocol::{MediaId, ServerMsg, UserId, UserInfo};
+use dailies_protocol::{MediaId, UserInfo};
 
 pub const MAX_TITLE_LEN: usize = 200;
 
@@ -29,7 +29,7 @@ pub fn clean_title(title: &str) -> AppResult<String> {
 pub async fn rename(state: &AppState, user: &UserInfo, id: &MediaId, title: &str) -> AppResult<Media> {
     let title = clean_title(title)?;
     access::media_for(state, user, id, Action::Rename).await?;
-    let (mid, t) = (id.0.clone(), title.clone());
+    let (mid, t) = (id.0.clone(), title);
     let media = state
         .db
         .run(move |c| {
@@ -37,13 +37,9 @@ pub async fn rename(state: &AppState, user: &UserInfo, id: &MediaId, title: &str
             queries::get_media(c, &mid)?.ok_or_else(|| AppError::NotFound("no such media".into()))
         })
         .await?;
-    state.hub.do_send(SendToUser {
-        user: UserId(media.owner_id.clone()),
-        msg: ServerMsg::MediaUpdated { media: media.to_info() },
-    });
-    state.hub.do_send(MediaChanged::Renamed {
-        media_id: id.clone(),
-        title,
+    state.notifier.emit(Notice::MediaChanged {
+        media: media.clone(),
+        previous_owner: None,
     });
     Ok(media)
 }
@@ -59,11 +55,9 @@ pub async fn delete(state: &AppState, user: &UserInfo, id: &MediaId) -> AppResul
         tracing::warn!(media_id = %id, "media files not fully removed: {e}");
     }
     tracing::info!(media_id = %id, by = %user.id, "media deleted");
-    state.organizer.notify(crate::organizer::media_deleted(&media, user));
-    state.hub.do_send(SendToUser {
-        user: UserId(media.owner_id.clone()),
-        msg: ServerMsg::MediaRemoved { media_id: id.clone() },
+    state.notifier.emit(Notice::MediaDeleted {
+        media,
+        by: user.clone(),
     });
-    state.hub.do_send(MediaChanged::Deleted { media_id: id.clone() });
     Ok(())
 }

@@ -2,9 +2,10 @@
 //! graceful stop that closes websockets first and leaves the database checkpointed.
 
 use crate::config::Config;
+use crate::db::users::KnownUsers;
 use crate::db::Db;
-use crate::identity::KnownUsers;
 use crate::ingest::queue::Ingest;
+use crate::notice::Notifier;
 use crate::room::hub::{CloseAll, Hub};
 use crate::state::AppState;
 use actix::{Actor, Addr};
@@ -63,7 +64,7 @@ fn prepare_data_dir(cfg: &Config) -> Result<()> {
             }
         }
     }
-    crate::ingest::watch::recover(&cfg.incoming_dir());
+    crate::intake::watch::recover(&cfg.incoming_dir());
     Ok(())
 }
 
@@ -91,9 +92,10 @@ pub async fn start(config: Config, listener: TcpListener) -> Result<RunningServe
         .await
         .context("opening database")??;
     let config = Arc::new(config);
-    let hub: Addr<Hub> = Hub::default().start();
-    let ingest = Ingest::new(db.clone(), hub.clone(), config.clone()).start();
-    let organizer = crate::organizer::OrganizerHandle::start(config.clone(), db.clone(), hub.clone())
+    let notifier = Notifier::default();
+    let hub: Addr<Hub> = Hub::new(db.clone(), notifier.clone()).start();
+    let ingest = Ingest::new(db.clone(), notifier.clone(), config.clone()).start();
+    let organizer = crate::organizer::OrganizerHandle::start(config.clone(), db.clone(), notifier.clone())
         .await
         .context("starting the organizer")?;
     let state = AppState {
@@ -103,8 +105,9 @@ pub async fn start(config: Config, listener: TcpListener) -> Result<RunningServe
         ingest,
         users: KnownUsers::default(),
         organizer,
+        notifier,
     };
-    tokio::task::spawn_local(crate::ingest::watch::run(state.clone()));
+    tokio::task::spawn_local(crate::intake::watch::run(state.clone()));
     tokio::task::spawn_local(sweep_uploads(state.clone()));
     let addr = listener.local_addr()?;
     let data = web::Data::new(state.clone());

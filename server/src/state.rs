@@ -1,7 +1,13 @@
-//! What every request handler and actor can reach: configuration, database, the hub.
+//! What the edge (HTTP handlers, websocket sessions, intake) can reach: configuration, the
+//! database, the hub, the processing queue, the organizer and the notifier. Lower layers
+//! take the handles they need instead.
 
 use crate::config::Config;
+use crate::db::users::KnownUsers;
 use crate::db::Db;
+use crate::ingest::queue::Ingest;
+use crate::notice::Notifier;
+use crate::organizer::OrganizerHandle;
 use crate::room::hub::Hub;
 use actix::Addr;
 use std::sync::Arc;
@@ -11,7 +17,8 @@ pub struct AppState {
     pub config: Arc<Config>,
     pub db: Db,
     pub hub: Addr<Hub>,
-    pub ingest: Addr<crate::ingest::queue::Ingest>,
-    pub users: crate::identity::KnownUsers,
-    pub organizer: crate::organizer::OrganizerHandle,
+    pub ingest: Addr<Ingest>,
+    pub users: KnownUsers,
+    pub organizer: OrganizerHandle,
+    pub notifier: Notifier,
 }

@@ -2,9 +2,10 @@
 //! under `/api/tus/`, so tus clients resume a broken upload where it stopped.
 
 use super::upload::{content_length, precheck, too_large};
+use crate::db::values::MediaSource;
 use crate::error::{AppError, AppResult};
 use crate::identity::Identity;
-use crate::ingest::intake::{self, Intake};
+use crate::intake::{self, Intake, OnFailure};
 use crate::state::AppState;
 use crate::storage::FileSink;
 use actix_web::http::StatusCode;
@@ -314,15 +315,11 @@ async fn patch_inner(
         uploaded_name: info.filename,
         tmp: part.clone(),
         size: total,
-        source: "tus",
+        source: MediaSource::Tus,
+        on_failure: OnFailure::Delete,
     };
-    match intake::register(state, intake).await {
-        Ok(media_id) => Ok((total, Some(media_id.0))),
-        Err(e) => {
-            let _ = std::fs::remove_file(&part);
-            Err(e)
-        }
-    }
+    let media_id = intake::register(state, intake).await?;
+    Ok((total, Some(media_id.0)))
 }
 
 async fn terminate(req: HttpRequest, state: web::Data<AppState>, who: Identity, id: web::Path<String>) -> HttpResponse {

@@ -1,9 +1,10 @@
 //! `POST /api/upload`: a raw body named by `X-File-Name`, or multipart field `file`. The
 //! body streams to `upload-tmp/` in constant memory; only a complete file becomes media.
 
+use crate::db::values::MediaSource;
 use crate::error::{AppError, AppResult};
 use crate::identity::Identity;
-use crate::ingest::intake::{self, Intake};
+use crate::intake::{self, Intake, OnFailure};
 use crate::state::AppState;
 use crate::storage::{self, FileSink};
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -146,17 +147,12 @@ async fn upload(
     let intake = Intake {
         owner: who.0.id.clone(),
         uploaded_name: name,
-        tmp: tmp.clone(),
+        tmp,
         size,
-        source: "upload",
+        source: MediaSource::Upload,
+        on_failure: OnFailure::Delete,
     };
-    let id = match intake::register(&state, intake).await {
-        Ok(id) => id,
-        Err(e) => {
-            let _ = std::fs::remove_file(&tmp);
-            return Err(e);
-        }
-    };
+    let id = intake::register(&state, intake).await?;
     Ok(HttpResponse::Created().json(json!({ "id": id })))
 }
 

@@ -10,9 +10,9 @@ use diesel::prelude::*;
 
 fn to_wire(row: CommentRow, user_name: String) -> Comment {
     Comment {
-        id: CommentId(row.id as i64),
+        id: CommentId(row.id),
         media_id: MediaId(row.media_id),
-        parent_id: row.parent_id.map(|p| CommentId(p as i64)),
+        parent_id: row.parent_id.map(CommentId),
         user_id: UserId(row.user_id),
         user_name,
         text: row.text,
@@ -42,7 +42,7 @@ pub fn list(conn: &mut Conn, media_id: &str) -> AppResult<Vec<Comment>> {
 pub fn get(conn: &mut Conn, id: i64) -> AppResult<Option<Comment>> {
     let row: Option<(CommentRow, String)> = comments::table
         .inner_join(users::table)
-        .filter(comments::id.eq(id as i32))
+        .filter(comments::id.eq(id))
         .select((CommentRow::as_select(), users::name))
         .first(conn)
         .optional()?;
@@ -50,16 +50,16 @@ pub fn get(conn: &mut Conn, id: i64) -> AppResult<Option<Comment>> {
 }
 
 pub fn insert(conn: &mut Conn, c: &NewComment) -> AppResult<Comment> {
-    let id: i32 = diesel::insert_into(comments::table)
+    let id: i64 = diesel::insert_into(comments::table)
         .values(c)
         .returning(comments::id)
         .get_result(conn)?;
-    get(conn, id as i64)?.ok_or_else(|| crate::error::AppError::internal(anyhow::anyhow!("inserted comment vanished")))
+    get(conn, id)?.ok_or_else(|| crate::error::AppError::internal(anyhow::anyhow!("inserted comment vanished")))
 }
 
 pub fn update_text(conn: &mut Conn, id: i64, text: &str, drawing: Option<&str>) -> AppResult<()> {
     let now = chrono::Utc::now().naive_utc();
-    diesel::update(comments::table.find(id as i32))
+    diesel::update(comments::table.find(id))
         .set((
             comments::text.eq(text),
             comments::drawing.eq(drawing),
@@ -71,7 +71,7 @@ pub fn update_text(conn: &mut Conn, id: i64, text: &str, drawing: Option<&str>) 
 
 pub fn has_replies(conn: &mut Conn, id: i64) -> AppResult<bool> {
     let n: i64 = comments::table
-        .filter(comments::parent_id.eq(id as i32))
+        .filter(comments::parent_id.eq(id))
         .count()
         .get_result(conn)?;
     Ok(n > 0)
@@ -79,7 +79,7 @@ pub fn has_replies(conn: &mut Conn, id: i64) -> AppResult<bool> {
 
 /// Keeps a marker in place of a comment that has replies, so its thread stays readable.
 pub fn mark_deleted(conn: &mut Conn, id: i64) -> AppResult<()> {
-    diesel::update(comments::table.find(id as i32))
+    diesel::update(comments::table.find(id))
         .set((
             comments::text.eq(""),
             comments::drawing.eq(None::<String>),
@@ -90,7 +90,7 @@ pub fn mark_deleted(conn: &mut Conn, id: i64) -> AppResult<()> {
 }
 
 pub fn delete(conn: &mut Conn, id: i64) -> AppResult<()> {
-    diesel::delete(comments::table.find(id as i32)).execute(conn)?;
+    diesel::delete(comments::table.find(id)).execute(conn)?;
     Ok(())
 }
 

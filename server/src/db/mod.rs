@@ -5,6 +5,8 @@ pub mod comments;
 pub mod models;
 pub mod queries;
 pub mod schema;
+pub mod users;
+pub mod values;
 
 use crate::error::{AppError, AppResult};
 use anyhow::{Context, Result};

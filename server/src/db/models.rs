@@ -1,6 +1,7 @@
 //! Rows as diesel reads and writes them, and their conversion to wire types.
 
 use super::schema::{media, users};
+use super::values::{JobStatus, MediaSource, MessageKind};
 use chrono::NaiveDateTime;
 use dailies_protocol::{MediaId, MediaInfo, MediaKind, MediaStatus, Rational, SpriteSheet, UserId};
 use diesel::prelude::*;
@@ -22,7 +23,8 @@ pub struct Media {
     pub owner_id: String,
     pub title: String,
     pub orig_filename: String,
-    pub status: String,
+    #[diesel(deserialize_as = String)]
+    pub status: MediaStatus,
     pub error: Option<String>,
     pub kind: Option<String>,
     pub duration: Option<f64>,
@@ -43,7 +45,7 @@ pub struct Media {
     pub sheet_json: Option<String>,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
-    pub source: String,
+    pub source: MediaSource,
 }
 
 #[derive(Debug, Clone, Insertable)]
@@ -53,9 +55,10 @@ pub struct NewMedia {
     pub owner_id: String,
     pub title: String,
     pub orig_filename: String,
-    pub status: String,
+    #[diesel(serialize_as = String)]
+    pub status: MediaStatus,
     pub file_size: i64,
-    pub source: String,
+    pub source: MediaSource,
 }
 
 /// The URL under which a file of a media's directory is served.
@@ -80,7 +83,7 @@ impl Media {
             id: MediaId(self.id.clone()),
             title: self.title.clone(),
             owner_id: UserId(self.owner_id.clone()),
-            status: MediaStatus::parse(&self.status).unwrap_or(MediaStatus::Failed),
+            status: self.status,
             error: self.error.clone(),
             kind: self.kind.as_deref().and_then(MediaKind::parse),
             duration: self.duration,
@@ -103,10 +106,10 @@ impl Media {
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = super::schema::jobs)]
 pub struct Job {
-    pub id: i32,
+    pub id: i64,
     pub media_id: String,
     pub kind: String,
-    pub status: String,
+    pub status: JobStatus,
     pub attempts: i32,
     pub error: Option<String>,
     pub created_at: NaiveDateTime,
@@ -134,11 +137,11 @@ pub struct MediaFacts {
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = super::schema::user_messages)]
 pub struct UserMessageRow {
-    pub id: i32,
+    pub id: i64,
     pub user_id: String,
-    pub kind: String,
+    pub kind: MessageKind,
     pub media_id: Option<String>,
-    pub comment_id: Option<i32>,
+    pub comment_id: Option<i64>,
     pub text: String,
     pub seen: bool,
     pub created_at: NaiveDateTime,
@@ -148,19 +151,19 @@ pub struct UserMessageRow {
 #[diesel(table_name = super::schema::user_messages)]
 pub struct NewUserMessage {
     pub user_id: String,
-    pub kind: String,
+    pub kind: MessageKind,
     pub media_id: Option<String>,
-    pub comment_id: Option<i32>,
+    pub comment_id: Option<i64>,
     pub text: String,
 }
 
 impl UserMessageRow {
     pub fn to_wire(&self) -> dailies_protocol::UserMessage {
         dailies_protocol::UserMessage {
-            id: self.id as i64,
-            kind: self.kind.clone(),
+            id: self.id,
+            kind: self.kind.as_str().to_string(),
             media_id: self.media_id.clone().map(MediaId),
-            comment_id: self.comment_id.map(|c| dailies_protocol::CommentId(c as i64)),
+            comment_id: self.comment_id.map(dailies_protocol::CommentId),
             text: self.text.clone(),
             seen: self.seen,
             created_at: self.created_at.and_utc().to_rfc3339(),
@@ -171,9 +174,9 @@ impl UserMessageRow {
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = super::schema::comments)]
 pub struct CommentRow {
-    pub id: i32,
+    pub id: i64,
     pub media_id: String,
-    pub parent_id: Option<i32>,
+    pub parent_id: Option<i64>,
     pub user_id: String,
     pub text: String,
     pub frame: i64,
@@ -188,7 +191,7 @@ pub struct CommentRow {
 #[diesel(table_name = super::schema::comments)]
 pub struct NewComment {
     pub media_id: String,
-    pub parent_id: Option<i32>,
+    pub parent_id: Option<i64>,
     pub user_id: String,
     pub text: String,
     pub frame: i64,

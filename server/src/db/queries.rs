@@ -2,9 +2,10 @@
 
 use super::models::{Job, Media, MediaFacts, NewMedia, NewUserMessage, User, UserMessageRow};
 use super::schema::{jobs, media, user_messages, users};
+use super::values::JobStatus;
 use super::Conn;
 use crate::error::AppResult;
-use dailies_protocol::UserInfo;
+use dailies_protocol::{MediaStatus, UserInfo};
 use diesel::prelude::*;
 
 /// Creates the user on first sight; keeps name and admin flag current.
@@ -41,13 +42,6 @@ pub fn list_media_of(conn: &mut Conn, owner: &str) -> AppResult<Vec<Media>> {
         .load(conn)?)
 }
 
-pub fn list_all_media(conn: &mut Conn) -> AppResult<Vec<Media>> {
-    Ok(media::table
-        .order((media::created_at.desc(), media::id.desc()))
-        .select(Media::as_select())
-        .load(conn)?)
-}
-
 pub fn get_media(conn: &mut Conn, id: &str) -> AppResult<Option<Media>> {
     Ok(media::table
         .find(id)
@@ -56,19 +50,20 @@ pub fn get_media(conn: &mut Conn, id: &str) -> AppResult<Option<Media>> {
         .optional()?)
 }
 
+/// Inserts a media row without a job (tests make rows that stay `processing` with it).
 pub fn insert_media(conn: &mut Conn, m: &NewMedia) -> AppResult<()> {
-    diesel::insert_into(media::table).values(m).execute(conn)?;
+    diesel::insert_into(media::table).values(m.clone()).execute(conn)?;
     Ok(())
 }
 
 /// Inserts a media row and its processing job in one transaction; answers the job id.
-pub fn insert_media_with_job(conn: &mut Conn, m: &NewMedia) -> AppResult<i32> {
+pub fn insert_media_with_job(conn: &mut Conn, m: &NewMedia) -> AppResult<i64> {
     conn.transaction(|c| {
-        diesel::insert_into(media::table).values(m).execute(c)?;
+        diesel::insert_into(media::table).values(m.clone()).execute(c)?;
         let id = diesel::insert_into(jobs::table)
             .values((jobs::media_id.eq(&m.id), jobs::kind.eq("process")))
             .returning(jobs::id)
-            .get_result::<i32>(c)?;
+            .get_result::<i64>(c)?;
         Ok(id)
     })
 }
@@ -76,22 +71,22 @@ pub fn insert_media_with_job(conn: &mut Conn, m: &NewMedia) -> AppResult<i32> {
 /// Jobs a previous run left queued or running, oldest first.
 pub fn unfinished_jobs(conn: &mut Conn) -> AppResult<Vec<Job>> {
     Ok(jobs::table
-        .filter(jobs::status.eq_any(["queued", "running"]))
+        .filter(jobs::status.eq_any([JobStatus::Queued, JobStatus::Running]))
         .order(jobs::id.asc())
         .select(Job::as_select())
         .load(conn)?)
 }
 
-pub fn job_attempts(conn: &mut Conn, job_id: i32) -> AppResult<i32> {
+pub fn job_attempts(conn: &mut Conn, job_id: i64) -> AppResult<i32> {
     Ok(jobs::table.find(job_id).select(jobs::attempts).first(conn)?)
 }
 
 /// Marks a job running and counts the attempt; answers the attempt number.
-pub fn start_job(conn: &mut Conn, job_id: i32) -> AppResult<i32> {
+pub fn start_job(conn: &mut Conn, job_id: i64) -> AppResult<i32> {
     let now = chrono::Utc::now().naive_utc();
     Ok(diesel::update(jobs::table.find(job_id))
         .set((
-            jobs::status.eq("running"),
+            jobs::status.eq(JobStatus::Running),
             jobs::attempts.eq(jobs::attempts + 1),
             jobs::updated_at.eq(now),
         ))
@@ -99,7 +94,7 @@ pub fn start_job(conn: &mut Conn, job_id: i32) -> AppResult<i32> {
         .get_result(conn)?)
 }
 
-pub fn finish_job(conn: &mut Conn, job_id: i32, status: &str, error: Option<&str>) -> AppResult<()> {
+pub fn finish_job(conn: &mut Conn, job_id: i64, status: JobStatus, error: Option<&str>) -> AppResult<()> {
     let now = chrono::Utc::now().naive_utc();
     diesel::update(jobs::table.find(job_id))
         .set((jobs::status.eq(status), jobs::error.eq(error), jobs::updated_at.eq(now)))
@@ -123,7 +118,7 @@ pub fn set_media_progress(conn: &mut Conn, id: &str, progress: Option<f64>) -> A
 pub fn set_media_outcome(
     conn: &mut Conn,
     id: &str,
-    status: &str,
+    status: MediaStatus,
     error: Option<&str>,
     files: Option<(&str, Option<&str>, Option<&str>)>,
 ) -> AppResult<()> {
@@ -131,7 +126,7 @@ pub fn set_media_outcome(
     conn.transaction(|c| {
         diesel::update(media::table.find(id))
             .set((
-                media::status.eq(status),
+                media::status.eq(status.as_str()),
                 media::error.eq(error),
                 media::progress.eq(None::<f64>),
                 media::updated_at.eq(now),
@@ -192,14 +187,12 @@ pub fn count_unseen(conn: &mut Conn, user: &str) -> AppResult<i64> {
 
 /// Marks the user's own messages seen (ids of others are ignored); answers those changed.
 pub fn mark_seen(conn: &mut Conn, user: &str, ids: &[i64]) -> AppResult<Vec<i64>> {
-    let ids32: Vec<i32> = ids.iter().filter_map(|i| i32::try_from(*i).ok()).collect();
-    let changed: Vec<i32> = diesel::update(
-        user_messages::table.filter(user_messages::user_id.eq(user).and(user_messages::id.eq_any(&ids32))),
+    Ok(
+        diesel::update(user_messages::table.filter(user_messages::user_id.eq(user).and(user_messages::id.eq_any(ids))))
+            .set(user_messages::seen.eq(true))
+            .returning(user_messages::id)
+            .get_results(conn)?,
     )
-    .set(user_messages::seen.eq(true))
-    .returning(user_messages::id)
-    .get_results(conn)?;
-    Ok(changed.into_iter().map(i64::from).collect())
 }
 
 /// Poster and scrub sheet, once made (they arrive after the media is already playable).

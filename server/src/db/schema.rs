@@ -1,10 +1,13 @@
 // @generated-shape: mirrors migrations/ (diesel print-schema layout); keep in sync.
+// Row ids are `BigInt` although print-schema says `Integer` for SQLite's INTEGER PRIMARY
+// KEY: SQLite stores them as 64-bit, and reading them as i32 truncated ids (id + 2^32
+// addressed comment id).
 
 diesel::table! {
     comments (id) {
-        id -> Integer,
+        id -> BigInt,
         media_id -> Text,
-        parent_id -> Nullable<Integer>,
+        parent_id -> Nullable<BigInt>,
         user_id -> Text,
         text -> Text,
         frame -> BigInt,
@@ -18,7 +21,7 @@ diesel::table! {
 
 diesel::table! {
     jobs (id) {
-        id -> Integer,
+        id -> BigInt,
         media_id -> Text,
         kind -> Text,
         status -> Text,
@@ -80,11 +83,11 @@ diesel::table! {
 
 diesel::table! {
     user_messages (id) {
-        id -> Integer,
+        id -> BigInt,
         user_id -> Text,
         kind -> Text,
         media_id -> Nullable<Text>,
-        comment_id -> Nullable<Integer>,
+        comment_id -> Nullable<BigInt>,
         text -> Text,
         seen -> Bool,
         created_at -> Timestamp,

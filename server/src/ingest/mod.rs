@@ -1,13 +1,11 @@
-//! Ingestion and processing: probing files, deciding on a proxy, running ffmpeg jobs.
-//! `probe` and `command` are pure (parse output, build argument lists); the actors run them.
+//! Processing: probing files, deciding on a proxy, running ffmpeg jobs. It hears of new
+//! media from `intake` (by `Enqueue`) and tells the rest of the server by notices.
 
 pub mod command;
-pub mod intake;
 pub mod job;
 pub mod pipeline;
 pub mod probe;
 pub mod queue;
-pub mod watch;
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;

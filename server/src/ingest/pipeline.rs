@@ -7,10 +7,10 @@ use super::probe::{self, Probe};
 use super::Cancel;
 use crate::config::Config;
 use crate::db::models::{MediaFacts, NewUserMessage};
+use crate::db::values::{JobStatus, MediaSource, MessageKind};
 use crate::db::{queries, Db};
-use crate::room::hub::{Hub, SendToUser};
-use actix::Addr;
-use dailies_protocol::{MediaId, MediaKind, ServerMsg, SpriteSheet, UserId};
+use crate::notice::{Notice, Notifier};
+use dailies_protocol::{MediaId, MediaKind, MediaStatus, SpriteSheet, UserId};
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -18,9 +18,9 @@ use std::time::{Duration, Instant};
 /// Everything a job needs, owned, so it can run as a plain future.
 pub struct JobContext {
     pub db: Db,
-    pub hub: Addr<Hub>,
+    pub notifier: Notifier,
     pub config: Arc<Config>,
-    pub job_id: i32,
+    pub job_id: i64,
     pub media_id: String,
     pub cancel: Cancel,
 }
@@ -50,7 +50,7 @@ fn retry(e: impl std::fmt::Display) -> JobError {
 /// Pushes progress to the owner live and into the database now and then.
 struct Progress {
     db: Db,
-    hub: Addr<Hub>,
+    notifier: Notifier,
     owner: UserId,
     media_id: String,
     last_db: Mutex<Option<Instant>>,
@@ -60,30 +60,20 @@ struct Progress {
 
 impl Progress {
     fn report_live(&self, fraction: f64, stage: &str) {
-        self.hub.do_send(SendToUser {
-            user: self.owner.clone(),
-            msg: ServerMsg::MediaProgress {
-                media_id: MediaId(self.media_id.clone()),
-                progress: fraction.clamp(0.0, 1.0),
-                stage: stage.to_string(),
-            },
+        self.notifier.emit(Notice::MediaProgress {
+            media_id: MediaId(self.media_id.clone()),
+            owner: self.owner.clone(),
+            progress: fraction.clamp(0.0, 1.0),
+            stage: stage.to_string(),
         });
     }
 
     fn report(&self, fraction: f64, stage: &str) {
         let fraction = fraction.clamp(0.0, 1.0);
+        self.report_live(fraction, stage);
         if self.ready.load(std::sync::atomic::Ordering::SeqCst) {
-            self.report_live(fraction, stage);
             return;
         }
-        self.hub.do_send(SendToUser {
-            user: self.owner.clone(),
-            msg: ServerMsg::MediaProgress {
-                media_id: MediaId(self.media_id.clone()),
-                progress: fraction,
-                stage: stage.to_string(),
-            },
-        });
         let due = {
             let mut last = self.last_db.lock().unwrap_or_else(|p| p.into_inner());
             let due = last.map(|t| t.elapsed() >= Duration::from_secs(1)).unwrap_or(true);
@@ -104,25 +94,15 @@ impl Progress {
     }
 }
 
-async fn push_media(db: &Db, hub: &Addr<Hub>, media_id: &str) {
+/// A watch-folder file's owner did not see the upload finish: tell them in their inbox.
+async fn notify_owner(db: &Db, notifier: &Notifier, media_id: &str, kind: MessageKind, text: String) {
     let id = media_id.to_string();
-    if let Ok(Some(m)) = db.run(move |c| queries::get_media(c, &id)).await {
-        hub.do_send(SendToUser {
-            user: UserId(m.owner_id.clone()),
-            msg: ServerMsg::MediaUpdated { media: m.to_info() },
-        });
-    }
-}
-
-async fn notify_owner(db: &Db, hub: &Addr<Hub>, media_id: &str, kind: &str, text: String) {
-    let id = media_id.to_string();
-    let kind = kind.to_string();
     let res = db
         .run(move |c| {
             let Some(m) = queries::get_media(c, &id)? else {
                 return Ok(None);
             };
-            if m.source != "watch" {
+            if m.source != MediaSource::Watch {
                 return Ok(None);
             }
             let row = queries::insert_user_message(
@@ -139,33 +119,33 @@ async fn notify_owner(db: &Db, hub: &Addr<Hub>, media_id: &str, kind: &str, text
         })
         .await;
     if let Ok(Some((owner, row))) = res {
-        hub.do_send(SendToUser {
+        notifier.emit(Notice::MessageStored {
             user: UserId(owner),
-            msg: ServerMsg::UserMessageAdded { message: row.to_wire() },
+            message: row.to_wire(),
         });
     }
 }
 
 /// Ends a job as failed: the media shows the reason, the original stays.
-pub async fn mark_failed(db: &Db, hub: &Addr<Hub>, job_id: i32, media_id: &str, reason: &str) {
+pub async fn mark_failed(db: &Db, notifier: &Notifier, job_id: i64, media_id: &str, reason: &str) {
     tracing::warn!(media_id, "processing failed: {reason}");
     let (id, r) = (media_id.to_string(), reason.to_string());
     let res = db
         .run(move |c| {
-            queries::set_media_outcome(c, &id, "failed", Some(&r), None)?;
-            queries::finish_job(c, job_id, "failed", Some(&r))
+            queries::set_media_outcome(c, &id, MediaStatus::Failed, Some(&r), None)?;
+            queries::finish_job(c, job_id, JobStatus::Failed, Some(&r))
         })
         .await;
     if let Err(e) = res {
         tracing::error!(media_id, "cannot record the failure: {e}");
     }
-    push_media(db, hub, media_id).await;
+    notifier.media_changed(db, media_id).await;
     let title = title_of(db, media_id).await;
     notify_owner(
         db,
-        hub,
+        notifier,
         media_id,
-        "media_failed",
+        MessageKind::MediaFailed,
         format!("{title} could not be processed: {reason}"),
     )
     .await;
@@ -202,7 +182,7 @@ fn facts(p: &Probe) -> MediaFacts {
 pub async fn run(jc: JobContext) -> Result<(), JobError> {
     let JobContext {
         db,
-        hub,
+        notifier,
         config,
         job_id,
         media_id,
@@ -218,7 +198,7 @@ pub async fn run(jc: JobContext) -> Result<(), JobError> {
     let original = dir.join(&media.orig_filename);
     let progress = Arc::new(Progress {
         db: db.clone(),
-        hub: hub.clone(),
+        notifier: notifier.clone(),
         owner: UserId(media.owner_id.clone()),
         media_id: media.id.clone(),
         last_db: Mutex::new(None),
@@ -238,7 +218,7 @@ pub async fn run(jc: JobContext) -> Result<(), JobError> {
     db.run(move |c| queries::set_media_facts(c, &id, &f))
         .await
         .map_err(retry)?;
-    push_media(&db, &hub, &media.id).await;
+    notifier.media_changed(&db, &media.id).await;
 
     let steps = Steps {
         dir: dir.clone(),
@@ -268,7 +248,8 @@ pub async fn run(jc: JobContext) -> Result<(), JobError> {
     };
     let settings = ProxySettings::default();
     // After a restart, a file that is already playable keeps its playback file.
-    let resumed = media.status == "ready" && media.playback_file.as_deref().is_some_and(|f| dir.join(f).exists());
+    let resumed =
+        media.status == MediaStatus::Ready && media.playback_file.as_deref().is_some_and(|f| dir.join(f).exists());
     let playable = async {
         let steps = &proxy_steps;
         Ok::<_, JobError>(if resumed {
@@ -306,12 +287,12 @@ pub async fn run(jc: JobContext) -> Result<(), JobError> {
     }
     // Playable now: reviewers can start while posters and the scrub sheet are made.
     let (id, pb) = (media.id.clone(), playback.clone());
-    db.run(move |c| queries::set_media_outcome(c, &id, "ready", None, Some((&pb, None, None))))
+    db.run(move |c| queries::set_media_outcome(c, &id, MediaStatus::Ready, None, Some((&pb, None, None))))
         .await
         .map_err(retry)?;
     progress.ready.store(true, std::sync::atomic::Ordering::SeqCst);
     let playable_in = began.elapsed();
-    push_media(&db, &hub, &media.id).await;
+    notifier.media_changed(&db, &media.id).await;
 
     // Pictures are a nicety: a failure here is logged, the media stays ready.
     let start = if playback == PLAYBACK_PROXY || playback == PLAYBACK_AUDIO {
@@ -334,7 +315,7 @@ pub async fn run(jc: JobContext) -> Result<(), JobError> {
         db.run(move |c| queries::set_media_pictures(c, &id, Some(THUMB), None))
             .await
             .map_err(retry)?;
-        push_media(&db, &hub, &media.id).await;
+        notifier.media_changed(&db, &media.id).await;
         Ok::<(), JobError>(())
     };
     let sheet = async {
@@ -362,7 +343,7 @@ pub async fn run(jc: JobContext) -> Result<(), JobError> {
             db.run(move |c| queries::set_media_pictures(c, &id, Some(THUMB), Some(&json)))
                 .await
                 .map_err(retry)?;
-            push_media(&db, &hub, &media.id).await;
+            notifier.media_changed(&db, &media.id).await;
         }
         Ok::<(), JobError>(())
     };
@@ -380,15 +361,15 @@ pub async fn run(jc: JobContext) -> Result<(), JobError> {
         done_ms = began.elapsed().as_millis() as u64,
         "processed"
     );
-    db.run(move |c| queries::finish_job(c, job_id, "done", pictures_error.as_deref()))
+    db.run(move |c| queries::finish_job(c, job_id, JobStatus::Done, pictures_error.as_deref()))
         .await
         .map_err(retry)?;
     progress.report_live(1.0, "done");
     notify_owner(
         &db,
-        &hub,
+        &notifier,
         &media.id,
-        "media_ready",
+        MessageKind::MediaReady,
         format!("{} is ready for review", media.title),
     )
     .await;
@@ -455,4 +436,107 @@ impl Steps {
 /// The data directory path of a media file's directory.
 pub fn media_dir(config: &Config, id: &str) -> PathBuf {
     config.media_dir().join(id)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::db::models::NewMedia;
+
+    /// A processing job over a real SQLite file with a test notifier: answers what it said.
+    async fn process(body: Option<&[u8]>) -> (Result<(), JobError>, Vec<Arc<Notice>>, Db, tempfile::TempDir) {
+        let dir = tempfile::tempdir().unwrap();
+        let config = Arc::new(Config::with_data_dir(dir.path()));
+        let db = Db::open(&dir.path().join("t.sqlite")).unwrap();
+        let media_dir = config.media_dir().join("m");
+        std::fs::create_dir_all(&media_dir).unwrap();
+        let original = media_dir.join("original.mp4");
+        match body {
+            Some(b) => std::fs::write(&original, b).unwrap(),
+            None => {
+                let st = std::process::Command::new("ffmpeg")
+                    .args(["-hide_banner", "-loglevel", "error", "-y", "-f", "lavfi", "-i"])
+                    .args(["testsrc2=size=160x120:rate=25", "-t", "1", "-c:v", "libx264"])
+                    .args(["-preset", "ultrafast", "-pix_fmt", "yuv420p"])
+                    .arg(&original)
+                    .status()
+                    .expect("ffmpeg is installed");
+                assert!(st.success());
+            }
+        }
+        let job_id = db
+            .run(|c| {
+                let u = dailies_protocol::UserInfo {
+                    id: UserId("ann".into()),
+                    name: "Ann".into(),
+                    is_admin: false,
+                };
+                queries::upsert_user(c, &u)?;
+                queries::insert_media_with_job(
+                    c,
+                    &NewMedia {
+                        id: "m".into(),
+                        owner_id: "ann".into(),
+                        title: "Cut".into(),
+                        orig_filename: "original.mp4".into(),
+                        status: MediaStatus::Processing,
+                        file_size: 1,
+                        source: MediaSource::Watch,
+                    },
+                )
+            })
+            .await
+            .unwrap();
+        let notifier = Notifier::default();
+        let mut rx = notifier.channel();
+        let jc = JobContext {
+            db: db.clone(),
+            notifier: notifier.clone(),
+            config,
+            job_id,
+            media_id: "m".into(),
+            cancel: Cancel::default(),
+        };
+        let r = run(jc).await;
+        if let Err(JobError::Failed(why)) = &r {
+            mark_failed(&db, &notifier, job_id, "m", why).await;
+        }
+        let mut said = Vec::new();
+        while let Ok(n) = rx.try_recv() {
+            said.push(n);
+        }
+        (r, said, db, dir)
+    }
+
+    #[actix_rt::test]
+    async fn a_job_announces_progress_facts_and_readiness() {
+        let (r, said, _, _dir) = process(None).await;
+        r.unwrap();
+        assert!(said.iter().any(|n| matches!(&**n, Notice::MediaProgress { .. })));
+        let changes: Vec<_> = said
+            .iter()
+            .filter_map(|n| match &**n {
+                Notice::MediaChanged { media, .. } => Some(media.clone()),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(changes.first().map(|m| m.frame_count), Some(Some(25)), "facts first");
+        assert!(changes.iter().any(|m| m.status == MediaStatus::Ready));
+        // A watch-folder file's owner hears it is ready in their inbox.
+        assert!(said.iter().any(|n| matches!(&**n,
+            Notice::MessageStored { message, .. } if message.kind == "media_ready")));
+    }
+
+    #[actix_rt::test]
+    async fn a_bad_file_fails_with_a_reason_everyone_hears() {
+        let (r, said, db, _dir) = process(Some(b"not a movie at all")).await;
+        assert!(matches!(r, Err(JobError::Failed(_))), "{r:?}");
+        let failed = said.iter().find_map(|n| match &**n {
+            Notice::MediaChanged { media, .. } if media.status == MediaStatus::Failed => Some(media.clone()),
+            _ => None,
+        });
+        assert!(failed.and_then(|m| m.error).is_some_and(|e| !e.is_empty()));
+        let job = db.run(|c| Ok(queries::unfinished_jobs(c)?.len())).await.unwrap();
+        assert_eq!(job, 0, "the job is finished as failed");
+    }
 }

@@ -5,7 +5,7 @@ use super::pipeline::{self, JobContext, JobError};
 use super::Cancel;
 use crate::config::Config;
 use crate::db::{queries, Db};
-use crate::room::hub::Hub;
+use crate::notice::Notifier;
 use actix::prelude::*;
 use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
@@ -15,17 +15,17 @@ pub const MAX_ATTEMPTS: i32 = 3;
 
 pub struct Ingest {
     db: Db,
-    hub: Addr<Hub>,
+    notifier: Notifier,
     config: Arc<Config>,
-    queue: VecDeque<(i32, String)>,
-    running: HashMap<i32, (String, Cancel)>,
+    queue: VecDeque<(i64, String)>,
+    running: HashMap<i64, (String, Cancel)>,
 }
 
 impl Ingest {
-    pub fn new(db: Db, hub: Addr<Hub>, config: Arc<Config>) -> Self {
+    pub fn new(db: Db, notifier: Notifier, config: Arc<Config>) -> Self {
         Ingest {
             db,
-            hub,
+            notifier,
             config,
             queue: VecDeque::new(),
             running: HashMap::new(),
@@ -41,7 +41,7 @@ impl Ingest {
             self.running.insert(job_id, (media_id.clone(), cancel.clone()));
             let jc = JobContext {
                 db: self.db.clone(),
-                hub: self.hub.clone(),
+                notifier: self.notifier.clone(),
                 config: self.config.clone(),
                 job_id,
                 media_id: media_id.clone(),
@@ -93,7 +93,7 @@ impl Actor for Ingest {
 #[derive(Message)]
 #[rtype(result = "()")]
 pub struct Enqueue {
-    pub job_id: i32,
+    pub job_id: i64,
     pub media_id: String,
 }
 
@@ -124,31 +124,10 @@ impl Handler<CancelMedia> for Ingest {
     }
 }
 
-/// How many jobs wait and run.
-#[derive(Message)]
-#[rtype(result = "QueueCounts")]
-pub struct QueueStats;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, MessageResponse)]
-pub struct QueueCounts {
-    pub queued: usize,
-    pub running: usize,
-}
-
-impl Handler<QueueStats> for Ingest {
-    type Result = QueueCounts;
-    fn handle(&mut self, _: QueueStats, _: &mut Context<Self>) -> QueueCounts {
-        QueueCounts {
-            queued: self.queue.len(),
-            running: self.running.len(),
-        }
-    }
-}
-
 #[derive(Message)]
 #[rtype(result = "()")]
 struct JobDone {
-    job_id: i32,
+    job_id: i64,
     media_id: String,
     outcome: Result<(), JobError>,
 }
@@ -162,7 +141,7 @@ impl Handler<JobDone> for Ingest {
             .map(|(_, c)| c.is_cancelled())
             .unwrap_or(false);
         let db = self.db.clone();
-        let hub = self.hub.clone();
+        let notifier = self.notifier.clone();
         let (job_id, media_id) = (msg.job_id, msg.media_id.clone());
         match msg.outcome {
             Ok(()) => {}
@@ -176,11 +155,13 @@ impl Handler<JobDone> for Ingest {
                     self.queue.push_back((job_id, media_id));
                 } else {
                     let reason = format!("processing failed {attempts} times; last error: {reason}");
-                    actix::spawn(async move { pipeline::mark_failed(&db, &hub, job_id, &media_id, &reason).await });
+                    actix::spawn(
+                        async move { pipeline::mark_failed(&db, &notifier, job_id, &media_id, &reason).await },
+                    );
                 }
             }
             Err(JobError::Failed(reason)) => {
-                actix::spawn(async move { pipeline::mark_failed(&db, &hub, job_id, &media_id, &reason).await });
+                actix::spawn(async move { pipeline::mark_failed(&db, &notifier, job_id, &media_id, &reason).await });
             }
         }
         self.pump(ctx);

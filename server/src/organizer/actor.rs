@@ -5,7 +5,7 @@
 use super::launch::{self, LaunchError, Launched, Target};
 use super::CallError;
 use crate::db::Db;
-use crate::room::hub::Hub;
+use crate::notice::{Noticed, Notifier};
 use actix::prelude::*;
 use organizer_sdk::pb::{self, organizer_client::OrganizerClient};
 use std::future::Future;
@@ -65,7 +65,7 @@ pub struct Setup {
     /// (perhaps a newer one) comes up.
     pub no_batch: Arc<AtomicBool>,
     pub db: Db,
-    pub hub: Addr<Hub>,
+    pub notifier: Notifier,
 }
 
 struct Up {
@@ -252,9 +252,9 @@ impl Organizer {
     /// Tells the admins, in their notifications (stored, and live when connected).
     fn announce(&self, text: String) {
         let db = self.setup.db.clone();
-        let hub = self.setup.hub.clone();
+        let notifier = self.setup.notifier.clone();
         actix::spawn(async move {
-            if let Err(e) = super::store::notify_admins(&db, &hub, &text).await {
+            if let Err(e) = super::store::notify_admins(&db, &notifier, &text).await {
                 tracing::warn!("cannot notify admins about the organizer: {e}");
             }
         });
@@ -433,16 +433,16 @@ impl Handler<Command> for Organizer {
     }
 }
 
-/// Tells the plugin about an event; nobody waits for the outcome.
-#[derive(Message)]
-#[rtype(result = "()")]
-pub struct Notify(pub pb::Event);
-
-impl Handler<Notify> for Organizer {
+/// Tells the plugin about the notices it hears; nobody waits for the outcome.
+impl Handler<Noticed> for Organizer {
     type Result = ();
 
-    fn handle(&mut self, msg: Notify, ctx: &mut Context<Self>) {
-        self.call("events", move |mut c| async move { c.on_event(msg.0).await })
+    fn handle(&mut self, Noticed(n): Noticed, ctx: &mut Context<Self>) {
+        let Some(kind) = super::events::event_for(&n) else {
+            return;
+        };
+        let event = pb::Event { kind: Some(kind) };
+        self.call("events", move |mut c| async move { c.on_event(event).await })
             .map(|r, _, _| {
                 if let Err(e) = r {
                     tracing::debug!("organizer event not delivered: {e:?}");

@@ -25,7 +25,7 @@ pub fn media(m: &Media) -> pb::Media {
         id: m.id.clone(),
         owner_id: m.owner_id.clone(),
         title: m.title.clone(),
-        status: m.status.clone(),
+        status: m.status.as_str().to_string(),
         kind: m.kind.clone().unwrap_or_default(),
         duration: m.duration.unwrap_or_default(),
         frame_count: m.frame_count.unwrap_or_default(),

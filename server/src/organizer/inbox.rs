@@ -4,9 +4,8 @@
 use super::{convert, store};
 use crate::db::Db;
 use crate::error::AppError;
-use crate::room::hub::{Hub, SendToUser};
-use actix::Addr;
-use dailies_protocol::{ServerMsg, UserId};
+use crate::notice::{Notice, Notifier};
+use dailies_protocol::UserId;
 use organizer_sdk::pb::{self, organizer_inbox_server::OrganizerInboxServer};
 use organizer_sdk::transport::{Address, Listener};
 use std::path::Path;
@@ -24,7 +23,7 @@ pub async fn serve(
     token: String,
     plugin: watch::Receiver<Option<String>>,
     db: Db,
-    hub: Addr<Hub>,
+    notifier: Notifier,
 ) -> anyhow::Result<Address> {
     let addr = Address::unix(&dir.join("inbox.sock"));
     let listener = Listener::bind(&addr)
@@ -36,13 +35,14 @@ pub async fn serve(
     let expected: tonic::metadata::MetadataValue<_> = format!("Bearer {token}")
         .parse()
         .map_err(|_| anyhow::anyhow!("invalid inbox token"))?;
-    let svc = OrganizerInboxServer::with_interceptor(Inbox { db, hub, plugin }, move |req: Request<()>| {
-        match req.metadata().get("authorization") {
-            Some(v) if v == expected => Ok(req),
-            _ => Err(Status::unauthenticated(
-                "missing or wrong inbox token (see the handshake)",
-            )),
-        }
+    let svc = OrganizerInboxServer::with_interceptor(Inbox { db, notifier, plugin }, move |req: Request<()>| match req
+        .metadata()
+        .get("authorization")
+    {
+        Some(v) if v == expected => Ok(req),
+        _ => Err(Status::unauthenticated(
+            "missing or wrong inbox token (see the handshake)",
+        )),
     });
     let server = tonic::transport::Server::builder()
         .add_service(svc)
@@ -57,7 +57,7 @@ pub async fn serve(
 
 struct Inbox {
     db: Db,
-    hub: Addr<Hub>,
+    notifier: Notifier,
     /// The connected plugin's name (from its handshake): the key-value store's scope.
     plugin: watch::Receiver<Option<String>>,
 }
@@ -147,16 +147,12 @@ impl pb::organizer_inbox_server::OrganizerInbox for Inbox {
             .run(move |c| store::assign_media(c, &r.media_id, &r.new_owner_id))
             .await
             .map_err(status)?;
-        let info = m.to_info();
-        for owner in [old_owner, m.owner_id.clone()] {
-            self.hub.do_send(SendToUser {
-                user: UserId(owner),
-                msg: ServerMsg::MediaUpdated { media: info.clone() },
-            });
-        }
-        Ok(Response::new(pb::AssignMediaResponse {
-            media: Some(convert::media(&m)),
-        }))
+        let media = Some(convert::media(&m));
+        self.notifier.emit(Notice::MediaChanged {
+            media: m,
+            previous_owner: Some(UserId(old_owner)),
+        });
+        Ok(Response::new(pb::AssignMediaResponse { media }))
     }
 
     async fn send_user_message(
@@ -170,7 +166,7 @@ impl pb::organizer_inbox_server::OrganizerInbox for Inbox {
             )));
         }
         let media = (!r.media_id.is_empty()).then_some(r.media_id.as_str());
-        let id = store::message_user(&self.db, &self.hub, &r.user_id, &r.text, media)
+        let id = store::message_user(&self.db, &self.notifier, &r.user_id, &r.text, media)
             .await
             .map_err(|e| match e {
                 // The foreign key on users: unknown user.
@@ -184,9 +180,8 @@ impl pb::organizer_inbox_server::OrganizerInbox for Inbox {
         &self,
         req: Request<pb::RefreshUserRequest>,
     ) -> Result<Response<pb::RefreshUserResponse>, Status> {
-        self.hub.do_send(SendToUser {
+        self.notifier.emit(Notice::OrganizerRefresh {
             user: UserId(req.into_inner().user_id),
-            msg: ServerMsg::OrganizerRefresh {},
         });
         Ok(Response::new(pb::RefreshUserResponse {}))
     }

@@ -7,17 +7,16 @@
 
 mod actor;
 pub mod convert;
+mod events;
 pub mod inbox;
 mod launch;
 pub mod store;
-pub mod ws;
 
 pub use actor::{LinkState, Organizer, OrganizerStatus};
 
 use crate::db::models::Media;
 use crate::db::Db;
-use crate::room::hub::Hub;
-use crate::state::AppState;
+use crate::notice::Notifier;
 use actix::prelude::*;
 use dailies_protocol::UserInfo;
 use organizer_sdk::pb;
@@ -52,7 +51,8 @@ pub struct OrganizerHandle {
 
 impl OrganizerHandle {
     /// Starts the inbox and the supervising actor when the configuration names a plugin.
-    pub async fn start(config: Arc<crate::config::Config>, db: Db, hub: Addr<Hub>) -> anyhow::Result<Self> {
+    /// The plugin hears the notices it subscribes to (see `events`) from `notifier`.
+    pub async fn start(config: Arc<crate::config::Config>, db: Db, notifier: Notifier) -> anyhow::Result<Self> {
         let Some(target) = launch::Target::from_config(&config)? else {
             return Ok(OrganizerHandle::default());
         };
@@ -62,7 +62,7 @@ impl OrganizerHandle {
         let authorizes = Arc::new(std::sync::atomic::AtomicBool::new(false));
         let no_batch = Arc::new(std::sync::atomic::AtomicBool::new(false));
         let (plugin_tx, plugin_rx) = tokio::sync::watch::channel(None);
-        let inbox_addr = inbox::serve(&dir, token.clone(), plugin_rx, db.clone(), hub.clone()).await?;
+        let inbox_addr = inbox::serve(&dir, token.clone(), plugin_rx, db.clone(), notifier.clone()).await?;
         let actor = Organizer::new(actor::Setup {
             target,
             timeout: config.organizer_timeout,
@@ -72,10 +72,12 @@ impl OrganizerHandle {
             authorizes: authorizes.clone(),
             no_batch: no_batch.clone(),
             db,
-            hub,
+            notifier: notifier.clone(),
         });
+        let addr = actor.start();
+        notifier.subscribe(addr.clone().recipient());
         Ok(OrganizerHandle {
-            addr: Some(actor.start()),
+            addr: Some(addr),
             authorizes,
             no_batch,
         })
@@ -240,13 +242,6 @@ impl OrganizerHandle {
         self.ask(actor::Command(req)).await?
     }
 
-    /// Tells the plugin something happened; never waits for it.
-    pub fn notify(&self, event: pb::event::Kind) {
-        if let Some(a) = &self.addr {
-            a.do_send(actor::Notify(pb::Event { kind: Some(event) }));
-        }
-    }
-
     /// Where the link to the plugin stands.
     pub async fn status(&self) -> OrganizerStatus {
         self.ask(actor::GetStatus).await.unwrap_or_default()
@@ -256,53 +251,4 @@ impl OrganizerHandle {
     pub async fn stop(&self) {
         let _ = self.ask(actor::Shutdown).await;
     }
-}
-
-/// The hook of `access::media_for`: asks the plugin when one is up.
-pub async fn authorize_media(
-    state: &AppState,
-    user: &UserInfo,
-    media: &Media,
-    action: &str,
-    builtin: bool,
-) -> Option<Verdict> {
-    state.organizer.authorize(user, media, action, builtin).await
-}
-
-/// The event for a user opening a websocket session.
-pub fn user_connected(user: &UserInfo) -> pb::event::Kind {
-    pb::event::Kind::UserConnected(pb::UserConnected {
-        user: Some(convert::user(user)),
-    })
-}
-
-/// The event for a new media file (after its row is stored).
-pub fn media_added(media: &Media) -> pb::event::Kind {
-    pb::event::Kind::MediaAdded(pb::MediaAdded {
-        media: Some(convert::media(media)),
-    })
-}
-
-/// The event for a deleted media file.
-pub fn media_deleted(media: &Media, by: &UserInfo) -> pb::event::Kind {
-    pb::event::Kind::MediaDeleted(pb::MediaDeleted {
-        media_id: media.id.clone(),
-        owner_id: media.owner_id.clone(),
-        by: Some(convert::user(by)),
-    })
-}
-
-/// The event for a comment stored in a room (after its commit).
-pub fn comment_added(c: &dailies_protocol::Comment) -> pb::event::Kind {
-    pb::event::Kind::CommentAdded(pb::CommentAdded {
-        comment: Some(pb::Comment {
-            id: c.id.0,
-            media_id: c.media_id.0.clone(),
-            user_id: c.user_id.0.clone(),
-            text: c.text.clone(),
-            frame: c.frame,
-            parent_id: c.parent_id.map(|p| p.0).unwrap_or(0),
-            created_at: c.created_at.clone(),
-        }),
-    })
 }

@@ -3,12 +3,12 @@
 
 use crate::db::models::{CommentRow, Media, User};
 use crate::db::schema::{comments, media, organizer_kv, user_messages, users};
+use crate::db::values::MessageKind;
 use crate::db::{Conn, Db};
 use crate::error::{AppError, AppResult};
-use crate::room::hub::{Hub, SendToUser};
-use actix::Addr;
+use crate::notice::{Notice, Notifier};
 use chrono::NaiveDateTime;
-use dailies_protocol::{MediaId, ServerMsg, UserId};
+use dailies_protocol::{MediaId, UserId};
 use diesel::prelude::*;
 use organizer_sdk::pb;
 
@@ -55,12 +55,12 @@ pub fn comments_of(conn: &mut Conn, media_id: &str) -> AppResult<Vec<pb::Comment
     Ok(rows
         .into_iter()
         .map(|r| pb::Comment {
-            id: r.id.into(),
+            id: r.id,
             media_id: r.media_id,
             user_id: r.user_id,
             text: r.text,
             frame: r.frame,
-            parent_id: r.parent_id.map(i64::from).unwrap_or(0),
+            parent_id: r.parent_id.unwrap_or(0),
             created_at: r.created_at.and_utc().to_rfc3339(),
         })
         .collect())
@@ -95,17 +95,17 @@ pub fn insert_message(
     text: &str,
     media_id: Option<&str>,
 ) -> AppResult<dailies_protocol::UserMessage> {
-    let (id, created_at): (i32, NaiveDateTime) = diesel::insert_into(user_messages::table)
+    let (id, created_at): (i64, NaiveDateTime) = diesel::insert_into(user_messages::table)
         .values((
             user_messages::user_id.eq(user_id),
-            user_messages::kind.eq("organizer"),
+            user_messages::kind.eq(MessageKind::Organizer),
             user_messages::media_id.eq(media_id),
             user_messages::text.eq(text),
         ))
         .returning((user_messages::id, user_messages::created_at))
         .get_result(conn)?;
     Ok(dailies_protocol::UserMessage {
-        id: id.into(),
+        id,
         kind: "organizer".into(),
         media_id: media_id.map(|m| MediaId(m.to_string())),
         comment_id: None,
@@ -118,7 +118,7 @@ pub fn insert_message(
 /// Stores a notification for a user and pushes it to their open sessions.
 pub async fn message_user(
     db: &Db,
-    hub: &Addr<Hub>,
+    notifier: &Notifier,
     user_id: &str,
     text: &str,
     media_id: Option<&str>,
@@ -126,15 +126,15 @@ pub async fn message_user(
     let (u, t, m) = (user_id.to_string(), text.to_string(), media_id.map(str::to_owned));
     let msg = db.run(move |c| insert_message(c, &u, &t, m.as_deref())).await?;
     let id = msg.id;
-    hub.do_send(SendToUser {
+    notifier.emit(Notice::MessageStored {
         user: UserId(user_id.to_string()),
-        msg: ServerMsg::UserMessageAdded { message: msg },
+        message: msg,
     });
     Ok(id)
 }
 
 /// Tells every admin the server knows, in their notifications.
-pub async fn notify_admins(db: &Db, hub: &Addr<Hub>, text: &str) -> AppResult<()> {
+pub async fn notify_admins(db: &Db, notifier: &Notifier, text: &str) -> AppResult<()> {
     let admins: Vec<String> = db
         .run(|c| {
             Ok(users::table
@@ -144,7 +144,7 @@ pub async fn notify_admins(db: &Db, hub: &Addr<Hub>, text: &str) -> AppResult<()
         })
         .await?;
     for a in admins {
-        message_user(db, hub, &a, text, None).await?;
+        message_user(db, notifier, &a, text, None).await?;
     }
     Ok(())
 }

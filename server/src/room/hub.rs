@@ -1,8 +1,9 @@
-//! The `Hub` actor: the server-wide registry of sessions per user, so that events for a user
-//! (progress, messages) reach every tab they have open, and shutdown reaches everyone.
+//! The `Hub` actor: the server-wide registry of sessions per user and of open rooms. It
+//! listens to notices and delivers what they mean to every tab a user has open and to rooms.
 
 use super::actor::{Room, RoomNotice, StopIfEmpty};
 use crate::db::Db;
+use crate::notice::{Notice, Noticed, Notifier};
 use crate::room::MAILBOX;
 use actix::prelude::*;
 use dailies_protocol::{MediaId, MediaInfo, ServerMsg, UserId};
@@ -46,48 +47,11 @@ pub struct Disconnect {
     pub id: u64,
 }
 
-/// Delivers a message to every session of one user.
-#[derive(Message)]
-#[rtype(result = "()")]
-pub struct SendToUser {
-    pub user: UserId,
-    pub msg: ServerMsg,
-}
-
-/// A media file changed in a way its room must hear about.
-#[derive(Message)]
-#[rtype(result = "()")]
-pub enum MediaChanged {
-    Renamed { media_id: MediaId, title: String },
-    Deleted { media_id: MediaId },
-}
-
-impl Handler<MediaChanged> for Hub {
-    type Result = ();
-
-    fn handle(&mut self, msg: MediaChanged, _: &mut Context<Self>) {
-        match msg {
-            MediaChanged::Renamed { media_id, title } => {
-                if let Some(r) = self.rooms.get(&media_id) {
-                    r.do_send(RoomNotice::Renamed(title));
-                }
-            }
-            MediaChanged::Deleted { media_id } => {
-                if let Some(r) = self.rooms.remove(&media_id) {
-                    r.do_send(RoomNotice::Deleted);
-                }
-            }
-        }
-    }
-}
-
 /// The room of a media file, started on first use.
 #[derive(Message)]
 #[rtype(result = "Addr<Room>")]
 pub struct GetRoom {
     pub media: MediaInfo,
-    pub db: Db,
-    pub organizer: crate::organizer::OrganizerHandle,
 }
 
 impl Handler<GetRoom> for Hub {
@@ -98,7 +62,7 @@ impl Handler<GetRoom> for Hub {
         let room = self
             .rooms
             .entry(msg.media.id.clone())
-            .or_insert_with(|| Room::new(&msg.media, msg.db, hub, msg.organizer).start())
+            .or_insert_with(|| Room::new(&msg.media, self.db.clone(), hub, self.notifier.clone()).start())
             .clone();
         MessageResult(room)
     }
@@ -140,19 +104,6 @@ impl Handler<RoomStopped> for Hub {
     }
 }
 
-/// How many rooms are open.
-#[derive(Message)]
-#[rtype(result = "usize")]
-pub struct CountRooms;
-
-impl Handler<CountRooms> for Hub {
-    type Result = usize;
-
-    fn handle(&mut self, _: CountRooms, _: &mut Context<Self>) -> usize {
-        self.rooms.len()
-    }
-}
-
 /// Tells every session to close; answers how many there were.
 #[derive(Message)]
 #[rtype(result = "usize")]
@@ -169,11 +120,44 @@ pub struct HubStats {
     pub users: usize,
 }
 
-#[derive(Default)]
 pub struct Hub {
     sessions: HashMap<UserId, HashMap<u64, Recipient<Push>>>,
     rooms: HashMap<MediaId, Addr<Room>>,
     next_id: u64,
+    db: Db,
+    notifier: Notifier,
+}
+
+impl Hub {
+    /// A hub that hears every notice of `notifier` once started.
+    pub fn new(db: Db, notifier: Notifier) -> Self {
+        Hub {
+            sessions: HashMap::new(),
+            rooms: HashMap::new(),
+            next_id: 0,
+            db,
+            notifier,
+        }
+    }
+
+    /// Delivers a message to every session of one user.
+    fn to_user(&self, user: &UserId, msg: &ServerMsg) {
+        let Some(sessions) = self.sessions.get(user) else {
+            return;
+        };
+        let Some(push) = Push::msg(msg) else { return };
+        for r in sessions.values() {
+            // A full mailbox means a stuck session; it is dropped by its own heartbeat.
+            let _ = r.try_send(push.clone());
+        }
+    }
+
+    fn session_ids(&self, user: &UserId) -> Vec<u64> {
+        self.sessions
+            .get(user)
+            .map(|m| m.keys().copied().collect())
+            .unwrap_or_default()
+    }
 }
 
 impl Actor for Hub {
@@ -181,6 +165,73 @@ impl Actor for Hub {
 
     fn started(&mut self, ctx: &mut Context<Self>) {
         ctx.set_mailbox_capacity(MAILBOX);
+        self.notifier.subscribe(ctx.address().recipient());
+    }
+}
+
+/// Turns notices into what users and rooms see: the owner (and, for a media file with an
+/// open room, every member) hears of a change; the room updates its own view of the media.
+impl Handler<Noticed> for Hub {
+    type Result = ();
+
+    fn handle(&mut self, Noticed(n): Noticed, _: &mut Context<Self>) {
+        match &*n {
+            Notice::MediaAdded { media } => {
+                let owner = UserId(media.owner_id.clone());
+                self.to_user(&owner, &ServerMsg::MediaUpdated { media: media.to_info() });
+            }
+            Notice::MediaChanged { media, previous_owner } => {
+                let info = media.to_info();
+                let msg = ServerMsg::MediaUpdated { media: info.clone() };
+                let owner = UserId(media.owner_id.clone());
+                self.to_user(&owner, &msg);
+                let mut heard = self.session_ids(&owner);
+                if let Some(prev) = previous_owner.as_ref().filter(|p| **p != owner) {
+                    self.to_user(prev, &msg);
+                    heard.extend(self.session_ids(prev));
+                }
+                if let Some(r) = self.rooms.get(&info.id) {
+                    r.do_send(RoomNotice::MediaChanged {
+                        media: Box::new(info),
+                        heard,
+                    });
+                }
+            }
+            Notice::MediaProgress {
+                media_id,
+                owner,
+                progress,
+                stage,
+            } => self.to_user(
+                owner,
+                &ServerMsg::MediaProgress {
+                    media_id: media_id.clone(),
+                    progress: *progress,
+                    stage: stage.clone(),
+                },
+            ),
+            Notice::MediaDeleted { media, .. } => {
+                let media_id = MediaId(media.id.clone());
+                self.to_user(
+                    &UserId(media.owner_id.clone()),
+                    &ServerMsg::MediaRemoved {
+                        media_id: media_id.clone(),
+                    },
+                );
+                if let Some(r) = self.rooms.remove(&media_id) {
+                    r.do_send(RoomNotice::Deleted);
+                }
+            }
+            Notice::MessageStored { user, message } => self.to_user(
+                user,
+                &ServerMsg::UserMessageAdded {
+                    message: message.clone(),
+                },
+            ),
+            Notice::OrganizerRefresh { user } => self.to_user(user, &ServerMsg::OrganizerRefresh {}),
+            // Rooms broadcast their own events; these are for other listeners.
+            Notice::CommentAdded { .. } | Notice::UserConnected { .. } => {}
+        }
     }
 }
 
@@ -206,21 +257,6 @@ impl Handler<Disconnect> for Hub {
             if m.is_empty() {
                 self.sessions.remove(&msg.user);
             }
-        }
-    }
-}
-
-impl Handler<SendToUser> for Hub {
-    type Result = ();
-
-    fn handle(&mut self, msg: SendToUser, _: &mut Context<Self>) {
-        let Some(sessions) = self.sessions.get(&msg.user) else {
-            return;
-        };
-        let Some(push) = Push::msg(&msg.msg) else { return };
-        for r in sessions.values() {
-            // A full mailbox means a stuck session; it is dropped by its own heartbeat.
-            let _ = r.try_send(push.clone());
         }
     }
 }

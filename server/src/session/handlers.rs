@@ -6,8 +6,9 @@ use crate::access::{self, Action};
 use crate::db::{comments as cq, queries};
 use crate::error::{AppError, AppResult};
 use crate::media_ops;
-use crate::room::actor::{Command, CommentDraft, Join, Leave, RoomCmd};
+use crate::room::actor::{Command, Join, Leave, RoomCmd};
 use crate::room::hub::GetRoom;
+use crate::room::CommentDraft;
 use actix::prelude::*;
 use dailies_protocol::{ClientMsg, MediaId, ServerMsg};
 use std::future::Future;
@@ -26,11 +27,18 @@ impl UserSession {
         T: 'static,
         F: Future<Output = AppResult<T>> + 'static,
     {
-        self.run_for(request, None, fut, ctx, then);
+        fut.into_actor(self)
+            .map(move |res, act, ctx| match res {
+                Ok(v) => then(act, v, ctx),
+                Err(e) => act.send_app_error(e, request, ctx),
+            })
+            .wait(ctx);
     }
 
-    /// `run` for a request that carried a `client_ref`: an error echoes it.
-    fn run_for<T, F>(
+    /// Runs `fut` after this session's earlier room requests, without pausing the session:
+    /// a comment waiting for the organizer's verdict holds up the session's later room
+    /// requests (so they keep their order) but not its pings, listings or pages.
+    fn in_order<T, F>(
         &mut self,
         request: &'static str,
         client_ref: Option<String>,
@@ -41,32 +49,45 @@ impl UserSession {
         T: 'static,
         F: Future<Output = AppResult<T>> + 'static,
     {
-        fut.into_actor(self)
-            .map(move |res, act, ctx| match res {
+        let before = self.room_tail.take();
+        let (done, tail) = tokio::sync::oneshot::channel::<()>();
+        self.room_tail = Some(tail);
+        async move {
+            if let Some(b) = before {
+                // An error only means the earlier request was dropped with the session.
+                let _ = b.await;
+            }
+            (fut.await, done)
+        }
+        .into_actor(self)
+        .map(move |(res, done), act, ctx| {
+            match res {
                 Ok(v) => then(act, v, ctx),
                 Err(e) => act.send_app_error_for(e, request, client_ref, ctx),
-            })
-            .wait(ctx);
+            }
+            // The next request's answer goes out after this one's.
+            drop(done);
+        })
+        .spawn(ctx);
     }
 
-    /// Sends a command to a joined room without pausing the session (live traffic).
+    /// Sends a command to a joined room, in order with the session's other room requests.
     fn send_to_room(&mut self, request: &'static str, media_id: &MediaId, cmd: RoomCmd, ctx: &mut Context<Self>) {
         let Some(room) = self.rooms.get(media_id).cloned() else {
             self.send_app_error(AppError::BadRequest("join the room first".into()), request, ctx);
             return;
         };
-        room.send(Command {
+        let command = Command {
             session_id: self.id,
             user: self.user.clone(),
             cmd,
-        })
-        .into_actor(self)
-        .map(move |res, act, ctx| match res {
-            Ok(Ok(())) => {}
-            Ok(Err(e)) => act.send_app_error(e, request, ctx),
-            Err(_) => act.send_app_error(AppError::Unavailable("the room closed".into()), request, ctx),
-        })
-        .spawn(ctx);
+        };
+        let fut = async move {
+            room.send(command)
+                .await
+                .map_err(|_| AppError::Unavailable("the room closed".into()))?
+        };
+        self.in_order(request, None, fut, ctx, |_, (), _| {});
     }
 
     pub(super) fn handle_msg(&mut self, msg: ClientMsg, ctx: &mut Context<Self>) {
@@ -120,8 +141,15 @@ impl UserSession {
             }
             ClientMsg::JoinRoom { media_id, since_seq } => self.join_room(media_id, since_seq, ctx),
             ClientMsg::LeaveRoom { media_id } => {
+                // Left at once for what follows; the room hears it after the comments sent
+                // before it.
                 if let Some(room) = self.rooms.remove(&media_id) {
-                    room.do_send(Leave { session_id: self.id });
+                    let sid = self.id;
+                    let fut = async move {
+                        room.do_send(Leave { session_id: sid });
+                        Ok(())
+                    };
+                    self.in_order(request, None, fut, ctx, |_, (), _| {});
                 }
             }
             ClientMsg::AddComment {
@@ -158,7 +186,7 @@ impl UserSession {
                     .await
                     .map_err(|_| AppError::Unavailable("the room closed".into()))?
                 };
-                self.run_for(request, cref, fut, ctx, |_, (), _| {});
+                self.in_order(request, cref, fut, ctx, |_, (), _| {});
             }
             ClientMsg::EditComment {
                 comment_id,
@@ -231,7 +259,7 @@ impl UserSession {
             // Not paused: a slow plugin must not hold up the session (the answer is bounded
             // by the organizer timeout anyway).
             ClientMsg::OrganizerPage { path } => {
-                let reply = crate::organizer::ws::page(state, user, path);
+                let reply = super::organizer::page(state, user, path);
                 reply
                     .into_actor(self)
                     .map(|msg, act, ctx| act.send(&msg, ctx))
@@ -243,7 +271,7 @@ impl UserSession {
                 path,
                 client_ref,
             } => {
-                let reply = crate::organizer::ws::command(state, user, name, args, path, client_ref);
+                let reply = super::organizer::command(state, user, name, args, path, client_ref);
                 reply
                     .into_actor(self)
                     .map(|msg, act, ctx| act.send(&msg, ctx))
@@ -276,7 +304,7 @@ impl UserSession {
             .await
             .map_err(|_| AppError::Unavailable("the room closed".into()))?
         };
-        self.run(request, fut, ctx, |_, (), _| {});
+        self.in_order(request, None, fut, ctx, |_, (), _| {});
     }
 
     fn join_room(&mut self, media_id: MediaId, since_seq: Option<i64>, ctx: &mut Context<Self>) {
@@ -295,11 +323,7 @@ impl UserSession {
             for attempt in 0..20 {
                 let room = state
                     .hub
-                    .send(GetRoom {
-                        media: media.clone(),
-                        db: state.db.clone(),
-                        organizer: state.organizer.clone(),
-                    })
+                    .send(GetRoom { media: media.clone() })
                     .await
                     .map_err(AppError::internal)?;
                 let join = Join {

@@ -2,9 +2,11 @@
 //! connection's liveness and the rooms it joined; `handlers` answers each client message.
 
 mod handlers;
+pub mod organizer;
 pub mod transport;
 
 use crate::error::AppError;
+use crate::notice::Notice;
 use crate::room::actor::{Leave, Room};
 use crate::room::hub::{Connect, Disconnect, Push};
 use crate::room::MAILBOX;
@@ -48,6 +50,8 @@ pub struct UserSession {
     /// A close frame is queued: let the writer send it instead of cutting the line.
     closing: bool,
     rooms: HashMap<MediaId, Addr<Room>>,
+    /// Resolves when the session's latest room request has been answered (see `in_order`).
+    room_tail: Option<tokio::sync::oneshot::Receiver<()>>,
     rate: RateLimit,
     rate_warned: bool,
 }
@@ -73,6 +77,7 @@ impl UserSession {
             last_heard: Instant::now(),
             closing: false,
             rooms: HashMap::new(),
+            room_tail: None,
             rate: RateLimit {
                 tokens: RATE_BURST,
                 at: Instant::now(),
@@ -219,9 +224,9 @@ impl Actor for UserSession {
             user: self.user.clone(),
         };
         self.send(&welcome, ctx);
-        self.state
-            .organizer
-            .notify(crate::organizer::user_connected(&self.user));
+        self.state.notifier.emit(Notice::UserConnected {
+            user: self.user.clone(),
+        });
         self.state
             .hub
             .send(Connect {

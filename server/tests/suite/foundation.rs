@@ -60,9 +60,9 @@ async fn unknown_and_foreign_media_are_404() {
                     owner_id: "alice".into(),
                     title: "Shot 1".into(),
                     orig_filename: "shot1.mov".into(),
-                    status: "processing".into(),
+                    status: dailies_protocol::MediaStatus::Processing,
                     file_size: 10,
-                    source: "upload".into(),
+                    source: dailies_server::db::values::MediaSource::Upload,
                 },
             )
         })

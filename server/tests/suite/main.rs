@@ -16,6 +16,7 @@ mod faults_disk;
 mod faults_ffmpeg;
 mod foundation;
 mod ingest;
+mod notices;
 mod organizer;
 mod organizer_bench;
 mod processing;

@@ -1,8 +1,9 @@
 //! The watch folder: a file dropped into `incoming/<user-id>/` becomes that user's media
 //! once its size and modification time have stayed the same for `watch_settle`.
 
-use super::intake::{self, Intake};
+use super::{Intake, OnFailure};
 use crate::db::queries;
+use crate::db::values::MediaSource;
 use crate::state::AppState;
 use dailies_protocol::{UserId, UserInfo};
 use std::collections::HashMap;
@@ -134,17 +135,18 @@ async fn take(state: &AppState, user: String, path: PathBuf) {
             return;
         }
     }
+    // On failure intake puts the file back under its own name, so nothing is lost and the
+    // next scans try it again.
     let intake = Intake {
         owner: UserId(user.clone()),
         uploaded_name: name,
-        tmp: tmp.clone(),
+        tmp,
         size,
-        source: "watch",
+        source: MediaSource::Watch,
+        on_failure: OnFailure::Restore(path),
     };
-    if let Err(e) = intake::register(state, intake).await {
+    if let Err(e) = super::register(state, intake).await {
         tracing::error!(user, "watch folder: cannot add the file: {e}");
-        // Put it back so nothing is lost; it will be tried again.
-        let _ = std::fs::rename(&tmp, &path);
     }
 }
 

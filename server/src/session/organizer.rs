@@ -1,7 +1,7 @@
-//! The organizer's websocket messages, for `UserSession` to delegate to: each function
+//! The organizer's websocket messages (`organizer_page`, `organizer_command`): each function
 //! answers the `ServerMsg` to send back, never blocking on a plugin beyond its timeout.
 
-use super::{convert, CallError};
+use crate::organizer::{convert, store, CallError};
 use crate::state::AppState;
 use dailies_protocol::{ErrorCode, ServerMsg, UserInfo};
 
@@ -30,7 +30,7 @@ pub async fn page(state: AppState, user: UserInfo, path: String) -> ServerMsg {
         Some((p, plugin)) => {
             let ids = p.media_ids;
             // The plugin chose the ids; each must still be one the user may open.
-            let media = match state.db.run(move |c| super::store::media_by_ids(c, &ids)).await {
+            let media = match state.db.run(move |c| store::media_by_ids(c, &ids)).await {
                 Ok(rows) => crate::access::visible(&state, &user, rows)
                     .await
                     .iter()
@@ -55,7 +55,7 @@ pub async fn page(state: AppState, user: UserInfo, path: String) -> ServerMsg {
 /// The flat library: the user's own media, newest first.
 pub async fn builtin_page(state: &AppState, user: &UserInfo) -> ServerMsg {
     let uid = user.id.0.clone();
-    match state.db.run(move |c| super::store::media_of(c, &uid)).await {
+    match state.db.run(move |c| store::media_of(c, &uid)).await {
         Ok(rows) => ServerMsg::OrganizerPageView {
             path: "/".into(),
             title: "Library".into(),

@@ -1,0 +1,161 @@
+//! Turning a finished file into media: move it into `media/<id>/`, write the media row and
+//! its job in one transaction, queue the job. One rule for uploads, tus and the watch folder.
+//!
+//! Intake owns the file until the row is committed: on any failure it either puts the file
+//! back where it came from (`Restore`) or deletes it (`Delete`), and leaves no `media/<id>/`.
+
+pub mod watch;
+
+use crate::db::models::NewMedia;
+use crate::db::queries;
+use crate::db::values::MediaSource;
+use crate::error::{AppError, AppResult};
+use crate::ingest::queue::Enqueue;
+use crate::notice::Notice;
+use crate::state::AppState;
+use crate::storage;
+use dailies_protocol::{MediaId, MediaStatus, UserId};
+use std::path::{Path, PathBuf};
+
+/// What becomes of the file when it cannot be made media.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum OnFailure {
+    /// A partial upload nobody can resume: remove it.
+    Delete,
+    /// A file the user still has (the watch folder): put it back at this path.
+    Restore(PathBuf),
+}
+
+/// A complete file waiting to become media.
+pub struct Intake {
+    pub owner: UserId,
+    /// The name the user gave the file: a title, never a path.
+    pub uploaded_name: String,
+    pub tmp: PathBuf,
+    pub size: u64,
+    pub source: MediaSource,
+    pub on_failure: OnFailure,
+}
+
+/// Applies `rule` to the file now at `at`. Answers where the file ended up, for the log.
+fn give_back(at: &Path, rule: &OnFailure) -> String {
+    match rule {
+        OnFailure::Delete => match std::fs::remove_file(at) {
+            Ok(()) => "deleted".into(),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => "already gone".into(),
+            Err(e) => format!("could not be deleted from {}: {e}", at.display()),
+        },
+        OnFailure::Restore(to) => match std::fs::rename(at, to) {
+            Ok(()) => format!("put back at {}", to.display()),
+            Err(e) => format!(
+                "still at {} (cannot put it back at {}: {e})",
+                at.display(),
+                to.display()
+            ),
+        },
+    }
+}
+
+/// Undoes a registration that failed after the file was moved in: the file goes back by
+/// `rule`, the media directory goes away.
+fn undo(dir: &Path, stored: Option<&Path>, tmp: &Path, rule: &OnFailure) {
+    let outcome = match stored {
+        Some(s) if s.exists() => give_back(s, rule),
+        _ => give_back(tmp, rule),
+    };
+    if let Err(e) = std::fs::remove_dir_all(dir) {
+        if e.kind() != std::io::ErrorKind::NotFound {
+            tracing::warn!(dir = %dir.display(), "cannot remove the media directory of a failed intake: {e}");
+        }
+    }
+    tracing::info!("intake failed; the file was {outcome}");
+}
+
+pub async fn register(state: &AppState, intake: Intake) -> AppResult<MediaId> {
+    let id = storage::new_media_id();
+    let dir = state.config.media_dir().join(&id);
+    let (tmp, name, mid, media_dir) = (
+        intake.tmp.clone(),
+        intake.uploaded_name.clone(),
+        id.clone(),
+        state.config.media_dir(),
+    );
+    let moved = actix_web::web::block(move || storage::move_into_media(&tmp, &media_dir, &mid, &name))
+        .await
+        .map_err(AppError::internal)
+        .and_then(|r| r.map_err(|e| AppError::internal(anyhow::Error::new(e).context("moving the file into place"))));
+    let stored = match moved {
+        Ok((_, stored)) => stored,
+        Err(e) => {
+            let (d, t, rule) = (dir.clone(), intake.tmp.clone(), intake.on_failure.clone());
+            let _ = actix_web::web::block(move || undo(&d, None, &t, &rule)).await;
+            return Err(e);
+        }
+    };
+    let row = NewMedia {
+        id: id.clone(),
+        owner_id: intake.owner.0.clone(),
+        title: storage::title_from_name(&intake.uploaded_name),
+        orig_filename: stored.clone(),
+        status: MediaStatus::Processing,
+        file_size: intake.size as i64,
+        source: intake.source,
+    };
+    let job_id = match state.db.run(move |c| queries::insert_media_with_job(c, &row)).await {
+        Ok(j) => j,
+        Err(e) => {
+            let (d, t, rule) = (dir.clone(), intake.tmp.clone(), intake.on_failure.clone());
+            let at = dir.join(&stored);
+            let _ = actix_web::web::block(move || undo(&d, Some(&at), &t, &rule)).await;
+            return Err(e);
+        }
+    };
+    tracing::info!(media_id = %id, owner = %intake.owner, size = intake.size, source = %intake.source, "media added");
+    let mid = id.clone();
+    match state.db.run(move |c| queries::get_media(c, &mid)).await {
+        Ok(Some(media)) => state.notifier.emit(Notice::MediaAdded { media }),
+        Ok(None) => {}
+        Err(e) => tracing::warn!(media_id = %id, "cannot announce new media: {e}"),
+    }
+    state.ingest.do_send(Enqueue {
+        job_id,
+        media_id: id.clone(),
+    });
+    Ok(MediaId(id))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_failed_intake_restores_or_deletes_and_leaves_no_directory() {
+        let root = tempfile::tempdir().unwrap();
+        let dir = root.path().join("media/abc");
+        std::fs::create_dir_all(&dir).unwrap();
+        let stored = dir.join("original.mov");
+        std::fs::write(&stored, b"clip").unwrap();
+        let back = root.path().join("incoming/alice/clip.mov");
+        std::fs::create_dir_all(back.parent().unwrap()).unwrap();
+        let tmp = root.path().join("incoming/alice/.taking-clip.mov");
+        undo(&dir, Some(&stored), &tmp, &OnFailure::Restore(back.clone()));
+        assert_eq!(std::fs::read(&back).unwrap(), b"clip");
+        assert!(!dir.exists());
+
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(&stored, b"part").unwrap();
+        undo(&dir, Some(&stored), &tmp, &OnFailure::Delete);
+        assert!(!stored.exists() && !dir.exists());
+    }
+
+    #[test]
+    fn a_file_never_moved_in_is_given_back_from_where_it_waits() {
+        let root = tempfile::tempdir().unwrap();
+        let dir = root.path().join("media/abc");
+        std::fs::create_dir_all(&dir).unwrap();
+        let tmp = root.path().join("upload.part");
+        std::fs::write(&tmp, b"x").unwrap();
+        undo(&dir, None, &tmp, &OnFailure::Delete);
+        assert!(!tmp.exists() && !dir.exists());
+    }
+}
