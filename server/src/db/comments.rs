@@ -94,6 +94,31 @@ pub fn delete(conn: &mut Conn, id: i64) -> AppResult<()> {
     Ok(())
 }
 
+/// How long a `client_ref` identifies a comment for retries.
+pub const CLIENT_REF_WINDOW: chrono::TimeDelta = chrono::TimeDelta::days(1);
+
+/// The comment `user` added in this media's room with `client_ref` within the last day, and
+/// the sequence number of its event: what a retried `add_comment` is answered with.
+pub fn by_client_ref(
+    conn: &mut Conn,
+    media_id: &str,
+    user_id: &str,
+    client_ref: &str,
+) -> AppResult<Option<(Comment, i64)>> {
+    let since = chrono::Utc::now().naive_utc() - CLIENT_REF_WINDOW;
+    let row: Option<(i64, Option<i64>)> = comments::table
+        .filter(comments::media_id.eq(media_id))
+        .filter(comments::user_id.eq(user_id))
+        .filter(comments::client_ref.eq(client_ref))
+        .filter(comments::created_at.gt(since))
+        .order(comments::id.desc())
+        .select((comments::id, comments::added_seq))
+        .first(conn)
+        .optional()?;
+    let Some((id, Some(seq))) = row else { return Ok(None) };
+    Ok(get(conn, id)?.map(|c| (c, seq)))
+}
+
 /// The highest event number of a media's room (0 when none).
 pub fn last_seq(conn: &mut Conn, media_id: &str) -> AppResult<i64> {
     let m: Option<i64> = room_events::table

@@ -185,6 +185,8 @@ pub struct CommentRow {
     pub created_at: NaiveDateTime,
     pub edited_at: Option<NaiveDateTime>,
     pub deleted: bool,
+    pub client_ref: Option<String>,
+    pub added_seq: Option<i64>,
 }
 
 #[derive(Debug, Clone, Insertable)]
@@ -197,4 +199,8 @@ pub struct NewComment {
     pub frame: i64,
     pub end_frame: Option<i64>,
     pub drawing: Option<String>,
+    /// The sender's own reference, kept a day so a retried `add_comment` is not stored twice.
+    pub client_ref: Option<String>,
+    /// The room sequence number of the comment's `comment_added` event.
+    pub added_seq: Option<i64>,
 }

@@ -16,6 +16,8 @@ diesel::table! {
         created_at -> Timestamp,
         edited_at -> Nullable<Timestamp>,
         deleted -> Bool,
+        client_ref -> Nullable<Text>,
+        added_seq -> Nullable<BigInt>,
     }
 }
 

@@ -35,7 +35,7 @@ pub struct Room {
     pub(super) owner: UserId,
     pub(super) fps: Option<Rational>,
     pub(super) last_frame: Option<i64>,
-    db: Db,
+    pub(super) db: Db,
     hub: Addr<Hub>,
     notifier: Notifier,
     seq: i64,
@@ -116,6 +116,19 @@ impl Room {
             media_id: self.media_id.clone(),
             state: self.collab.clone(),
         });
+    }
+
+    /// One member alone gets an event again (a retried request), at its own sequence number.
+    pub(super) fn send_event_to(&self, sid: u64, seq: i64, event: RoomEvent) {
+        let Some(p) = self.members.get(&sid) else { return };
+        let msg = ServerMsg::RoomEvent {
+            media_id: self.media_id.clone(),
+            seq,
+            event,
+        };
+        if let Some(push) = Push::msg(&msg) {
+            p.recipient.do_send(push);
+        }
     }
 
     fn emit(&mut self, seq: i64, event: RoomEvent) {
@@ -333,7 +346,7 @@ impl Handler<Command> for Room {
         }
         let user = msg.user;
         match msg.cmd {
-            RoomCmd::AddComment(draft) => AtomicResponse::new(self.add_comment(user, draft, ctx)),
+            RoomCmd::AddComment(draft) => AtomicResponse::new(self.add_comment(sid, user, draft, ctx)),
             RoomCmd::EditComment {
                 comment_id,
                 text,

@@ -88,16 +88,47 @@ fn owned_comment(c: &mut crate::db::Conn, id: CommentId, mid: &str, user: &UserI
 }
 
 impl Room {
+    /// Adds a comment, unless the same sender already added one with the same `client_ref`
+    /// in the last day: then the sender alone gets that comment's event again (a client
+    /// retrying after a lost answer must not make a second comment).
     pub(super) fn add_comment(
         &mut self,
+        sid: u64,
         user: UserInfo,
         draft: CommentDraft,
         ctx: &mut Context<Self>,
     ) -> ResponseActFuture<Self, AppResult<()>> {
-        let (text, drawing) = match check_draft(&draft, self.last_frame) {
+        let checked = match check_draft(&draft, self.last_frame) {
             Ok(p) => p,
             Err(e) => return Box::pin(fut::ready(Err(e))),
         };
+        let Some(client_ref) = draft.client_ref.clone() else {
+            return self.store_comment(user, draft, checked, ctx);
+        };
+        let (db, mid, uid) = (self.db.clone(), self.media_id.0.clone(), user.id.0.clone());
+        let cref = client_ref.clone();
+        let earlier = async move { db.run(move |c| cq::by_client_ref(c, &mid, &uid, &cref)).await };
+        Box::pin(earlier.into_actor(self).then(move |found, act, ctx| match found {
+            Err(e) => Box::pin(fut::ready(Err(e))) as ResponseActFuture<Self, AppResult<()>>,
+            Ok(Some((comment, seq))) => {
+                let event = RoomEvent::CommentAdded {
+                    comment,
+                    client_ref: Some(client_ref),
+                };
+                act.send_event_to(sid, seq, event);
+                Box::pin(fut::ready(Ok(())))
+            }
+            Ok(None) => act.store_comment(user, draft, checked, ctx),
+        }))
+    }
+
+    fn store_comment(
+        &mut self,
+        user: UserInfo,
+        draft: CommentDraft,
+        (text, drawing): (String, Option<String>),
+        ctx: &mut Context<Self>,
+    ) -> ResponseActFuture<Self, AppResult<()>> {
         let CommentDraft {
             frame,
             end_frame,
@@ -106,7 +137,7 @@ impl Room {
             ..
         } = draft;
         let (mid, owner, title) = (self.media_id.0.clone(), self.owner.clone(), self.title.clone());
-        self.commit(ctx, move |c, _seq| {
+        self.commit(ctx, move |c, seq| {
             let parent = match parent_id {
                 Some(p) => {
                     let parent = cq::get(c, p.0)?.filter(|pc| pc.media_id.0 == mid);
@@ -127,6 +158,8 @@ impl Room {
                 frame,
                 end_frame,
                 drawing,
+                client_ref: client_ref.clone(),
+                added_seq: Some(seq),
             };
             let comment = cq::insert(c, &row)?;
             let notes = notes::for_comment(&NewCommentFacts {

@@ -202,3 +202,46 @@ async fn live_strokes_and_clears_follow_one_rule() {
     send(RoomCmd::SessionJoin).await.unwrap().unwrap();
     send(RoomCmd::LiveClear).await.unwrap().unwrap();
 }
+
+#[actix_rt::test]
+async fn a_retried_comment_is_stored_once_and_answered_each_time() {
+    let f = fixture().await;
+    for _ in 0..3 {
+        let mut d = draft(5);
+        d.client_ref = Some("retry-1".into());
+        f.room
+            .send(Command {
+                session_id: 1,
+                user: user("bob"),
+                cmd: RoomCmd::AddComment(d),
+            })
+            .await
+            .unwrap()
+            .unwrap();
+    }
+    let stored = f.db.run(|c| crate::db::comments::list(c, "m")).await.unwrap();
+    assert_eq!(stored.len(), 1, "one comment for one client_ref");
+    let pushed = f.pushed.lock().unwrap().clone();
+    let answers: Vec<_> = pushed
+        .iter()
+        .filter(|v| v["type"] == "room_event" && v["event"]["client_ref"] == "retry-1")
+        .map(|v| (v["seq"].as_i64(), v["event"]["comment"]["id"].as_i64()))
+        .collect();
+    assert_eq!(answers.len(), 3, "every try is answered: {pushed:?}");
+    assert!(answers.iter().all(|a| *a == answers[0]), "with the same event: {answers:?}");
+    // Another sender's comment with the same reference is its own.
+    let mut d = draft(6);
+    d.client_ref = Some("retry-1".into());
+    let joined = f
+        .room
+        .send(Command {
+            session_id: 1,
+            user: user("ann"),
+            cmd: RoomCmd::AddComment(d),
+        })
+        .await
+        .unwrap();
+    joined.unwrap();
+    let stored = f.db.run(|c| crate::db::comments::list(c, "m")).await.unwrap();
+    assert_eq!(stored.len(), 2);
+}

@@ -286,16 +286,15 @@ impl UserSession {
         let rooms: Vec<_> = self.rooms.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
         let (sid, user) = (self.id, self.user.clone());
         let fut = async move {
-            let comment = state
-                .db
-                .run(move |c| cq::get(c, comment_id))
-                .await?
-                .ok_or_else(|| AppError::NotFound("no such comment".into()))?;
+            // A missing comment and one in a room the user has not joined (perhaps one they
+            // may not see) get the same answer, so ids of others' comments cannot be probed.
+            let unknown = || AppError::NotFound("no such comment in the rooms you joined".into());
+            let comment = state.db.run(move |c| cq::get(c, comment_id)).await?.ok_or_else(unknown)?;
             let room = rooms
                 .into_iter()
                 .find(|(m, _)| *m == comment.media_id)
                 .map(|(_, r)| r)
-                .ok_or_else(|| AppError::BadRequest("join the comment's room first".into()))?;
+                .ok_or_else(unknown)?;
             room.send(Command {
                 session_id: sid,
                 user,

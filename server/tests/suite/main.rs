@@ -10,6 +10,7 @@ mod common;
 mod organizer_support;
 
 mod binary;
+mod comment_ids;
 mod crash;
 mod faults_crash;
 mod faults_disk;
