@@ -84,4 +84,61 @@ impl ProbeError {
             _ => None,
         }
     }
+
+    /// Whether the server, not the file, is the likely cause, so another attempt may succeed:
+    /// a tool that is missing, cannot be started or crashed. The file's own faults, and a
+    /// timeout (a pathological file is likelier than a hung mount, and three more minutes of a
+    /// worker would be spent finding out), are final.
+    pub fn is_transient(&self) -> bool {
+        match self {
+            ProbeError::ToolMissing { .. } | ProbeError::ToolFailed { .. } | ProbeError::Crashed { .. } => true,
+            ProbeError::Empty
+            | ProbeError::Unreadable(_)
+            | ProbeError::NotMedia { .. }
+            | ProbeError::Damaged { .. }
+            | ProbeError::Timeout { .. }
+            | ProbeError::BadOutput { .. } => false,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tool_problems_are_transient_and_file_problems_final() {
+        let transient = [
+            ProbeError::ToolMissing { tool: "ffprobe" },
+            ProbeError::ToolMissing { tool: "ffmpeg" },
+            ProbeError::ToolFailed {
+                tool: "ffprobe",
+                source: io::Error::from(io::ErrorKind::WouldBlock),
+            },
+            ProbeError::Crashed {
+                tool: "ffprobe",
+                signal: 11,
+            },
+        ];
+        for e in &transient {
+            assert!(e.is_transient(), "{e}");
+        }
+        let last = [
+            ProbeError::Empty,
+            ProbeError::Unreadable(io::Error::from(io::ErrorKind::NotFound)),
+            ProbeError::NotMedia { stderr: String::new() },
+            ProbeError::Damaged {
+                detail: "x".into(),
+                stderr: String::new(),
+            },
+            ProbeError::Timeout {
+                tool: "ffprobe",
+                after: PROBE_TIMEOUT,
+            },
+            ProbeError::BadOutput { detail: "x".into() },
+        ];
+        for e in &last {
+            assert!(!e.is_transient(), "{e}");
+        }
+    }
 }

@@ -43,6 +43,13 @@ pub fn probe_facts(file: &Path) -> Result<Probe, ProbeError> {
         })
     };
     let out = run_with_timeout(ffprobe, "ffprobe", PROBE_TIMEOUT)?;
+    // A crash says nothing about the file: it must not be called damaged or not media.
+    if let Some(signal) = out.signal {
+        return Err(ProbeError::Crashed {
+            tool: "ffprobe",
+            signal,
+        });
+    }
     if !out.success {
         return Err(classify_failure(&out.stderr, &read_head(file)));
     }
