@@ -47,6 +47,15 @@ fn retry(e: impl std::fmt::Display) -> JobError {
     JobError::Retry(e.to_string())
 }
 
+/// A missing or crashing tool is worth another attempt, a bad file is not: the tools' errors say which.
+fn job_error(transient: bool, e: impl std::fmt::Display) -> JobError {
+    if transient {
+        JobError::Retry(e.to_string())
+    } else {
+        JobError::Failed(e.to_string())
+    }
+}
+
 /// Pushes progress to the owner live and into the database now and then.
 struct Progress {
     db: Db,
@@ -211,7 +220,7 @@ pub async fn run(jc: JobContext) -> Result<(), JobError> {
     let probed = actix_web::web::block(move || probe::probe_facts(&orig))
         .await
         .map_err(retry)?;
-    let p = probed.map_err(|e| JobError::Failed(e.to_string()))?;
+    let p = probed.map_err(|e| job_error(e.is_transient(), e))?;
     let probed_in = began.elapsed();
     let f = facts(&p);
     let id = media.id.clone();
@@ -234,7 +243,7 @@ pub async fn run(jc: JobContext) -> Result<(), JobError> {
             let r = actix_web::web::block(move || probe::decode_check(&orig, &probe))
                 .await
                 .map_err(retry)
-                .and_then(|r| r.map_err(|e| JobError::Failed(e.to_string())));
+                .and_then(|r| r.map_err(|e| job_error(e.is_transient(), e)));
             if r.is_err() {
                 stop.cancel();
             }
@@ -421,13 +430,9 @@ impl Steps {
                 self.progress.report(to, stage);
                 Ok(())
             }
-            Err(reason) => {
+            Err(e) => {
                 let _ = std::fs::remove_file(&tmp);
-                if reason.contains("killed by signal") || reason.contains("not installed") {
-                    Err(JobError::Retry(reason))
-                } else {
-                    Err(JobError::Failed(reason))
-                }
+                Err(job_error(e.is_transient(), e))
             }
         }
     }

@@ -116,17 +116,41 @@ async fn ffmpeg_missing_fails_the_job_with_a_readable_reason() {
     assert_eq!(m["status"], "failed", "{m}");
     let reason = m["error"].as_str().unwrap();
     assert!(reason.contains("ffmpeg is not installed"), "{reason}");
+    assert!(
+        reason.contains("3 times"),
+        "a missing tool is the server's problem: {reason}"
+    );
 }
 
+/// Treated like ffmpeg missing: it used to fail at once, as if the file were to blame, while a
+/// missing ffmpeg was retried.
 #[actix_rt::test]
-async fn ffprobe_missing_fails_the_upload_with_a_readable_reason() {
+async fn ffprobe_missing_fails_the_job_after_retries_like_ffmpeg_missing() {
     let dir = tempfile::tempdir().unwrap();
     let src = make_avi(dir.path());
-    let tools = toolbox(&dir.path().join("bin"), &["ffmpeg"], &[]);
+    let tools = toolbox(&dir.path().join("bin"), &["ffmpeg", "mediainfo"], &[]);
     let m = run_with_tools(&tools, &src, &dir.path().join("data")).await;
     assert_eq!(m["status"], "failed", "{m}");
     let reason = m["error"].as_str().unwrap();
-    assert!(reason.contains("not installed"), "{reason}");
+    assert!(reason.contains("ffprobe is not installed"), "{reason}");
+    assert!(reason.contains("3 times"), "retried before giving up: {reason}");
+}
+
+#[actix_rt::test]
+async fn ffprobe_crashing_is_retried_and_does_not_blame_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let src = make_avi(dir.path());
+    let tools = toolbox(
+        &dir.path().join("bin"),
+        &["ffmpeg", "mediainfo"],
+        &[("ffprobe", "kill -SEGV $$")],
+    );
+    let m = run_with_tools(&tools, &src, &dir.path().join("data")).await;
+    assert_eq!(m["status"], "failed", "{m}");
+    let reason = m["error"].as_str().unwrap();
+    // It used to say "this is not a video, audio or image file" for a crash of the tool.
+    assert!(reason.contains("ffprobe crashed (signal 11)"), "{reason}");
+    assert!(reason.contains("3 times"), "retried before giving up: {reason}");
 }
 
 /// A fake ffmpeg that lets the probe's decode check through to the real one and runs

@@ -1,96 +1,12 @@
-//! ffprobe/mediainfo: run them and parse their JSON into the facts Dailies keeps.
-//! Parsing is pure and unit-tested; `run_probe` adds the child processes, timeouts and a decode check.
+//! Pure parsing of what the probing tools print: ffprobe and mediainfo JSON into `Probe` facts,
+//! failures into reasons a person can read, and whether a browser plays the original as is.
 
+use super::{Probe, ProbeError};
 use dailies_protocol::{MediaKind, Rational};
-use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use std::ffi::OsString;
-use std::io::{self, Read};
-use std::path::Path;
-use std::process::{Command, Stdio};
-use std::thread;
-use std::time::{Duration, Instant};
 
 /// ffprobe's name for the demuxer that reads MP4, MOV and their cousins.
 pub const MP4_FAMILY: &str = "mov,mp4,m4a,3gp,3g2,mj2";
-
-/// How long one probing tool may run before it is killed: a probe reads headers and a frame or two,
-/// so anything slower is a pathological file or a hung network mount.
-pub const PROBE_TIMEOUT: Duration = Duration::from_secs(60);
-
-/// The facts about a media file that decide how it is processed and shown.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Probe {
-    pub kind: MediaKind,
-    /// ffprobe's `format_name`, e.g. "mov,mp4,m4a,3gp,3g2,mj2" or "matroska,webm".
-    pub container: String,
-    /// Seconds.
-    pub duration: Option<f64>,
-    /// Exact, reduced frame rate (30000/1001, never 29.97).
-    pub fps: Option<Rational>,
-    pub frame_count: Option<i64>,
-    /// True when `frame_count` is duration × fps rather than a count from the container or mediainfo.
-    pub frame_count_estimated: bool,
-    /// Displayed size: after rotation (a portrait phone clip is taller than wide) and with
-    /// non-square pixels stretched to square ones.
-    pub width: Option<i32>,
-    pub height: Option<i32>,
-    /// Clockwise degrees the decoded picture is turned for display: 0, 90, 180 or 270.
-    pub rotation: i32,
-    pub video_codec: Option<String>,
-    pub video_profile: Option<String>,
-    pub pix_fmt: Option<String>,
-    pub bit_depth: Option<i32>,
-    pub audio_codec: Option<String>,
-    pub audio_channels: Option<i32>,
-    /// Overall bits per second.
-    pub bitrate: Option<i64>,
-    pub has_video: bool,
-    pub has_audio: bool,
-    /// Absolute ffprobe stream indexes, so commands map exactly the streams probed here
-    /// (and never a cover-art picture).
-    pub video_stream: Option<u32>,
-    pub audio_stream: Option<u32>,
-}
-
-/// Why a file cannot be taken in. The Display text is shown to the uploader as is.
-#[derive(Debug, thiserror::Error)]
-pub enum ProbeError {
-    #[error("the file is empty")]
-    Empty,
-    #[error("the file could not be opened: {0}")]
-    Unreadable(#[source] io::Error),
-    #[error("this is not a video, audio or image file ffprobe can read")]
-    NotMedia { stderr: String },
-    #[error("the file seems truncated or damaged: {detail}")]
-    Damaged { detail: String, stderr: String },
-    #[error("{tool} is not installed")]
-    ToolMissing { tool: &'static str },
-    #[error("{tool} could not be started: {source}")]
-    ToolFailed {
-        tool: &'static str,
-        #[source]
-        source: io::Error,
-    },
-    #[error(
-        "{tool} crashed (signal {signal}) while reading the file; this is a server problem, not necessarily the file's"
-    )]
-    Crashed { tool: &'static str, signal: i32 },
-    #[error("reading the file took longer than {} seconds, so it was given up", .after.as_secs())]
-    Timeout { tool: &'static str, after: Duration },
-    #[error("ffprobe gave an answer Dailies does not understand: {detail}")]
-    BadOutput { detail: String },
-}
-
-impl ProbeError {
-    /// What the tool printed, for the server log; the Display text stays short and readable.
-    pub fn stderr(&self) -> Option<&str> {
-        match self {
-            ProbeError::NotMedia { stderr } | ProbeError::Damaged { stderr, .. } => Some(stderr),
-            _ => None,
-        }
-    }
-}
 
 /// Parses `ffprobe -print_format json -show_format -show_streams` output.
 pub fn parse_ffprobe(json: &str) -> Result<Probe, ProbeError> {
@@ -98,7 +14,6 @@ pub fn parse_ffprobe(json: &str) -> Result<Probe, ProbeError> {
     let format = root.get("format").cloned().unwrap_or(Value::Null);
     let streams: &[Value] = root.get("streams").and_then(Value::as_array).map_or(&[], Vec::as_slice);
     let container = str_field(&format, "format_name").unwrap_or_default();
-
     let is_type = |s: &&Value, t: &str| s.get("codec_type").and_then(Value::as_str) == Some(t);
     // Cover art in music files is a "video" stream of one picture; it does not make the file a video.
     let video = streams
@@ -223,187 +138,10 @@ pub fn browser_playable(p: &Probe, max_bitrate: i64) -> bool {
         && p.bitrate.is_some_and(|b| b <= max_bitrate)
 }
 
-/// Probes a file: ffprobe for the facts, mediainfo for the gaps, and one decoded frame to be sure
-/// the content is usable. Blocking; call it from a blocking thread.
-pub fn run_probe(file: &Path) -> Result<Probe, ProbeError> {
-    let probe = probe_facts(file)?;
-    decode_check(file, &probe)?;
-    Ok(probe)
-}
-
-/// What ffprobe and mediainfo say of `file`, without decoding it: `run_probe` less the
-/// decode check, for callers that run the check beside other work.
-pub fn probe_facts(file: &Path) -> Result<Probe, ProbeError> {
-    let size = std::fs::metadata(file).map_err(ProbeError::Unreadable)?.len();
-    if size == 0 {
-        return Err(ProbeError::Empty);
-    }
-    let mut ffprobe = Command::new("ffprobe");
-    ffprobe.args([
-        "-v",
-        "error",
-        "-print_format",
-        "json",
-        "-show_format",
-        "-show_streams",
-        "-i",
-    ]);
-    ffprobe.arg(as_ffmpeg_file(file));
-    // mediainfo runs beside ffprobe: each waits on its own file reads, and their sum was
-    // most of the time from upload to the first ffmpeg run.
-    let mediainfo = {
-        let file = file.to_path_buf();
-        std::thread::spawn(move || {
-            let mut mediainfo = Command::new("mediainfo");
-            mediainfo.arg("--Output=JSON").arg(&file);
-            run_with_timeout(mediainfo, "mediainfo", PROBE_TIMEOUT)
-        })
-    };
-    let out = run_with_timeout(ffprobe, "ffprobe", PROBE_TIMEOUT)?;
-    if !out.success {
-        return Err(classify_failure(&out.stderr, &read_head(file)));
-    }
-    let mut probe = parse_ffprobe(&out.stdout).map_err(|e| match e {
-        ProbeError::NotMedia { .. } => ProbeError::NotMedia {
-            stderr: out.stderr.clone(),
-        },
-        other => other,
-    })?;
-
-    let mediainfo = mediainfo.join().unwrap_or_else(|_| {
-        Err(ProbeError::ToolFailed {
-            tool: "mediainfo",
-            source: io::Error::other("the mediainfo thread panicked"),
-        })
-    });
-    match mediainfo {
-        Ok(mi) if mi.success => apply_mediainfo(&mi.stdout, &mut probe),
-        Ok(mi) => tracing::warn!(file = %file.display(), stderr = %mi.stderr, "mediainfo failed; using ffprobe alone"),
-        Err(e) => tracing::warn!(file = %file.display(), error = %e, "mediainfo unavailable; using ffprobe alone"),
-    }
-    estimate_frame_count(&mut probe);
-    Ok(probe)
-}
-
-/// Decodes the first frame, and for videos one near the end, so that a file whose headers are
-/// fine but whose content is missing (cut-off upload, unknown codec) fails now, not mid-transcode.
-pub fn decode_check(file: &Path, probe: &Probe) -> Result<(), ProbeError> {
-    let Some(stream) = probe.video_stream.or(probe.audio_stream) else {
-        return Ok(());
-    };
-    // The late frame is decoded beside the first one.
-    let late = match (probe.kind, probe.duration.filter(|d| *d > 0.2)) {
-        (MediaKind::Video, Some(duration)) => {
-            let (file, from_end) = (file.to_path_buf(), (duration / 2.0).min(3.0));
-            Some(std::thread::spawn(move || undecodable(&file, stream, Some(from_end))))
-        }
-        _ => None,
-    };
-    let first = undecodable(file, stream, None);
-    let late = late.map(|t| {
-        t.join().unwrap_or_else(|_| {
-            Err(ProbeError::ToolFailed {
-                tool: "ffmpeg",
-                source: io::Error::other("the decode check thread panicked"),
-            })
-        })
-    });
-    if let Some(stderr) = first? {
-        return Err(ProbeError::Damaged {
-            detail: short_detail(&stderr).unwrap_or_else(|| "not a single picture or sound could be decoded".into()),
-            stderr,
-        });
-    }
-    if let Some(stderr) = late.transpose()?.flatten() {
-        return Err(ProbeError::Damaged {
-            detail: "the end of the video is missing, perhaps the upload or copy was cut short".into(),
-            stderr,
-        });
-    }
-    Ok(())
-}
-
-/// Decodes one frame of `stream` (from `from_end` seconds before the end, if given).
-/// None when a frame came out; otherwise ffmpeg's stderr.
-fn undecodable(file: &Path, stream: u32, from_end: Option<f64>) -> Result<Option<String>, ProbeError> {
-    let mut cmd = Command::new("ffmpeg");
-    cmd.args(["-hide_banner", "-nostdin", "-v", "error"]);
-    if let Some(secs) = from_end {
-        cmd.arg("-sseof").arg(format!("-{secs:.3}"));
-    }
-    cmd.arg("-i").arg(as_ffmpeg_file(file));
-    // framemd5 prints one line per decoded frame, which tells "decoded" from "ran without error".
-    cmd.args(["-map", &format!("0:{stream}"), "-frames", "1", "-f", "framemd5", "-"]);
-    let out = run_with_timeout(cmd, "ffmpeg", PROBE_TIMEOUT)?;
-    // A crash says nothing about the file: do not tell the uploader it is damaged.
-    if let Some(signal) = out.signal {
-        return Err(ProbeError::Crashed { tool: "ffmpeg", signal });
-    }
-    let decoded = out.stdout.lines().any(|l| !l.trim().is_empty() && !l.starts_with('#'));
-    Ok((!decoded).then_some(out.stderr))
-}
-
-/// ffmpeg reads "name:rest" as a protocol (http:, concat:, …); `file:` makes any name a plain file.
-fn as_ffmpeg_file(file: &Path) -> OsString {
-    let mut arg = OsString::from("file:");
-    arg.push(file.as_os_str());
-    arg
-}
-
-struct ToolOutput {
-    success: bool,
-    /// The signal that killed the tool, if one did.
-    signal: Option<i32>,
-    stdout: String,
-    stderr: String,
-}
-
-/// Runs a tool, reading its pipes on threads (a full pipe would block it forever) and killing it
-/// when it outlives `limit`.
-fn run_with_timeout(mut cmd: Command, tool: &'static str, limit: Duration) -> Result<ToolOutput, ProbeError> {
-    cmd.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped());
-    let mut child = cmd.spawn().map_err(|e| match e.kind() {
-        io::ErrorKind::NotFound => ProbeError::ToolMissing { tool },
-        _ => ProbeError::ToolFailed { tool, source: e },
-    })?;
-    let stdout = child.stdout.take().map(read_on_thread);
-    let stderr = child.stderr.take().map(read_on_thread);
-    let started = Instant::now();
-    let status = loop {
-        match child.try_wait() {
-            Ok(Some(status)) => break status,
-            Ok(None) if started.elapsed() >= limit => {
-                // Already-exited races are harmless: kill then reap whatever is left.
-                let _ = child.kill();
-                let _ = child.wait();
-                return Err(ProbeError::Timeout { tool, after: limit });
-            }
-            Ok(None) => thread::sleep(Duration::from_millis(20)),
-            Err(e) => return Err(ProbeError::ToolFailed { tool, source: e }),
-        }
-    };
-    let join = |h: Option<thread::JoinHandle<String>>| h.and_then(|h| h.join().ok()).unwrap_or_default();
-    Ok(ToolOutput {
-        success: status.success(),
-        signal: std::os::unix::process::ExitStatusExt::signal(&status),
-        stdout: join(stdout),
-        stderr: join(stderr),
-    })
-}
-
-fn read_on_thread(mut pipe: impl Read + Send + 'static) -> thread::JoinHandle<String> {
-    thread::spawn(move || {
-        let mut buf = Vec::new();
-        // A read error leaves what was read so far, which is all a diagnosis needs.
-        let _ = pipe.read_to_end(&mut buf);
-        String::from_utf8_lossy(&buf).into_owned()
-    })
-}
-
 /// Tells "damaged" from "not media at all". ffprobe's words alone cannot: noise in a file named
 /// .mp4 gets the same "moov atom not found" as a cut-off MP4. A real container's signature at
 /// the start of the file can.
-fn classify_failure(stderr: &str, head: &[u8]) -> ProbeError {
+pub(super) fn classify_failure(stderr: &str, head: &[u8]) -> ProbeError {
     if !has_media_signature(head) {
         return ProbeError::NotMedia {
             stderr: stderr.to_owned(),
@@ -413,16 +151,6 @@ fn classify_failure(stderr: &str, head: &[u8]) -> ProbeError {
         detail: short_detail(stderr).unwrap_or_else(|| "its contents cannot be read".into()),
         stderr: stderr.to_owned(),
     }
-}
-
-/// The first bytes of the file, enough for `has_media_signature`; empty when unreadable.
-fn read_head(file: &Path) -> Vec<u8> {
-    let mut head = Vec::with_capacity(512);
-    if let Ok(f) = std::fs::File::open(file) {
-        // A short read leaves a short head, which simply matches fewer signatures.
-        let _ = f.take(512).read_to_end(&mut head);
-    }
-    head
 }
 
 /// Whether the bytes start like a container or image format ffmpeg knows.
@@ -449,7 +177,7 @@ fn has_media_signature(head: &[u8]) -> bool {
 }
 
 /// A plain-words reason for the damage ffmpeg reports, or None when it did not recognize damage.
-fn short_detail(stderr: &str) -> Option<String> {
+pub(super) fn short_detail(stderr: &str) -> Option<String> {
     const KNOWN: &[(&str, &str)] = &[
         (
             "moov atom not found",
@@ -479,7 +207,7 @@ fn short_detail(stderr: &str) -> Option<String> {
         .map(|(_, words)| (*words).to_owned())
 }
 
-fn estimate_frame_count(p: &mut Probe) {
+pub(super) fn estimate_frame_count(p: &mut Probe) {
     if p.kind != MediaKind::Video || p.frame_count.is_some() {
         return;
     }
@@ -827,21 +555,6 @@ mod tests {
             ProbeError::ToolMissing { tool: "ffprobe" }.to_string(),
             "ffprobe is not installed"
         );
-    }
-
-    #[test]
-    fn slow_tools_are_killed_and_missing_ones_named() {
-        let mut sleep = Command::new("sleep");
-        sleep.arg("10");
-        let started = Instant::now();
-        let e = run_with_timeout(sleep, "sleep", Duration::from_millis(200))
-            .err()
-            .unwrap();
-        assert!(matches!(e, ProbeError::Timeout { tool: "sleep", .. }), "{e:?}");
-        assert!(started.elapsed() < Duration::from_secs(5));
-        let missing = Command::new("dailies-no-such-tool");
-        let e = run_with_timeout(missing, "ffprobe", PROBE_TIMEOUT).err().unwrap();
-        assert_eq!(e.to_string(), "ffprobe is not installed");
     }
 
     #[test]

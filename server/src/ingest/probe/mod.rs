@@ -1,0 +1,144 @@
+//! ffprobe/mediainfo: the facts Dailies keeps about a media file, and why a file is refused.
+//! `parse` turns the tools' output into facts (pure, unit-tested); `run` spawns the tools.
+
+mod parse;
+mod run;
+
+use dailies_protocol::{MediaKind, Rational};
+use serde::{Deserialize, Serialize};
+use std::io;
+use std::time::Duration;
+
+pub use parse::{apply_mediainfo, browser_playable, parse_ffprobe, MP4_FAMILY};
+pub use run::{decode_check, probe_facts, run_probe, PROBE_TIMEOUT};
+
+/// The facts about a media file that decide how it is processed and shown.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Probe {
+    pub kind: MediaKind,
+    /// ffprobe's `format_name`, e.g. "mov,mp4,m4a,3gp,3g2,mj2" or "matroska,webm".
+    pub container: String,
+    /// Seconds.
+    pub duration: Option<f64>,
+    /// Exact, reduced frame rate (30000/1001, never 29.97).
+    pub fps: Option<Rational>,
+    pub frame_count: Option<i64>,
+    /// True when `frame_count` is duration × fps rather than a count from the container or mediainfo.
+    pub frame_count_estimated: bool,
+    /// Displayed size: after rotation (a portrait phone clip is taller than wide) and with
+    /// non-square pixels stretched to square ones.
+    pub width: Option<i32>,
+    pub height: Option<i32>,
+    /// Clockwise degrees the decoded picture is turned for display: 0, 90, 180 or 270.
+    pub rotation: i32,
+    pub video_codec: Option<String>,
+    pub video_profile: Option<String>,
+    pub pix_fmt: Option<String>,
+    pub bit_depth: Option<i32>,
+    pub audio_codec: Option<String>,
+    pub audio_channels: Option<i32>,
+    /// Overall bits per second.
+    pub bitrate: Option<i64>,
+    pub has_video: bool,
+    pub has_audio: bool,
+    /// Absolute ffprobe stream indexes, so commands map exactly the streams probed here
+    /// (and never a cover-art picture).
+    pub video_stream: Option<u32>,
+    pub audio_stream: Option<u32>,
+}
+
+/// Why a file cannot be taken in. The Display text is shown to the uploader as is.
+#[derive(Debug, thiserror::Error)]
+pub enum ProbeError {
+    #[error("the file is empty")]
+    Empty,
+    #[error("the file could not be opened: {0}")]
+    Unreadable(#[source] io::Error),
+    #[error("this is not a video, audio or image file ffprobe can read")]
+    NotMedia { stderr: String },
+    #[error("the file seems truncated or damaged: {detail}")]
+    Damaged { detail: String, stderr: String },
+    #[error("{tool} is not installed")]
+    ToolMissing { tool: &'static str },
+    #[error("{tool} could not be started: {source}")]
+    ToolFailed {
+        tool: &'static str,
+        #[source]
+        source: io::Error,
+    },
+    #[error(
+        "{tool} crashed (signal {signal}) while reading the file; this is a server problem, not necessarily the file's"
+    )]
+    Crashed { tool: &'static str, signal: i32 },
+    #[error("reading the file took longer than {} seconds, so it was given up", .after.as_secs())]
+    Timeout { tool: &'static str, after: Duration },
+    #[error("ffprobe gave an answer Dailies does not understand: {detail}")]
+    BadOutput { detail: String },
+}
+
+impl ProbeError {
+    /// What the tool printed, for the server log; the Display text stays short and readable.
+    pub fn stderr(&self) -> Option<&str> {
+        match self {
+            ProbeError::NotMedia { stderr } | ProbeError::Damaged { stderr, .. } => Some(stderr),
+            _ => None,
+        }
+    }
+
+    /// Whether the server, not the file, is the likely cause, so another attempt may succeed:
+    /// a tool that is missing, cannot be started or crashed. The file's own faults, and a
+    /// timeout (a pathological file is likelier than a hung mount, and three more minutes of a
+    /// worker would be spent finding out), are final.
+    pub fn is_transient(&self) -> bool {
+        match self {
+            ProbeError::ToolMissing { .. } | ProbeError::ToolFailed { .. } | ProbeError::Crashed { .. } => true,
+            ProbeError::Empty
+            | ProbeError::Unreadable(_)
+            | ProbeError::NotMedia { .. }
+            | ProbeError::Damaged { .. }
+            | ProbeError::Timeout { .. }
+            | ProbeError::BadOutput { .. } => false,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tool_problems_are_transient_and_file_problems_final() {
+        let transient = [
+            ProbeError::ToolMissing { tool: "ffprobe" },
+            ProbeError::ToolMissing { tool: "ffmpeg" },
+            ProbeError::ToolFailed {
+                tool: "ffprobe",
+                source: io::Error::from(io::ErrorKind::WouldBlock),
+            },
+            ProbeError::Crashed {
+                tool: "ffprobe",
+                signal: 11,
+            },
+        ];
+        for e in &transient {
+            assert!(e.is_transient(), "{e}");
+        }
+        let last = [
+            ProbeError::Empty,
+            ProbeError::Unreadable(io::Error::from(io::ErrorKind::NotFound)),
+            ProbeError::NotMedia { stderr: String::new() },
+            ProbeError::Damaged {
+                detail: "x".into(),
+                stderr: String::new(),
+            },
+            ProbeError::Timeout {
+                tool: "ffprobe",
+                after: PROBE_TIMEOUT,
+            },
+            ProbeError::BadOutput { detail: "x".into() },
+        ];
+        for e in &last {
+            assert!(!e.is_transient(), "{e}");
+        }
+    }
+}

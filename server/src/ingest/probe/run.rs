@@ -1,0 +1,259 @@
+//! Running the probing tools: ffprobe and mediainfo for the facts, ffmpeg for the decode check,
+//! each a child process with a timeout.
+
+use super::parse::{apply_mediainfo, classify_failure, estimate_frame_count, parse_ffprobe, short_detail};
+use super::{Probe, ProbeError};
+use dailies_protocol::MediaKind;
+use std::ffi::OsString;
+use std::io::{self, Read};
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::thread;
+use std::time::{Duration, Instant};
+
+/// How long one probing tool may run before it is killed: a probe reads headers and a frame or two,
+/// so anything slower is a pathological file or a hung network mount.
+pub const PROBE_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// Probes a file: ffprobe for the facts, mediainfo for the gaps, and one decoded frame to be sure
+/// the content is usable. Blocking; call it from a blocking thread.
+pub fn run_probe(file: &Path) -> Result<Probe, ProbeError> {
+    let probe = probe_facts(file)?;
+    decode_check(file, &probe)?;
+    Ok(probe)
+}
+
+/// What ffprobe and mediainfo say of `file`, without decoding it: `run_probe` less the
+/// decode check, for callers that run the check beside other work.
+pub fn probe_facts(file: &Path) -> Result<Probe, ProbeError> {
+    let size = std::fs::metadata(file).map_err(ProbeError::Unreadable)?.len();
+    if size == 0 {
+        return Err(ProbeError::Empty);
+    }
+    let mut ffprobe = Command::new("ffprobe");
+    ffprobe.args(ffprobe_args(file));
+    // mediainfo runs beside ffprobe: each waits on its own file reads, and their sum was
+    // most of the time from upload to the first ffmpeg run.
+    let mediainfo = {
+        let file = file.to_path_buf();
+        std::thread::spawn(move || {
+            let mut mediainfo = Command::new("mediainfo");
+            mediainfo.arg("--Output=JSON").arg(&file);
+            run_with_timeout(mediainfo, "mediainfo", PROBE_TIMEOUT)
+        })
+    };
+    let out = run_with_timeout(ffprobe, "ffprobe", PROBE_TIMEOUT)?;
+    // A crash says nothing about the file: it must not be called damaged or not media.
+    if let Some(signal) = out.signal {
+        return Err(ProbeError::Crashed {
+            tool: "ffprobe",
+            signal,
+        });
+    }
+    if !out.success {
+        return Err(classify_failure(&out.stderr, &read_head(file)));
+    }
+    let mut probe = parse_ffprobe(&out.stdout).map_err(|e| match e {
+        ProbeError::NotMedia { .. } => ProbeError::NotMedia {
+            stderr: out.stderr.clone(),
+        },
+        other => other,
+    })?;
+
+    let mediainfo = mediainfo.join().unwrap_or_else(|_| {
+        Err(ProbeError::ToolFailed {
+            tool: "mediainfo",
+            source: io::Error::other("the mediainfo thread panicked"),
+        })
+    });
+    match mediainfo {
+        Ok(mi) if mi.success => apply_mediainfo(&mi.stdout, &mut probe),
+        Ok(mi) => tracing::warn!(file = %file.display(), stderr = %mi.stderr, "mediainfo failed; using ffprobe alone"),
+        Err(e) => tracing::warn!(file = %file.display(), error = %e, "mediainfo unavailable; using ffprobe alone"),
+    }
+    estimate_frame_count(&mut probe);
+    Ok(probe)
+}
+
+/// Decodes the first frame, and for videos one near the end, so that a file whose headers are
+/// fine but whose content is missing (cut-off upload, unknown codec) fails now, not mid-transcode.
+pub fn decode_check(file: &Path, probe: &Probe) -> Result<(), ProbeError> {
+    let Some(stream) = probe.video_stream.or(probe.audio_stream) else {
+        return Ok(());
+    };
+    // The late frame is decoded beside the first one.
+    let late = match (probe.kind, probe.duration.filter(|d| *d > 0.2)) {
+        (MediaKind::Video, Some(duration)) => {
+            let (file, from_end) = (file.to_path_buf(), (duration / 2.0).min(3.0));
+            Some(std::thread::spawn(move || undecodable(&file, stream, Some(from_end))))
+        }
+        _ => None,
+    };
+    let first = undecodable(file, stream, None);
+    let late = late.map(|t| {
+        t.join().unwrap_or_else(|_| {
+            Err(ProbeError::ToolFailed {
+                tool: "ffmpeg",
+                source: io::Error::other("the decode check thread panicked"),
+            })
+        })
+    });
+    if let Some(stderr) = first? {
+        return Err(ProbeError::Damaged {
+            detail: short_detail(&stderr).unwrap_or_else(|| "not a single picture or sound could be decoded".into()),
+            stderr,
+        });
+    }
+    if let Some(stderr) = late.transpose()?.flatten() {
+        return Err(ProbeError::Damaged {
+            detail: "the end of the video is missing, perhaps the upload or copy was cut short".into(),
+            stderr,
+        });
+    }
+    Ok(())
+}
+
+/// Decodes one frame of `stream` (from `from_end` seconds before the end, if given).
+/// None when a frame came out; otherwise ffmpeg's stderr.
+fn undecodable(file: &Path, stream: u32, from_end: Option<f64>) -> Result<Option<String>, ProbeError> {
+    let mut cmd = Command::new("ffmpeg");
+    cmd.args(decode_args(file, stream, from_end));
+    let out = run_with_timeout(cmd, "ffmpeg", PROBE_TIMEOUT)?;
+    // A crash says nothing about the file: do not tell the uploader it is damaged.
+    if let Some(signal) = out.signal {
+        return Err(ProbeError::Crashed { tool: "ffmpeg", signal });
+    }
+    let decoded = out.stdout.lines().any(|l| !l.trim().is_empty() && !l.starts_with('#'));
+    Ok((!decoded).then_some(out.stderr))
+}
+
+/// `ffprobe … -i file:<file>`: JSON facts of the format and every stream.
+fn ffprobe_args(file: &Path) -> Vec<OsString> {
+    let mut a: Vec<OsString> = ["-v", "error", "-print_format", "json", "-show_format", "-show_streams"]
+        .into_iter()
+        .map(OsString::from)
+        .collect();
+    a.push("-i".into());
+    a.push(as_ffmpeg_file(file));
+    a
+}
+
+/// `ffmpeg … -i file:<file> -map 0:<stream> -frames 1 -f framemd5 -`.
+fn decode_args(file: &Path, stream: u32, from_end: Option<f64>) -> Vec<OsString> {
+    let mut a: Vec<OsString> = ["-hide_banner", "-nostdin", "-v", "error"]
+        .into_iter()
+        .map(OsString::from)
+        .collect();
+    if let Some(secs) = from_end {
+        a.push("-sseof".into());
+        a.push(format!("-{secs:.3}").into());
+    }
+    a.push("-i".into());
+    a.push(as_ffmpeg_file(file));
+    // framemd5 prints one line per decoded frame, which tells "decoded" from "ran without error".
+    for s in ["-map", &format!("0:{stream}"), "-frames", "1", "-f", "framemd5", "-"] {
+        a.push(s.into());
+    }
+    a
+}
+
+/// ffmpeg reads "name:rest" as a protocol (http:, concat:, …); `file:` makes any name a plain file.
+fn as_ffmpeg_file(file: &Path) -> OsString {
+    let mut arg = OsString::from("file:");
+    arg.push(file.as_os_str());
+    arg
+}
+
+struct ToolOutput {
+    success: bool,
+    /// The signal that killed the tool, if one did.
+    signal: Option<i32>,
+    stdout: String,
+    stderr: String,
+}
+
+/// Runs a tool, reading its pipes on threads (a full pipe would block it forever) and killing it
+/// when it outlives `limit`.
+fn run_with_timeout(mut cmd: Command, tool: &'static str, limit: Duration) -> Result<ToolOutput, ProbeError> {
+    cmd.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped());
+    let mut child = cmd.spawn().map_err(|e| match e.kind() {
+        io::ErrorKind::NotFound => ProbeError::ToolMissing { tool },
+        _ => ProbeError::ToolFailed { tool, source: e },
+    })?;
+    let stdout = child.stdout.take().map(read_on_thread);
+    let stderr = child.stderr.take().map(read_on_thread);
+    let started = Instant::now();
+    let status = loop {
+        match child.try_wait() {
+            Ok(Some(status)) => break status,
+            Ok(None) if started.elapsed() >= limit => {
+                // Already-exited races are harmless: kill then reap whatever is left.
+                let _ = child.kill();
+                let _ = child.wait();
+                return Err(ProbeError::Timeout { tool, after: limit });
+            }
+            Ok(None) => thread::sleep(Duration::from_millis(20)),
+            Err(e) => return Err(ProbeError::ToolFailed { tool, source: e }),
+        }
+    };
+    let join = |h: Option<thread::JoinHandle<String>>| h.and_then(|h| h.join().ok()).unwrap_or_default();
+    Ok(ToolOutput {
+        success: status.success(),
+        signal: std::os::unix::process::ExitStatusExt::signal(&status),
+        stdout: join(stdout),
+        stderr: join(stderr),
+    })
+}
+
+fn read_on_thread(mut pipe: impl Read + Send + 'static) -> thread::JoinHandle<String> {
+    thread::spawn(move || {
+        let mut buf = Vec::new();
+        // A read error leaves what was read so far, which is all a diagnosis needs.
+        let _ = pipe.read_to_end(&mut buf);
+        String::from_utf8_lossy(&buf).into_owned()
+    })
+}
+
+/// The first bytes of the file, enough to tell a container or a playlist; empty when unreadable.
+fn read_head(file: &Path) -> Vec<u8> {
+    let mut head = Vec::with_capacity(512);
+    if let Ok(f) = std::fs::File::open(file) {
+        // A short read leaves a short head, which simply matches fewer signatures.
+        let _ = f.take(512).read_to_end(&mut head);
+    }
+    head
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn slow_tools_are_killed_and_missing_ones_named() {
+        let mut sleep = Command::new("sleep");
+        sleep.arg("10");
+        let started = Instant::now();
+        let e = run_with_timeout(sleep, "sleep", Duration::from_millis(200))
+            .err()
+            .unwrap();
+        assert!(matches!(e, ProbeError::Timeout { tool: "sleep", .. }), "{e:?}");
+        assert!(started.elapsed() < Duration::from_secs(5));
+        let missing = Command::new("dailies-no-such-tool");
+        let e = run_with_timeout(missing, "ffprobe", PROBE_TIMEOUT).err().unwrap();
+        assert_eq!(e.to_string(), "ffprobe is not installed");
+    }
+
+    #[test]
+    fn probe_and_decode_check_arguments() {
+        let words = |a: Vec<OsString>| a.into_iter().map(|s| s.into_string().unwrap()).collect::<Vec<_>>();
+        let pair = |a: &[String], k: &str, v: &str| a.windows(2).any(|w| w[0] == k && w[1] == v);
+        let a = words(ffprobe_args(Path::new("/d/media/x/original.mp4")));
+        assert!(pair(&a, "-print_format", "json") && a.contains(&"-show_streams".to_owned()));
+        assert_eq!(a[a.len() - 2..], ["-i", "file:/d/media/x/original.mp4"]);
+        let a = words(decode_args(Path::new("/d/m/original.mkv"), 0, Some(1.5)));
+        let input = a.iter().position(|x| x == "-i").unwrap();
+        assert!(pair(&a[..input], "-sseof", "-1.500"), "a seek before the input");
+        assert_eq!(a[input + 1], "file:/d/m/original.mkv");
+        assert!(pair(&a, "-map", "0:0") && pair(&a, "-f", "framemd5"));
+    }
+}
