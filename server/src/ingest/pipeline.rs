@@ -438,11 +438,6 @@ impl Steps {
     }
 }
 
-/// The data directory path of a media file's directory.
-pub fn media_dir(config: &Config, id: &str) -> PathBuf {
-    config.media_dir().join(id)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
