@@ -25,10 +25,10 @@ describe('error routes', () => {
     // @ts-expect-error: `ping` and the others have no route here
     const partial: Record<RequestType, ErrorRoute> = { join_room: 'room' };
     expect(Object.keys(partial)).toEqual(['join_room']);
-    expect(Object.keys(ERROR_ROUTES)).toHaveLength(18);
+    expect(ERROR_ROUTES.ping).toBe('app');
   });
 
-  it('sends the review room what it sent, as the room is open', () => {
+  it('gives the review room the errors of what it sends', () => {
     const room = ['join_room', 'add_comment', 'edit_comment', 'delete_comment', 'session_join', 'session_leave', 'session_control', 'live_stroke', 'live_clear'];
     for (const request of room) expect(errorRoute({ type: 'error', code: 'forbidden', message: '', request })).toBe('room');
     expect(errorRoute({ type: 'error', code: 'forbidden', message: '', request: 'organizer_page' })).toBe('organizer');
