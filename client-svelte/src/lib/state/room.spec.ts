@@ -162,6 +162,27 @@ describe('Room', () => {
     expect(f.last.sentOf('add_comment').map((m) => m.text)).toEqual(['first', 'second', 'second']);
   });
 
+  it('shows the refusals of its session and live drawing requests', () => {
+    const { f, room, joined } = setup();
+    joined(f.last, 1, []);
+    const refuse = (request: string, message: string) => f.last.push({ type: 'error', code: 'bad_message', message, request });
+    room.sendLiveStroke({ tool: 'pen', points: [{ x: 0, y: 0 }], color: '#ff0000', width: 0.01, text: null });
+    refuse('live_stroke', 'join the session first');
+    expect(room.lastError).toBe('join the session first');
+    room.sendLiveClear();
+    refuse('live_clear', 'join the room first');
+    expect(room.lastError).toBe('join the room first');
+    refuse('session_leave', 'the room closed');
+    expect(room.lastError).toBe('the room closed');
+    // Not the room's: the library's, the organizer's, or one from before nothing could be read.
+    room.lastError = null;
+    refuse('rename_media', 'no such media');
+    refuse('organizer_page', 'plugin timed out');
+    f.last.push({ type: 'error', code: 'bad_message', message: 'unreadable', request: null });
+    expect(room.lastError).toBeNull();
+    expect(room.status).toBe('joined');
+  });
+
   it('keeps typed text and pending comments across a reload', () => {
     const store = new MemStore();
     const a = setup(store);

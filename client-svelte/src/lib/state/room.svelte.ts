@@ -2,6 +2,7 @@
 // threads, presence, the collab state and live strokes; catches up after a reconnect
 // with `since_seq` and keeps comments typed or sent while offline until the server has them.
 import type { ClientMsg, CollabState, Comment, CommentId, Drawing, MediaInfo, Member, RoomEvent, Shape } from '../protocol/protocol';
+import { errorRoute } from '../net/error-routes';
 import type { SocketEvents } from '../net/events';
 import { isNewer } from './collab-math';
 
@@ -110,11 +111,10 @@ export class Room {
       this.closedReason = 'This media was deleted.';
     });
     on('error', (m) => {
+      if (errorRoute(m) !== 'room') return;
       if (m.request === 'join_room' && this.status === 'joining') this.status = 'error';
       if (m.request === 'add_comment' && m.client_ref) this.failPending(m.client_ref, m.message);
-      if (m.request && ['join_room', 'add_comment', 'edit_comment', 'delete_comment', 'session_control', 'session_join'].includes(m.request)) {
-        this.lastError = m.message;
-      }
+      this.lastError = m.message;
     });
     if (link.isOpen) this.join();
   }
