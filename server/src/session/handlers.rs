@@ -6,7 +6,7 @@ use crate::access::{self, Action};
 use crate::db::{comments as cq, queries};
 use crate::error::{AppError, AppResult};
 use crate::media_ops;
-use crate::room::actor::{Command, Join, Leave, RoomCmd};
+use crate::room::actor::{Command, Join, Leave, Room, RoomCmd};
 use crate::room::hub::GetRoom;
 use crate::room::CommentDraft;
 use actix::prelude::*;
@@ -35,59 +35,85 @@ impl UserSession {
             .wait(ctx);
     }
 
-    /// Runs `fut` after this session's earlier room requests, without pausing the session:
-    /// a comment waiting for the organizer's verdict holds up the session's later room
-    /// requests (so they keep their order) but not its pings, listings or pages.
-    fn in_order<T, F>(
+    /// Whether no earlier room request of this session is still on its way to its room.
+    fn rooms_idle(&mut self) -> bool {
+        match self.room_tail.as_mut().map(|t| t.try_recv()) {
+            Some(Err(tokio::sync::oneshot::error::TryRecvError::Empty)) => false,
+            _ => {
+                self.room_tail = None;
+                true
+            }
+        }
+    }
+
+    /// Sends `cmd` to the room `find` answers, after this session's earlier room requests
+    /// reached theirs, without pausing the session: a comment waiting for the organizer's
+    /// verdict holds up the session's later room requests (so rooms see them in the order
+    /// sent) but not its pings, listings or pages. Only the way to the room is ordered;
+    /// rooms run their commands in mailbox order.
+    fn room_request<F>(
         &mut self,
         request: &'static str,
         client_ref: Option<String>,
-        fut: F,
+        find: F,
+        cmd: RoomCmd,
         ctx: &mut Context<Self>,
-        then: impl FnOnce(&mut Self, T, &mut Context<Self>) + 'static,
     ) where
-        T: 'static,
-        F: Future<Output = AppResult<T>> + 'static,
+        F: Future<Output = AppResult<Addr<Room>>> + 'static,
     {
-        let before = self.room_tail.take();
-        let (done, tail) = tokio::sync::oneshot::channel::<()>();
+        let before = if self.rooms_idle() { None } else { self.room_tail.take() };
+        let (sent, tail) = tokio::sync::oneshot::channel::<()>();
         self.room_tail = Some(tail);
-        async move {
-            if let Some(b) = before {
-                // An error only means the earlier request was dropped with the session.
-                let _ = b.await;
-            }
-            (fut.await, done)
-        }
-        .into_actor(self)
-        .map(move |(res, done), act, ctx| {
-            match res {
-                Ok(v) => then(act, v, ctx),
-                Err(e) => act.send_app_error_for(e, request, client_ref, ctx),
-            }
-            // The next request's answer goes out after this one's.
-            drop(done);
-        })
-        .spawn(ctx);
-    }
-
-    /// Sends a command to a joined room, in order with the session's other room requests.
-    fn send_to_room(&mut self, request: &'static str, media_id: &MediaId, cmd: RoomCmd, ctx: &mut Context<Self>) {
-        let Some(room) = self.rooms.get(media_id).cloned() else {
-            self.send_app_error(AppError::BadRequest("join the room first".into()), request, ctx);
-            return;
-        };
         let command = Command {
             session_id: self.id,
             user: self.user.clone(),
             cmd,
         };
-        let fut = async move {
-            room.send(command)
+        async move {
+            if let Some(b) = before {
+                // An error only means the earlier request was dropped with the session.
+                let _ = b.await;
+            }
+            let room = find.await;
+            // `send` puts the command in the room's mailbox at once: the next request may go.
+            let reply = room.map(|r| r.send(command));
+            drop(sent);
+            reply?
                 .await
                 .map_err(|_| AppError::Unavailable("the room closed".into()))?
+        }
+        .into_actor(self)
+        .map(move |res, act, ctx| {
+            if let Err(e) = res {
+                act.send_app_error_for(e, request, client_ref, ctx);
+            }
+        })
+        .spawn(ctx);
+    }
+
+    /// Sends a command to a joined room (live traffic): at once when nothing of this
+    /// session is on its way to a room, else after it.
+    fn send_to_room(&mut self, request: &'static str, media_id: &MediaId, cmd: RoomCmd, ctx: &mut Context<Self>) {
+        let Some(room) = self.rooms.get(media_id).cloned() else {
+            self.send_app_error(AppError::BadRequest("join the room first".into()), request, ctx);
+            return;
         };
-        self.in_order(request, None, fut, ctx, |_, (), _| {});
+        if !self.rooms_idle() {
+            self.room_request(request, None, async move { Ok(room) }, cmd, ctx);
+            return;
+        }
+        room.send(Command {
+            session_id: self.id,
+            user: self.user.clone(),
+            cmd,
+        })
+        .into_actor(self)
+        .map(move |res, act, ctx| match res {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => act.send_app_error(e, request, ctx),
+            Err(_) => act.send_app_error(AppError::Unavailable("the room closed".into()), request, ctx),
+        })
+        .spawn(ctx);
     }
 
     pub(super) fn handle_msg(&mut self, msg: ClientMsg, ctx: &mut Context<Self>) {
@@ -141,15 +167,21 @@ impl UserSession {
             }
             ClientMsg::JoinRoom { media_id, since_seq } => self.join_room(media_id, since_seq, ctx),
             ClientMsg::LeaveRoom { media_id } => {
-                // Left at once for what follows; the room hears it after the comments sent
-                // before it.
+                // Left at once for what follows; the room hears it after the requests sent
+                // to it before.
                 if let Some(room) = self.rooms.remove(&media_id) {
                     let sid = self.id;
-                    let fut = async move {
+                    if self.rooms_idle() {
                         room.do_send(Leave { session_id: sid });
-                        Ok(())
-                    };
-                    self.in_order(request, None, fut, ctx, |_, (), _| {});
+                    } else if let Some(before) = self.room_tail.take() {
+                        let (sent, tail) = tokio::sync::oneshot::channel::<()>();
+                        self.room_tail = Some(tail);
+                        actix::spawn(async move {
+                            let _ = before.await;
+                            room.do_send(Leave { session_id: sid });
+                            drop(sent);
+                        });
+                    }
                 }
             }
             ClientMsg::AddComment {
@@ -175,18 +207,11 @@ impl UserSession {
                     drawing,
                     client_ref,
                 });
-                let sid = self.id;
-                let fut = async move {
+                let find = async move {
                     access::media_for(&state, &user, &media_id, Action::Comment).await?;
-                    room.send(Command {
-                        session_id: sid,
-                        user,
-                        cmd,
-                    })
-                    .await
-                    .map_err(|_| AppError::Unavailable("the room closed".into()))?
+                    Ok(room)
                 };
-                self.in_order(request, cref, fut, ctx, |_, (), _| {});
+                self.room_request(request, cref, find, cmd, ctx);
             }
             ClientMsg::EditComment {
                 comment_id,
@@ -284,8 +309,7 @@ impl UserSession {
     fn comment_cmd(&mut self, request: &'static str, comment_id: i64, cmd: RoomCmd, ctx: &mut Context<Self>) {
         let state = self.state.clone();
         let rooms: Vec<_> = self.rooms.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
-        let (sid, user) = (self.id, self.user.clone());
-        let fut = async move {
+        let find = async move {
             // A missing comment and one in a room the user has not joined (perhaps one they
             // may not see) get the same answer, so ids of others' comments cannot be probed.
             let unknown = || AppError::NotFound("no such comment in the rooms you joined".into());
@@ -295,15 +319,9 @@ impl UserSession {
                 .find(|(m, _)| *m == comment.media_id)
                 .map(|(_, r)| r)
                 .ok_or_else(unknown)?;
-            room.send(Command {
-                session_id: sid,
-                user,
-                cmd,
-            })
-            .await
-            .map_err(|_| AppError::Unavailable("the room closed".into()))?
+            Ok(room)
         };
-        self.in_order(request, None, fut, ctx, |_, (), _| {});
+        self.room_request(request, None, find, cmd, ctx);
     }
 
     fn join_room(&mut self, media_id: MediaId, since_seq: Option<i64>, ctx: &mut Context<Self>) {

@@ -50,7 +50,7 @@ pub struct UserSession {
     /// A close frame is queued: let the writer send it instead of cutting the line.
     closing: bool,
     rooms: HashMap<MediaId, Addr<Room>>,
-    /// Resolves when the session's latest room request has been answered (see `in_order`).
+    /// Resolves once the session's latest room request reached its room (see `room_request`).
     room_tail: Option<tokio::sync::oneshot::Receiver<()>>,
     rate: RateLimit,
     rate_warned: bool,
