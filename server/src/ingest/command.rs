@@ -1,7 +1,7 @@
 //! ffmpeg argument lists for proxies, posters, sprite sheets, audio and images: pure functions.
 //! Also the reader of ffmpeg's `-progress` output; the actors spawn the processes and feed it.
 
-use super::probe::Probe;
+use super::probe::{formats, Probe};
 use std::path::Path;
 
 /// Width of one sprite-sheet tile: big enough to recognize a shot, small enough for 100 per sheet.
@@ -50,7 +50,7 @@ pub struct SheetPlan {
 /// An H.264/AAC MP4 proxy any browser plays: square pixels, upright, even size, at most
 /// `max_height` tall, keyframes every ~2 s so scrubbing stays quick.
 pub fn proxy_args(input: &Path, output: &Path, probe: &Probe, s: &ProxySettings) -> Vec<String> {
-    let mut a = head(input);
+    let mut a = head(input, probe.demuxer());
     a.extend(map_video(probe));
     if probe.has_audio {
         a.extend(map_audio(probe));
@@ -100,7 +100,7 @@ pub fn proxy_args(input: &Path, output: &Path, probe: &Probe, s: &ProxySettings)
 
 /// An AAC file with faststart for audio-only media (write it as .m4a or .mp4).
 pub fn audio_proxy_args(input: &Path, output: &Path, probe: &Probe, s: &ProxySettings) -> Vec<String> {
-    let mut a = head(input);
+    let mut a = head(input, probe.demuxer());
     a.extend(map_audio(probe));
     a.push("-vn".into());
     a.extend(aac(s));
@@ -110,7 +110,8 @@ pub fn audio_proxy_args(input: &Path, output: &Path, probe: &Probe, s: &ProxySet
 
 /// A picture of the first audio track's waveform, PNG or WebP by the output's extension.
 pub fn waveform_args(input: &Path, output: &Path, width: u32, height: u32) -> Vec<String> {
-    let mut a = head(input);
+    // No probe here to name the demuxer: the whitelist alone keeps lists out.
+    let mut a = head(input, None);
     let graph = format!(
         "[0:a:0]aformat=channel_layouts=mono,showwavespic=s={}x{}:colors=0x9db4d0[wave]",
         width.max(1),
@@ -123,7 +124,8 @@ pub fn waveform_args(input: &Path, output: &Path, width: u32, height: u32) -> Ve
 
 /// A still image as WebP, no side longer than `max_dim`, never enlarged.
 pub fn image_args(input: &Path, output: &Path, max_dim: u32) -> Vec<String> {
-    let mut a = head(input);
+    // No probe here to name the demuxer: the whitelist alone keeps lists out.
+    let mut a = head(input, None);
     let m = max_dim.max(2);
     // Stills have square pixels in practice, and force_original_aspect_ratio keeps iw:ih.
     let scale = format!("scale=w='min({m},iw)':h='min({m},ih)':force_original_aspect_ratio=decrease");
@@ -140,7 +142,7 @@ pub fn poster_args(input: &Path, output: &Path, probe: &Probe) -> Vec<String> {
     if at > 0.0 {
         a.extend(strs(&["-ss", &secs(at)]));
     }
-    a.extend(strs(&["-i", &ffmpeg_path(input)]));
+    a.extend(self::input(input, probe.demuxer()));
     a.extend(map_video(probe));
     let scale = format!("scale=w='trunc(min({POSTER_MAX_WIDTH},iw*sar)/2)*2':h='max(2,trunc(ow/dar/2)*2)',setsar=1");
     a.extend(strs(&["-frames:v", "1", "-vf", &scale]));
@@ -189,7 +191,7 @@ pub fn sheet_plan(probe: &Probe, max_tiles: u32) -> SheetPlan {
 
 /// One WebP of `plan.columns × plan.rows` tiles of `tile_width × tile_height`.
 pub fn sheet_args(input: &Path, output: &Path, probe: &Probe, plan: &SheetPlan) -> Vec<String> {
-    let mut a = head(input);
+    let mut a = head(input, probe.demuxer());
     a.extend(map_video(probe));
     let n = plan.times.len().max(1);
     let span = probe.duration.filter(|d| *d > 0.0).unwrap_or(1.0);
@@ -286,16 +288,21 @@ fn parse_clock(s: &str) -> Option<f64> {
     (secs >= 0.0).then_some(secs)
 }
 
-fn head(input: &Path) -> Vec<String> {
-    strs(&[
-        "-hide_banner",
-        "-nostdin",
-        "-v",
-        "error",
-        "-y",
-        "-i",
-        &ffmpeg_path(input),
-    ])
+/// The start of every command: quiet, overwrite, and the one input read as the single file it
+/// is (see `input`).
+fn head(input: &Path, demuxer: Option<&str>) -> Vec<String> {
+    let mut a = strs(&["-hide_banner", "-nostdin", "-v", "error", "-y"]);
+    a.extend(self::input(input, demuxer));
+    a
+}
+
+/// `-i file:<input>` with only the file protocol and media demuxers allowed, and the probed
+/// demuxer named when known: an upload that is a playlist or a file list (HLS, ffconcat) can
+/// then not make ffmpeg open any other file.
+fn input(input: &Path, demuxer: Option<&str>) -> Vec<String> {
+    let mut a = formats::input_options(demuxer);
+    a.extend(strs(&["-i", &ffmpeg_path(input)]));
+    a
 }
 
 fn map_video(probe: &Probe) -> Vec<String> {
@@ -495,6 +502,60 @@ mod tests {
         p.fps = Some(Rational { num: 30000, den: 1001 });
         let a = proxy_args(Path::new("a"), Path::new("b"), &p, &ProxySettings::default());
         assert!(has_pair(&a, "-r", "30000/1001") && has_pair(&a, "-g", "60"));
+    }
+
+    /// The options before `-i`, which ffmpeg applies to that input.
+    fn input_options(args: &[String]) -> &[String] {
+        &args[..args.iter().position(|x| x == "-i").unwrap()]
+    }
+
+    #[test]
+    fn every_command_reads_its_input_as_one_media_file() {
+        let p = probe(640, 360, 4.0, true);
+        let plan = sheet_plan(&p, 10);
+        let (i, o) = (Path::new("/m/original.mov"), Path::new("/m/tmp.out"));
+        let allowed = formats::MEDIA_DEMUXERS.join(",");
+        let with_probe = [
+            ("proxy", proxy_args(i, o, &p, &ProxySettings::default())),
+            ("audio", audio_proxy_args(i, o, &p, &ProxySettings::default())),
+            ("poster", poster_args(i, o, &p)),
+            ("sheet", sheet_args(i, o, &p, &plan)),
+        ];
+        for (what, a) in &with_probe {
+            let before = input_options(a);
+            assert!(has_pair(before, "-protocol_whitelist", "file"), "{what}: {a:?}");
+            assert!(has_pair(before, "-format_whitelist", &allowed), "{what}: {a:?}");
+            assert!(has_pair(before, "-f", "mov"), "{what}: the probed demuxer, {a:?}");
+            assert_eq!(a.iter().filter(|x| *x == "-i").count(), 1, "{what}: one input");
+            assert!(has_pair(a, "-i", "file:/m/original.mov"), "{what}");
+        }
+        let without_probe = [
+            ("image", image_args(i, o, 512)),
+            ("waveform", waveform_args(i, o, 100, 20)),
+        ];
+        for (what, a) in &without_probe {
+            let before = input_options(a);
+            assert!(has_pair(before, "-protocol_whitelist", "file"), "{what}: {a:?}");
+            assert!(has_pair(before, "-format_whitelist", &allowed), "{what}: {a:?}");
+            assert!(!before.contains(&"-f".to_owned()), "{what}: {a:?}");
+        }
+        for (what, a) in with_probe.iter().chain(&without_probe) {
+            for banned in ["hls", "concat", "subfile", "http", "dash"] {
+                assert!(
+                    !input_options(a).iter().any(|x| x.split(',').any(|d| d == banned)),
+                    "{what} allows {banned}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn a_probe_of_an_unknown_container_names_no_demuxer() {
+        let mut p = probe(640, 360, 4.0, false);
+        p.container = "hls".into();
+        let a = proxy_args(Path::new("i"), Path::new("o"), &p, &ProxySettings::default());
+        assert!(!input_options(&a).contains(&"-f".to_owned()), "{a:?}");
+        assert!(has_pair(input_options(&a), "-protocol_whitelist", "file"));
     }
 
     /// Recorded from `ffmpeg … -progress pipe:1` on a 1 s clip.

@@ -22,6 +22,7 @@ mod organizer;
 mod organizer_bench;
 mod processing;
 mod rooms;
+mod security_ffmpeg_inputs;
 mod security_fuzz_regressions;
 mod security_hostile;
 mod security_matrix;

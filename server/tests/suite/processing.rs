@@ -472,3 +472,61 @@ fn missing_file_is_unreadable() {
     let e = probe_error(Path::new("/nonexistent/dailies/clip.mp4"));
     assert!(e.to_string().starts_with("the file could not be opened"), "{e}");
 }
+
+/// The argument lists alone, with no probe in front, refuse a playlist: ffmpeg detects HLS,
+/// finds it off the format whitelist and reads neither the playlist's target nor anything else.
+#[test]
+fn commands_refuse_a_playlist_even_without_the_probe() {
+    let dir = tempfile::tempdir().unwrap();
+    let target = make(
+        dir.path(),
+        "target.mp4",
+        &with(
+            lavfi_av(TESTSRC),
+            &[
+                "-c:v",
+                "libx264",
+                "-pix_fmt",
+                "yuv420p",
+                "-c:a",
+                "aac",
+                "-movflags",
+                "+faststart",
+            ],
+        ),
+    );
+    let playlist = dir.path().join("original.mp4");
+    let hls = format!(
+        "#EXTM3U\n#EXT-X-TARGETDURATION:1\n#EXT-X-MEDIA-SEQUENCE:0\n#EXTINF:0.1,\n{}\n#EXT-X-ENDLIST\n",
+        target.display()
+    );
+    std::fs::write(&playlist, hls).unwrap();
+    // A probe that lies about the input, as if it had been made before the fix.
+    let p = probe(&target);
+    let s = ProxySettings::default();
+    let out = dir.path().join("out");
+    let commands = [
+        ("proxy", proxy_args(&playlist, &out.join("p.mp4"), &p, &s)),
+        ("image", image_args(&playlist, &out.join("i.webp"), 512)),
+        ("waveform", waveform_args(&playlist, &out.join("w.webp"), 100, 20)),
+    ];
+    std::fs::create_dir_all(&out).unwrap();
+    for (what, args) in commands {
+        let run = Command::new("ffmpeg")
+            .args(&args)
+            .stdin(Stdio::null())
+            .output()
+            .unwrap();
+        assert!(!run.status.success(), "{what} read the playlist");
+        let stderr = String::from_utf8_lossy(&run.stderr);
+        assert!(
+            stderr.contains("not on whitelist") || stderr.contains("Invalid data"),
+            "{what}: {stderr}"
+        );
+    }
+    assert_eq!(std::fs::read_dir(&out).unwrap().count(), 0, "nothing was written");
+    match run_probe(&playlist) {
+        Err(ProbeError::Playlist { .. }) => {}
+        other => panic!("probe of a playlist: {other:?}"),
+    }
+}

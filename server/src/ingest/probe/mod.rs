@@ -1,6 +1,7 @@
 //! ffprobe/mediainfo: the facts Dailies keeps about a media file, and why a file is refused.
-//! `parse` turns the tools' output into facts (pure, unit-tested); `run` spawns the tools.
+//! `parse` turns the tools' output into facts (pure); `run` spawns the tools; `formats` says what may be read.
 
+pub mod formats;
 mod parse;
 mod run;
 
@@ -47,6 +48,14 @@ pub struct Probe {
     pub audio_stream: Option<u32>,
 }
 
+impl Probe {
+    /// The demuxer later ffmpeg runs are told to use (`-f`), so they read the file exactly as
+    /// the probe did; None when the probed container is not one Dailies reads.
+    pub fn demuxer(&self) -> Option<&'static str> {
+        formats::media_demuxer(&self.container)
+    }
+}
+
 /// Why a file cannot be taken in. The Display text is shown to the uploader as is.
 #[derive(Debug, thiserror::Error)]
 pub enum ProbeError {
@@ -56,6 +65,10 @@ pub enum ProbeError {
     Unreadable(#[source] io::Error),
     #[error("this is not a video, audio or image file ffprobe can read")]
     NotMedia { stderr: String },
+    #[error(
+        "this is {what}, a list that points at other files, not a media file; playlists are not accepted, upload the media file itself"
+    )]
+    Playlist { what: &'static str, stderr: String },
     #[error("the file seems truncated or damaged: {detail}")]
     Damaged { detail: String, stderr: String },
     #[error("{tool} is not installed")]
@@ -80,7 +93,9 @@ impl ProbeError {
     /// What the tool printed, for the server log; the Display text stays short and readable.
     pub fn stderr(&self) -> Option<&str> {
         match self {
-            ProbeError::NotMedia { stderr } | ProbeError::Damaged { stderr, .. } => Some(stderr),
+            ProbeError::NotMedia { stderr }
+            | ProbeError::Damaged { stderr, .. }
+            | ProbeError::Playlist { stderr, .. } => Some(stderr),
             _ => None,
         }
     }
@@ -95,6 +110,7 @@ impl ProbeError {
             ProbeError::Empty
             | ProbeError::Unreadable(_)
             | ProbeError::NotMedia { .. }
+            | ProbeError::Playlist { .. }
             | ProbeError::Damaged { .. }
             | ProbeError::Timeout { .. }
             | ProbeError::BadOutput { .. } => false,
@@ -127,6 +143,10 @@ mod tests {
             ProbeError::Empty,
             ProbeError::Unreadable(io::Error::from(io::ErrorKind::NotFound)),
             ProbeError::NotMedia { stderr: String::new() },
+            ProbeError::Playlist {
+                what: "an HLS playlist",
+                stderr: String::new(),
+            },
             ProbeError::Damaged {
                 detail: "x".into(),
                 stderr: String::new(),
@@ -140,5 +160,18 @@ mod tests {
         for e in &last {
             assert!(!e.is_transient(), "{e}");
         }
+    }
+
+    #[test]
+    fn playlists_are_refused_in_words() {
+        let e = ProbeError::Playlist {
+            what: "an HLS playlist",
+            stderr: "[hls @ 0x1] Format not on whitelist".into(),
+        };
+        assert_eq!(
+            e.to_string(),
+            "this is an HLS playlist, a list that points at other files, not a media file; playlists are not accepted, upload the media file itself"
+        );
+        assert!(e.stderr().unwrap().contains("whitelist"));
     }
 }

@@ -1,6 +1,7 @@
 //! Pure parsing of what the probing tools print: ffprobe and mediainfo JSON into `Probe` facts,
 //! failures into reasons a person can read, and whether a browser plays the original as is.
 
+use super::formats;
 use super::{Probe, ProbeError};
 use dailies_protocol::{MediaKind, Rational};
 use serde_json::Value;
@@ -14,6 +15,18 @@ pub fn parse_ffprobe(json: &str) -> Result<Probe, ProbeError> {
     let format = root.get("format").cloned().unwrap_or(Value::Null);
     let streams: &[Value] = root.get("streams").and_then(Value::as_array).map_or(&[], Vec::as_slice);
     let container = str_field(&format, "format_name").unwrap_or_default();
+    // ffprobe runs with the media whitelist, so this holds already; it is checked again because
+    // later commands name this demuxer with -f.
+    if formats::media_demuxer(&container).is_none() {
+        return Err(match formats::playlist_name(&container) {
+            Some(what) => ProbeError::Playlist {
+                what,
+                stderr: String::new(),
+            },
+            None => ProbeError::NotMedia { stderr: String::new() },
+        });
+    }
+
     let is_type = |s: &&Value, t: &str| s.get("codec_type").and_then(Value::as_str) == Some(t);
     // Cover art in music files is a "video" stream of one picture; it does not make the file a video.
     let video = streams
@@ -140,8 +153,17 @@ pub fn browser_playable(p: &Probe, max_bitrate: i64) -> bool {
 
 /// Tells "damaged" from "not media at all". ffprobe's words alone cannot: noise in a file named
 /// .mp4 gets the same "moov atom not found" as a cut-off MP4. A real container's signature at
-/// the start of the file can.
+/// the start of the file can. A playlist, told by its first bytes or by the demuxer ffprobe
+/// refused, is named as such.
 pub(super) fn classify_failure(stderr: &str, head: &[u8]) -> ProbeError {
+    let playlist =
+        formats::playlist_in_head(head).or_else(|| formats::refused_demuxer(stderr).and_then(formats::playlist_name));
+    if let Some(what) = playlist {
+        return ProbeError::Playlist {
+            what,
+            stderr: stderr.to_owned(),
+        };
+    }
     if !has_media_signature(head) {
         return ProbeError::NotMedia {
             stderr: stderr.to_owned(),
@@ -524,6 +546,42 @@ mod tests {
         let one_frame = r#"{"streams":[{"index":0,"codec_type":"video","codec_name":"mjpeg","width":32,"height":24,
             "nb_frames":"1"}],"format":{"format_name":"mov,mp4,m4a,3gp,3g2,mj2"}}"#;
         assert_eq!(parse_ffprobe(one_frame).unwrap().kind, MediaKind::Image);
+    }
+
+    #[test]
+    fn list_formats_are_refused_even_when_ffprobe_read_them() {
+        let hls = r#"{"streams":[{"index":0,"codec_type":"video","codec_name":"h264","width":320,"height":240}],
+            "format":{"format_name":"hls","duration":"2.0"}}"#;
+        assert!(matches!(
+            parse_ffprobe(hls),
+            Err(ProbeError::Playlist {
+                what: "an HLS playlist (.m3u8)",
+                ..
+            })
+        ));
+        let concat = hls.replace(r#""hls""#, r#""concat""#);
+        assert!(matches!(parse_ffprobe(&concat), Err(ProbeError::Playlist { .. })));
+        let tty = hls.replace(r#""hls""#, r#""tty""#);
+        assert!(matches!(parse_ffprobe(&tty), Err(ProbeError::NotMedia { .. })));
+    }
+
+    #[test]
+    fn a_refused_playlist_is_named_in_the_reason() {
+        let log = "[hls @ 0x55ab441815c0] Format not on whitelist 'mov,matroska'\nfile:/x: Invalid argument";
+        let e = classify_failure(log, b"\x12\x34");
+        assert!(matches!(e, ProbeError::Playlist { .. }), "{e:?}");
+        assert!(
+            e.to_string().starts_with("this is an HLS playlist (.m3u8), a list"),
+            "{e}"
+        );
+        let e = classify_failure(
+            "Invalid data found when processing input",
+            b"#EXTM3U\n#EXTINF:1,\nx.ts\n",
+        );
+        assert!(matches!(e, ProbeError::Playlist { .. }), "{e:?}");
+        // A refused demuxer that reads no list is just not media.
+        let e = classify_failure("[tty @ 0x1] Format not on whitelist 'mov'", b"hello");
+        assert!(matches!(e, ProbeError::NotMedia { .. }), "{e:?}");
     }
 
     #[test]

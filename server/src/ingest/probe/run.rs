@@ -1,6 +1,7 @@
 //! Running the probing tools: ffprobe and mediainfo for the facts, ffmpeg for the decode check,
-//! each a child process with a timeout.
+//! each a child process with a timeout, every input opened under the limits of `formats`.
 
+use super::formats;
 use super::parse::{apply_mediainfo, classify_failure, estimate_frame_count, parse_ffprobe, short_detail};
 use super::{Probe, ProbeError};
 use dailies_protocol::MediaKind;
@@ -30,6 +31,14 @@ pub fn probe_facts(file: &Path) -> Result<Probe, ProbeError> {
     if size == 0 {
         return Err(ProbeError::Empty);
     }
+    let head = read_head(file);
+    // Refused before any tool reads it: mediainfo, too, follows some playlists.
+    if let Some(what) = formats::playlist_in_head(&head) {
+        return Err(ProbeError::Playlist {
+            what,
+            stderr: String::new(),
+        });
+    }
     let mut ffprobe = Command::new("ffprobe");
     ffprobe.args(ffprobe_args(file));
     // mediainfo runs beside ffprobe: each waits on its own file reads, and their sum was
@@ -51,10 +60,14 @@ pub fn probe_facts(file: &Path) -> Result<Probe, ProbeError> {
         });
     }
     if !out.success {
-        return Err(classify_failure(&out.stderr, &read_head(file)));
+        return Err(classify_failure(&out.stderr, &head));
     }
     let mut probe = parse_ffprobe(&out.stdout).map_err(|e| match e {
         ProbeError::NotMedia { .. } => ProbeError::NotMedia {
+            stderr: out.stderr.clone(),
+        },
+        ProbeError::Playlist { what, .. } => ProbeError::Playlist {
+            what,
             stderr: out.stderr.clone(),
         },
         other => other,
@@ -85,11 +98,14 @@ pub fn decode_check(file: &Path, probe: &Probe) -> Result<(), ProbeError> {
     let late = match (probe.kind, probe.duration.filter(|d| *d > 0.2)) {
         (MediaKind::Video, Some(duration)) => {
             let (file, from_end) = (file.to_path_buf(), (duration / 2.0).min(3.0));
-            Some(std::thread::spawn(move || undecodable(&file, stream, Some(from_end))))
+            let demuxer = probe.demuxer();
+            Some(std::thread::spawn(move || {
+                undecodable(&file, demuxer, stream, Some(from_end))
+            }))
         }
         _ => None,
     };
-    let first = undecodable(file, stream, None);
+    let first = undecodable(file, probe.demuxer(), stream, None);
     let late = late.map(|t| {
         t.join().unwrap_or_else(|_| {
             Err(ProbeError::ToolFailed {
@@ -115,9 +131,14 @@ pub fn decode_check(file: &Path, probe: &Probe) -> Result<(), ProbeError> {
 
 /// Decodes one frame of `stream` (from `from_end` seconds before the end, if given).
 /// None when a frame came out; otherwise ffmpeg's stderr.
-fn undecodable(file: &Path, stream: u32, from_end: Option<f64>) -> Result<Option<String>, ProbeError> {
+fn undecodable(
+    file: &Path,
+    demuxer: Option<&str>,
+    stream: u32,
+    from_end: Option<f64>,
+) -> Result<Option<String>, ProbeError> {
     let mut cmd = Command::new("ffmpeg");
-    cmd.args(decode_args(file, stream, from_end));
+    cmd.args(decode_args(file, demuxer, stream, from_end));
     let out = run_with_timeout(cmd, "ffmpeg", PROBE_TIMEOUT)?;
     // A crash says nothing about the file: do not tell the uploader it is damaged.
     if let Some(signal) = out.signal {
@@ -127,19 +148,22 @@ fn undecodable(file: &Path, stream: u32, from_end: Option<f64>) -> Result<Option
     Ok((!decoded).then_some(out.stderr))
 }
 
-/// `ffprobe … -i file:<file>`: JSON facts of the format and every stream.
+/// `ffprobe … -i file:<file>`: JSON facts of the format and every stream. The demuxer is left to
+/// ffprobe's detection, within the media whitelist, so a playlist is refused, not followed.
 fn ffprobe_args(file: &Path) -> Vec<OsString> {
     let mut a: Vec<OsString> = ["-v", "error", "-print_format", "json", "-show_format", "-show_streams"]
         .into_iter()
         .map(OsString::from)
         .collect();
+    a.extend(formats::input_options(None).into_iter().map(OsString::from));
     a.push("-i".into());
     a.push(as_ffmpeg_file(file));
     a
 }
 
-/// `ffmpeg … -i file:<file> -map 0:<stream> -frames 1 -f framemd5 -`.
-fn decode_args(file: &Path, stream: u32, from_end: Option<f64>) -> Vec<OsString> {
+/// `ffmpeg … -i file:<file> -map 0:<stream> -frames 1 -f framemd5 -`, read with the demuxer the
+/// probe found.
+fn decode_args(file: &Path, demuxer: Option<&str>, stream: u32, from_end: Option<f64>) -> Vec<OsString> {
     let mut a: Vec<OsString> = ["-hide_banner", "-nostdin", "-v", "error"]
         .into_iter()
         .map(OsString::from)
@@ -148,6 +172,7 @@ fn decode_args(file: &Path, stream: u32, from_end: Option<f64>) -> Vec<OsString>
         a.push("-sseof".into());
         a.push(format!("-{secs:.3}").into());
     }
+    a.extend(formats::input_options(demuxer).into_iter().map(OsString::from));
     a.push("-i".into());
     a.push(as_ffmpeg_file(file));
     // framemd5 prints one line per decoded frame, which tells "decoded" from "ran without error".
@@ -244,15 +269,31 @@ mod tests {
     }
 
     #[test]
-    fn probe_and_decode_check_arguments() {
+    fn probe_and_decode_check_read_one_file_with_media_demuxers_only() {
         let words = |a: Vec<OsString>| a.into_iter().map(|s| s.into_string().unwrap()).collect::<Vec<_>>();
         let pair = |a: &[String], k: &str, v: &str| a.windows(2).any(|w| w[0] == k && w[1] == v);
+        let allowed = formats::MEDIA_DEMUXERS.join(",");
+
         let a = words(ffprobe_args(Path::new("/d/media/x/original.mp4")));
-        assert!(pair(&a, "-print_format", "json") && a.contains(&"-show_streams".to_owned()));
+        assert!(pair(&a, "-protocol_whitelist", "file"));
+        assert!(pair(&a, "-format_whitelist", &allowed));
+        assert!(!a.contains(&"-f".to_owned()), "ffprobe detects the format: {a:?}");
         assert_eq!(a[a.len() - 2..], ["-i", "file:/d/media/x/original.mp4"]);
-        let a = words(decode_args(Path::new("/d/m/original.mkv"), 0, Some(1.5)));
+
+        let a = words(decode_args(
+            Path::new("/d/m/original.mkv"),
+            Some("matroska"),
+            0,
+            Some(1.5),
+        ));
         let input = a.iter().position(|x| x == "-i").unwrap();
-        assert!(pair(&a[..input], "-sseof", "-1.500"), "a seek before the input");
+        assert!(pair(&a[..input], "-protocol_whitelist", "file"));
+        assert!(pair(&a[..input], "-format_whitelist", &allowed));
+        assert!(
+            pair(&a[..input], "-f", "matroska"),
+            "options before -i are input options"
+        );
+        assert!(pair(&a[..input], "-sseof", "-1.500"));
         assert_eq!(a[input + 1], "file:/d/m/original.mkv");
         assert!(pair(&a, "-map", "0:0") && pair(&a, "-f", "framemd5"));
     }
