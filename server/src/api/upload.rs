@@ -33,9 +33,10 @@ impl Drop for TmpGuard {
     }
 }
 
-/// Decodes `%XX` escapes (the header carries UTF-8 names percent-encoded); invalid
-/// sequences are kept as they are.
-pub fn percent_decode(s: &str) -> String {
+/// Decodes `%XX` escapes (the header carries UTF-8 names percent-encoded, or raw). A `%`
+/// without two hex digits after it stays as it is ("100% final.mov"); escapes that do not
+/// spell UTF-8 make the name unreadable, which is an error rather than a guess.
+pub fn percent_decode(s: &str) -> Result<String, std::string::FromUtf8Error> {
     let b = s.as_bytes();
     let mut out = Vec::with_capacity(b.len());
     let mut i = 0;
@@ -51,7 +52,23 @@ pub fn percent_decode(s: &str) -> String {
         out.push(b[i]);
         i += 1;
     }
-    String::from_utf8_lossy(&out).into_owned()
+    String::from_utf8(out)
+}
+
+/// The upload's name from `X-File-Name`, or what is wrong with it.
+fn file_name_header(req: &HttpRequest) -> AppResult<String> {
+    let raw = req
+        .headers()
+        .get("x-file-name")
+        .ok_or_else(|| AppError::BadRequest("raw upload without an X-File-Name header".into()))?;
+    let text = std::str::from_utf8(raw.as_bytes())
+        .map_err(|_| AppError::BadRequest("X-File-Name is not UTF-8 (send UTF-8, raw or percent-encoded)".into()))?;
+    let name = percent_decode(text)
+        .map_err(|_| AppError::BadRequest("X-File-Name holds percent-encoded bytes that are not UTF-8".into()))?;
+    if name.trim().is_empty() {
+        return Err(AppError::BadRequest("X-File-Name is empty".into()));
+    }
+    Ok(name)
 }
 
 pub fn content_length(req: &HttpRequest) -> Option<u64> {
@@ -130,13 +147,7 @@ async fn upload(
         }
         found.ok_or_else(|| AppError::BadRequest("multipart upload without a \"file\" field".into()))?
     } else {
-        let name = req
-            .headers()
-            .get("x-file-name")
-            .and_then(|v| v.to_str().ok())
-            .map(percent_decode)
-            .filter(|n| !n.trim().is_empty())
-            .ok_or_else(|| AppError::BadRequest("raw upload without an X-File-Name header".into()))?;
+        let name = file_name_header(&req)?;
         let mut sink = FileSink::append(&path, limit)?;
         let res = pump(payload, &mut sink).await;
         let size = sink.finish().await;
@@ -160,11 +171,17 @@ async fn upload(
 mod tests {
     #[test]
     fn percent_decoding() {
-        assert_eq!(super::percent_decode("a%20b.mov"), "a b.mov");
-        assert_eq!(super::percent_decode("%C3%A9t%C3%A9"), "été");
-        assert_eq!(super::percent_decode("100%"), "100%");
-        assert_eq!(super::percent_decode("%zz"), "%zz");
-        assert_eq!(super::percent_decode("é%"), "é%");
-        assert_eq!(super::percent_decode("%é1"), "%é1");
+        let d = |s: &str| super::percent_decode(s).unwrap();
+        assert_eq!(d("a%20b.mov"), "a b.mov");
+        assert_eq!(d("%C3%A9t%C3%A9"), "été");
+        assert_eq!(d("100%"), "100%");
+        assert_eq!(d("%zz"), "%zz");
+        assert_eq!(d("é%"), "é%");
+        assert_eq!(d("%é1"), "%é1");
+        assert_eq!(d("été.mov"), "été.mov");
+        // Escapes that are not UTF-8 used to turn into U+FFFD silently.
+        for bad in ["clip%FF.mov", "%C3.mov", "%ED%A0%80"] {
+            assert!(super::percent_decode(bad).is_err(), "{bad}");
+        }
     }
 }

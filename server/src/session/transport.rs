@@ -3,7 +3,7 @@
 
 use actix::{Actor, Addr, Context, Handler, Message};
 use actix_web::{web, HttpRequest, HttpResponse};
-use actix_ws::{AggregatedMessage, CloseCode, CloseReason, ProtocolError};
+use actix_ws::{CloseCode, CloseReason, Item, Message as Frame, ProtocolError};
 use std::io;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -134,10 +134,10 @@ where
     F: FnOnce(Outbound) -> A,
 {
     let (response, mut ws, stream) = actix_ws::handle(req, body)?;
-    let mut stream = stream
-        .max_frame_size(max_frame)
-        .aggregate_continuations()
-        .max_continuation_size(max_frame);
+    // Fragments are joined here rather than by actix-ws's aggregation, which reports a
+    // message over its limit as a plain I/O error, indistinguishable from a broken link.
+    let mut stream = stream.max_frame_size(max_frame);
+    let mut fragments = Fragments::new(max_frame);
     let (tx, mut rx) = mpsc::channel::<Outgoing>(OUTBOUND_QUEUE);
     let kill = Arc::new(Notify::new());
     let queued = Arc::new(AtomicUsize::new(0));
@@ -190,18 +190,22 @@ where
     actix_web::rt::spawn(async move {
         while let Some(item) = stream.recv().await {
             let inbound = match item {
-                Ok(AggregatedMessage::Text(t)) => Inbound::Text(t.to_string()),
-                Ok(AggregatedMessage::Binary(_)) => Inbound::Binary,
-                Ok(AggregatedMessage::Ping(b)) => {
+                Ok(Frame::Text(t)) => fragments.whole().map(|()| Inbound::Text(t.to_string())),
+                Ok(Frame::Binary(_)) => fragments.whole().map(|()| Inbound::Binary),
+                Ok(Frame::Continuation(part)) => match fragments.push(part) {
+                    Ok(None) => continue,
+                    Ok(Some(Assembled::Text(t))) => Ok(Inbound::Text(t)),
+                    Ok(Some(Assembled::Binary)) => Ok(Inbound::Binary),
+                    Err(refused) => Err(refused),
+                },
+                Ok(Frame::Ping(b)) => {
                     let _ = pong_out.push(Outgoing::Pong(b));
-                    Inbound::Heard
+                    Ok(Inbound::Heard)
                 }
-                Ok(AggregatedMessage::Pong(_)) => Inbound::Heard,
-                Ok(AggregatedMessage::Close(_)) => break,
-                Err(ProtocolError::Overflow) => {
-                    let _ = addr.send(Inbound::TooLarge).await;
-                    return;
-                }
+                Ok(Frame::Pong(_)) => Ok(Inbound::Heard),
+                Ok(Frame::Nop) => continue,
+                Ok(Frame::Close(_)) => break,
+                Err(ProtocolError::Overflow) => Err(Inbound::TooLarge),
                 // The connection itself broke: nobody is left to tell.
                 Err(ProtocolError::Io(e)) if e.kind() != io::ErrorKind::InvalidData => {
                     tracing::debug!("websocket connection error: {e}");
@@ -212,16 +216,161 @@ where
                 Err(e) => {
                     tracing::debug!("websocket protocol error: {e}");
                     let utf8 = matches!(&e, ProtocolError::Io(_));
-                    let _ = addr.send(Inbound::Broken { utf8 }).await;
-                    return;
+                    Err(Inbound::Broken { utf8 })
                 }
             };
-            if addr.send(inbound).await.is_err() {
-                return;
+            match inbound {
+                Ok(m) => {
+                    if addr.send(m).await.is_err() {
+                        return;
+                    }
+                }
+                // The socket cannot be read on from here: tell the actor, which closes it.
+                Err(fatal) => {
+                    let _ = addr.send(fatal).await;
+                    return;
+                }
             }
         }
         let _ = addr.send(Inbound::Closed).await;
     });
 
     Ok(response)
+}
+
+/// A message that arrived in fragments (RFC 6455 5.4), once its last fragment is in.
+#[derive(Debug, PartialEq, Eq)]
+enum Assembled {
+    Text(String),
+    /// The protocol has no binary messages: only their size is counted.
+    Binary,
+}
+
+/// Joins continuation frames into one message, refusing it as soon as the parts together
+/// exceed the limit a single frame has, so a fragmented message is no way around it.
+struct Fragments {
+    limit: usize,
+    /// The message being assembled, if one is.
+    current: Option<Partial>,
+    size: usize,
+}
+
+enum Partial {
+    Text(Vec<u8>),
+    Binary,
+}
+
+impl Fragments {
+    fn new(limit: usize) -> Self {
+        Fragments {
+            limit,
+            current: None,
+            size: 0,
+        }
+    }
+
+    /// A whole (unfragmented) data frame arrived: only allowed between fragmented messages.
+    fn whole(&self) -> Result<(), Inbound> {
+        match self.current {
+            None => Ok(()),
+            Some(_) => Err(Inbound::Broken { utf8: false }),
+        }
+    }
+
+    /// Takes one fragment; the complete message after its last one, or why the socket
+    /// must close (`Inbound::TooLarge` or `Inbound::Broken`).
+    fn push(&mut self, part: Item) -> Result<Option<Assembled>, Inbound> {
+        let (bytes, first, last) = match part {
+            Item::FirstText(b) => (b, Some(Partial::Text(Vec::new())), false),
+            Item::FirstBinary(b) => (b, Some(Partial::Binary), false),
+            Item::Continue(b) => (b, None, false),
+            Item::Last(b) => (b, None, true),
+        };
+        match (&self.current, first) {
+            // A new message inside another, or a continuation of nothing.
+            (Some(_), Some(_)) | (None, None) => return Err(Inbound::Broken { utf8: false }),
+            (None, Some(kind)) => {
+                self.current = Some(kind);
+                self.size = 0;
+            }
+            (Some(_), None) => {}
+        }
+        self.size += bytes.len();
+        if self.size > self.limit {
+            return Err(Inbound::TooLarge);
+        }
+        if let Some(Partial::Text(text)) = &mut self.current {
+            text.extend_from_slice(&bytes);
+        }
+        if !last {
+            return Ok(None);
+        }
+        match self.current.take() {
+            Some(Partial::Text(text)) => String::from_utf8(text)
+                .map(|t| Some(Assembled::Text(t)))
+                .map_err(|_| Inbound::Broken { utf8: true }),
+            _ => Ok(Some(Assembled::Binary)),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use actix_web::web::Bytes;
+
+    fn b(s: &str) -> Bytes {
+        Bytes::copy_from_slice(s.as_bytes())
+    }
+
+    #[test]
+    fn fragments_join_under_the_limit() {
+        let mut f = Fragments::new(10);
+        assert!(matches!(f.push(Item::FirstText(b("ab"))), Ok(None)));
+        assert!(matches!(f.push(Item::Continue(b("cd"))), Ok(None)));
+        assert_eq!(
+            f.push(Item::Last(b("é"))).unwrap(),
+            Some(Assembled::Text("abcdé".into()))
+        );
+        // The next message starts from zero.
+        assert!(f.whole().is_ok());
+        assert!(matches!(f.push(Item::FirstBinary(b("0123456789"))), Ok(None)));
+        assert_eq!(f.push(Item::Last(b(""))).unwrap(), Some(Assembled::Binary));
+    }
+
+    #[test]
+    fn fragments_over_the_limit_are_too_large() {
+        let mut f = Fragments::new(10);
+        assert!(matches!(f.push(Item::FirstText(b("012345"))), Ok(None)));
+        assert!(matches!(f.push(Item::Continue(b("6789"))), Ok(None)));
+        assert!(matches!(f.push(Item::Continue(b("x"))), Err(Inbound::TooLarge)));
+        let mut f = Fragments::new(10);
+        assert!(matches!(f.push(Item::FirstBinary(b("012345"))), Ok(None)));
+        assert!(matches!(f.push(Item::Last(b("67890"))), Err(Inbound::TooLarge)));
+    }
+
+    #[test]
+    fn fragments_out_of_order_or_not_utf8_are_refused() {
+        let broken = |r: Result<Option<Assembled>, Inbound>| matches!(r, Err(Inbound::Broken { utf8: false }));
+        assert!(broken(Fragments::new(10).push(Item::Continue(b("x")))));
+        assert!(broken(Fragments::new(10).push(Item::Last(b("x")))));
+        let mut f = Fragments::new(10);
+        assert!(matches!(f.push(Item::FirstText(b("x"))), Ok(None)));
+        assert!(matches!(f.whole(), Err(Inbound::Broken { utf8: false })));
+        assert!(broken(f.push(Item::FirstText(b("y")))));
+        // A character split across fragments is fine; bytes that never make one are not.
+        let mut f = Fragments::new(10);
+        let e = "é".as_bytes();
+        assert!(matches!(
+            f.push(Item::FirstText(Bytes::copy_from_slice(&e[..1]))),
+            Ok(None)
+        ));
+        assert_eq!(
+            f.push(Item::Last(Bytes::copy_from_slice(&e[1..]))).unwrap(),
+            Some(Assembled::Text("é".into()))
+        );
+        let mut f = Fragments::new(10);
+        assert!(matches!(f.push(Item::FirstText(Bytes::from_static(b"\xff"))), Ok(None)));
+        assert!(matches!(f.push(Item::Last(b(""))), Err(Inbound::Broken { utf8: true })));
+    }
 }
