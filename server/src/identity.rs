@@ -19,31 +19,11 @@ const MAX_NAME_LEN: usize = 200;
 #[derive(Debug, Clone)]
 pub struct Identity(pub UserInfo);
 
-<<<<<<< HEAD
-fn header<'a>(req: &'a HttpRequest, name: &str) -> Result<Option<&'a str>, AppError> {
-=======
-/// Users already written to the database with their current name and admin flag, so the
-/// common request does not write.
-#[derive(Clone, Default)]
-pub struct KnownUsers(Arc<Mutex<HashMap<UserId, UserInfo>>>);
-
-impl KnownUsers {
-    fn is_current(&self, u: &UserInfo) -> bool {
-        self.0.lock().map(|m| m.get(&u.id) == Some(u)).unwrap_or(false)
-    }
-    fn remember(&self, u: &UserInfo) {
-        if let Ok(mut m) = self.0.lock() {
-            m.insert(u.id.clone(), u.clone());
-        }
-    }
-}
-
 /// Reads an identity header as text. Proxies pass non-ASCII names either as raw UTF-8
 /// (nginx, oauth2-proxy) or percent-encoded (`j%C3%BCrgen`), so both are accepted; a `%`
 /// always starts a `%XX` escape (a literal `%` comes as `%25`), so every value has one
 /// reading instead of a guess about whether it was encoded.
 fn header(req: &HttpRequest, name: &str) -> Result<Option<String>, AppError> {
->>>>>>> web-safety
     // A proxy that appends instead of overwriting would pass the client's own value along
     // with its own; picking either one would be a guess, so refuse.
     if req.headers().get_all(name).nth(1).is_some() {

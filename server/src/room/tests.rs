@@ -228,7 +228,10 @@ async fn a_retried_comment_is_stored_once_and_answered_each_time() {
         .map(|v| (v["seq"].as_i64(), v["event"]["comment"]["id"].as_i64()))
         .collect();
     assert_eq!(answers.len(), 3, "every try is answered: {pushed:?}");
-    assert!(answers.iter().all(|a| *a == answers[0]), "with the same event: {answers:?}");
+    assert!(
+        answers.iter().all(|a| *a == answers[0]),
+        "with the same event: {answers:?}"
+    );
     // Another sender's comment with the same reference is its own.
     let mut d = draft(6);
     d.client_ref = Some("retry-1".into());

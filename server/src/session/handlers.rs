@@ -313,7 +313,11 @@ impl UserSession {
             // A missing comment and one in a room the user has not joined (perhaps one they
             // may not see) get the same answer, so ids of others' comments cannot be probed.
             let unknown = || AppError::NotFound("no such comment in the rooms you joined".into());
-            let comment = state.db.run(move |c| cq::get(c, comment_id)).await?.ok_or_else(unknown)?;
+            let comment = state
+                .db
+                .run(move |c| cq::get(c, comment_id))
+                .await?
+                .ok_or_else(unknown)?;
             let room = rooms
                 .into_iter()
                 .find(|(m, _)| *m == comment.media_id)

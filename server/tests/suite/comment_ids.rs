@@ -16,9 +16,11 @@ async fn joined(s: &TestServer, user: &str, media: &str) -> Ws {
 }
 
 async fn comment(ws: &mut Ws, media: &str, client_ref: &str) -> Value {
-    ws.send(json!({"type": "add_comment", "media_id": media, "text": "note", "frame": 3,
-                   "end_frame": null, "parent_id": null, "drawing": null, "client_ref": client_ref}))
-        .await;
+    ws.send(
+        json!({"type": "add_comment", "media_id": media, "text": "note", "frame": 3,
+                   "end_frame": null, "parent_id": null, "drawing": null, "client_ref": client_ref}),
+    )
+    .await;
     answer(ws, "add_comment", "room_event").await
 }
 
@@ -33,7 +35,11 @@ async fn an_id_past_two_to_the_32_does_not_reach_a_small_one() {
     ann.send(json!({"type": "delete_comment", "comment_id": id + (1_i64 << 32)}))
         .await;
     let r = answer(&mut ann, "delete_comment", "room_event").await;
-    assert_eq!((r["type"].as_str(), r["code"].as_str()), (Some("error"), Some("not_found")), "{r}");
+    assert_eq!(
+        (r["type"].as_str(), r["code"].as_str()),
+        (Some("error"), Some("not_found")),
+        "{r}"
+    );
     ann.send(json!({"type": "delete_comment", "comment_id": id})).await;
     let r = answer(&mut ann, "delete_comment", "room_event").await;
     assert_eq!(r["event"]["comment_id"], id, "{r}");
