@@ -1,7 +1,7 @@
 //! dailies-server: the library behind the binary, so tests can start a real server on port 0.
 //! `start` builds everything from a `Config` and a bound listener; no globals.
 
-pub mod access;
+pub(crate) mod access;
 pub mod api;
 pub mod config;
 pub mod db;
@@ -9,7 +9,7 @@ pub mod error;
 pub mod identity;
 pub mod ingest;
 pub mod intake;
-pub mod media_ops;
+pub(crate) mod media_ops;
 pub mod notice;
 pub mod organizer;
 pub mod room;
