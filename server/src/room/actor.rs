@@ -18,6 +18,24 @@ use dailies_protocol::{
 };
 use std::collections::BTreeMap;
 
+/// What a change committed: an event for everyone (and inbox messages), or nothing new.
+pub(super) enum Committed {
+    Event(RoomEvent, Vec<NewUserMessage>),
+    /// Nothing new was stored (a retried request): session `to` alone gets the earlier
+    /// event again, at its own sequence number.
+    Again {
+        to: u64,
+        seq: i64,
+        event: RoomEvent,
+    },
+}
+
+impl From<RoomEvent> for Committed {
+    fn from(e: RoomEvent) -> Self {
+        Committed::Event(e, Vec::new())
+    }
+}
+
 /// A reconnecting client further behind than this gets the full state instead.
 pub const MAX_CATCH_UP: i64 = 1000;
 
@@ -144,7 +162,7 @@ impl Room {
     /// Runs under `ctx.wait`, so sequence numbers and broadcasts keep their order.
     pub(super) fn commit<F>(&mut self, ctx: &mut Context<Self>, f: F) -> ResponseActFuture<Self, AppResult<()>>
     where
-        F: FnOnce(&mut crate::db::Conn, i64) -> AppResult<(RoomEvent, Vec<NewUserMessage>)> + Send + 'static,
+        F: FnOnce(&mut crate::db::Conn, i64) -> AppResult<Committed> + Send + 'static,
     {
         let _ = ctx;
         let db = self.db.clone();
@@ -155,20 +173,29 @@ impl Room {
                 db.run(move |c| {
                     use diesel::Connection;
                     c.transaction(|c| {
-                        let (event, notes) = f(c, seq)?;
+                        let (event, notes) = match f(c, seq)? {
+                            Committed::Event(event, notes) => (event, notes),
+                            Committed::Again { to, seq, event } => return Ok(Err((to, seq, event))),
+                        };
                         cq::append_event(c, &mid, seq, &event)?;
                         let mut stored = Vec::new();
                         for n in &notes {
                             stored.push(queries::insert_user_message(c, n)?);
                         }
-                        Ok::<_, AppError>((event, stored))
+                        Ok::<_, AppError>(Ok((event, stored)))
                     })
                 })
                 .await
             }
             .into_actor(self)
             .map(move |res, act, _| {
-                let (event, notes) = res?;
+                let (event, notes) = match res? {
+                    Ok(new) => new,
+                    Err((to, seq, event)) => {
+                        act.send_event_to(to, seq, event);
+                        return Ok(());
+                    }
+                };
                 let added = match &event {
                     RoomEvent::CommentAdded { comment, .. } => Some(comment.clone()),
                     _ => None,
@@ -390,7 +417,7 @@ impl Handler<RoomNotice> for Room {
                 self.broadcast_where(&update, |sid, _| !heard.contains(&sid));
                 if renamed {
                     let title = self.title.clone();
-                    let fut = self.commit(ctx, move |_, _| Ok((RoomEvent::MediaRenamed { title }, vec![])));
+                    let fut = self.commit(ctx, move |_, _| Ok(RoomEvent::MediaRenamed { title }.into()));
                     ctx.wait(fut.map(|r, _, _| {
                         if let Err(e) = r {
                             tracing::warn!("recording a rename: {e}");

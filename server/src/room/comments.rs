@@ -1,7 +1,7 @@
 //! Comments in a room: the checks a draft must pass (pure, unit-tested) and the add, edit
 //! and delete commands, each committed with its room event before anyone hears of it.
 
-use super::actor::Room;
+use super::actor::{Committed, Room};
 use super::notes::{self, NewCommentFacts};
 use crate::db::comments as cq;
 use crate::db::models::NewComment;
@@ -90,7 +90,8 @@ fn owned_comment(c: &mut crate::db::Conn, id: CommentId, mid: &str, user: &UserI
 impl Room {
     /// Adds a comment, unless the same sender already added one with the same `client_ref`
     /// in the last day: then the sender alone gets that comment's event again (a client
-    /// retrying after a lost answer must not make a second comment).
+    /// retrying after a lost answer must not make a second comment). The check is part of
+    /// the comment's own transaction: no extra trip to the database.
     pub(super) fn add_comment(
         &mut self,
         sid: u64,
@@ -98,32 +99,15 @@ impl Room {
         draft: CommentDraft,
         ctx: &mut Context<Self>,
     ) -> ResponseActFuture<Self, AppResult<()>> {
-        let checked = match check_draft(&draft, self.last_frame) {
-            Ok(p) => p,
-            Err(e) => return Box::pin(fut::ready(Err(e))),
-        };
-        let Some(client_ref) = draft.client_ref.clone() else {
-            return self.store_comment(user, draft, checked, ctx);
-        };
-        let (db, mid, uid) = (self.db.clone(), self.media_id.0.clone(), user.id.0.clone());
-        let cref = client_ref.clone();
-        let earlier = async move { db.run(move |c| cq::by_client_ref(c, &mid, &uid, &cref)).await };
-        Box::pin(earlier.into_actor(self).then(move |found, act, ctx| match found {
-            Err(e) => Box::pin(fut::ready(Err(e))) as ResponseActFuture<Self, AppResult<()>>,
-            Ok(Some((comment, seq))) => {
-                let event = RoomEvent::CommentAdded {
-                    comment,
-                    client_ref: Some(client_ref),
-                };
-                act.send_event_to(sid, seq, event);
-                Box::pin(fut::ready(Ok(())))
-            }
-            Ok(None) => act.store_comment(user, draft, checked, ctx),
-        }))
+        match check_draft(&draft, self.last_frame) {
+            Ok(checked) => self.store_comment(sid, user, draft, checked, ctx),
+            Err(e) => Box::pin(fut::ready(Err(e))),
+        }
     }
 
     fn store_comment(
         &mut self,
+        sid: u64,
         user: UserInfo,
         draft: CommentDraft,
         (text, drawing): (String, Option<String>),
@@ -138,6 +122,13 @@ impl Room {
         } = draft;
         let (mid, owner, title) = (self.media_id.0.clone(), self.owner.clone(), self.title.clone());
         self.commit(ctx, move |c, seq| {
+            if let Some(r) = &client_ref {
+                if let Some((comment, seq)) = cq::by_client_ref(c, &mid, &user.id.0, r)? {
+                    let client_ref = client_ref.clone();
+                    let event = RoomEvent::CommentAdded { comment, client_ref };
+                    return Ok(Committed::Again { to: sid, seq, event });
+                }
+            }
             let parent = match parent_id {
                 Some(p) => {
                     let parent = cq::get(c, p.0)?.filter(|pc| pc.media_id.0 == mid);
@@ -169,7 +160,7 @@ impl Room {
                 owner: &owner,
                 title: &title,
             });
-            Ok((RoomEvent::CommentAdded { comment, client_ref }, notes))
+            Ok(Committed::Event(RoomEvent::CommentAdded { comment, client_ref }, notes))
         })
     }
 
@@ -194,7 +185,7 @@ impl Room {
             }
             cq::update_text(c, comment_id.0, &text, drawing.as_deref())?;
             let comment = cq::get(c, comment_id.0)?.ok_or_else(|| AppError::NotFound("no such comment".into()))?;
-            Ok((RoomEvent::CommentEdited { comment }, vec![]))
+            Ok(RoomEvent::CommentEdited { comment }.into())
         })
     }
 
@@ -215,13 +206,11 @@ impl Room {
                 cq::delete(c, comment_id.0)?;
                 None
             };
-            Ok((
-                RoomEvent::CommentDeleted {
-                    comment_id,
-                    comment: marker,
-                },
-                vec![],
-            ))
+            Ok(RoomEvent::CommentDeleted {
+                comment_id,
+                comment: marker,
+            }
+            .into())
         })
     }
 }
