@@ -12,6 +12,8 @@
 set -uo pipefail
 cd "$(dirname "$0")/.." || exit 1
 START=$(date +%s)
+# wait_for_http, wait_until: every server started in the background is waited for.
+source scripts/lib/wait.sh
 
 PASSED=0
 FAILED=0
@@ -252,18 +254,15 @@ start_server() {
       $exec
   ) >"$log" 2>&1 &
   SERVER_PID=$!
-  for _ in $(seq 1 150); do
-    curl -fs "http://127.0.0.1:$SPORT/api/health" >/dev/null && return 0
-    kill -0 "$SERVER_PID" 2>/dev/null || break
-    sleep 0.2
-  done
+  wait_for_http -t 30 -p "$SERVER_PID" -s 200 "the installed server" "http://127.0.0.1:$SPORT/api/health" &&
+    return 0
   cat "$log"
   return 1
 }
 say "start the installed server as the unit does"
 start_server "$WORK/server-1.log" || die "the installed server did not start"
 if (( PLUGIN )); then
-  for _ in $(seq 1 50); do pgrep -u dailies -f /usr/lib/dailies/basic-folders >/dev/null && break; sleep 0.2; done
+  wait_until -t 10 "the organizer plugin" pgrep -u dailies -f /usr/lib/dailies/basic-folders >/dev/null
   check "the server runs the organizer plugin, as user dailies" pgrep -u dailies -f /usr/lib/dailies/basic-folders
 fi
 check "server runs as user dailies" test "$(ps -o user= -p "$(pgrep -P "$SERVER_PID" -x dailies-server || echo "$SERVER_PID")" | tr -d ' ')" = dailies
@@ -291,8 +290,9 @@ start_nginx() {
   chown www-data "$dir/tmp"
   sed -e "s/listen 443 ssl/listen $port ssl/" -e "s/listen 80;/listen $(free_port);/" -e '/listen \[::\]/d' \
     -e "s/server 127.0.0.1:8095;/server 127.0.0.1:$SPORT;/" "$@" "$site" >"$dir/site.conf"
-  grep -q "listen $port ssl" "$dir/site.conf" && grep -q "127.0.0.1:$SPORT;" "$dir/site.conf" ||
+  if ! grep -q "listen $port ssl" "$dir/site.conf" || ! grep -q "127.0.0.1:$SPORT;" "$dir/site.conf"; then
     die "could not move $site to the test ports"
+  fi
   cat >"$dir/nginx.conf" <<EOF
 user www-data;
 worker_processes 1;
@@ -313,7 +313,10 @@ http {
 EOF
   nginx -t -q -c "$dir/nginx.conf" -p "$dir" || die "nginx -t rejects $site"
   nginx -c "$dir/nginx.conf" -p "$dir" || die "nginx did not start with $site"
-  for _ in $(seq 1 50); do curl -ks "https://127.0.0.1:$port/api/health" >/dev/null && break; sleep 0.1; done
+  # nginx has bound its ports when the command returns; its workers (and the server
+  # behind them) must answer too before a test talks to them.
+  wait_for_http -t 20 -k -s 200 "nginx with $site" "https://127.0.0.1:$port/api/health" ||
+    die "nginx with $site did not answer: $(tail -n 5 "$dir/error.log" 2>/dev/null)"
 }
 NPORT=$(free_port)
 start_nginx "$WORK/nginx" /etc/nginx/sites-available/dailies "$NPORT"
@@ -414,6 +417,11 @@ fi
 APORT=$(free_port)
 python3 packaging/tests/fake_oauth2_proxy.py --port "$APORT" &
 FAKE_SSO_PID=$!
+# nginx's auth_request goes to it: it must listen before nginx is asked anything (CI
+# once saw "connect() failed (111: Connection refused)" and a failed sign-in check). It
+# answers 401 to a request without the cookie.
+wait_for_http -t 20 -p "$FAKE_SSO_PID" -s 401 "the stand-in oauth2-proxy" "http://127.0.0.1:$APORT/oauth2/auth" ||
+  die "the stand-in oauth2-proxy did not start"
 SPORT_SSO=$(free_port)
 start_nginx "$WORK/nginx-sso" "$SSO_SITE" "$SPORT_SSO" -e "s/127.0.0.1:4180/127.0.0.1:$APORT/" \
   -e "s#/etc/letsencrypt/live/dailies.example.com/fullchain.pem#/etc/ssl/certs/ssl-cert-snakeoil.pem#" \
@@ -453,7 +461,7 @@ backups_before=$(count_backups)
 dbq() { runuser -u dailies -- sqlite3 -readonly "$@"; }
 applied=$(dbq "$DB" "SELECT version FROM __diesel_schema_migrations" | sort)
 # The migrations the new binary carries are this tree's; pending = not yet applied.
-shipped=$(ls migrations | sed -n 's/^\([0-9-]*\)_.*/\1/p' | tr -d '-' | sort)
+shipped=$(find migrations -mindepth 1 -maxdepth 1 -printf '%f\n' | sed -n 's/^\([0-9-]*\)_.*/\1/p' | tr -d '-' | sort)
 pending=$(comm -13 <(echo "$applied") <(echo "$shipped") | grep -c . || true)
 echo "  migrations pending for the new version: $pending"
 
@@ -481,7 +489,7 @@ check "still no access for bob after the upgrade" test "$(code "$BOB" "$BASE/api
 # ------------------------------------------------------------------ upgrade with a migration
 # A database one schema version behind, as an older package would leave it: the newest
 # migration's down.sql undone by hand, then a newer package installed over it.
-NEWEST=$(ls -d migrations/*/ | sort | tail -1)
+NEWEST=$(find migrations -mindepth 1 -maxdepth 1 -type d | sort | tail -1)
 NEWEST_VERSION=$(basename "$NEWEST" | sed -n 's/^\([0-9-]*\)_.*/\1/p' | tr -d '-')
 V3="${V2}+migration1"
 say "upgrade to $V3 over a database before $(basename "$NEWEST")"
@@ -495,7 +503,7 @@ backups_before=$(count_backups)
 install_deb "$OUT/dailies_${V3}_amd64.deb" || die "upgrading to $V3 failed"
 start_server "$WORK/server-3.log" || die "the server did not start after migrating"
 check "dpkg reports $V3 installed" test "$(dpkg-query -W -f='${Version}' dailies)" = "$V3"
-backup=$(ls -t /var/lib/dailies/dailies.sqlite.backup-* 2>/dev/null | head -1)
+backup=$(find /var/lib/dailies -maxdepth 1 -name 'dailies.sqlite.backup-*' -printf '%T@ %p\n' | sort -n | tail -1 | cut -d' ' -f2-)
 check "a database backup was written before migrating" \
   test "$(count_backups)" -eq $((backups_before + 1))
 check "the backup is the database before the migration, with alice's media" bash -c \

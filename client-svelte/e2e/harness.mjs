@@ -40,19 +40,25 @@ export function freePort() {
 
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
+/** Polls `/api/health` until it answers 200: a server is used only once it listens. */
 async function waitHealthy(url, proc, timeoutMs = 30_000) {
   const end = Date.now() + timeoutMs;
+  let last = 'no answer';
   while (Date.now() < end) {
-    if (proc.exitCode !== null) throw new Error(`server exited with ${proc.exitCode}`);
+    // Killed by a signal, exitCode stays null: check both, or a crash waits out the deadline.
+    if (proc.exitCode !== null || proc.signalCode !== null) {
+      throw new Error(`server exited (${proc.exitCode ?? proc.signalCode}) before ${url} answered`);
+    }
     try {
-      const r = await fetch(`${url}/api/health`);
+      const r = await fetch(`${url}/api/health`, { signal: AbortSignal.timeout(5_000) });
       if (r.ok) return;
-    } catch {
-      /* not yet */
+      last = `HTTP ${r.status}`;
+    } catch (e) {
+      last = e.cause?.code ?? e.message;
     }
     await sleep(150);
   }
-  throw new Error('server did not become healthy');
+  throw new Error(`server at ${url} did not answer /api/health within ${timeoutMs / 1000} s (last: ${last})`);
 }
 
 /**

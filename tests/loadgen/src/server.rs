@@ -47,10 +47,18 @@ impl Server {
             .stderr(Stdio::inherit())
             .spawn()
             .context("starting the server")?;
-        let s = Server { child, port, _dir: dir };
+        let mut s = Server { child, port, _dir: dir };
+        // Ready when it answers, not after a fixed time; a server that exits (say, the
+        // port was taken meanwhile) fails at once instead of at the deadline.
         let deadline = Instant::now() + Duration::from_secs(20);
-        while s.get("/api/health", "bench").await.is_err() {
-            anyhow::ensure!(Instant::now() < deadline, "server did not come up");
+        while let Err(e) = s.get("/api/health", "bench").await {
+            if let Some(st) = s.child.try_wait()? {
+                anyhow::bail!("the server exited ({st}) before it answered on port {port}");
+            }
+            anyhow::ensure!(
+                Instant::now() < deadline,
+                "the server did not answer on port {port} within 20 s: {e}"
+            );
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
         Ok(s)
