@@ -20,10 +20,13 @@ async fn run(config: Config) -> Result<()> {
     if config.demo {
         tracing::warn!("demo mode: every visitor is the admin user \"demo\"; do not expose this server");
     }
-    let mut server = dailies_server::start(config, listener).await?;
+    // The handlers are installed before the server answers its first request, so a SIGTERM
+    // sent as soon as /api/health answers already stops the server gracefully.
     let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+    let mut int = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt())?;
+    let mut server = dailies_server::start(config, listener).await?;
     tokio::select! {
-        _ = tokio::signal::ctrl_c() => tracing::info!("SIGINT received"),
+        _ = int.recv() => tracing::info!("SIGINT received"),
         _ = term.recv() => tracing::info!("SIGTERM received"),
         r = server.wait() => return r,
     }
