@@ -24,4 +24,5 @@ mod security_fuzz_regressions;
 mod security_hostile;
 mod security_matrix;
 mod tus;
+mod uploads;
 mod web_safety;
