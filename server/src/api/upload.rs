@@ -188,6 +188,13 @@ async fn upload(
             }
             let mut sink = FileSink::append(&writers, &path, limit)?;
             let res = pump(&mut field, &mut sink, stall, std::future::pending()).await;
+            if let Err(e) = res {
+                // As for a raw body: let go of it before answering.
+                drop(field);
+                drop(mp);
+                let _ = sink.finish().await;
+                return Err(e);
+            }
             let size = sink.finish().await;
             res?;
             found = Some((filename.unwrap_or_else(|| "upload".into()), size?));
@@ -203,6 +210,9 @@ async fn upload(
             .ok_or_else(|| AppError::BadRequest("raw upload without an X-File-Name header".into()))?;
         let mut sink = FileSink::append(&writers, &path, limit)?;
         let res = pump(&mut payload, &mut sink, stall, std::future::pending()).await;
+        // Let go of the body before the answer: actix then discards the rest of it and the
+        // client reads the error (with the body still held, a debug build stopped reading).
+        drop(payload);
         let size = sink.finish().await;
         res?;
         (name, size?)
