@@ -28,6 +28,7 @@ pub struct Config {
     pub web_root: Option<PathBuf>,
     pub log: String,
     pub upload_expiry: Duration,
+    pub upload_body_timeout: Duration,
     pub watch_settle: Duration,
     pub organizer_cmd: Option<String>,
     pub organizer_url: Option<String>,
@@ -52,6 +53,9 @@ impl Default for Config {
             web_root: None,
             log: "info".into(),
             upload_expiry: Duration::from_secs(24 * 3600),
+            // As nginx's client_body_timeout: long enough for a congested link, short
+            // enough that a vanished client does not keep its upload open.
+            upload_body_timeout: Duration::from_secs(60),
             watch_settle: Duration::from_secs(5),
             organizer_cmd: None,
             organizer_url: None,
@@ -122,6 +126,10 @@ pub struct Cli {
     /// Seconds after which an unfinished resumable (tus) upload is deleted [default: 86400]
     #[arg(long, env = "DAILIES_UPLOAD_EXPIRY", value_name = "SECS")]
     pub upload_expiry: Option<f64>,
+    /// Seconds an upload body may go without a byte before it is given up (408); a
+    /// resumable upload keeps what arrived [default: 60]
+    #[arg(long, env = "DAILIES_UPLOAD_BODY_TIMEOUT", value_name = "SECS")]
+    pub upload_body_timeout: Option<f64>,
     /// Seconds a file in the watch folder must stay unchanged before it is ingested [default: 5]
     #[arg(long, env = "DAILIES_WATCH_SETTLE", value_name = "SECS")]
     pub watch_settle: Option<f64>,
@@ -158,6 +166,7 @@ pub struct FileConfig {
     pub web_root: Option<PathBuf>,
     pub log: Option<String>,
     pub upload_expiry: Option<f64>,
+    pub upload_body_timeout: Option<f64>,
     pub watch_settle: Option<f64>,
     pub organizer_cmd: Option<String>,
     pub organizer_url: Option<String>,
@@ -203,10 +212,12 @@ impl Config {
         let mut c = Config::default();
         overlay!(c, file; listen, data_dir, demo, user_id_header, user_name_header, admin_users,
                  ws_max_frame, max_upload_size, transcode_workers, log;
-                 secs: heartbeat_interval, client_timeout, upload_expiry, watch_settle, organizer_timeout);
+                 secs: heartbeat_interval, client_timeout, upload_expiry, upload_body_timeout, watch_settle,
+                       organizer_timeout);
         overlay!(c, cli; listen, data_dir, demo, user_id_header, user_name_header, admin_users,
                  ws_max_frame, max_upload_size, transcode_workers, log;
-                 secs: heartbeat_interval, client_timeout, upload_expiry, watch_settle, organizer_timeout);
+                 secs: heartbeat_interval, client_timeout, upload_expiry, upload_body_timeout, watch_settle,
+                       organizer_timeout);
         c.admin_users.retain(|u| !u.trim().is_empty());
         c.validate()?;
         Ok(c)
@@ -226,6 +237,10 @@ impl Config {
         anyhow::ensure!(
             !self.organizer_timeout.is_zero(),
             "organizer_timeout must be longer than zero"
+        );
+        anyhow::ensure!(
+            !self.upload_body_timeout.is_zero(),
+            "upload_body_timeout must be longer than zero"
         );
         if let Some(url) = &self.organizer_url {
             organizer_sdk::Address::parse(url).map_err(|e| anyhow::anyhow!("organizer_url: {e}"))?;
@@ -291,6 +306,10 @@ mod tests {
         assert!(c.demo);
         assert_eq!(c.admin_users, vec!["ann".to_string()]);
         assert_eq!(c.client_timeout, Duration::from_secs(60));
+        assert_eq!(c.upload_body_timeout, Duration::from_secs(60), "the default");
+        let file: FileConfig = toml::from_str("upload_body_timeout = 2.5").unwrap();
+        let c = Config::resolve(file, Cli::default()).unwrap();
+        assert_eq!(c.upload_body_timeout, Duration::from_millis(2500));
     }
 
     #[test]
@@ -326,6 +345,7 @@ mod tests {
     #[test]
     fn nonsense_is_refused() {
         assert!(Config::resolve(FileConfig::default(), parse(&["--transcode-workers", "0"])).is_err());
+        assert!(Config::resolve(FileConfig::default(), parse(&["--upload-body-timeout", "0"])).is_err());
         assert!(Config::resolve(FileConfig::default(), parse(&["--user-id-header", "bad header"])).is_err());
     }
 }

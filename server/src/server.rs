@@ -111,10 +111,18 @@ pub async fn start(config: Config, listener: TcpListener) -> Result<RunningServe
     tokio::task::spawn_local(sweep_uploads(state.clone()));
     let addr = listener.local_addr()?;
     let data = web::Data::new(state.clone());
+    // Built once for all workers: a lock or a writer pool per worker is no lock and no
+    // bound at all.
+    let tus_locks = web::Data::new(crate::api::tus::TusLocks::default());
+    let writers = web::Data::new(
+        crate::storage::Writers::start(crate::storage::WRITER_THREADS).context("starting the upload writers")?,
+    );
     let web_root = state.config.web_root.clone();
     let server = HttpServer::new(move || {
         App::new()
             .app_data(data.clone())
+            .app_data(tus_locks.clone())
+            .app_data(writers.clone())
             .wrap(crate::api::safety::Safety)
             .wrap(middleware::Logger::new("%a \"%r\" %s %b %Dms").log_target("dailies_server::http"))
             .configure(crate::api::configure)

@@ -2,14 +2,15 @@
 //! checks, and the atomic move of a finished upload into `media/<id>/`.
 
 use crate::error::AppError;
-use bytes::{Bytes, BytesMut};
+use bytes::BytesMut;
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use tokio::sync::{mpsc, oneshot};
+use std::sync::Arc;
+use tokio::sync::oneshot;
 
 /// Space left free on the data filesystem; uploads that would eat into it are refused.
 pub const DISK_RESERVE: u64 = 256 * 1024 * 1024;
-/// Bytes gathered before one write: big writes keep the writer thread cheap.
+/// Bytes gathered before one write: big writes keep the writer threads cheap.
 const WRITE_BATCH: usize = 1024 * 1024;
 
 /// Free bytes on the filesystem holding `path` (for unprivileged users).
@@ -49,47 +50,103 @@ fn write_error(e: std::io::Error) -> AppError {
     }
 }
 
-/// Appends a stream of chunks to a file on a dedicated thread, so the async workers never
-/// block on disk and memory stays bounded (a few batches in flight).
+/// Threads that write upload bodies, shared by every upload of the server.
+pub const WRITER_THREADS: usize = 4;
+
+type WriteJob = Box<dyn FnOnce() + Send>;
+
+/// A few threads, started once with the server, that do the blocking file writes of every
+/// upload. A thread per upload held 300 threads for 300 slow uploads, and tokio's blocking
+/// pool panics when it cannot start a thread and has none left: these are started before
+/// the server listens (a refusal is a start-up error), and an upload waiting for its next
+/// bytes holds no thread at all. A few writes in flight keep a disk busy; more threads
+/// would only queue in the kernel.
+#[derive(Clone)]
+pub struct Writers {
+    tx: crossbeam_channel::Sender<WriteJob>,
+}
+
+impl Writers {
+    pub fn start(threads: usize) -> std::io::Result<Writers> {
+        let (tx, rx) = crossbeam_channel::unbounded::<WriteJob>();
+        for i in 0..threads.max(1) {
+            let rx = rx.clone();
+            // The threads end when the last `Writers` (the server's) is dropped.
+            std::thread::Builder::new()
+                .name(format!("upload-writer-{i}"))
+                .spawn(move || {
+                    for job in rx {
+                        job();
+                    }
+                })?;
+        }
+        Ok(Writers { tx })
+    }
+
+    /// Runs `f` on a writer thread. The queue is unbounded but holds at most one job per
+    /// open `FileSink` (each waits for its previous write), so memory stays bounded by the
+    /// uploads in progress.
+    async fn run<R: Send + 'static>(&self, f: impl FnOnce() -> R + Send + 'static) -> Result<R, AppError> {
+        self.submit(f)?.await.map_err(|_| writer_gone())
+    }
+
+    fn submit<R: Send + 'static>(
+        &self,
+        f: impl FnOnce() -> R + Send + 'static,
+    ) -> Result<oneshot::Receiver<R>, AppError> {
+        let (done, rx) = oneshot::channel();
+        let job: WriteJob = Box::new(move || {
+            let _ = done.send(f());
+        });
+        self.tx.send(job).map_err(|_| writer_gone())?;
+        Ok(rx)
+    }
+}
+
+fn writer_gone() -> AppError {
+    AppError::internal(anyhow::anyhow!("the upload writer threads stopped"))
+}
+
+/// Appends a stream of chunks to a file through the server's `Writers`, so the async workers
+/// never block on disk and memory stays bounded: one batch is written while the next one
+/// fills.
 pub struct FileSink {
+    writers: Writers,
+    file: Arc<std::fs::File>,
     buf: BytesMut,
-    tx: Option<mpsc::Sender<Bytes>>,
-    done: Option<oneshot::Receiver<std::io::Result<u64>>>,
+    in_flight: Option<oneshot::Receiver<std::io::Result<()>>>,
     written: u64,
     limit: u64,
 }
 
 impl FileSink {
-    /// Opens `path` for appending (creating it) and starts the writer thread. `limit` is
-    /// the largest total size the file may reach.
-    pub fn append(path: &Path, limit: u64) -> Result<FileSink, AppError> {
-        let mut file = std::fs::OpenOptions::new()
-            .create(true)
+    /// Opens `path` for appending, creating it. `limit` is the largest total size the file
+    /// may reach.
+    pub fn append(writers: &Writers, path: &Path, limit: u64) -> Result<FileSink, AppError> {
+        Self::open(writers, path, limit, true)
+    }
+
+    /// Like `append`, for a file that must exist already: a file removed meanwhile (a tus
+    /// upload terminated) is `NotFound` instead of being created anew.
+    pub fn append_existing(writers: &Writers, path: &Path, limit: u64) -> Result<FileSink, AppError> {
+        Self::open(writers, path, limit, false)
+    }
+
+    fn open(writers: &Writers, path: &Path, limit: u64, create: bool) -> Result<FileSink, AppError> {
+        let file = std::fs::OpenOptions::new()
+            .create(create)
             .append(true)
             .open(path)
-            .map_err(|e| AppError::internal(anyhow::Error::new(e).context(format!("opening {}", path.display()))))?;
+            .map_err(|e| match e.kind() {
+                std::io::ErrorKind::NotFound if !create => AppError::NotFound("no such upload".into()),
+                _ => AppError::internal(anyhow::Error::new(e).context(format!("opening {}", path.display()))),
+            })?;
         let start = file.metadata().map(|m| m.len()).unwrap_or(0);
-        let (tx, mut rx) = mpsc::channel::<Bytes>(4);
-        let (done_tx, done_rx) = oneshot::channel();
-        std::thread::Builder::new()
-            .name("upload-writer".into())
-            .spawn(move || {
-                let mut n = 0u64;
-                let result = (|| {
-                    while let Some(chunk) = rx.blocking_recv() {
-                        file.write_all(&chunk)?;
-                        n += chunk.len() as u64;
-                    }
-                    file.sync_data()?;
-                    Ok(n)
-                })();
-                let _ = done_tx.send(result);
-            })
-            .map_err(AppError::internal)?;
         Ok(FileSink {
+            writers: writers.clone(),
+            file: Arc::new(file),
             buf: BytesMut::new(),
-            tx: Some(tx),
-            done: Some(done_rx),
+            in_flight: None,
             written: start,
             limit,
         })
@@ -114,39 +171,34 @@ impl FileSink {
         }
         self.buf.extend_from_slice(chunk);
         if self.buf.len() >= WRITE_BATCH {
-            self.flush_batch().await?;
+            self.wait_in_flight().await?;
+            let batch = self.buf.split().freeze();
+            let file = self.file.clone();
+            self.in_flight = Some(self.writers.submit(move || (&*file).write_all(&batch))?);
         }
         Ok(())
     }
 
-    async fn flush_batch(&mut self) -> Result<(), AppError> {
-        let batch = self.buf.split().freeze();
-        let Some(tx) = &self.tx else { return Ok(()) };
-        if tx.send(batch).await.is_err() {
-            // The writer stopped: its result says why.
-            return Err(self.finish_inner().await.err().unwrap_or_else(disk_full));
-        }
-        Ok(())
-    }
-
-    async fn finish_inner(&mut self) -> Result<u64, AppError> {
-        self.tx = None;
-        let Some(done) = self.done.take() else {
-            return Ok(self.written);
-        };
-        match done.await {
-            Ok(Ok(_)) => Ok(self.written),
-            Ok(Err(e)) => Err(write_error(e)),
-            Err(_) => Err(AppError::internal(anyhow::anyhow!("upload writer thread died"))),
+    async fn wait_in_flight(&mut self) -> Result<(), AppError> {
+        match self.in_flight.take() {
+            None => Ok(()),
+            Some(rx) => rx.await.map_err(|_| writer_gone())?.map_err(write_error),
         }
     }
 
     /// Writes what is buffered, syncs, and returns the file's total size.
     pub async fn finish(mut self) -> Result<u64, AppError> {
-        if !self.buf.is_empty() {
-            self.flush_batch().await?;
-        }
-        self.finish_inner().await
+        self.wait_in_flight().await?;
+        let rest = self.buf.split().freeze();
+        let file = self.file.clone();
+        self.writers
+            .run(move || {
+                (&*file).write_all(&rest)?;
+                file.sync_data()
+            })
+            .await?
+            .map_err(write_error)?;
+        Ok(self.written)
     }
 }
 
@@ -198,7 +250,11 @@ pub fn move_into_media(
     std::fs::create_dir_all(&dir)?;
     let name = original_file_name(uploaded_name);
     let dest = dir.join(&name);
-    std::fs::rename(tmp, &dest)?;
+    if let Err(e) = std::fs::rename(tmp, &dest) {
+        // Without its original the directory is a leftover no row points to.
+        let _ = std::fs::remove_dir(&dir);
+        return Err(e);
+    }
     Ok((dir, name))
 }
 
@@ -231,13 +287,14 @@ mod tests {
     async fn sink_writes_in_batches_and_enforces_limit() {
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path().join("f");
-        let mut s = FileSink::append(&p, 3 * 1024 * 1024).unwrap();
+        let w = Writers::start(1).unwrap();
+        let mut s = FileSink::append(&w, &p, 3 * 1024 * 1024).unwrap();
         for _ in 0..40 {
             s.write(&[7u8; 65536]).await.unwrap();
         }
         assert_eq!(s.finish().await.unwrap(), 40 * 65536);
         assert_eq!(std::fs::metadata(&p).unwrap().len(), 40 * 65536);
-        let mut s = FileSink::append(&p, 3 * 1024 * 1024).unwrap();
+        let mut s = FileSink::append(&w, &p, 3 * 1024 * 1024).unwrap();
         assert_eq!(s.len(), 40 * 65536, "appends after what is there");
         let mut err = None;
         for _ in 0..40 {

@@ -1,57 +1,124 @@
 //! Resumable uploads with the tus 1.0 protocol (core, creation, termination, expiration)
 //! under `/api/tus/`, so tus clients resume a broken upload where it stopped.
 
-use super::upload::{content_length, precheck, too_large};
+use super::upload::{content_length, precheck, pump, too_large, BodyError};
 use crate::db::values::MediaSource;
 use crate::error::{AppError, AppResult};
 use crate::identity::Identity;
 use crate::intake::{self, Intake, OnFailure};
 use crate::state::AppState;
-use crate::storage::FileSink;
+use crate::storage::{FileSink, Writers};
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse, HttpResponseBuilder};
 use base64::Engine;
-use futures_util::StreamExt;
 use serde::{Deserialize, Serialize};
-use std::collections::HashSet;
+use std::collections::HashMap;
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
 pub const TUS_VERSION: &str = "1.0.0";
 
-/// Uploads with a PATCH in progress: a second concurrent PATCH is refused.
+/// The uploads with a PATCH in progress, for the whole server: built once in `server.rs`
+/// and shared by every worker, so a second PATCH of the same upload is refused (409)
+/// whichever worker takes it. (When each worker had its own, two PATCHes at one offset on
+/// two workers both appended.)
+///
+/// Why a map in memory rather than a lock file (`flock`) per upload: the holder must also
+/// learn of a termination, to stop writing and answer at once, which a file lock cannot
+/// carry; a map costs no file descriptor or syscall per PATCH and leaves nothing behind
+/// after a crash; and one server process owns a data directory. Several nodes sharing the
+/// uploads will need neither: `flock` is unreliable on network filesystems, and there the
+/// offset check and the append become a compare-and-set against the stored offset.
 #[derive(Clone, Default)]
-pub struct TusLocks(Arc<Mutex<HashSet<String>>>);
+pub struct TusLocks(Arc<Mutex<HashMap<String, Arc<Slot>>>>);
 
-struct LockGuard(TusLocks, String);
+/// One held upload: how a termination reaches the PATCH writing it.
+#[derive(Default)]
+struct Slot {
+    terminated: AtomicBool,
+    wake: tokio::sync::Notify,
+}
+
+struct LockGuard {
+    locks: TusLocks,
+    id: String,
+    slot: Arc<Slot>,
+}
+
 impl Drop for LockGuard {
     fn drop(&mut self) {
-        if let Ok(mut s) = (self.0).0.lock() {
-            s.remove(&self.1);
+        if let Ok(mut m) = (self.locks).0.lock() {
+            m.remove(&self.id);
+        }
+    }
+}
+
+impl LockGuard {
+    fn is_terminated(&self) -> bool {
+        self.slot.terminated.load(Ordering::SeqCst)
+    }
+
+    /// Finishes when the upload is terminated.
+    async fn terminated(&self) {
+        loop {
+            // Registered before the check, so a termination in between is not missed.
+            let woken = self.slot.wake.notified();
+            if self.is_terminated() {
+                return;
+            }
+            woken.await;
         }
     }
 }
 
 impl TusLocks {
     fn try_lock(&self, id: &str) -> Option<LockGuard> {
-        let mut s = self.0.lock().ok()?;
-        s.insert(id.to_string())
-            .then(|| LockGuard(self.clone(), id.to_string()))
+        let mut m = self.0.lock().ok()?;
+        if m.contains_key(id) {
+            return None;
+        }
+        let slot = Arc::new(Slot::default());
+        m.insert(id.to_string(), slot.clone());
+        Some(LockGuard {
+            locks: self.clone(),
+            id: id.to_string(),
+            slot,
+        })
+    }
+
+    /// Tells the PATCH holding `id`, if any, that the upload is terminated; answers whether
+    /// there was one (it then removes the partial file itself).
+    fn terminate_holder(&self, id: &str) -> bool {
+        let Ok(m) = self.0.lock() else { return false };
+        match m.get(id) {
+            Some(slot) => {
+                slot.terminated.store(true, Ordering::SeqCst);
+                slot.wake.notify_waiters();
+                true
+            }
+            None => false,
+        }
     }
 }
 
 /// What we know of an upload besides its bytes; stored as `<id>.json` beside `<id>.part`.
+/// Once complete, `<id>.part` has become media and `<id>.json` stays until it expires, so a
+/// client that lost the last answer learns the offset and the media instead of starting over.
 #[derive(Debug, Serialize, Deserialize)]
 struct TusInfo {
     owner: String,
     filename: String,
     length: u64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    media_id: Option<String>,
 }
 
+/// Mounts the routes; they need `web::Data<TusLocks>` and `web::Data<Writers>` from the
+/// server, one of each for all workers.
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.app_data(web::Data::new(TusLocks::default()))
-        .route("/tus", web::method(actix_web::http::Method::OPTIONS).to(options))
+    cfg.route("/tus", web::method(actix_web::http::Method::OPTIONS).to(options))
         .route("/tus/", web::method(actix_web::http::Method::OPTIONS).to(options))
         .route("/tus", web::post().to(create))
         .route("/tus/", web::post().to(create))
@@ -182,6 +249,7 @@ async fn create(req: HttpRequest, state: web::Data<AppState>, who: Identity) -> 
             owner: who.0.id.0.clone(),
             filename,
             length,
+            media_id: None,
         };
         std::fs::write(&info, serde_json::to_vec(&meta).map_err(AppError::internal)?).map_err(AppError::internal)?;
         std::fs::File::create(&part).map_err(AppError::internal)?;
@@ -203,37 +271,22 @@ async fn head(req: HttpRequest, state: web::Data<AppState>, who: Identity, id: w
     let result = (|| {
         let (part, info_path) = paths(&state, &id)?;
         let info = load_info(&info_path, &who)?;
-        let offset = std::fs::metadata(&part)
-            .map_err(|_| AppError::NotFound("no such upload".into()))?
-            .len();
-        Ok((info, offset, part))
+        let offset = match std::fs::metadata(&part) {
+            Ok(m) => m.len(),
+            // Complete: the bytes are media now (or becoming it, while the last PATCH
+            // registers them), and the record alone answers until it expires.
+            Err(_) => info.length,
+        };
+        let expires_from = if info.media_id.is_some() { info_path } else { part };
+        Ok((info, offset, expires_from))
     })();
     match result {
-        Ok((info, offset, part)) => tus(StatusCode::OK)
-            .insert_header(("Upload-Offset", offset.to_string()))
-            .insert_header(("Upload-Length", info.length.to_string()))
-            .insert_header(("Upload-Expires", expires_header(&state, &part)))
-            .finish(),
-        Err(e) => tus_err(e),
-    }
-}
-
-async fn patch(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    locks: web::Data<TusLocks>,
-    who: Identity,
-    id: web::Path<String>,
-    payload: web::Payload,
-) -> HttpResponse {
-    if let Err(r) = check_version(&req) {
-        return *r;
-    }
-    match patch_inner(&req, &state, &locks, &who, &id, payload).await {
-        Ok((offset, media)) => {
-            let mut b = tus(StatusCode::NO_CONTENT);
-            b.insert_header(("Upload-Offset", offset.to_string()));
-            if let Some(m) = media {
+        Ok((info, offset, expires_from)) => {
+            let mut b = tus(StatusCode::OK);
+            b.insert_header(("Upload-Offset", offset.to_string()))
+                .insert_header(("Upload-Length", info.length.to_string()))
+                .insert_header(("Upload-Expires", expires_header(&state, &expires_from)));
+            if let Some(m) = info.media_id {
                 b.insert_header(("Dailies-Media-Id", m));
             }
             b.finish()
@@ -242,96 +295,197 @@ async fn patch(
     }
 }
 
+async fn patch(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    locks: web::Data<TusLocks>,
+    writers: web::Data<Writers>,
+    who: Identity,
+    id: web::Path<String>,
+    payload: web::Payload,
+) -> HttpResponse {
+    if let Err(r) = check_version(&req) {
+        return *r;
+    }
+    match patch_inner(&req, &state, &locks, &writers, &who, &id, payload).await {
+        Ok((offset, media)) => {
+            let mut b = tus(StatusCode::NO_CONTENT);
+            b.insert_header(("Upload-Offset", offset.to_string()));
+            if let Some(m) = media {
+                b.insert_header(("Dailies-Media-Id", m));
+            }
+            b.finish()
+        }
+        Err(e) => tus_body_err(e),
+    }
+}
+
+fn tus_body_err(e: BodyError) -> HttpResponse {
+    match e {
+        BodyError::App(e) => tus_err(e),
+        other => {
+            let mut r = actix_web::ResponseError::error_response(&other);
+            r.headers_mut().insert(
+                actix_web::http::header::HeaderName::from_static("tus-resumable"),
+                actix_web::http::header::HeaderValue::from_static(TUS_VERSION),
+            );
+            r
+        }
+    }
+}
+
 async fn patch_inner(
     req: &HttpRequest,
     state: &AppState,
     locks: &TusLocks,
+    writers: &Writers,
     who: &Identity,
     id: &str,
     mut payload: web::Payload,
-) -> AppResult<(u64, Option<String>)> {
+) -> Result<(u64, Option<String>), BodyError> {
     let ct = req
         .headers()
         .get("content-type")
         .and_then(|v| v.to_str().ok())
         .unwrap_or("");
     if ct != "application/offset+octet-stream" {
-        return Err(AppError::BadRequest(
-            "Content-Type must be application/offset+octet-stream".into(),
-        ));
+        return Err(AppError::BadRequest("Content-Type must be application/offset+octet-stream".into()).into());
     }
     let (part, info_path) = paths(state, id)?;
-    let info = load_info(&info_path, who)?;
-    let _lock = locks
+    let offset =
+        header_u64(req, "upload-offset").ok_or_else(|| AppError::BadRequest("Upload-Offset is required".into()))?;
+    // Everything from here to the answer holds the upload's lock: the offset check, the
+    // append and the completion are one step against the stored offset.
+    let lock = locks
         .try_lock(id)
         .ok_or_else(|| AppError::Conflict("another request is writing this upload".into()))?;
+    let info = load_info(&info_path, who)?;
+    if let Some(media) = &info.media_id {
+        // Complete: say so again to a client that lost the answer; accept no more bytes.
+        if offset != info.length {
+            return Err(AppError::Conflict(format!(
+                "Upload-Offset {offset} does not match the upload's offset {}",
+                info.length
+            ))
+            .into());
+        }
+        if content_length(req) != Some(0) {
+            return Err(AppError::BadRequest("the upload is complete: the body goes past Upload-Length".into()).into());
+        }
+        return Ok((info.length, Some(media.clone())));
+    }
     let current = std::fs::metadata(&part)
         .map_err(|_| AppError::NotFound("no such upload".into()))?
         .len();
-    let offset =
-        header_u64(req, "upload-offset").ok_or_else(|| AppError::BadRequest("Upload-Offset is required".into()))?;
     if offset != current {
         return Err(AppError::Conflict(format!(
             "Upload-Offset {offset} does not match the upload's offset {current}"
-        )));
+        ))
+        .into());
     }
     if let Some(len) = content_length(req) {
         if current + len > info.length {
-            return Err(AppError::BadRequest("the body goes past Upload-Length".into()));
+            return Err(AppError::BadRequest("the body goes past Upload-Length".into()).into());
         }
         crate::storage::check_space(&state.config.upload_tmp_dir(), len)?;
     }
-    let mut sink = FileSink::append(&part, info.length)?;
-    let mut stream_err = None;
-    while let Some(chunk) = payload.next().await {
-        match chunk {
-            Ok(c) => {
-                if let Err(e) = sink.write(&c).await {
-                    stream_err = Some(match e {
-                        AppError::PayloadTooLarge(_) => AppError::BadRequest("the body goes past Upload-Length".into()),
-                        other => other,
-                    });
-                    break;
-                }
-            }
-            Err(e) => {
-                stream_err = Some(AppError::BadRequest(format!("upload interrupted: {e}")));
-                break;
-            }
-        }
-    }
-    // Keep what arrived, even when the connection broke: that is what makes resuming work.
+    let mut sink = FileSink::append_existing(writers, &part, info.length)?;
+    let pumped = pump(
+        &mut payload,
+        &mut sink,
+        state.config.upload_body_timeout,
+        lock.terminated(),
+    )
+    .await;
+    // Keep what arrived, even when the connection broke or stalled: that is what makes
+    // resuming work.
     let written = sink.finish().await;
-    if let Some(e) = stream_err {
-        return Err(e);
+    if lock.is_terminated() {
+        // The termination removed the record; the bytes go too, and no media is made.
+        remove_upload(&part, &info_path);
+        return Err(AppError::NotFound("the upload was terminated".into()).into());
+    }
+    match pumped {
+        Err(BodyError::App(AppError::PayloadTooLarge(_))) => {
+            return Err(AppError::BadRequest("the body goes past Upload-Length".into()).into())
+        }
+        Err(e) => return Err(e),
+        Ok(()) => {}
     }
     let total = written?;
     if total < info.length {
         return Ok((total, None));
     }
-    let _ = std::fs::remove_file(&info_path);
     let intake = Intake {
         owner: who.0.id.clone(),
-        uploaded_name: info.filename,
+        uploaded_name: info.filename.clone(),
         tmp: part.clone(),
         size: total,
         source: MediaSource::Tus,
         on_failure: OnFailure::Delete,
     };
-    let media_id = intake::register(state, intake).await?;
-    Ok((total, Some(media_id.0)))
+    let media_id = match intake::register(state, intake).await {
+        Ok(m) => m.0,
+        Err(e) => {
+            remove_upload(&part, &info_path);
+            return Err(e.into());
+        }
+    };
+    let done = TusInfo {
+        media_id: Some(media_id.clone()),
+        ..info
+    };
+    // Without the record the upload still worked; only a lost answer cannot be recovered.
+    match serde_json::to_vec(&done) {
+        Ok(json) => {
+            if let Err(e) = std::fs::write(&info_path, json) {
+                tracing::warn!(upload = id, error = %e, "could not record the completed upload");
+            }
+        }
+        Err(e) => tracing::warn!(upload = id, error = %e, "could not record the completed upload"),
+    }
+    // A termination that came during the registration forgets the record (the media stays:
+    // its owner sees and can delete it). Checked after writing, as the termination sets
+    // the flag before removing the record, so one of the two removes it.
+    if lock.is_terminated() {
+        let _ = std::fs::remove_file(&info_path);
+    }
+    Ok((total, Some(media_id)))
 }
 
-async fn terminate(req: HttpRequest, state: web::Data<AppState>, who: Identity, id: web::Path<String>) -> HttpResponse {
+fn remove_upload(part: &std::path::Path, info: &std::path::Path) {
+    let _ = std::fs::remove_file(part);
+    let _ = std::fs::remove_file(info);
+}
+
+async fn terminate(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    locks: web::Data<TusLocks>,
+    who: Identity,
+    id: web::Path<String>,
+) -> HttpResponse {
     if let Err(r) = check_version(&req) {
         return *r;
     }
     let result = (|| {
         let (part, info_path) = paths(&state, &id)?;
         load_info(&info_path, &who)?;
-        let _ = std::fs::remove_file(&part);
-        let _ = std::fs::remove_file(&info_path);
-        Ok(())
+        // Either nobody writes and we remove the upload, or a PATCH is writing: it stops
+        // and removes the partial file, and the record goes now (after the PATCH is told),
+        // so the upload is gone from this answer on. A PATCH that ends between the two
+        // checks just means another round.
+        for _ in 0..3 {
+            if let Some(_lock) = locks.try_lock(&id) {
+                remove_upload(&part, &info_path);
+                return Ok(());
+            }
+            if locks.terminate_holder(&id) {
+                let _ = std::fs::remove_file(&info_path);
+                return Ok(());
+            }
+        }
+        Err(AppError::Conflict("the upload is busy: try again".into()))
     })();
     match result {
         Ok(()) => tus(StatusCode::NO_CONTENT).finish(),
@@ -339,14 +493,18 @@ async fn terminate(req: HttpRequest, state: web::Data<AppState>, who: Identity, 
     }
 }
 
-/// Removes tus uploads untouched for longer than `expiry`; answers how many.
+/// Removes tus uploads untouched for longer than `expiry`, and the records of completed
+/// ones that old; answers how many.
 pub fn sweep_expired(dir: &std::path::Path, expiry: Duration) -> usize {
     let Ok(entries) = std::fs::read_dir(dir) else { return 0 };
     let now = SystemTime::now();
     let mut removed = 0;
     for e in entries.flatten() {
         let p = e.path();
-        if p.extension().and_then(|x| x.to_str()) != Some("part") {
+        let ext = p.extension().and_then(|x| x.to_str());
+        // A record beside its partial file goes with it, by the partial file's age.
+        let record_alone = ext == Some("json") && !p.with_extension("part").exists();
+        if ext != Some("part") && !record_alone {
             continue;
         }
         let age = e
@@ -355,8 +513,7 @@ pub fn sweep_expired(dir: &std::path::Path, expiry: Duration) -> usize {
             .ok()
             .and_then(|m| now.duration_since(m).ok());
         if age.is_some_and(|a| a > expiry) {
-            let _ = std::fs::remove_file(&p);
-            let _ = std::fs::remove_file(p.with_extension("json"));
+            remove_upload(&p.with_extension("part"), &p.with_extension("json"));
             removed += 1;
         }
     }

@@ -6,11 +6,14 @@ use crate::error::{AppError, AppResult};
 use crate::identity::Identity;
 use crate::intake::{self, Intake, OnFailure};
 use crate::state::AppState;
-use crate::storage::{self, FileSink};
-use actix_web::{web, HttpRequest, HttpResponse};
+use crate::storage::{self, FileSink, Writers};
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpRequest, HttpResponse, ResponseError};
 use futures_util::StreamExt;
 use serde_json::json;
+use std::future::Future;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/upload", web::post().to(upload));
@@ -94,27 +97,89 @@ fn tmp_path(dir: &Path) -> PathBuf {
     dir.join(format!("{}.part", uuid::Uuid::new_v4().simple()))
 }
 
-/// Streams chunks into `sink`; an interrupted stream is an error.
-async fn pump<S, E>(mut stream: S, sink: &mut FileSink) -> AppResult<()>
+/// Why a request body did not reach the disk whole.
+#[derive(Debug, thiserror::Error)]
+pub enum BodyError {
+    /// No bytes for `upload_body_timeout`: the client is gone or stuck, and holding its
+    /// upload open would hold its partial file (and a tus upload's lock) forever.
+    #[error("the upload stalled: no data for {} s", .0.as_secs_f64())]
+    Stalled(Duration),
+    /// The caller's stop signal fired (a tus termination).
+    #[error("the upload was terminated")]
+    Stopped,
+    #[error(transparent)]
+    App(#[from] AppError),
+}
+
+impl ResponseError for BodyError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            BodyError::Stalled(_) => StatusCode::REQUEST_TIMEOUT,
+            BodyError::Stopped => StatusCode::NOT_FOUND,
+            BodyError::App(e) => e.status_code(),
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        let code = match self {
+            BodyError::App(e) => return e.error_response(),
+            BodyError::Stalled(_) => "request_timeout",
+            BodyError::Stopped => "not_found",
+        };
+        HttpResponse::build(self.status_code()).json(json!({"error": code, "message": self.to_string()}))
+    }
+}
+
+/// Awaits `fut`, or fails once `stall` passed without it finishing.
+async fn within<T>(stall: Duration, fut: impl Future<Output = T>) -> Result<T, BodyError> {
+    tokio::time::timeout(stall, fut)
+        .await
+        .map_err(|_| BodyError::Stalled(stall))
+}
+
+/// Streams chunks into `sink` until the body ends; an interrupted stream, a gap of more
+/// than `stall` between chunks, or `stop` finishing is an error. No thread waits for the
+/// client: only the writes go to the server's writer threads.
+pub async fn pump<S, E>(
+    stream: &mut S,
+    sink: &mut FileSink,
+    stall: Duration,
+    stop: impl Future<Output = ()>,
+) -> Result<(), BodyError>
 where
     S: futures_util::Stream<Item = Result<web::Bytes, E>> + Unpin,
     E: std::fmt::Display,
 {
-    while let Some(chunk) = stream.next().await {
-        let chunk = chunk.map_err(|e| AppError::BadRequest(format!("upload interrupted: {e}")))?;
-        sink.write(&chunk).await?;
+    let mut stop = std::pin::pin!(stop);
+    // One timer re-armed per chunk, rather than a new one per chunk: bodies arrive in many
+    // small chunks.
+    let mut timer = std::pin::pin!(tokio::time::sleep(stall));
+    loop {
+        timer.as_mut().reset(tokio::time::Instant::now() + stall);
+        let chunk = tokio::select! {
+            biased;
+            _ = &mut stop => return Err(BodyError::Stopped),
+            chunk = stream.next() => chunk,
+            _ = &mut timer => return Err(BodyError::Stalled(stall)),
+        };
+        match chunk {
+            None => return Ok(()),
+            Some(Ok(c)) => sink.write(&c).await?,
+            Some(Err(e)) => return Err(AppError::BadRequest(format!("upload interrupted: {e}")).into()),
+        }
     }
-    Ok(())
 }
 
 async fn upload(
     req: HttpRequest,
     state: web::Data<AppState>,
+    writers: web::Data<Writers>,
     who: Identity,
-    payload: web::Payload,
-) -> AppResult<HttpResponse> {
+    mut payload: web::Payload,
+) -> Result<HttpResponse, BodyError> {
     precheck(&state, content_length(&req))?;
     let limit = state.config.max_upload_size;
+    let stall = state.config.upload_body_timeout;
     let guard = TmpGuard(Some(tmp_path(&state.config.upload_tmp_dir())));
     let path = guard.0.clone().unwrap_or_default();
     let is_multipart = req
@@ -126,7 +191,7 @@ async fn upload(
     let (name, size) = if is_multipart {
         let mut mp = actix_multipart::Multipart::new(req.headers(), payload);
         let mut found = None;
-        while let Some(field) = mp.next().await {
+        while let Some(field) = within(stall, mp.next()).await? {
             let mut field = field.map_err(|e| AppError::BadRequest(format!("bad multipart body: {e}")))?;
             let (fname, filename) = match field.content_disposition() {
                 Some(cd) => (cd.get_name().map(str::to_owned), cd.get_filename().map(str::to_owned)),
@@ -134,13 +199,20 @@ async fn upload(
             };
             if fname.as_deref() != Some("file") || found.is_some() {
                 // Drain fields we do not use.
-                while let Some(c) = field.next().await {
+                while let Some(c) = within(stall, field.next()).await? {
                     c.map_err(|e| AppError::BadRequest(format!("bad multipart body: {e}")))?;
                 }
                 continue;
             }
-            let mut sink = FileSink::append(&path, limit)?;
-            let res = pump(&mut field, &mut sink).await;
+            let mut sink = FileSink::append(&writers, &path, limit)?;
+            let res = pump(&mut field, &mut sink, stall, std::future::pending()).await;
+            if let Err(e) = res {
+                // As for a raw body: let go of it before answering.
+                drop(field);
+                drop(mp);
+                let _ = sink.finish().await;
+                return Err(e);
+            }
             let size = sink.finish().await;
             res?;
             found = Some((filename.unwrap_or_else(|| "upload".into()), size?));
@@ -148,8 +220,11 @@ async fn upload(
         found.ok_or_else(|| AppError::BadRequest("multipart upload without a \"file\" field".into()))?
     } else {
         let name = file_name_header(&req)?;
-        let mut sink = FileSink::append(&path, limit)?;
-        let res = pump(payload, &mut sink).await;
+        let mut sink = FileSink::append(&writers, &path, limit)?;
+        let res = pump(&mut payload, &mut sink, stall, std::future::pending()).await;
+        // Let go of the body before the answer: actix then discards the rest of it and the
+        // client reads the error (with the body still held, a debug build stopped reading).
+        drop(payload);
         let size = sink.finish().await;
         res?;
         (name, size?)

@@ -28,5 +28,6 @@ mod security_fuzz_regressions;
 mod security_hostile;
 mod security_matrix;
 mod tus;
+mod uploads;
 mod web_safety;
 mod ws_fragments;

@@ -1,6 +1,7 @@
 //! Resumable uploads with a real tus client (tuspy): an upload cut in the middle of a
 //! PATCH resumes where the server stopped, and the protocol's refusals are right.
 
+use crate::common::raw_http::{tus_patch_headers, RawRequest};
 use crate::common::{client, TestServer};
 use std::io::Write;
 use std::process::Command;
@@ -22,6 +23,12 @@ fn tus_client(args: &[&str]) -> String {
 }
 
 async fn head_offset(s: &TestServer, path: &str, user: &str) -> (u16, Option<u64>) {
+    let (code, off, _) = head_full(s, path, user).await;
+    (code, off)
+}
+
+/// HEAD as `user`: status, `Upload-Offset` and `Dailies-Media-Id`.
+async fn head_full(s: &TestServer, path: &str, user: &str) -> (u16, Option<u64>, Option<String>) {
     let resp = client()
         .head(s.url(path))
         .insert_header(("X-Remote-User-Id", user))
@@ -29,12 +36,9 @@ async fn head_offset(s: &TestServer, path: &str, user: &str) -> (u16, Option<u64
         .send()
         .await
         .unwrap();
-    let off = resp
-        .headers()
-        .get("upload-offset")
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse().ok());
-    (resp.status().as_u16(), off)
+    let header = |n: &str| resp.headers().get(n).and_then(|v| v.to_str().ok()).map(str::to_owned);
+    let off = header("upload-offset").and_then(|v| v.parse().ok());
+    (resp.status().as_u16(), off, header("dailies-media-id"))
 }
 
 #[actix_rt::test]
@@ -102,11 +106,14 @@ async fn an_upload_cut_mid_patch_resumes_with_a_real_tus_client() {
     assert_eq!(m["status"], "ready", "{m}");
     let stored = std::fs::read(s.dir.path().join("media").join(&id).join("original.mp4")).unwrap();
     assert!(stored == bytes, "byte for byte");
+    // A client that lost the last answer asks again and learns it is done, and which media.
+    let (code, off, media) = head_full(&s, &path, "alice").await;
     assert_eq!(
-        head_offset(&s, &path, "alice").await.0,
-        404,
-        "the upload is gone once it became media"
+        (code, off, media.as_deref()),
+        (200, Some(bytes.len() as u64), Some(id.as_str())),
+        "a completed upload stays answerable until it expires"
     );
+    assert_eq!(head_offset(&s, &path, "bob").await.0, 404, "still only its owner's");
 }
 
 #[actix_rt::test]
@@ -198,4 +205,147 @@ async fn protocol_refusals_termination_and_expiry() {
     assert_eq!(head_offset(&s, &loc, "alice").await.0, 200);
     tokio::time::sleep(Duration::from_millis(2000)).await;
     assert_eq!(head_offset(&s, &loc, "alice").await.0, 404, "expired and swept");
+}
+
+const MIB: u64 = 1 << 20;
+
+/// Creates a tus upload of `length` bytes as `user`; answers its path.
+async fn create_upload(s: &TestServer, user: &str, length: u64) -> String {
+    let r = client()
+        .post(s.url("/api/tus/"))
+        .insert_header(("X-Remote-User-Id", user))
+        .insert_header(("Tus-Resumable", "1.0.0"))
+        .insert_header(("Upload-Length", length.to_string()))
+        .insert_header(("Upload-Metadata", "filename Ymlu"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 201);
+    r.headers().get("location").unwrap().to_str().unwrap().to_string()
+}
+
+/// Waits until the server holds `offset` bytes of the upload: the PATCH sending them is then
+/// under way on the server (it has the upload's lock and has written that far).
+async fn wait_for_offset(s: &TestServer, path: &str, user: &str, offset: u64) {
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    while head_offset(s, path, user).await != (200, Some(offset)) {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the server never reached offset {offset}"
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+}
+
+fn body(len: u64) -> Vec<u8> {
+    (0..len).map(|i| (i % 251) as u8).collect()
+}
+
+fn tus_files(s: &TestServer) -> Vec<String> {
+    let dir = s.dir.path().join("upload-tmp/tus");
+    let mut v: Vec<String> = std::fs::read_dir(dir)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    v.sort();
+    v
+}
+
+#[actix_rt::test]
+async fn a_second_patch_while_one_is_writing_gets_409_on_every_worker() {
+    let s = TestServer::start().await;
+    let addr = s.server.as_ref().unwrap().addr;
+    let path = create_upload(&s, "alice", 2 * MIB).await;
+    let data = body(2 * MIB);
+
+    // The first PATCH sends half its body and holds the rest back.
+    let mut first = RawRequest::start(addr, "PATCH", &path, &tus_patch_headers("alice", 0, 2 * MIB)).await;
+    first.send(&data[..MIB as usize]).await;
+    wait_for_offset(&s, &path, "alice", MIB).await;
+
+    // A second PATCH at the offset the server now reports, once per worker and one more:
+    // the workers take new connections in turn, so one of these lands beside the first
+    // PATCH and the others on every other worker.
+    let workers = std::thread::available_parallelism().map_or(2, |n| n.get());
+    for i in 0..=workers {
+        let mut second = RawRequest::start(addr, "PATCH", &path, &tus_patch_headers("alice", MIB, 16)).await;
+        second.send(&[0xee; 16]).await;
+        let r = second.response(Duration::from_secs(10)).await;
+        assert_eq!(r.status, 409, "second PATCH #{i} while the first is writing: {r:?}");
+    }
+
+    // The first PATCH completes the upload, exactly as sent.
+    first.send(&data[MIB as usize..]).await;
+    let r = first.response(Duration::from_secs(20)).await;
+    assert_eq!(r.status, 204, "{r:?}");
+    assert_eq!(r.header("upload-offset"), Some("2097152"));
+    let media = r
+        .header("dailies-media-id")
+        .expect("the last PATCH names the media")
+        .to_string();
+    let original = s.dir.path().join("media").join(&media).join("original");
+    assert_eq!(
+        std::fs::read(&original).unwrap(),
+        data,
+        "the original is what the first PATCH sent"
+    );
+
+    // A PATCH after completion writes nothing, and the upload still answers.
+    for offset in [MIB, 2 * MIB] {
+        let mut late = RawRequest::start(addr, "PATCH", &path, &tus_patch_headers("alice", offset, 16)).await;
+        late.send(&[0xee; 16]).await;
+        let r = late.response(Duration::from_secs(10)).await;
+        assert!(
+            r.status == 409 || r.status == 400,
+            "PATCH at {offset} after completion: {r:?}"
+        );
+    }
+    assert_eq!(
+        std::fs::metadata(&original).unwrap().len(),
+        2 * MIB,
+        "nothing written after it became media"
+    );
+    assert_eq!(
+        head_full(&s, &path, "alice").await,
+        (200, Some(2 * MIB), Some(media.clone()))
+    );
+}
+
+#[actix_rt::test]
+async fn a_patch_racing_a_termination_answers_404_and_leaves_nothing() {
+    let s = TestServer::start().await;
+    let addr = s.server.as_ref().unwrap().addr;
+    let path = create_upload(&s, "alice", 2 * MIB).await;
+    let data = body(2 * MIB);
+
+    let mut patch = RawRequest::start(addr, "PATCH", &path, &tus_patch_headers("alice", 0, 2 * MIB)).await;
+    patch.send(&data[..MIB as usize]).await;
+    wait_for_offset(&s, &path, "alice", MIB).await;
+
+    let r = client()
+        .delete(s.url(&path))
+        .insert_header(("X-Remote-User-Id", "alice"))
+        .insert_header(("Tus-Resumable", "1.0.0"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 204);
+    assert_eq!(head_offset(&s, &path, "alice").await.0, 404, "terminated at once");
+
+    // The PATCH in progress stops and says why, without waiting for the rest of its body.
+    let r = patch.response(Duration::from_secs(10)).await;
+    assert!(
+        r.status == 404 || r.status == 410,
+        "PATCH racing the termination: {r:?}"
+    );
+    assert_eq!(tus_files(&s), Vec::<String>::new(), "nothing of the upload is left");
+    let (_, list) = s.get("/api/media", Some("alice")).await;
+    assert_eq!(list, serde_json::json!([]), "a terminated upload never becomes media");
+    let media: Vec<_> = std::fs::read_dir(s.dir.path().join("media"))
+        .unwrap()
+        .flatten()
+        .collect();
+    assert!(media.is_empty(), "no media directory: {media:?}");
 }

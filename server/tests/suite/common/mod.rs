@@ -2,6 +2,8 @@
 //! and small helpers for HTTP and websocket clients.
 #![allow(dead_code)]
 
+pub mod raw_http;
+
 use awc::ws;
 use dailies_server::config::Config;
 use dailies_server::RunningServer;
