@@ -1,7 +1,7 @@
 //! Resumable uploads with the tus 1.0 protocol (core, creation, termination, expiration)
 //! under `/api/tus/`, so tus clients resume a broken upload where it stopped.
 
-use super::upload::{content_length, precheck, pump, too_large, BodyError};
+use super::upload::{after_body_dropped, content_length, precheck, pump, too_large, BodyError};
 use crate::db::values::MediaSource;
 use crate::error::{AppError, AppResult};
 use crate::identity::Identity;
@@ -307,7 +307,10 @@ async fn patch(
     if let Err(r) = check_version(&req) {
         return *r;
     }
-    match patch_inner(&req, &state, &locks, &writers, &who, &id, payload).await {
+    // `patch_inner` owns the body: it is gone, read or not, once it returns.
+    let answer = patch_inner(&req, &state, &locks, &writers, &who, &id, payload).await;
+    after_body_dropped().await;
+    match answer {
         Ok((offset, media)) => {
             let mut b = tus(StatusCode::NO_CONTENT);
             b.insert_header(("Upload-Offset", offset.to_string()));

@@ -170,7 +170,34 @@ where
     }
 }
 
+/// Lets actix read on after a handler dropped a request body it had not read to the end.
+///
+/// While a handler holds a body without reading it (waiting for a write), actix's HTTP/1
+/// dispatcher stops reading the connection once its buffer is full and waits to be woken
+/// by the body's reader. Dropping the body does not wake it: if the handler answers in the
+/// same turn it dropped the body, the dispatcher sends the answer and then waits for ever
+/// with the rest of the body unread, and a client that sends its whole body before reading
+/// the answer (awc, many others) never gets it. One more turn after the drop lets the
+/// dispatcher see the body gone; it then discards the rest and the client reads the answer.
+/// Call it after the body is dropped and before answering (it costs one task wake-up).
+pub async fn after_body_dropped() {
+    tokio::task::yield_now().await;
+}
+
 async fn upload(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    writers: web::Data<Writers>,
+    who: Identity,
+    payload: web::Payload,
+) -> Result<HttpResponse, BodyError> {
+    // `receive` owns the body: it is gone, read or not, when `receive` returns.
+    let answer = receive(req, state, writers, who, payload).await;
+    after_body_dropped().await;
+    answer
+}
+
+async fn receive(
     req: HttpRequest,
     state: web::Data<AppState>,
     writers: web::Data<Writers>,
@@ -207,7 +234,7 @@ async fn upload(
             let mut sink = FileSink::append(&writers, &path, limit)?;
             let res = pump(&mut field, &mut sink, stall, std::future::pending()).await;
             if let Err(e) = res {
-                // As for a raw body: let go of it before answering.
+                // As for a raw body: let go of it while the last write runs.
                 drop(field);
                 drop(mp);
                 let _ = sink.finish().await;
@@ -222,8 +249,8 @@ async fn upload(
         let name = file_name_header(&req)?;
         let mut sink = FileSink::append(&writers, &path, limit)?;
         let res = pump(&mut payload, &mut sink, stall, std::future::pending()).await;
-        // Let go of the body before the answer: actix then discards the rest of it and the
-        // client reads the error (with the body still held, a debug build stopped reading).
+        // Let go of the body while the last write runs: actix can discard the rest of it
+        // meanwhile (see `after_body_dropped`, which `upload` calls before answering).
         drop(payload);
         let size = sink.finish().await;
         res?;
