@@ -68,7 +68,8 @@ pub fn comments_of(conn: &mut Conn, media_id: &str) -> AppResult<Vec<pb::Comment
 
 /// Gives a media file to another (known) user; answers the old owner and the new row.
 pub fn assign_media(conn: &mut Conn, media_id: &str, new_owner: &str) -> AppResult<(String, Media)> {
-    conn.transaction(|c| {
+    // IMMEDIATE, as it reads before it writes (see `Room::commit`).
+    conn.immediate_transaction(|c| {
         let m: Media = media::table
             .find(media_id)
             .select(Media::as_select())

@@ -90,3 +90,40 @@ async fn the_same_client_ref_three_times_makes_one_comment() {
     let room = check.recv_type("room_joined").await;
     assert_eq!(room["comments"].as_array().unwrap().len(), 1, "{room}");
 }
+
+/// Comments with a `client_ref` read before they write; many rooms committing at once must
+/// still store every one (a deferred transaction got "database is locked" at once when
+/// another room committed between its read and its write).
+#[actix_rt::test]
+async fn comments_in_many_rooms_at_once_are_all_stored() {
+    let s = TestServer::start().await;
+    add_user(&s, "ann", false);
+    let rooms = 30;
+    let per_room = 10;
+    let mut sockets = Vec::new();
+    for r in 0..rooms {
+        let id = format!("m{r}");
+        add_media(&s, &id, "ann", "Shot");
+        sockets.push((id.clone(), joined(&s, "ann", &id).await));
+    }
+    for i in 0..per_room {
+        for (id, ws) in sockets.iter_mut() {
+            ws.send(
+                json!({"type": "add_comment", "media_id": id, "text": "note", "frame": i,
+                           "end_frame": null, "parent_id": null, "drawing": null,
+                           "client_ref": format!("{id}-{i}")}),
+            )
+            .await;
+        }
+    }
+    for (id, ws) in sockets.iter_mut() {
+        let mut acked = 0;
+        while acked < per_room {
+            let v = ws.recv_within(30).await;
+            assert_ne!(v["type"], "error", "room {id}: {v}");
+            if v["type"] == "room_event" {
+                acked += 1;
+            }
+        }
+    }
+}
