@@ -35,6 +35,26 @@ macro_rules! string_id {
                 Self(s.to_owned())
             }
         }
+
+        impl From<$name> for String {
+            fn from(id: $name) -> Self {
+                id.0
+            }
+        }
+
+        /// Reads as the text it is, so code that takes `&str` takes an id as it is.
+        impl std::ops::Deref for $name {
+            type Target = str;
+            fn deref(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl PartialEq<str> for $name {
+            fn eq(&self, other: &str) -> bool {
+                self.0 == other
+            }
+        }
     };
 }
 
@@ -51,6 +71,18 @@ string_id!(
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, TS)]
 #[serde(transparent)]
 pub struct CommentId(#[ts(type = "number")] pub i64);
+
+impl From<i64> for CommentId {
+    fn from(id: i64) -> Self {
+        Self(id)
+    }
+}
+
+impl From<CommentId> for i64 {
+    fn from(id: CommentId) -> Self {
+        id.0
+    }
+}
 
 impl MediaId {
     /// True when the id has the shape the server generates, so it is safe to use as a

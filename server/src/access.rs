@@ -29,7 +29,7 @@ impl Action {
 
 /// The built-in rule: owners and admins may do everything, others nothing.
 pub fn builtin_allows(user: &UserInfo, media: &Media, _action: Action) -> bool {
-    user.is_admin || media.owner_id == user.id.0
+    user.is_admin || media.owner_id == user.id
 }
 
 /// Loads the media if `user` may do `action` to it. Someone who may not even view it gets

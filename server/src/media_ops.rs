@@ -46,7 +46,7 @@ pub async fn rename(state: &AppState, user: &UserInfo, id: &MediaId, title: &str
 
 pub async fn delete(state: &AppState, user: &UserInfo, id: &MediaId) -> AppResult<()> {
     let media = access::media_for(state, user, id, Action::Delete).await?;
-    state.ingest.do_send(CancelMedia { media_id: id.0.clone() });
+    state.ingest.do_send(CancelMedia { media_id: id.clone() });
     let mid = id.0.clone();
     state.db.run(move |c| queries::delete_media(c, &mid)).await?;
     let dir = state.config.media_dir().join(&id.0);

@@ -203,14 +203,15 @@ impl FileSink {
 }
 
 /// A fresh media id: 12 random URL-safe characters.
-pub fn new_media_id() -> String {
+pub fn new_media_id() -> dailies_protocol::MediaId {
     const ALPHABET: &[u8] = b"0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ";
     let bytes = *uuid::Uuid::new_v4().as_bytes();
-    bytes
+    let id: String = bytes
         .iter()
         .take(12)
         .map(|b| ALPHABET[(*b as usize) % ALPHABET.len()] as char)
-        .collect()
+        .collect();
+    dailies_protocol::MediaId(id)
 }
 
 /// The name the original is stored under: `original` plus a short, safe extension taken
@@ -279,7 +280,7 @@ mod tests {
     fn ids_are_well_formed() {
         let a = new_media_id();
         assert_eq!(a.len(), 12);
-        assert!(dailies_protocol::MediaId(a.clone()).is_well_formed());
+        assert!(a.is_well_formed());
         assert_ne!(a, new_media_id());
     }
 

@@ -5,15 +5,15 @@ use super::models::{CommentRow, NewComment};
 use super::schema::{comments, room_events, users};
 use super::Conn;
 use crate::error::AppResult;
-use dailies_protocol::{Comment, CommentId, Drawing, MediaId, RoomEvent, UserId};
+use dailies_protocol::{Comment, CommentId, Drawing, RoomEvent};
 use diesel::prelude::*;
 
 fn to_wire(row: CommentRow, user_name: String) -> Comment {
     Comment {
         id: CommentId(row.id),
-        media_id: MediaId(row.media_id),
+        media_id: row.media_id,
         parent_id: row.parent_id.map(CommentId),
-        user_id: UserId(row.user_id),
+        user_id: row.user_id,
         user_name,
         text: row.text,
         frame: row.frame,
@@ -51,7 +51,7 @@ pub fn get(conn: &mut Conn, id: i64) -> AppResult<Option<Comment>> {
 
 pub fn insert(conn: &mut Conn, c: &NewComment) -> AppResult<Comment> {
     let id: i64 = diesel::insert_into(comments::table)
-        .values(c)
+        .values(c.clone())
         .returning(comments::id)
         .get_result(conn)?;
     get(conn, id)?.ok_or_else(|| crate::error::AppError::internal(anyhow::anyhow!("inserted comment vanished")))

@@ -9,7 +9,8 @@ use diesel::prelude::*;
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = users)]
 pub struct User {
-    pub id: String,
+    #[diesel(deserialize_as = String, serialize_as = String)]
+    pub id: UserId,
     pub name: String,
     pub is_admin: bool,
     pub created_at: NaiveDateTime,
@@ -19,8 +20,10 @@ pub struct User {
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = media)]
 pub struct Media {
-    pub id: String,
-    pub owner_id: String,
+    #[diesel(deserialize_as = String)]
+    pub id: MediaId,
+    #[diesel(deserialize_as = String)]
+    pub owner_id: UserId,
     pub title: String,
     pub orig_filename: String,
     #[diesel(deserialize_as = String)]
@@ -51,8 +54,10 @@ pub struct Media {
 #[derive(Debug, Clone, Insertable)]
 #[diesel(table_name = media)]
 pub struct NewMedia {
-    pub id: String,
-    pub owner_id: String,
+    #[diesel(serialize_as = String)]
+    pub id: MediaId,
+    #[diesel(serialize_as = String)]
+    pub owner_id: UserId,
     pub title: String,
     pub orig_filename: String,
     #[diesel(serialize_as = String)]
@@ -80,9 +85,9 @@ impl Media {
             .as_deref()
             .and_then(|s| serde_json::from_str::<SpriteSheet>(s).ok());
         MediaInfo {
-            id: MediaId(self.id.clone()),
+            id: self.id.clone(),
             title: self.title.clone(),
-            owner_id: UserId(self.owner_id.clone()),
+            owner_id: self.owner_id.clone(),
             status: self.status,
             error: self.error.clone(),
             kind: self.kind.as_deref().and_then(MediaKind::parse),
@@ -94,8 +99,8 @@ impl Media {
             height: self.height,
             video_codec: self.video_codec.clone(),
             audio_codec: self.audio_codec.clone(),
-            playback_url: self.playback_file.as_deref().map(|f| file_url(&self.id, f)),
-            thumb_url: self.thumb_file.as_deref().map(|f| file_url(&self.id, f)),
+            playback_url: self.playback_file.as_deref().map(|f| file_url(self.id.as_str(), f)),
+            thumb_url: self.thumb_file.as_deref().map(|f| file_url(self.id.as_str(), f)),
             sheet,
             progress: self.progress,
             created_at: self.created_at.and_utc().to_rfc3339(),
@@ -107,7 +112,8 @@ impl Media {
 #[diesel(table_name = super::schema::jobs)]
 pub struct Job {
     pub id: i64,
-    pub media_id: String,
+    #[diesel(deserialize_as = String)]
+    pub media_id: MediaId,
     pub kind: String,
     pub status: JobStatus,
     pub attempts: i32,
@@ -138,7 +144,8 @@ pub struct MediaFacts {
 #[diesel(table_name = super::schema::user_messages)]
 pub struct UserMessageRow {
     pub id: i64,
-    pub user_id: String,
+    #[diesel(deserialize_as = String)]
+    pub user_id: UserId,
     pub kind: MessageKind,
     pub media_id: Option<String>,
     pub comment_id: Option<i64>,
@@ -150,7 +157,8 @@ pub struct UserMessageRow {
 #[derive(Debug, Clone, Insertable)]
 #[diesel(table_name = super::schema::user_messages)]
 pub struct NewUserMessage {
-    pub user_id: String,
+    #[diesel(serialize_as = String)]
+    pub user_id: UserId,
     pub kind: MessageKind,
     pub media_id: Option<String>,
     pub comment_id: Option<i64>,
@@ -175,9 +183,11 @@ impl UserMessageRow {
 #[diesel(table_name = super::schema::comments)]
 pub struct CommentRow {
     pub id: i64,
-    pub media_id: String,
+    #[diesel(deserialize_as = String)]
+    pub media_id: MediaId,
     pub parent_id: Option<i64>,
-    pub user_id: String,
+    #[diesel(deserialize_as = String)]
+    pub user_id: UserId,
     pub text: String,
     pub frame: i64,
     pub end_frame: Option<i64>,
@@ -192,9 +202,11 @@ pub struct CommentRow {
 #[derive(Debug, Clone, Insertable)]
 #[diesel(table_name = super::schema::comments)]
 pub struct NewComment {
-    pub media_id: String,
+    #[diesel(serialize_as = String)]
+    pub media_id: MediaId,
     pub parent_id: Option<i64>,
-    pub user_id: String,
+    #[diesel(serialize_as = String)]
+    pub user_id: UserId,
     pub text: String,
     pub frame: i64,
     pub end_frame: Option<i64>,

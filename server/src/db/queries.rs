@@ -13,7 +13,7 @@ pub fn upsert_user(conn: &mut Conn, u: &UserInfo) -> AppResult<()> {
     let now = chrono::Utc::now().naive_utc();
     diesel::insert_into(users::table)
         .values(User {
-            id: u.id.0.clone(),
+            id: u.id.clone(),
             name: u.name.clone(),
             is_admin: u.is_admin,
             created_at: now,
@@ -61,7 +61,7 @@ pub fn insert_media_with_job(conn: &mut Conn, m: &NewMedia) -> AppResult<i64> {
     conn.transaction(|c| {
         diesel::insert_into(media::table).values(m.clone()).execute(c)?;
         let id = diesel::insert_into(jobs::table)
-            .values((jobs::media_id.eq(&m.id), jobs::kind.eq("process")))
+            .values((jobs::media_id.eq(m.id.as_str()), jobs::kind.eq("process")))
             .returning(jobs::id)
             .get_result::<i64>(c)?;
         Ok(id)
@@ -161,7 +161,7 @@ pub fn delete_media(conn: &mut Conn, id: &str) -> AppResult<()> {
 
 pub fn insert_user_message(conn: &mut Conn, m: &NewUserMessage) -> AppResult<UserMessageRow> {
     Ok(diesel::insert_into(user_messages::table)
-        .values(m)
+        .values(m.clone())
         .returning(UserMessageRow::as_returning())
         .get_result(conn)?)
 }

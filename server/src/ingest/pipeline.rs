@@ -21,7 +21,7 @@ pub struct JobContext {
     pub notifier: Notifier,
     pub config: Arc<Config>,
     pub job_id: i64,
-    pub media_id: String,
+    pub media_id: MediaId,
     pub cancel: Cancel,
 }
 
@@ -61,7 +61,7 @@ struct Progress {
     db: Db,
     notifier: Notifier,
     owner: UserId,
-    media_id: String,
+    media_id: MediaId,
     last_db: Mutex<Option<Instant>>,
     /// Once the media is ready, progress is still shown live but no longer stored.
     ready: std::sync::atomic::AtomicBool,
@@ -70,7 +70,7 @@ struct Progress {
 impl Progress {
     fn report_live(&self, fraction: f64, stage: &str) {
         self.notifier.emit(Notice::MediaProgress {
-            media_id: MediaId(self.media_id.clone()),
+            media_id: self.media_id.clone(),
             owner: self.owner.clone(),
             progress: fraction.clamp(0.0, 1.0),
             stage: stage.to_string(),
@@ -129,7 +129,7 @@ async fn notify_owner(db: &Db, notifier: &Notifier, media_id: &str, kind: Messag
         .await;
     if let Ok(Some((owner, row))) = res {
         notifier.emit(Notice::MessageStored {
-            user: UserId(owner),
+            user: owner,
             message: row.to_wire(),
         });
     }
@@ -203,12 +203,12 @@ pub async fn run(jc: JobContext) -> Result<(), JobError> {
         // Deleted while queued.
         return Ok(());
     };
-    let dir = config.media_dir().join(&media.id);
+    let dir = config.media_dir().join(media.id.as_str());
     let original = dir.join(&media.orig_filename);
     let progress = Arc::new(Progress {
         db: db.clone(),
         notifier: notifier.clone(),
-        owner: UserId(media.owner_id.clone()),
+        owner: media.owner_id.clone(),
         media_id: media.id.clone(),
         last_db: Mutex::new(None),
         ready: std::sync::atomic::AtomicBool::new(false),

@@ -7,6 +7,7 @@ use crate::config::Config;
 use crate::db::{queries, Db};
 use crate::notice::Notifier;
 use actix::prelude::*;
+use dailies_protocol::MediaId;
 use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
 
@@ -17,8 +18,8 @@ pub struct Ingest {
     db: Db,
     notifier: Notifier,
     config: Arc<Config>,
-    queue: VecDeque<(i64, String)>,
-    running: HashMap<i64, (String, Cancel)>,
+    queue: VecDeque<(i64, MediaId)>,
+    running: HashMap<i64, (MediaId, Cancel)>,
 }
 
 impl Ingest {
@@ -94,7 +95,7 @@ impl Actor for Ingest {
 #[rtype(result = "()")]
 pub struct Enqueue {
     pub job_id: i64,
-    pub media_id: String,
+    pub media_id: MediaId,
 }
 
 impl Handler<Enqueue> for Ingest {
@@ -109,7 +110,7 @@ impl Handler<Enqueue> for Ingest {
 #[derive(Message)]
 #[rtype(result = "()")]
 pub struct CancelMedia {
-    pub media_id: String,
+    pub media_id: MediaId,
 }
 
 impl Handler<CancelMedia> for Ingest {
@@ -128,7 +129,7 @@ impl Handler<CancelMedia> for Ingest {
 #[rtype(result = "()")]
 struct JobDone {
     job_id: i64,
-    media_id: String,
+    media_id: MediaId,
     outcome: Result<(), JobError>,
 }
 
@@ -151,7 +152,7 @@ impl Handler<JobDone> for Ingest {
                     .run_blocking(|c| queries::job_attempts(c, job_id))
                     .unwrap_or(MAX_ATTEMPTS);
                 if attempts < MAX_ATTEMPTS {
-                    tracing::warn!(job_id, media_id, attempts, "processing failed, retrying: {reason}");
+                    tracing::warn!(job_id, %media_id, attempts, "processing failed, retrying: {reason}");
                     self.queue.push_back((job_id, media_id));
                 } else {
                     let reason = format!("processing failed {attempts} times; last error: {reason}");

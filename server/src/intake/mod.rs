@@ -73,7 +73,7 @@ fn undo(dir: &Path, stored: Option<&Path>, tmp: &Path, rule: &OnFailure) {
 
 pub async fn register(state: &AppState, intake: Intake) -> AppResult<MediaId> {
     let id = storage::new_media_id();
-    let dir = state.config.media_dir().join(&id);
+    let dir = state.config.media_dir().join(id.as_str());
     let (tmp, name, mid, media_dir) = (
         intake.tmp.clone(),
         intake.uploaded_name.clone(),
@@ -94,7 +94,7 @@ pub async fn register(state: &AppState, intake: Intake) -> AppResult<MediaId> {
     };
     let row = NewMedia {
         id: id.clone(),
-        owner_id: intake.owner.0.clone(),
+        owner_id: intake.owner.clone(),
         title: storage::title_from_name(&intake.uploaded_name),
         orig_filename: stored.clone(),
         status: MediaStatus::Processing,
@@ -121,7 +121,7 @@ pub async fn register(state: &AppState, intake: Intake) -> AppResult<MediaId> {
         job_id,
         media_id: id.clone(),
     });
-    Ok(MediaId(id))
+    Ok(id)
 }
 
 #[cfg(test)]

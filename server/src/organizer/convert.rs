@@ -14,7 +14,7 @@ pub fn user(u: &UserInfo) -> pb::User {
 
 pub fn user_row(u: &User) -> pb::User {
     pb::User {
-        id: u.id.clone(),
+        id: u.id.0.clone(),
         name: u.name.clone(),
         is_admin: u.is_admin,
     }
@@ -22,8 +22,8 @@ pub fn user_row(u: &User) -> pb::User {
 
 pub fn media(m: &Media) -> pb::Media {
     pb::Media {
-        id: m.id.clone(),
-        owner_id: m.owner_id.clone(),
+        id: m.id.0.clone(),
+        owner_id: m.owner_id.0.clone(),
         title: m.title.clone(),
         status: m.status.as_str().to_string(),
         kind: m.kind.clone().unwrap_or_default(),

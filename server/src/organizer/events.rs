@@ -15,8 +15,8 @@ pub fn event_for(n: &Notice) -> Option<pb::event::Kind> {
             media: Some(convert::media(media)),
         }),
         Notice::MediaDeleted { media, by } => pb::event::Kind::MediaDeleted(pb::MediaDeleted {
-            media_id: media.id.clone(),
-            owner_id: media.owner_id.clone(),
+            media_id: media.id.0.clone(),
+            owner_id: media.owner_id.0.clone(),
             by: Some(convert::user(by)),
         }),
         Notice::CommentAdded { comment: c } => pb::event::Kind::CommentAdded(pb::CommentAdded {

@@ -150,7 +150,7 @@ impl pb::organizer_inbox_server::OrganizerInbox for Inbox {
         let media = Some(convert::media(&m));
         self.notifier.emit(Notice::MediaChanged {
             media: m,
-            previous_owner: Some(UserId(old_owner)),
+            previous_owner: Some(old_owner),
         });
         Ok(Response::new(pb::AssignMediaResponse { media }))
     }

@@ -124,8 +124,8 @@ impl OrganizerHandle {
             action: action.to_string(),
             object: Some(pb::ObjectRef {
                 kind: "media".into(),
-                id: media.id.clone(),
-                owner_id: media.owner_id.clone(),
+                id: media.id.0.clone(),
+                owner_id: media.owner_id.0.clone(),
                 title: media.title.clone(),
             }),
             builtin_allowed,
@@ -167,8 +167,8 @@ impl OrganizerHandle {
                 action: action.to_string(),
                 object: Some(pb::ObjectRef {
                     kind: "media".into(),
-                    id: m.id.clone(),
-                    owner_id: m.owner_id.clone(),
+                    id: m.id.0.clone(),
+                    owner_id: m.owner_id.0.clone(),
                     title: m.title.clone(),
                 }),
                 builtin_allowed: builtin_allowed(m),

@@ -23,7 +23,7 @@ pub fn media_by_ids(conn: &mut Conn, ids: &[String]) -> AppResult<Vec<Media>> {
             .filter(media::id.eq_any(chunk))
             .select(Media::as_select())
             .load(conn)?;
-        found.extend(rows.into_iter().map(|m| (m.id.clone(), m)));
+        found.extend(rows.into_iter().map(|m| (m.id.0.clone(), m)));
     }
     Ok(ids.iter().filter_map(|id| found.remove(id)).collect())
 }
@@ -56,8 +56,8 @@ pub fn comments_of(conn: &mut Conn, media_id: &str) -> AppResult<Vec<pb::Comment
         .into_iter()
         .map(|r| pb::Comment {
             id: r.id,
-            media_id: r.media_id,
-            user_id: r.user_id,
+            media_id: r.media_id.0,
+            user_id: r.user_id.0,
             text: r.text,
             frame: r.frame,
             parent_id: r.parent_id.unwrap_or(0),
@@ -67,7 +67,7 @@ pub fn comments_of(conn: &mut Conn, media_id: &str) -> AppResult<Vec<pb::Comment
 }
 
 /// Gives a media file to another (known) user; answers the old owner and the new row.
-pub fn assign_media(conn: &mut Conn, media_id: &str, new_owner: &str) -> AppResult<(String, Media)> {
+pub fn assign_media(conn: &mut Conn, media_id: &str, new_owner: &str) -> AppResult<(UserId, Media)> {
     // IMMEDIATE, as it reads before it writes (see `Room::commit`).
     conn.immediate_transaction(|c| {
         let m: Media = media::table

@@ -210,7 +210,7 @@ impl Room {
                 }
                 for n in notes {
                     act.notifier.emit(Notice::MessageStored {
-                        user: UserId(n.user_id.clone()),
+                        user: n.user_id.clone(),
                         message: n.to_wire(),
                     });
                 }

@@ -120,7 +120,7 @@ impl Room {
             client_ref,
             ..
         } = draft;
-        let (mid, owner, title) = (self.media_id.0.clone(), self.owner.clone(), self.title.clone());
+        let (mid, owner, title) = (self.media_id.clone(), self.owner.clone(), self.title.clone());
         self.commit(ctx, move |c, seq| {
             if let Some(r) = &client_ref {
                 if let Some((comment, seq)) = cq::by_client_ref(c, &mid, &user.id.0, r)? {
@@ -131,7 +131,7 @@ impl Room {
             }
             let parent = match parent_id {
                 Some(p) => {
-                    let parent = cq::get(c, p.0)?.filter(|pc| pc.media_id.0 == mid);
+                    let parent = cq::get(c, p.0)?.filter(|pc| pc.media_id == mid);
                     Some(parent.ok_or_else(|| AppError::NotFound("the comment replied to does not exist".into()))?)
                 }
                 None => None,
@@ -144,7 +144,7 @@ impl Room {
             let row = NewComment {
                 media_id: mid.clone(),
                 parent_id: parent.as_ref().map(|p| p.id.0),
-                user_id: user.id.0.clone(),
+                user_id: user.id.clone(),
                 text,
                 frame,
                 end_frame,
@@ -177,7 +177,7 @@ impl Room {
             Ok(p) => p,
             Err(e) => return Box::pin(fut::ready(Err(e))),
         };
-        let mid = self.media_id.0.clone();
+        let mid = self.media_id.clone();
         self.commit(ctx, move |c, _| {
             owned_comment(c, comment_id, &mid, &user)?;
             if text.is_empty() && drawing.is_none() {
@@ -195,7 +195,7 @@ impl Room {
         comment_id: CommentId,
         ctx: &mut Context<Self>,
     ) -> ResponseActFuture<Self, AppResult<()>> {
-        let mid = self.media_id.0.clone();
+        let mid = self.media_id.clone();
         self.commit(ctx, move |c, _| {
             owned_comment(c, comment_id, &mid, &user)?;
             // A comment with replies stays as a marker, so the thread keeps its place.

@@ -177,13 +177,13 @@ impl Handler<Noticed> for Hub {
     fn handle(&mut self, Noticed(n): Noticed, _: &mut Context<Self>) {
         match &*n {
             Notice::MediaAdded { media } => {
-                let owner = UserId(media.owner_id.clone());
+                let owner = media.owner_id.clone();
                 self.to_user(&owner, &ServerMsg::MediaUpdated { media: media.to_info() });
             }
             Notice::MediaChanged { media, previous_owner } => {
                 let info = media.to_info();
                 let msg = ServerMsg::MediaUpdated { media: info.clone() };
-                let owner = UserId(media.owner_id.clone());
+                let owner = media.owner_id.clone();
                 self.to_user(&owner, &msg);
                 let mut heard = self.session_ids(&owner);
                 if let Some(prev) = previous_owner.as_ref().filter(|p| **p != owner) {
@@ -211,9 +211,9 @@ impl Handler<Noticed> for Hub {
                 },
             ),
             Notice::MediaDeleted { media, .. } => {
-                let media_id = MediaId(media.id.clone());
+                let media_id = media.id.clone();
                 self.to_user(
-                    &UserId(media.owner_id.clone()),
+                    &media.owner_id.clone(),
                     &ServerMsg::MediaRemoved {
                         media_id: media_id.clone(),
                     },

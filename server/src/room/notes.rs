@@ -27,7 +27,7 @@ pub fn snippet(t: &str) -> String {
 /// The inbox messages a new comment causes.
 pub fn for_comment(f: &NewCommentFacts) -> Vec<NewUserMessage> {
     let note = |to: &UserId, kind: MessageKind, what: String| NewUserMessage {
-        user_id: to.0.clone(),
+        user_id: to.clone(),
         kind,
         media_id: Some(f.comment.media_id.0.clone()),
         comment_id: Some(f.comment.id.0),
@@ -82,7 +82,7 @@ mod tests {
         }
     }
 
-    fn recipients(writer: &str, parent: Option<&str>, owner: &str) -> Vec<(String, MessageKind)> {
+    fn recipients(writer: &str, parent: Option<&str>, owner: &str) -> Vec<(UserId, MessageKind)> {
         let c = comment("hello");
         let (w, p, o) = (user(writer), parent.map(|p| UserId(p.into())), UserId(owner.into()));
         let facts = NewCommentFacts {

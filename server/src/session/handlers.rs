@@ -147,7 +147,7 @@ impl UserSession {
                 let fut = async move { media_ops::rename(&state, &u, &media_id, &title).await };
                 self.run(request, fut, ctx, move |act, m, ctx| {
                     // The owner hears of it through the hub; someone else (an admin) here.
-                    if m.owner_id != user.id.0 {
+                    if m.owner_id != user.id {
                         act.send(&ServerMsg::MediaUpdated { media: m.to_info() }, ctx);
                     }
                 });
@@ -160,7 +160,7 @@ impl UserSession {
                     media_ops::delete(&state, &u, &mid).await.map(|_| m)
                 };
                 self.run(request, fut, ctx, move |act, m, ctx| {
-                    if m.owner_id != user.id.0 {
+                    if m.owner_id != user.id {
                         act.send(&ServerMsg::MediaRemoved { media_id }, ctx);
                     }
                 });
