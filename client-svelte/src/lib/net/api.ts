@@ -11,7 +11,8 @@ export class ApiError extends Error {
   }
 }
 
-async function asError(res: Response): Promise<ApiError> {
+/** The server's `{error, message}` body of a failed response, as an ApiError. */
+export async function asError(res: Response): Promise<ApiError> {
   try {
     const body = await res.json();
     return new ApiError(res.status, body.error ?? 'http', body.message ?? res.statusText);
@@ -20,7 +21,8 @@ async function asError(res: Response): Promise<ApiError> {
   }
 }
 
-async function json<T>(path: string, init?: RequestInit): Promise<T> {
+/** A same-origin request whose answer is JSON (nothing for 204); a failure throws ApiError. */
+export async function json<T>(path: string, init?: RequestInit): Promise<T> {
   const res = await fetch(path, { credentials: 'same-origin', ...init });
   if (!res.ok) throw await asError(res);
   return res.status === 204 ? (undefined as T) : ((await res.json()) as T);
