@@ -1,5 +1,6 @@
 /// <reference types="vitest/config" />
 // Build, dev server and unit tests of the web client.
+import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vite';
 import { svelte } from '@sveltejs/vite-plugin-svelte';
 
@@ -19,5 +20,8 @@ export default defineConfig({
   test: {
     environment: 'jsdom',
     include: ['src/**/*.spec.ts'],
+    // tus-js-client picks its build by package.json's "browser" field, which vitest does not
+    // read: without this alias the tests would run its Node build (no XMLHttpRequest).
+    alias: { 'tus-js-client': fileURLToPath(new URL('./node_modules/tus-js-client/lib.esm/browser/index.js', import.meta.url)) },
   },
 });

@@ -3,6 +3,7 @@ import { getContext, setContext } from 'svelte';
 import type { Connection } from './net/connection.svelte';
 import type { Library } from './state/library.svelte';
 import type { OrganizerPage } from './state/organizer.svelte';
+import type { MyQuota } from './state/quota.svelte';
 import type { Notifications } from './state/notifications.svelte';
 import type { Router } from './state/router.svelte';
 import type { Toasts } from './state/toasts.svelte';
@@ -13,6 +14,8 @@ export interface AppContext {
   library: Library;
   organizer: OrganizerPage;
   uploads: Uploads;
+  /** The signed-in user's upload space (the library's usage line). */
+  quota: MyQuota;
   notifications: Notifications;
   router: Router;
   toasts: Toasts;

@@ -19,6 +19,16 @@ export type StartTransfer = (file: File, cb: TransferCallbacks) => Transfer;
 
 const RETRY_DELAYS = [0, 1000, 2000, 4000, 8000, 15000, 30000, 30000, 30000, 60000];
 
+/**
+ * Whether a failed tus request is worth sending again: a dropped link, a conflict or lock,
+ * a server error. Not a refusal that stays true: 507 (the server's disk is full), 501 (no
+ * tus: the plain upload takes over), nor 413/429 (a quota), whose message is shown instead.
+ */
+export function retryable(status: number): boolean {
+  if (status === 501 || status === 507) return false;
+  return status === 0 || status === 409 || status === 423 || status >= 500;
+}
+
 function tusError(err: Error): ApiError {
   const detailed = err as tus.DetailedError;
   const res = detailed.originalResponse;
@@ -50,7 +60,7 @@ export const tusTransfer: StartTransfer = (file, cb) => {
     onProgress: (sent, total) => cb.onProgress(sent, total),
     onShouldRetry: (err, attempt) => {
       const status = err.originalResponse?.getStatus() ?? 0;
-      const retry = status === 0 || status === 409 || status === 423 || status >= 500;
+      const retry = retryable(status);
       if (retry) cb.onStalled(`Connection lost — retrying (${attempt + 1})…`);
       return retry;
     },

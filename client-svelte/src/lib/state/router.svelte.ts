@@ -1,14 +1,17 @@
 // Hash routes: `#/` is the library, `#/media/{id}` a review (`?session=1` joins the live
 // session, `&frame=N` opens at a frame, `&comment=ID` at a comment). With an organizer
-// plugin, `#/?path=/f/3` is one of its pages (no `path`: the top page).
+// plugin, `#/?path=/f/3` is one of its pages (no `path`: the top page). `#/admin` is the
+// admins' page (unfinished uploads, user quotas).
 export type Route =
   | { name: 'library'; path?: string }
+  | { name: 'admin' }
   | { name: 'media'; id: string; session: boolean; frame: number | null; comment: number | null };
 
 export function parseHash(hash: string): Route {
   const h = hash.replace(/^#/, '');
   const [path, query = ''] = h.split('?');
   const parts = path.split('/').filter(Boolean);
+  if (parts[0] === 'admin') return { name: 'admin' };
   if (parts[0] === 'media' && parts[1]) {
     const q = new URLSearchParams(query);
     const num = (k: string) => {
@@ -31,6 +34,8 @@ export function parseHash(hash: string): Route {
 export function libraryHref(path = '/'): string {
   return !path || path === '/' ? '#/' : `#/?path=${encodeURIComponent(path)}`;
 }
+
+export const adminHref = '#/admin';
 
 export function mediaHref(id: string, opts: { session?: boolean; frame?: number; comment?: number } = {}): string {
   const q = new URLSearchParams();
