@@ -3,7 +3,7 @@
 // upload is gone on the server. The usage line, and that bob gets no admin link.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { artifacts, openAs, shot, startServer } from './harness.mjs';
+import { artifacts, Fatal, openAs, shot, startServer, until } from './harness.mjs';
 
 const TIMEOUT = { timeout: 90_000 };
 const LENGTH = 1024 * 1024;
@@ -83,7 +83,14 @@ describe('admin: uploads in progress', { skip: !!process.env.DAILIES_E2E_MOCK &&
     if (!uploadUrl) return t.skip('no upload (the tus test failed)');
     await alice.page.locator('[data-testid=admin-link]').click();
     await alice.page.getByRole('heading', { name: /Uploads in progress/ }).waitFor();
-    await rowOfBob().waitFor({ timeout: 15_000 });
+    const listError = alice.page.locator('[data-testid=admin-uploads-error]');
+    await until(
+      async () => {
+        if (await listError.count()) throw new Fatal(`the list failed: ${await listError.textContent()}`);
+        return (await rowOfBob().count()) > 0;
+      },
+      { what: 'bob’s upload in the list' },
+    );
     const row = rowOfBob();
     assert.equal(await row.count(), 1);
     const text = await row.textContent();
