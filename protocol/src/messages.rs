@@ -181,6 +181,8 @@ pub enum ErrorCode {
     NotFound,
     /// The caller sends too fast.
     RateLimited,
+    /// A per-user limit would be passed (the daily comment volume).
+    QuotaExceeded,
     /// Something broke on the server; the session stays up.
     Internal,
 }

@@ -33,6 +33,11 @@ pub struct Config {
     pub organizer_cmd: Option<String>,
     pub organizer_url: Option<String>,
     pub organizer_timeout: Duration,
+    pub disk_reserve: u64,
+    pub quota_stored_bytes: u64,
+    pub quota_upload_bytes: u64,
+    pub quota_uploads: u64,
+    pub comment_bytes_per_day: u64,
 }
 
 impl Default for Config {
@@ -60,6 +65,15 @@ impl Default for Config {
             organizer_cmd: None,
             organizer_url: None,
             organizer_timeout: Duration::from_secs(2),
+            // Room for the database to commit and the logs to be written when uploads
+            // have taken everything else.
+            disk_reserve: 256 * 1024 * 1024,
+            quota_stored_bytes: 0,
+            quota_upload_bytes: 0,
+            quota_uploads: 20,
+            // Thousands of ordinary notes a day; a script filling the database is stopped
+            // within the first minute.
+            comment_bytes_per_day: 64 * 1024 * 1024,
         }
     }
 }
@@ -145,6 +159,23 @@ pub struct Cli {
     /// behaviour [default: 2]
     #[arg(long, env = "DAILIES_ORGANIZER_TIMEOUT", value_name = "SECS")]
     pub organizer_timeout: Option<f64>,
+    /// Bytes the data filesystem always keeps free: uploads stop before they would touch
+    /// them, so the database can still commit [default: 268435456 (256 MiB)]
+    #[arg(long, env = "DAILIES_DISK_RESERVE", value_name = "BYTES")]
+    pub disk_reserve: Option<u64>,
+    /// Bytes of originals one user may keep; 0 for no limit [default: 0]
+    #[arg(long, env = "DAILIES_QUOTA_STORED_BYTES", value_name = "BYTES")]
+    pub quota_stored_bytes: Option<u64>,
+    /// Declared bytes of one user's unfinished uploads together; 0 for no limit [default: 0]
+    #[arg(long, env = "DAILIES_QUOTA_UPLOAD_BYTES", value_name = "BYTES")]
+    pub quota_upload_bytes: Option<u64>,
+    /// Unfinished uploads one user may have at once; 0 for no limit [default: 20]
+    #[arg(long, env = "DAILIES_QUOTA_UPLOADS", value_name = "N")]
+    pub quota_uploads: Option<u64>,
+    /// Bytes of comment text and drawings one user may send in a day; 0 for no limit
+    /// [default: 67108864 (64 MiB)]
+    #[arg(long, env = "DAILIES_COMMENT_BYTES_PER_DAY", value_name = "BYTES")]
+    pub comment_bytes_per_day: Option<u64>,
 }
 
 /// The TOML file: the same names as the long options, with underscores.
@@ -171,6 +202,11 @@ pub struct FileConfig {
     pub organizer_cmd: Option<String>,
     pub organizer_url: Option<String>,
     pub organizer_timeout: Option<f64>,
+    pub disk_reserve: Option<u64>,
+    pub quota_stored_bytes: Option<u64>,
+    pub quota_upload_bytes: Option<u64>,
+    pub quota_uploads: Option<u64>,
+    pub comment_bytes_per_day: Option<u64>,
 }
 
 impl FileConfig {
@@ -211,11 +247,13 @@ impl Config {
     pub fn resolve(file: FileConfig, cli: Cli) -> Result<Self> {
         let mut c = Config::default();
         overlay!(c, file; listen, data_dir, demo, user_id_header, user_name_header, admin_users,
-                 ws_max_frame, max_upload_size, transcode_workers, log;
+                 ws_max_frame, max_upload_size, transcode_workers, log, disk_reserve, quota_stored_bytes,
+                 quota_upload_bytes, quota_uploads, comment_bytes_per_day;
                  secs: heartbeat_interval, client_timeout, upload_expiry, upload_body_timeout, watch_settle,
                        organizer_timeout);
         overlay!(c, cli; listen, data_dir, demo, user_id_header, user_name_header, admin_users,
-                 ws_max_frame, max_upload_size, transcode_workers, log;
+                 ws_max_frame, max_upload_size, transcode_workers, log, disk_reserve, quota_stored_bytes,
+                 quota_upload_bytes, quota_uploads, comment_bytes_per_day;
                  secs: heartbeat_interval, client_timeout, upload_expiry, upload_body_timeout, watch_settle,
                        organizer_timeout);
         c.admin_users.retain(|u| !u.trim().is_empty());

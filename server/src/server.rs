@@ -76,9 +76,12 @@ async fn sweep_uploads(state: AppState) {
         tick.tick().await;
         let dir = crate::api::tus::tus_dir(&state);
         let expiry = state.config.upload_expiry;
-        if let Ok(n) = web::block(move || crate::api::tus::sweep_expired(&dir, expiry)).await {
-            if n > 0 {
-                tracing::info!(count = n, "expired resumable uploads removed");
+        if let Ok(ids) = web::block(move || crate::api::tus::sweep_expired(&dir, expiry)).await {
+            for id in &ids {
+                state.space.release(id);
+            }
+            if !ids.is_empty() {
+                tracing::info!(count = ids.len(), "expired resumable uploads removed");
             }
         }
     }
@@ -98,9 +101,20 @@ pub async fn start(config: Config, listener: TcpListener) -> Result<RunningServe
     let organizer = crate::organizer::OrganizerHandle::start(config.clone(), db.clone(), notifier.clone())
         .await
         .context("starting the organizer")?;
+    let space = crate::space::Space::open(&config, db.clone())
+        .await
+        .context("reading the quota overrides")?;
+    let recovered = crate::api::tus::recover(&config.upload_tmp_dir().join("tus"), &space);
+    if recovered > 0 {
+        tracing::info!(
+            count = recovered,
+            "unfinished resumable uploads keep their reservations"
+        );
+    }
     let state = AppState {
         config,
         db,
+        space,
         hub,
         ingest,
         users: KnownUsers::default(),

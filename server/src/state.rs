@@ -9,6 +9,7 @@ use crate::ingest::queue::Ingest;
 use crate::notice::Notifier;
 use crate::organizer::OrganizerHandle;
 use crate::room::hub::Hub;
+use crate::space::Space;
 use actix::Addr;
 use std::sync::Arc;
 
@@ -21,4 +22,5 @@ pub struct AppState {
     pub users: KnownUsers,
     pub organizer: OrganizerHandle,
     pub notifier: Notifier,
+    pub space: Space,
 }

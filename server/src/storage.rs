@@ -8,8 +8,6 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use tokio::sync::oneshot;
 
-/// Space left free on the data filesystem; uploads that would eat into it are refused.
-pub const DISK_RESERVE: u64 = 256 * 1024 * 1024;
 /// Bytes gathered before one write: big writes keep the writer threads cheap.
 const WRITE_BATCH: usize = 1024 * 1024;
 
@@ -24,14 +22,6 @@ pub fn available_space(path: &Path) -> std::io::Result<u64> {
         return Err(std::io::Error::last_os_error());
     }
     Ok(st.f_bavail as u64 * st.f_frsize as u64)
-}
-
-/// Refuses early when `incoming` more bytes would leave less than the reserve free.
-pub fn check_space(dir: &Path, incoming: u64) -> Result<(), AppError> {
-    match available_space(dir) {
-        Ok(free) if free < incoming.saturating_add(DISK_RESERVE) => Err(disk_full()),
-        _ => Ok(()),
-    }
 }
 
 pub fn disk_full() -> AppError {
@@ -117,6 +107,8 @@ pub struct FileSink {
     in_flight: Option<oneshot::Receiver<std::io::Result<()>>>,
     written: u64,
     limit: u64,
+    /// The upload's accounting: each batch is counted (or refused) before it is written.
+    ticket: Option<Arc<crate::space::UploadTicket>>,
 }
 
 impl FileSink {
@@ -149,7 +141,22 @@ impl FileSink {
             in_flight: None,
             written: start,
             limit,
+            ticket: None,
         })
+    }
+
+    /// Counts what this sink writes against `ticket`, from the file's current length.
+    pub fn metered(mut self, ticket: Arc<crate::space::UploadTicket>) -> FileSink {
+        ticket.set_written(self.written);
+        self.ticket = Some(ticket);
+        self
+    }
+
+    fn charge(&self, n: usize) -> Result<(), AppError> {
+        match &self.ticket {
+            Some(t) if n > 0 => t.charge(n as u64),
+            _ => Ok(()),
+        }
     }
 
     /// Bytes in the file once everything queued is written.
@@ -172,6 +179,7 @@ impl FileSink {
         self.buf.extend_from_slice(chunk);
         if self.buf.len() >= WRITE_BATCH {
             self.wait_in_flight().await?;
+            self.charge(self.buf.len())?;
             let batch = self.buf.split().freeze();
             let file = self.file.clone();
             self.in_flight = Some(self.writers.submit(move || (&*file).write_all(&batch))?);
@@ -189,6 +197,7 @@ impl FileSink {
     /// Writes what is buffered, syncs, and returns the file's total size.
     pub async fn finish(mut self) -> Result<u64, AppError> {
         self.wait_in_flight().await?;
+        self.charge(self.buf.len())?;
         let rest = self.buf.split().freeze();
         let file = self.file.clone();
         self.writers

@@ -1,5 +1,6 @@
 //! HTTP routes, one file per resource. `configure` mounts them all under one `App`.
 
+pub mod admin;
 pub mod client;
 pub mod files;
 pub mod health;
@@ -27,6 +28,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .configure(upload::routes)
             .configure(tus::routes)
             .configure(ws::routes)
+            .configure(admin::routes)
             .default_service(web::to(|| async {
                 Err::<actix_web::HttpResponse, _>(AppError::NotFound("no such API route".into()))
             })),

@@ -6,11 +6,13 @@ use crate::db::values::MediaSource;
 use crate::error::{AppError, AppResult};
 use crate::identity::Identity;
 use crate::intake::{self, Intake, OnFailure};
+use crate::space::{NewUpload, Space, UploadKind};
 use crate::state::AppState;
 use crate::storage::{FileSink, Writers};
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse, HttpResponseBuilder};
 use base64::Engine;
+use dailies_protocol::UserId;
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -233,7 +235,7 @@ async fn create(req: HttpRequest, state: web::Data<AppState>, who: Identity) -> 
     if let Err(r) = check_version(&req) {
         return *r;
     }
-    let result = (|| {
+    let admitted = async {
         let length = header_u64(&req, "upload-length").ok_or_else(|| {
             AppError::BadRequest("Upload-Length is required (deferred length is not supported)".into())
         })?;
@@ -243,6 +245,22 @@ async fn create(req: HttpRequest, state: web::Data<AppState>, who: Identity) -> 
         precheck(&state, Some(length))?;
         let filename = metadata_filename(&req).unwrap_or_else(|| "upload".into());
         let id = uuid::Uuid::new_v4().simple().to_string();
+        // The whole length is reserved now, and stays so until the upload ends.
+        let new = NewUpload {
+            id: id.clone(),
+            kind: UploadKind::Tus,
+            filename: filename.clone(),
+            length: Some(length),
+            written: 0,
+        };
+        state.space.admit(&who.0, new).await?;
+        Ok((id, filename, length))
+    };
+    let (id, filename, length) = match admitted.await {
+        Ok(a) => a,
+        Err(e) => return tus_err(e),
+    };
+    let result = (|| {
         std::fs::create_dir_all(tus_dir(&state)).map_err(AppError::internal)?;
         let (part, info) = paths(&state, &id)?;
         let meta = TusInfo {
@@ -253,14 +271,20 @@ async fn create(req: HttpRequest, state: web::Data<AppState>, who: Identity) -> 
         };
         std::fs::write(&info, serde_json::to_vec(&meta).map_err(AppError::internal)?).map_err(AppError::internal)?;
         std::fs::File::create(&part).map_err(AppError::internal)?;
-        Ok((id, part))
+        Ok(part)
     })();
     match result {
-        Ok((id, part)) => tus(StatusCode::CREATED)
+        Ok(part) => tus(StatusCode::CREATED)
             .insert_header(("Location", format!("/api/tus/{id}")))
             .insert_header(("Upload-Expires", expires_header(&state, &part)))
             .finish(),
-        Err(e) => tus_err(e),
+        Err(e) => {
+            if let Ok((part, info)) = paths(&state, &id) {
+                remove_upload(&part, &info);
+            }
+            state.space.release(&id);
+            tus_err(e)
+        }
     }
 }
 
@@ -390,9 +414,24 @@ async fn patch_inner(
         if current + len > info.length {
             return Err(AppError::BadRequest("the body goes past Upload-Length".into()).into());
         }
-        crate::storage::check_space(&state.config.upload_tmp_dir(), len)?;
     }
-    let mut sink = FileSink::append_existing(writers, &part, info.length)?;
+    // The reservation made at creation covers the bytes up to Upload-Length, with or
+    // without a Content-Length; an upload not accounted (it cannot be: creation and start
+    // both account every upload) is admitted again rather than written unchecked.
+    let ticket = match state.space.ticket(id) {
+        Some(t) => t,
+        None => {
+            let new = NewUpload {
+                id: id.to_string(),
+                kind: UploadKind::Tus,
+                filename: info.filename.clone(),
+                length: Some(info.length),
+                written: current,
+            };
+            state.space.admit(&who.0, new).await?
+        }
+    };
+    let mut sink = FileSink::append_existing(writers, &part, info.length)?.metered(Arc::new(ticket));
     let pumped = pump(
         &mut payload,
         &mut sink,
@@ -406,6 +445,7 @@ async fn patch_inner(
     if lock.is_terminated() {
         // The termination removed the record; the bytes go too, and no media is made.
         remove_upload(&part, &info_path);
+        state.space.release(id);
         return Err(AppError::NotFound("the upload was terminated".into()).into());
     }
     match pumped {
@@ -427,7 +467,10 @@ async fn patch_inner(
         source: MediaSource::Tus,
         on_failure: OnFailure::Delete,
     };
-    let media_id = match intake::register(state, intake).await {
+    let registered = intake::register(state, intake).await;
+    // Media now (counted as what the user keeps), or gone: no longer an upload.
+    state.space.release(id);
+    let media_id = match registered {
         Ok(m) => m.0,
         Err(e) => {
             remove_upload(&part, &info_path);
@@ -471,37 +514,89 @@ async fn terminate(
     if let Err(r) = check_version(&req) {
         return *r;
     }
-    let result = (|| {
-        let (part, info_path) = paths(&state, &id)?;
-        load_info(&info_path, &who)?;
-        // Either nobody writes and we remove the upload, or a PATCH is writing: it stops
-        // and removes the partial file, and the record goes now (after the PATCH is told),
-        // so the upload is gone from this answer on. A PATCH that ends between the two
-        // checks just means another round.
-        for _ in 0..3 {
-            if let Some(_lock) = locks.try_lock(&id) {
-                remove_upload(&part, &info_path);
-                return Ok(());
-            }
-            if locks.terminate_holder(&id) {
-                let _ = std::fs::remove_file(&info_path);
-                return Ok(());
-            }
-        }
-        Err(AppError::Conflict("the upload is busy: try again".into()))
-    })();
+    let result = paths(&state, &id)
+        .and_then(|(_, info_path)| load_info(&info_path, &who))
+        .and_then(|_| end_upload(&state, &locks, &id));
     match result {
         Ok(()) => tus(StatusCode::NO_CONTENT).finish(),
         Err(e) => tus_err(e),
     }
 }
 
-/// Removes tus uploads untouched for longer than `expiry`, and the records of completed
-/// ones that old; answers how many.
-pub fn sweep_expired(dir: &std::path::Path, expiry: Duration) -> usize {
+/// Removes an upload, whoever it belongs to (its owner's termination, an admin's
+/// cancellation), and ends its reservation.
+pub fn end_upload(state: &AppState, locks: &TusLocks, id: &str) -> AppResult<()> {
+    let (part, info_path) = paths(state, id)?;
+    // Either nobody writes and we remove the upload, or a PATCH is writing: it stops
+    // and removes the partial file, and the record goes now (after the PATCH is told),
+    // so the upload is gone from this answer on. A PATCH that ends between the two
+    // checks just means another round.
+    for _ in 0..3 {
+        if let Some(_lock) = locks.try_lock(id) {
+            remove_upload(&part, &info_path);
+            state.space.release(id);
+            return Ok(());
+        }
+        if locks.terminate_holder(id) {
+            let _ = std::fs::remove_file(&info_path);
+            state.space.release(id);
+            return Ok(());
+        }
+    }
+    Err(AppError::Conflict("the upload is busy: try again".into()))
+}
+
+/// Accounts the unfinished uploads a previous run left (at start, before serving): they
+/// keep the reservation they were admitted with.
+pub fn recover(dir: &std::path::Path, space: &Space) -> usize {
     let Ok(entries) = std::fs::read_dir(dir) else { return 0 };
+    let mut found = 0;
+    for e in entries.flatten() {
+        let p = e.path();
+        if p.extension().and_then(|x| x.to_str()) != Some("json") {
+            continue;
+        }
+        let Some(id) = p.file_stem().and_then(|s| s.to_str()).map(str::to_owned) else {
+            continue;
+        };
+        let Ok(info) = std::fs::read(&p)
+            .map_err(|_| ())
+            .and_then(|b| serde_json::from_slice::<TusInfo>(&b).map_err(|_| ()))
+        else {
+            continue;
+        };
+        let Ok(meta) = std::fs::metadata(p.with_extension("part")) else {
+            continue;
+        };
+        if info.media_id.is_some() {
+            continue;
+        }
+        let time = |t: std::io::Result<SystemTime>| -> chrono::DateTime<chrono::Utc> {
+            t.map(Into::into).unwrap_or_else(|_| chrono::Utc::now())
+        };
+        let started = time(std::fs::metadata(&p).and_then(|m| m.modified()));
+        let updated = time(meta.modified());
+        let new = NewUpload {
+            id,
+            kind: UploadKind::Tus,
+            filename: info.filename,
+            length: Some(info.length),
+            written: meta.len(),
+        };
+        space.recover(UserId(info.owner), new, started, updated);
+        found += 1;
+    }
+    found
+}
+
+/// Removes tus uploads untouched for longer than `expiry`, and the records of completed
+/// ones that old; answers the ids removed.
+pub fn sweep_expired(dir: &std::path::Path, expiry: Duration) -> Vec<String> {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return vec![];
+    };
     let now = SystemTime::now();
-    let mut removed = 0;
+    let mut removed = vec![];
     for e in entries.flatten() {
         let p = e.path();
         let ext = p.extension().and_then(|x| x.to_str());
@@ -517,7 +612,9 @@ pub fn sweep_expired(dir: &std::path::Path, expiry: Duration) -> usize {
             .and_then(|m| now.duration_since(m).ok());
         if age.is_some_and(|a| a > expiry) {
             remove_upload(&p.with_extension("part"), &p.with_extension("json"));
-            removed += 1;
+            if let Some(id) = p.file_stem().and_then(|s| s.to_str()) {
+                removed.push(id.to_string());
+            }
         }
     }
     removed

@@ -5,14 +5,16 @@ use crate::db::values::MediaSource;
 use crate::error::{AppError, AppResult};
 use crate::identity::Identity;
 use crate::intake::{self, Intake, OnFailure};
+use crate::space::{NewUpload, UploadKind};
 use crate::state::AppState;
-use crate::storage::{self, FileSink, Writers};
+use crate::storage::{FileSink, Writers};
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse, ResponseError};
 use futures_util::StreamExt;
 use serde_json::json;
 use std::future::Future;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Duration;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
@@ -78,23 +80,20 @@ pub fn content_length(req: &HttpRequest) -> Option<u64> {
     req.headers().get("content-length")?.to_str().ok()?.parse().ok()
 }
 
-/// Refuses before reading a byte when the declared size is too big for the limit or disk.
+/// Refuses before reading a byte when the declared size is over the server's limit.
 pub fn precheck(state: &AppState, declared: Option<u64>) -> AppResult<()> {
-    if let Some(len) = declared {
-        if len > state.config.max_upload_size {
-            return Err(too_large(state.config.max_upload_size));
-        }
-        storage::check_space(&state.config.upload_tmp_dir(), len)?;
+    match declared {
+        Some(len) if len > state.config.max_upload_size => Err(too_large(state.config.max_upload_size)),
+        _ => Ok(()),
     }
-    Ok(())
 }
 
 pub fn too_large(limit: u64) -> AppError {
     AppError::PayloadTooLarge(format!("the file is larger than the limit of {limit} bytes"))
 }
 
-fn tmp_path(dir: &Path) -> PathBuf {
-    dir.join(format!("{}.part", uuid::Uuid::new_v4().simple()))
+fn tmp_path(dir: &Path, id: &str) -> PathBuf {
+    dir.join(format!("{id}.part"))
 }
 
 /// Why a request body did not reach the disk whole.
@@ -107,6 +106,9 @@ pub enum BodyError {
     /// The caller's stop signal fired (a tus termination).
     #[error("the upload was terminated")]
     Stopped,
+    /// An administrator cancelled the upload.
+    #[error("the upload was cancelled by an administrator")]
+    Cancelled,
     #[error(transparent)]
     App(#[from] AppError),
 }
@@ -116,6 +118,7 @@ impl ResponseError for BodyError {
         match self {
             BodyError::Stalled(_) => StatusCode::REQUEST_TIMEOUT,
             BodyError::Stopped => StatusCode::NOT_FOUND,
+            BodyError::Cancelled => StatusCode::GONE,
             BodyError::App(e) => e.status_code(),
         }
     }
@@ -125,6 +128,7 @@ impl ResponseError for BodyError {
             BodyError::App(e) => return e.error_response(),
             BodyError::Stalled(_) => "request_timeout",
             BodyError::Stopped => "not_found",
+            BodyError::Cancelled => "gone",
         };
         HttpResponse::build(self.status_code()).json(json!({"error": code, "message": self.to_string()}))
     }
@@ -184,6 +188,14 @@ pub async fn after_body_dropped() {
     tokio::task::yield_now().await;
 }
 
+/// For a plain upload, the stop signal is an admin's cancellation.
+fn cancelled(e: BodyError) -> BodyError {
+    match e {
+        BodyError::Stopped => BodyError::Cancelled,
+        e => e,
+    }
+}
+
 async fn upload(
     req: HttpRequest,
     state: web::Data<AppState>,
@@ -204,16 +216,31 @@ async fn receive(
     who: Identity,
     mut payload: web::Payload,
 ) -> Result<HttpResponse, BodyError> {
-    precheck(&state, content_length(&req))?;
+    let declared = content_length(&req);
+    precheck(&state, declared)?;
     let limit = state.config.max_upload_size;
     let stall = state.config.upload_body_timeout;
-    let guard = TmpGuard(Some(tmp_path(&state.config.upload_tmp_dir())));
-    let path = guard.0.clone().unwrap_or_default();
     let is_multipart = req
         .headers()
         .get("content-type")
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.to_ascii_lowercase().starts_with("multipart/form-data"));
+    let raw_name = if is_multipart {
+        None
+    } else {
+        Some(file_name_header(&req)?)
+    };
+    // A multipart body's length bounds its file's: reserve that much.
+    let upload = NewUpload {
+        id: uuid::Uuid::new_v4().simple().to_string(),
+        kind: UploadKind::Post,
+        filename: raw_name.clone().unwrap_or_else(|| "(multipart)".into()),
+        length: declared,
+        written: 0,
+    };
+    let ticket = Arc::new(state.space.admit(&who.0, upload).await?);
+    let guard = TmpGuard(Some(tmp_path(&state.config.upload_tmp_dir(), ticket.id())));
+    let path = guard.0.clone().unwrap_or_default();
 
     let (name, size) = if is_multipart {
         let mut mp = actix_multipart::Multipart::new(req.headers(), payload);
@@ -231,8 +258,13 @@ async fn receive(
                 }
                 continue;
             }
-            let mut sink = FileSink::append(&writers, &path, limit)?;
-            let res = pump(&mut field, &mut sink, stall, std::future::pending()).await;
+            let mut sink = FileSink::append(&writers, &path, limit)?.metered(ticket.clone());
+            if let Some(f) = &filename {
+                ticket.set_filename(f);
+            }
+            let res = pump(&mut field, &mut sink, stall, ticket.cancelled())
+                .await
+                .map_err(cancelled);
             if let Err(e) = res {
                 // As for a raw body: let go of it while the last write runs.
                 drop(field);
@@ -246,9 +278,11 @@ async fn receive(
         }
         found.ok_or_else(|| AppError::BadRequest("multipart upload without a \"file\" field".into()))?
     } else {
-        let name = file_name_header(&req)?;
-        let mut sink = FileSink::append(&writers, &path, limit)?;
-        let res = pump(&mut payload, &mut sink, stall, std::future::pending()).await;
+        let name = raw_name.unwrap_or_default();
+        let mut sink = FileSink::append(&writers, &path, limit)?.metered(ticket.clone());
+        let res = pump(&mut payload, &mut sink, stall, ticket.cancelled())
+            .await
+            .map_err(cancelled);
         // Let go of the body while the last write runs: actix can discard the rest of it
         // meanwhile (see `after_body_dropped`, which `upload` calls before answering).
         drop(payload);
@@ -266,6 +300,8 @@ async fn receive(
         on_failure: OnFailure::Delete,
     };
     let id = intake::register(&state, intake).await?;
+    // The bytes count as the user's media now, no longer as an upload.
+    drop(ticket);
     Ok(HttpResponse::Created().json(json!({ "id": id })))
 }
 

@@ -4,6 +4,7 @@
 pub mod comments;
 pub mod models;
 pub mod queries;
+pub mod quotas;
 pub mod schema;
 pub mod users;
 pub mod values;

@@ -106,6 +106,17 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    user_quotas (user_id) {
+        user_id -> Text,
+        stored_bytes -> Nullable<BigInt>,
+        upload_bytes -> Nullable<BigInt>,
+        uploads -> Nullable<BigInt>,
+        comment_bytes_per_day -> Nullable<BigInt>,
+        updated_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(comments -> media (media_id));
 diesel::joinable!(comments -> users (user_id));
 diesel::joinable!(jobs -> media (media_id));
@@ -113,4 +124,13 @@ diesel::joinable!(media -> users (owner_id));
 diesel::joinable!(room_events -> media (media_id));
 diesel::joinable!(user_messages -> users (user_id));
 
-diesel::allow_tables_to_appear_in_same_query!(comments, jobs, media, organizer_kv, room_events, user_messages, users,);
+diesel::allow_tables_to_appear_in_same_query!(
+    comments,
+    jobs,
+    media,
+    organizer_kv,
+    room_events,
+    user_messages,
+    user_quotas,
+    users,
+);

@@ -199,6 +199,7 @@ impl UserSession {
                     return;
                 };
                 let cref = client_ref.clone();
+                let bytes = comment_bytes(&text, &drawing);
                 let cmd = RoomCmd::AddComment(CommentDraft {
                     text,
                     frame,
@@ -209,6 +210,7 @@ impl UserSession {
                 });
                 let find = async move {
                     access::media_for(&state, &user, &media_id, Action::Comment).await?;
+                    state.space.spend_comment(&user.id, bytes).await?;
                     Ok(room)
                 };
                 self.room_request(request, cref, find, cmd, ctx);
@@ -220,6 +222,7 @@ impl UserSession {
             } => self.comment_cmd(
                 request,
                 comment_id.0,
+                comment_bytes(&text, &drawing),
                 RoomCmd::EditComment {
                     comment_id,
                     text,
@@ -228,7 +231,7 @@ impl UserSession {
                 ctx,
             ),
             ClientMsg::DeleteComment { comment_id } => {
-                self.comment_cmd(request, comment_id.0, RoomCmd::DeleteComment { comment_id }, ctx)
+                self.comment_cmd(request, comment_id.0, 0, RoomCmd::DeleteComment { comment_id }, ctx)
             }
             ClientMsg::SessionJoin { media_id } => self.send_to_room(request, &media_id, RoomCmd::SessionJoin, ctx),
             ClientMsg::SessionLeave { media_id } => self.send_to_room(request, &media_id, RoomCmd::SessionLeave, ctx),
@@ -306,8 +309,18 @@ impl UserSession {
     }
 
     /// Edit and delete name only the comment: find its media, which must be a joined room.
-    fn comment_cmd(&mut self, request: &'static str, comment_id: i64, cmd: RoomCmd, ctx: &mut Context<Self>) {
+    /// Sends an edit or delete to the room of the comment; `bytes` of new text and drawing
+    /// count against the user's daily comment volume.
+    fn comment_cmd(
+        &mut self,
+        request: &'static str,
+        comment_id: i64,
+        bytes: u64,
+        cmd: RoomCmd,
+        ctx: &mut Context<Self>,
+    ) {
         let state = self.state.clone();
+        let user = self.user.id.clone();
         let rooms: Vec<_> = self.rooms.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
         let find = async move {
             // A missing comment and one in a room the user has not joined (perhaps one they
@@ -323,6 +336,9 @@ impl UserSession {
                 .find(|(m, _)| *m == comment.media_id)
                 .map(|(_, r)| r)
                 .ok_or_else(unknown)?;
+            if bytes > 0 {
+                state.space.spend_comment(&user, bytes).await?;
+            }
             Ok(room)
         };
         self.room_request(request, None, find, cmd, ctx);
@@ -370,4 +386,13 @@ impl UserSession {
             }
         });
     }
+}
+
+/// What a comment's text and drawing weigh against the daily comment volume.
+fn comment_bytes(text: &str, drawing: &Option<dailies_protocol::Drawing>) -> u64 {
+    let d = drawing
+        .as_ref()
+        .and_then(|d| serde_json::to_vec(d).ok())
+        .map_or(0, |v| v.len());
+    (text.len() + d) as u64
 }

@@ -63,6 +63,7 @@ pub fn error_code(e: &AppError) -> ErrorCode {
         AppError::Forbidden(_) | AppError::Unauthorized(_) => ErrorCode::Forbidden,
         AppError::BadRequest(_) | AppError::Conflict(_) => ErrorCode::BadMessage,
         AppError::PayloadTooLarge(_) => ErrorCode::TooLarge,
+        AppError::QuotaExceeded(_) => ErrorCode::QuotaExceeded,
         AppError::InsufficientStorage(_) | AppError::Unavailable(_) | AppError::Internal(_) => ErrorCode::Internal,
     }
 }

@@ -6,7 +6,7 @@ use crate::common::{TestServer, Ws};
 use crate::organizer_support::{add_media, add_user, answer};
 use serde_json::{json, Value};
 
-async fn joined(s: &TestServer, user: &str, media: &str) -> Ws {
+pub(crate) async fn joined(s: &TestServer, user: &str, media: &str) -> Ws {
     let mut ws = s.ws(Some(user)).await;
     ws.recv_type("welcome").await;
     ws.send(json!({"type": "join_room", "media_id": media, "since_seq": null}))

@@ -181,3 +181,130 @@ fn disk_free(p: &Path) -> u64 {
 }
 
 use futures_util::StreamExt;
+
+/// Space accounting on a small disk (issue 13.4): a tus upload's length is reserved at
+/// creation, a body without a declared length stops before it would eat another upload's
+/// reservation or the reserve, parallel uploads are admitted only as far as the disk holds
+/// them (and every admitted one completes), and the database can still commit afterwards.
+#[actix_rt::test]
+async fn reservations_keep_their_promise_and_the_reserve_stays_free() {
+    const MIB: u64 = 1 << 20;
+    let disk = SmallDisk::mount();
+    let data = disk.path().join("data");
+    let s = TestServer::start_with(|c| {
+        c.data_dir = data.clone();
+        c.disk_reserve = 4 * MIB;
+        c.quota_uploads = 0;
+    })
+    .await;
+    let s = &s;
+    let free0 = disk_free(&data);
+    let reserved = free0 - 4 * MIB - 6 * MIB;
+
+    // A resumable upload reserves its whole length at creation; one more that does not fit
+    // beside it is refused although the disk is still empty.
+    let mut r = client()
+        .post(s.url("/api/tus/"))
+        .insert_header(("X-Remote-User-Id", "alice"))
+        .insert_header(("Tus-Resumable", "1.0.0"))
+        .insert_header(("Upload-Length", reserved.to_string()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 201, "{:?}", r.body().await);
+    let loc = r.headers().get("location").unwrap().to_str().unwrap().to_string();
+    let r = client()
+        .post(s.url("/api/tus/"))
+        .insert_header(("X-Remote-User-Id", "bob"))
+        .insert_header(("Tus-Resumable", "1.0.0"))
+        .insert_header(("Upload-Length", (8 * MIB).to_string()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 507);
+
+    // A body without a length streams until it would reach the reservation: 507, and the
+    // reservation is still whole.
+    let chunks =
+        futures_util::stream::iter(0..16).map(|_| Ok::<_, std::io::Error>(bytes::Bytes::from(vec![2u8; MIB as usize])));
+    let mut r = client()
+        .post(s.url("/api/upload"))
+        .insert_header(("X-Remote-User-Id", "bob"))
+        .insert_header(("X-File-Name", "stream.mov"))
+        .send_stream(chunks)
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 507, "{:?}", r.body().await);
+    // Only the resumable upload's (empty) file is left.
+    wait_no_partials(&data, 1).await;
+
+    // The reserved upload arrives whole, even sent without a Content-Length.
+    let body = futures_util::stream::iter(
+        (0..reserved)
+            .step_by(MIB as usize)
+            .map(move |at| Ok::<_, std::io::Error>(bytes::Bytes::from(vec![5u8; (reserved - at).min(MIB) as usize]))),
+    );
+    let mut r = client()
+        .patch(s.url(&loc))
+        .insert_header(("X-Remote-User-Id", "alice"))
+        .insert_header(("Tus-Resumable", "1.0.0"))
+        .insert_header(("Upload-Offset", "0"))
+        .insert_header(("Content-Type", "application/offset+octet-stream"))
+        .send_stream(body)
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 204, "{:?}", r.body().await);
+    assert!(r.headers().get("dailies-media-id").is_some());
+    let low = disk_free(&data);
+    assert!(low >= 4 * MIB, "the reserve was touched: {low} bytes free");
+
+    // Twenty uploads at once with about 6 MiB usable: those admitted all complete, the
+    // others are refused at once; nobody gets a half-written failure.
+    let mut tasks = Vec::new();
+    for i in 0..20 {
+        let url = s.url("/api/upload");
+        tasks.push(actix_rt::spawn(async move {
+            let mut r = client()
+                .post(url)
+                .insert_header(("X-Remote-User-Id", format!("user{i}")))
+                .insert_header(("X-File-Name", format!("p{i}.mov")))
+                .send_body(vec![9u8; (MIB / 2) as usize])
+                .await
+                .unwrap();
+            let _ = r.body().await;
+            r.status().as_u16()
+        }));
+    }
+    let mut codes = Vec::new();
+    for t in tasks {
+        codes.push(t.await.unwrap());
+    }
+    let ok = codes.iter().filter(|c| **c == 201).count();
+    let refused = codes.iter().filter(|c| **c == 507).count();
+    println!("20 parallel uploads of 512 KiB: {ok} accepted, {refused} refused");
+    assert_eq!(ok + refused, 20, "only 201 or 507: {codes:?}");
+    assert!(ok >= 1 && refused >= 1, "{codes:?}");
+    let low = disk_free(&data);
+    assert!(low >= 4 * MIB, "the reserve was touched: {low} bytes free");
+
+    // The database still commits: an admin's write goes through.
+    let r = client()
+        .put(s.url("/api/admin/users/alice/quota"))
+        .insert_header(("X-Remote-User-Id", "admin"))
+        .send_json(&json!({"uploads": 3}))
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 200);
+}
+
+async fn wait_no_partials(data: &Path, n: usize) {
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while partial_files(data).len() != n {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "partial files: {:?}",
+            partial_files(data)
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}

@@ -27,6 +27,7 @@ mod security_ffmpeg_inputs;
 mod security_fuzz_regressions;
 mod security_hostile;
 mod security_matrix;
+mod space;
 mod tus;
 mod uploads;
 mod web_safety;

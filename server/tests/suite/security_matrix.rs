@@ -37,9 +37,10 @@ impl Actor {
 }
 
 /// Every HTTP route: method, path (`{media}` a media of the owner, `{upload}` a tus upload
-/// the owner started, `{file}` a file of the media) and the status for owner, other, admin,
-/// nobody. `/api/tus` OPTIONS is capability discovery and needs no identity; a resumable
-/// upload in progress belongs to its uploader alone, admins included.
+/// the owner started, `{file}` a file of the media, `{user}` the owner's id) and the status
+/// for owner, other, admin, nobody. `/api/tus` OPTIONS is capability discovery and needs no
+/// identity; a resumable upload in progress belongs to its uploader alone on the tus routes,
+/// admins included: admins see and cancel it through `/api/admin/uploads` only.
 const ROUTES: &[(&str, &str, [u16; 4])] = &[
     ("GET", "/api/health", [200, 200, 200, 200]),
     ("GET", "/api/media", [200, 200, 200, 401]),
@@ -57,6 +58,11 @@ const ROUTES: &[(&str, &str, [u16; 4])] = &[
     ("GET", "/files/{media}/{file}", [200, 404, 200, 401]),
     ("HEAD", "/files/{media}/{file}", [200, 404, 200, 401]),
     ("GET", "/api/ws", [101, 101, 101, 401]),
+    ("GET", "/api/quota", [200, 200, 200, 401]),
+    ("GET", "/api/admin/uploads", [403, 403, 200, 401]),
+    ("DELETE", "/api/admin/uploads/{upload}", [403, 403, 204, 401]),
+    ("GET", "/api/admin/users/{user}/quota", [403, 403, 200, 401]),
+    ("PUT", "/api/admin/users/{user}/quota", [403, 403, 200, 401]),
 ];
 
 /// What a websocket message must get from the server.
@@ -335,6 +341,7 @@ async fn http_case(s: &TestServer, method: &str, template: &str, actor: Actor, c
     if path.contains("{upload}") {
         path = path.replace("{upload}", &new_tus(s).await);
     }
+    path = path.replace("{user}", OWNER);
     let url = s.url(&path);
     let mut req = client().request(Method::from_bytes(method.as_bytes()).unwrap(), url);
     if let Some(u) = actor.user() {
@@ -346,6 +353,7 @@ async fn http_case(s: &TestServer, method: &str, template: &str, actor: Actor, c
     let resp = match (method, template) {
         (_, "/api/ws") => return ws_status(s, actor).await,
         ("PATCH", "/api/media/{media}") => req.send_json(&json!({"title": format!("title by {actor:?}")})).await,
+        ("PUT", _) => req.send_json(&json!({"uploads": 50, "stored_bytes": null})).await,
         ("POST", "/api/upload") => {
             req.insert_header(("X-File-Name", "up.mp4"))
                 .send_body(clip.to_vec())

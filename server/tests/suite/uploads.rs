@@ -27,7 +27,8 @@ async fn wait_for_parts(dir: &std::path::Path, n: usize) {
 /// Also the benchmark of threads held (`--nocapture` prints the figure).
 #[actix_rt::test]
 async fn slow_uploads_hold_no_thread_each() {
-    let s = TestServer::start().await;
+    // One user with 300 uploads at once: no limit on unfinished uploads here.
+    let s = TestServer::start_with(|c| c.quota_uploads = 0).await;
     let addr = s.server.as_ref().unwrap().addr;
     let tmp = s.dir.path().join("upload-tmp");
     let before = threads_now();

@@ -97,7 +97,7 @@ export type UserMessage = { id: number,
  */
 kind: string, media_id: MediaId | null, comment_id: CommentId | null, text: string, seen: boolean, created_at: string, };
 
-export type ErrorCode = "bad_message" | "too_large" | "forbidden" | "not_found" | "rate_limited" | "internal";
+export type ErrorCode = "bad_message" | "too_large" | "forbidden" | "not_found" | "rate_limited" | "quota_exceeded" | "internal";
 
 export type OrganizerCrumb = { label: string, path: string, };
 

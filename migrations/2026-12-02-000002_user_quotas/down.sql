@@ -1,0 +1,2 @@
+DROP INDEX comments_user_created;
+DROP TABLE user_quotas;
