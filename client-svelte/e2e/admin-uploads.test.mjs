@@ -1,6 +1,7 @@
 // The admin page against the real server: bob starts a tus upload from Node and leaves it
 // half sent; alice (an admin) sees it under "Uploads in progress", cancels it, and bob's
-// upload is gone on the server. The usage line, and that bob gets no admin link.
+// upload is gone on the server. The usage line, that bob gets no admin link, and the quota
+// editor: alice limits bob to one unfinished upload, and the server holds him to it.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { artifacts, Fatal, openAs, shot, startServer, until } from './harness.mjs';
@@ -130,5 +131,50 @@ describe('admin: uploads in progress', { skip: !!process.env.DAILIES_E2E_MOCK &&
     const res = await fetch(`${server.apiUrl}/api/admin/uploads`, { headers: asBob() });
     assert.equal(res.status, 403);
     assert.equal((await res.json()).error !== undefined, true);
+  });
+
+  step('alice limits bob to one unfinished upload in the quota editor', async () => {
+    const a = alice.page;
+    await a.locator('[data-testid=quota-user]').fill('bob');
+    await a.locator('[data-testid=quota-load]').click();
+    const uploads = a.locator('[data-testid=quota-uploads]');
+    await uploads.waitFor();
+    assert.equal(await uploads.inputValue(), '', 'no override yet: the field is empty');
+    // A value it cannot read is marked and nothing is sent.
+    await uploads.fill('lots');
+    await a.locator('[data-testid=quota-save]').click();
+    await a.locator('[data-testid=quota-uploads][aria-invalid=true]').waitFor();
+    await uploads.fill('1');
+    await a.locator('[data-testid=quota-save]').click();
+    await a.getByRole('status').filter({ hasText: 'Saved.' }).waitFor();
+    assert.equal(await a.locator('[data-testid=quota-uploads-effective]').textContent(), '1 upload');
+    await shot(a, 'admin-03-quota');
+    const q = await (await fetch(`${server.apiUrl}/api/admin/users/bob/quota`, { headers: { 'X-Remote-User-Id': 'alice' } })).json();
+    assert.deepEqual(
+      { overrides: q.overrides, uploads: q.limits.uploads },
+      { overrides: { stored_bytes: null, upload_bytes: null, uploads: 1, comment_bytes_per_day: null }, uploads: 1 },
+    );
+
+    // The server holds bob to it: a second unfinished upload is refused with the reason.
+    const create = () =>
+      fetch(`${server.apiUrl}/api/tus/`, {
+        method: 'POST',
+        headers: asBob({ 'Upload-Length': String(LENGTH), 'Upload-Metadata': `filename ${Buffer.from('second.mov').toString('base64')}` }),
+      });
+    const first = await create();
+    assert.equal(first.status, 201);
+    const second = await create();
+    assert.ok([413, 429].includes(second.status), `second upload: ${second.status}`);
+    const body = await second.json();
+    assert.equal(body.error, 'quota_exceeded');
+    assert.match(body.message, /limit/);
+
+    // bob's usage line counts it against his limit (the library asks when it opens).
+    await bob.page.goto(`${server.url}/#/`);
+    const usage = bob.page.locator('[data-testid=quota-usage]');
+    await usage.waitFor();
+    assert.match(await usage.textContent(), /1 of 1 unfinished upload/);
+    const end = await fetch(new URL(first.headers.get('location'), server.apiUrl), { method: 'DELETE', headers: asBob() });
+    assert.equal(end.status, 204);
   });
 });
