@@ -78,6 +78,7 @@ describe('admin: uploads in progress', { skip: !!process.env.DAILIES_E2E_MOCK &&
     const usage = alice.page.locator('[data-testid=quota-usage]');
     await usage.waitFor({ timeout: 15_000 });
     assert.match(await usage.textContent(), /stored · \d+( of \d+)? unfinished upload/);
+    await shot(alice.page, 'admin-00-usage');
   });
 
   step('alice opens the admin page from the header and sees bob’s upload', async (t) => {
