@@ -546,8 +546,21 @@ impl UploadTicket {
         }
     }
 
+    /// Finishes when an admin cancels the upload.
+    pub async fn cancelled(&self) {
+        loop {
+            let woken = self.cancel.wake.notified();
+            if self.cancel.cancelled.load(Ordering::SeqCst) {
+                return;
+            }
+            woken.await;
+        }
+    }
+}
+
+impl crate::storage::Meter for UploadTicket {
     /// Sets the bytes on disk (a tus PATCH starts from the file's length).
-    pub fn set_written(&self, written: u64) {
+    fn set_written(&self, written: u64) {
         if let Some(e) = self.space.lock().uploads.get_mut(&self.id) {
             e.written = written;
         }
@@ -556,7 +569,7 @@ impl UploadTicket {
     /// Counts `n` more bytes about to be written, or refuses them: no batch eats into the
     /// reserve, and bytes beyond the reservation must also leave every other reservation
     /// whole and fit the owner's quotas.
-    pub fn charge(&self, n: u64) -> Result<(), AppError> {
+    fn charge(&self, n: u64) -> Result<(), AppError> {
         let free = self.space.free_now();
         let mut inner = self.space.lock();
         let others = inner.outstanding_total();
@@ -593,17 +606,6 @@ impl UploadTicket {
         e.updated_at = Utc::now();
         Ok(())
     }
-
-    /// Finishes when an admin cancels the upload.
-    pub async fn cancelled(&self) {
-        loop {
-            let woken = self.cancel.wake.notified();
-            if self.cancel.cancelled.load(Ordering::SeqCst) {
-                return;
-            }
-            woken.await;
-        }
-    }
 }
 
 impl Drop for UploadTicket {
@@ -617,6 +619,7 @@ impl Drop for UploadTicket {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::storage::Meter;
     use std::sync::atomic::AtomicU64;
 
     const MIB: u64 = 1 << 20;

@@ -108,7 +108,16 @@ pub struct FileSink {
     written: u64,
     limit: u64,
     /// The upload's accounting: each batch is counted (or refused) before it is written.
-    ticket: Option<Arc<crate::space::UploadTicket>>,
+    ticket: Option<Arc<dyn Meter>>,
+}
+
+/// Counts an upload's bytes as they are written (the space accounting implements it, so
+/// this module needs nothing above it).
+pub trait Meter: Send + Sync {
+    /// The bytes already in the file when writing starts.
+    fn set_written(&self, written: u64);
+    /// `n` more bytes are about to be written: count them, or refuse them.
+    fn charge(&self, n: u64) -> Result<(), AppError>;
 }
 
 impl FileSink {
@@ -146,7 +155,7 @@ impl FileSink {
     }
 
     /// Counts what this sink writes against `ticket`, from the file's current length.
-    pub fn metered(mut self, ticket: Arc<crate::space::UploadTicket>) -> FileSink {
+    pub fn metered(mut self, ticket: Arc<dyn Meter>) -> FileSink {
         ticket.set_written(self.written);
         self.ticket = Some(ticket);
         self
