@@ -172,7 +172,9 @@ describe('admin: uploads in progress', { skip: !!process.env.DAILIES_E2E_MOCK &&
 
     // bob's usage line counts it against his limit (the library asks when it opens).
     await bob.page.goto(`${server.url}/#/`);
-    const usage = bob.page.locator('[data-testid=quota-usage]');
+    // The line may still show what it knew before until the library's request answers:
+    // wait for the new figures rather than reading it once.
+    const usage = bob.page.locator('[data-testid=quota-usage]', { hasText: /1 of 1 unfinished upload/ });
     await usage.waitFor();
     assert.match(await usage.textContent(), /1 of 1 unfinished upload/);
     const end = await fetch(new URL(first.headers.get('location'), server.apiUrl), { method: 'DELETE', headers: asBob() });
