@@ -5,6 +5,7 @@ pub mod ids;
 pub mod media;
 pub mod messages;
 pub mod review;
+pub mod sharing;
 pub mod timecode;
 pub mod ts_export;
 
@@ -13,6 +14,10 @@ pub use media::{MediaInfo, MediaKind, MediaStatus, Rational, SpriteSheet};
 pub use messages::{
     ClientMsg, ErrorCode, OrganizerAction, OrganizerActionScope, OrganizerCrumb, OrganizerFolder, ServerMsg, UserInfo,
     MAX_CLIENT_REF,
+};
+pub use sharing::{
+    AccessLevel, GuestInfo, GuestLinkCreated, GuestLinkInfo, GuestMedia, GuestSessionRequest, KnownUser, LinkAccess,
+    NewGuestLink, ReviewStatus, ShareEntry, ShareRole, Sharing, StatusChange, StatusView,
 };
 pub use review::{CollabAction, CollabState, Comment, Drawing, Member, Point, RoomEvent, Shape, Tool, UserMessage};
 

@@ -2,6 +2,7 @@
 //! Frame rates are rational so that frame numbers stay exact (30000/1001, not 29.97).
 
 use crate::ids::{MediaId, UserId};
+use crate::sharing::{LinkAccess, ReviewStatus};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
@@ -119,6 +120,10 @@ pub struct MediaInfo {
     pub progress: Option<f64>,
     /// RFC 3339.
     pub created_at: String,
+    /// Where the media is in its review.
+    pub review_status: ReviewStatus,
+    /// Who else, signed in, may open it from its link.
+    pub link_access: LinkAccess,
 }
 
 /// Stored as its wire name (the server's database keeps statuses as text).

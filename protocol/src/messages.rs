@@ -3,6 +3,7 @@
 
 use crate::ids::{CommentId, MediaId, UserId};
 use crate::media::MediaInfo;
+use crate::sharing::AccessLevel;
 use crate::review::{CollabAction, CollabState, Comment, Drawing, Member, RoomEvent, Shape, UserMessage};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
@@ -70,6 +71,11 @@ pub enum ClientMsg {
     DeleteComment {
         comment_id: CommentId,
     },
+    /// Mark a note resolved, or open again (commenters, owner, admins).
+    ResolveComment {
+        comment_id: CommentId,
+        resolved: bool,
+    },
     /// Start (or join, when one runs) the room's collaborative session.
     SessionJoin {
         media_id: MediaId,
@@ -132,6 +138,7 @@ impl ClientMsg {
         "add_comment",
         "edit_comment",
         "delete_comment",
+        "resolve_comment",
         "session_join",
         "session_leave",
         "session_control",
@@ -154,6 +161,7 @@ impl ClientMsg {
             ClientMsg::AddComment { .. } => "add_comment",
             ClientMsg::EditComment { .. } => "edit_comment",
             ClientMsg::DeleteComment { .. } => "delete_comment",
+            ClientMsg::ResolveComment { .. } => "resolve_comment",
             ClientMsg::SessionJoin { .. } => "session_join",
             ClientMsg::SessionLeave { .. } => "session_leave",
             ClientMsg::SessionControl { .. } => "session_control",
@@ -241,7 +249,12 @@ pub enum ServerMsg {
         /// This connection's id within rooms (to recognise oneself in `members`).
         #[ts(type = "number")]
         session_id: u64,
+        /// What the caller may do here (a viewer cannot comment or join live sessions).
+        access: AccessLevel,
     },
+    /// The caller's access to a joined room changed (its sharing was edited); losing
+    /// access altogether comes as `room_closed` instead.
+    AccessChanged { media_id: MediaId, access: AccessLevel },
     /// Something changed in a room; `seq` increases by one per event.
     RoomEvent {
         media_id: MediaId,
@@ -266,7 +279,7 @@ pub enum ServerMsg {
         #[ts(type = "number")]
         session_id: u64,
     },
-    /// The room is gone (media deleted): leave the view.
+    /// The room is gone for this caller (media deleted, access revoked): leave the view.
     RoomClosed { media_id: MediaId, reason: String },
     /// The caller's notifications, newest first, and how many are unseen.
     UserMessages { items: Vec<UserMessage>, unseen: u32 },
@@ -389,6 +402,10 @@ mod tests {
             },
             ClientMsg::DeleteComment {
                 comment_id: CommentId(1),
+            },
+            ClientMsg::ResolveComment {
+                comment_id: CommentId(1),
+                resolved: true,
             },
             ClientMsg::SessionJoin { media_id: m() },
             ClientMsg::SessionLeave { media_id: m() },

@@ -2,6 +2,7 @@
 //! the collaborative playback state, user messages and room events.
 
 use crate::ids::{CommentId, MediaId, UserId};
+use crate::sharing::StatusChange;
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
@@ -111,6 +112,12 @@ pub struct Comment {
     pub edited_at: Option<String>,
     /// A deleted comment that still has replies stays as a marker.
     pub deleted: bool,
+    /// Written by a guest through a review link (`user_name` is the name they gave).
+    pub guest: bool,
+    /// Who marked the note resolved, and when (RFC 3339); null while open.
+    pub resolved_by: Option<UserId>,
+    pub resolved_by_name: Option<String>,
+    pub resolved_at: Option<String>,
 }
 
 /// A change in a room, numbered by the room's sequence so clients can catch up.
@@ -132,6 +139,14 @@ pub enum RoomEvent {
     },
     MediaRenamed {
         title: String,
+    },
+    /// A note was marked resolved or open again (`comment.resolved_by`).
+    CommentResolved {
+        comment: Comment,
+    },
+    /// The media's review status changed.
+    StatusChanged {
+        change: StatusChange,
     },
 }
 

@@ -38,6 +38,7 @@ pub struct Config {
     pub quota_upload_bytes: u64,
     pub quota_uploads: u64,
     pub comment_bytes_per_day: u64,
+    pub default_link_access: dailies_protocol::LinkAccess,
 }
 
 impl Default for Config {
@@ -74,6 +75,9 @@ impl Default for Config {
             // Thousands of ordinary notes a day; a script filling the database is stopped
             // within the first minute.
             comment_bytes_per_day: 64 * 1024 * 1024,
+            // Anyone signed in who has a media's link may open and comment (Clapshot's
+            // behaviour); strict sites set "off".
+            default_link_access: dailies_protocol::LinkAccess::Comment,
         }
     }
 }
@@ -176,6 +180,10 @@ pub struct Cli {
     /// [default: 67108864 (64 MiB)]
     #[arg(long, env = "DAILIES_COMMENT_BYTES_PER_DAY", value_name = "BYTES")]
     pub comment_bytes_per_day: Option<u64>,
+    /// Who else, signed in, may open new media from its link: off, view or comment
+    /// [default: comment]
+    #[arg(long, env = "DAILIES_DEFAULT_LINK_ACCESS", value_name = "off|view|comment")]
+    pub default_link_access: Option<String>,
 }
 
 /// The TOML file: the same names as the long options, with underscores.
@@ -207,6 +215,7 @@ pub struct FileConfig {
     pub quota_upload_bytes: Option<u64>,
     pub quota_uploads: Option<u64>,
     pub comment_bytes_per_day: Option<u64>,
+    pub default_link_access: Option<String>,
 }
 
 impl FileConfig {
@@ -225,6 +234,11 @@ macro_rules! overlay {
         if let Some(v) = $src.web_root { $dst.web_root = Some(v); }
         if let Some(v) = $src.organizer_cmd { $dst.organizer_cmd = Some(v); }
         if let Some(v) = $src.organizer_url { $dst.organizer_url = Some(v); }
+        if let Some(v) = $src.default_link_access {
+            $dst.default_link_access = dailies_protocol::LinkAccess::parse(v.trim()).ok_or_else(|| {
+                anyhow::anyhow!("default_link_access must be off, view or comment, not {v:?}")
+            })?;
+        }
     };
 }
 

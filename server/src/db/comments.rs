@@ -25,6 +25,10 @@ fn to_wire(row: CommentRow, user_name: String) -> Comment {
         created_at: row.created_at.and_utc().to_rfc3339(),
         edited_at: row.edited_at.map(|t| t.and_utc().to_rfc3339()),
         deleted: row.deleted,
+        guest: false,
+        resolved_by: None,
+        resolved_by_name: None,
+        resolved_at: None,
     }
 }
 

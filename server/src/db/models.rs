@@ -3,7 +3,7 @@
 use super::schema::{media, users};
 use super::values::{JobStatus, MediaSource, MessageKind};
 use chrono::NaiveDateTime;
-use dailies_protocol::{MediaId, MediaInfo, MediaKind, MediaStatus, Rational, SpriteSheet, UserId};
+use dailies_protocol::{LinkAccess, MediaId, MediaInfo, ReviewStatus, MediaKind, MediaStatus, Rational, SpriteSheet, UserId};
 use diesel::prelude::*;
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
@@ -49,6 +49,10 @@ pub struct Media {
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
     pub source: MediaSource,
+    #[diesel(deserialize_as = String)]
+    pub link_access: LinkAccess,
+    #[diesel(deserialize_as = String)]
+    pub review_status: ReviewStatus,
 }
 
 #[derive(Debug, Clone, Insertable)]
@@ -64,6 +68,8 @@ pub struct NewMedia {
     pub status: MediaStatus,
     pub file_size: i64,
     pub source: MediaSource,
+    #[diesel(serialize_as = String)]
+    pub link_access: LinkAccess,
 }
 
 /// The URL under which a file of a media's directory is served.
@@ -104,6 +110,8 @@ impl Media {
             sheet,
             progress: self.progress,
             created_at: self.created_at.and_utc().to_rfc3339(),
+            review_status: self.review_status,
+            link_access: self.link_access,
         }
     }
 }

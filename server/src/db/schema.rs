@@ -18,6 +18,8 @@ diesel::table! {
         deleted -> Bool,
         client_ref -> Nullable<Text>,
         added_seq -> Nullable<BigInt>,
+        resolved_by -> Nullable<Text>,
+        resolved_at -> Nullable<Timestamp>,
     }
 }
 
@@ -62,6 +64,55 @@ diesel::table! {
         created_at -> Timestamp,
         updated_at -> Timestamp,
         source -> Text,
+        link_access -> Text,
+        review_status -> Text,
+    }
+}
+
+diesel::table! {
+    media_shares (media_id, user_id) {
+        media_id -> Text,
+        user_id -> Text,
+        role -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    status_history (id) {
+        id -> BigInt,
+        media_id -> Text,
+        status -> Text,
+        user_id -> Text,
+        user_name -> Text,
+        at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    guest_links (id) {
+        id -> BigInt,
+        media_id -> Text,
+        token_hash -> Text,
+        label -> Nullable<Text>,
+        password_hash -> Nullable<Text>,
+        expires_at -> Nullable<Timestamp>,
+        can_comment -> Bool,
+        can_download -> Bool,
+        created_by -> Text,
+        created_at -> Timestamp,
+        last_used_at -> Nullable<Timestamp>,
+        uses -> BigInt,
+    }
+}
+
+diesel::table! {
+    guest_sessions (id) {
+        id -> BigInt,
+        link_id -> BigInt,
+        token_hash -> Text,
+        name -> Text,
+        created_at -> Timestamp,
     }
 }
 
@@ -120,16 +171,24 @@ diesel::table! {
 diesel::joinable!(comments -> media (media_id));
 diesel::joinable!(comments -> users (user_id));
 diesel::joinable!(jobs -> media (media_id));
+diesel::joinable!(media_shares -> media (media_id));
+diesel::joinable!(status_history -> media (media_id));
+diesel::joinable!(guest_links -> media (media_id));
+diesel::joinable!(guest_sessions -> guest_links (link_id));
 diesel::joinable!(media -> users (owner_id));
 diesel::joinable!(room_events -> media (media_id));
 diesel::joinable!(user_messages -> users (user_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     comments,
+    guest_links,
+    guest_sessions,
     jobs,
     media,
+    media_shares,
     organizer_kv,
     room_events,
+    status_history,
     user_messages,
     user_quotas,
     users,

@@ -482,6 +482,7 @@ mod tests {
                         status: MediaStatus::Processing,
                         file_size: 1,
                         source: MediaSource::Watch,
+                        link_access: dailies_protocol::LinkAccess::Off,
                     },
                 )
             })

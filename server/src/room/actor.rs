@@ -13,7 +13,7 @@ use crate::notice::{Notice, Notifier};
 use crate::room::MAILBOX;
 use actix::prelude::*;
 use dailies_protocol::{
-    CollabAction, CollabState, CommentId, Drawing, MediaId, MediaInfo, Member, Rational, RoomEvent, ServerMsg, Shape,
+    AccessLevel, CollabAction, CollabState, CommentId, Drawing, MediaId, MediaInfo, Member, Rational, RoomEvent, ServerMsg, Shape,
     UserId, UserInfo,
 };
 use std::collections::BTreeMap;
@@ -43,6 +43,8 @@ pub(super) struct Present {
     pub(super) user: UserInfo,
     pub(super) recipient: Recipient<Push>,
     pub(super) in_session: bool,
+    /// What this member may do, as decided when joining (kept current by `SetAccess`).
+    pub(super) access: AccessLevel,
 }
 
 /// What the room knows of its media is kept current by `RoomNotice::MediaChanged`: a room
@@ -267,6 +269,7 @@ pub struct Join {
     pub recipient: Recipient<Push>,
     pub media: MediaInfo,
     pub since_seq: Option<i64>,
+    pub access: AccessLevel,
 }
 
 impl Handler<Join> for Room {
@@ -299,6 +302,7 @@ impl Handler<Join> for Room {
                         user: msg.user,
                         recipient: msg.recipient,
                         in_session: false,
+                        access: msg.access,
                     },
                 );
                 // Events committed while we were reading are delivered as live events.
@@ -309,6 +313,7 @@ impl Handler<Join> for Room {
                     collab: act.collab.clone(),
                     seq: act.seq,
                     session_id: msg.session_id,
+                    access: msg.access,
                 }];
                 out.extend(missed.into_iter().filter(|(s, _)| *s <= act.seq).map(|(seq, event)| {
                     ServerMsg::RoomEvent {

@@ -93,6 +93,7 @@ async fn fixture() -> Fixture {
         recipient: client.recipient(),
         media: media.to_info(),
         since_seq: None,
+        access: dailies_protocol::AccessLevel::Comment,
     })
     .await
     .unwrap()

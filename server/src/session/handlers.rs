@@ -233,6 +233,9 @@ impl UserSession {
             ClientMsg::DeleteComment { comment_id } => {
                 self.comment_cmd(request, comment_id.0, 0, RoomCmd::DeleteComment { comment_id }, ctx)
             }
+            ClientMsg::ResolveComment { .. } => {
+                self.send_app_error(AppError::BadRequest("not available yet".into()), request, ctx);
+            }
             ClientMsg::SessionJoin { media_id } => self.send_to_room(request, &media_id, RoomCmd::SessionJoin, ctx),
             ClientMsg::SessionLeave { media_id } => self.send_to_room(request, &media_id, RoomCmd::SessionLeave, ctx),
             ClientMsg::SessionControl { media_id, control } => {
@@ -369,6 +372,7 @@ impl UserSession {
                     recipient: recipient.clone(),
                     media: media.clone(),
                     since_seq,
+                    access: dailies_protocol::AccessLevel::Manage,
                 };
                 match room.send(join).await {
                     Ok(res) => return res.map(|msgs| (room, msgs)),

@@ -17,6 +17,14 @@ export type Rational = { num: number, den: number, };
 
 export type SpriteSheet = { url: string, columns: number, rows: number, tile_width: number, tile_height: number, times: Array<number>, };
 
+export type LinkAccess = "off" | "view" | "comment";
+
+export type ShareRole = "viewer" | "commenter";
+
+export type AccessLevel = "view" | "comment" | "manage";
+
+export type ReviewStatus = "needs_review" | "in_progress" | "changes_requested" | "approved";
+
 export type MediaInfo = { id: MediaId, title: string, owner_id: UserId, status: MediaStatus, 
 /**
  * Why processing failed, in words a person understands.
@@ -37,7 +45,61 @@ progress: number | null,
 /**
  * RFC 3339.
  */
-created_at: string, };
+created_at: string, 
+/**
+ * Where the media is in its review.
+ */
+review_status: ReviewStatus, 
+/**
+ * Who else, signed in, may open it from its link.
+ */
+link_access: LinkAccess, };
+
+export type ShareEntry = { user_id: UserId, user_name?: string, role: ShareRole, };
+
+export type Sharing = { link_access: LinkAccess, users: Array<ShareEntry>, };
+
+export type KnownUser = { id: UserId, name: string, };
+
+export type StatusChange = { status: ReviewStatus, user_id: UserId, user_name: string, 
+/**
+ * RFC 3339.
+ */
+at: string, };
+
+export type StatusView = { status: ReviewStatus, history: Array<StatusChange>, };
+
+export type NewGuestLink = { label?: string, password?: string, 
+/**
+ * RFC 3339.
+ */
+expires_at?: string, can_comment: boolean, can_download: boolean, };
+
+export type GuestLinkInfo = { id: number, label: string | null, created_at: string, created_by: UserId, expires_at: string | null, 
+/**
+ * The expiry has passed: the link opens nothing.
+ */
+expired: boolean, last_used_at: string | null, uses: number, has_password: boolean, can_comment: boolean, can_download: boolean, };
+
+export type GuestLinkCreated = { id: number, 
+/**
+ * The secret of the link: shown this once, stored only hashed.
+ */
+token: string, 
+/**
+ * Relative: `/r/<token>`.
+ */
+url: string, link: GuestLinkInfo, };
+
+export type GuestSessionRequest = { token: string, name: string, password?: string, };
+
+export type GuestInfo = { name: string, label: string | null, can_comment: boolean, can_download: boolean, 
+/**
+ * The original file, when `can_download`.
+ */
+download_url: string | null, };
+
+export type GuestMedia = { media: MediaInfo, guest: GuestInfo, };
 
 export type UserInfo = { id: UserId, name: string, is_admin: boolean, };
 
@@ -61,13 +123,21 @@ text: string, frame: number, end_frame: number | null, drawing: Drawing | null, 
 /**
  * A deleted comment that still has replies stays as a marker.
  */
-deleted: boolean, };
+deleted: boolean, 
+/**
+ * Written by a guest through a review link (`user_name` is the name they gave).
+ */
+guest: boolean, 
+/**
+ * Who marked the note resolved, and when (RFC 3339); null while open.
+ */
+resolved_by: UserId | null, resolved_by_name: string | null, resolved_at: string | null, };
 
 export type RoomEvent = { "kind": "comment_added", comment: Comment, 
 /**
  * Echo of the sender's `client_ref`, so it can match its pending comment.
  */
-client_ref: string | null, } | { "kind": "comment_edited", comment: Comment, } | { "kind": "comment_deleted", comment_id: CommentId, comment: Comment | null, } | { "kind": "media_renamed", title: string, };
+client_ref: string | null, } | { "kind": "comment_edited", comment: Comment, } | { "kind": "comment_deleted", comment_id: CommentId, comment: Comment | null, } | { "kind": "media_renamed", title: string, } | { "kind": "comment_resolved", comment: Comment, } | { "kind": "status_changed", change: StatusChange, };
 
 export type Member = { session_id: number, user_id: UserId, user_name: string, in_session: boolean, leader: boolean, };
 
@@ -123,7 +193,7 @@ client_time: number, } | { "type": "list_media", } | { "type": "rename_media", m
 /**
  * Chosen by the client, echoed in `comment_added`.
  */
-client_ref: string | null, } | { "type": "edit_comment", comment_id: CommentId, text: string, drawing: Drawing | null, } | { "type": "delete_comment", comment_id: CommentId, } | { "type": "session_join", media_id: MediaId, } | { "type": "session_leave", media_id: MediaId, } | { "type": "session_control", media_id: MediaId, control: CollabAction, } | { "type": "live_stroke", media_id: MediaId, shape: Shape, } | { "type": "live_clear", media_id: MediaId, } | { "type": "list_messages", } | { "type": "mark_messages_seen", ids: Array<number>, } | { "type": "organizer_page", path: string, } | { "type": "organizer_command", name: string, 
+client_ref: string | null, } | { "type": "edit_comment", comment_id: CommentId, text: string, drawing: Drawing | null, } | { "type": "delete_comment", comment_id: CommentId, } | { "type": "resolve_comment", comment_id: CommentId, resolved: boolean, } | { "type": "session_join", media_id: MediaId, } | { "type": "session_leave", media_id: MediaId, } | { "type": "session_control", media_id: MediaId, control: CollabAction, } | { "type": "live_stroke", media_id: MediaId, shape: Shape, } | { "type": "live_clear", media_id: MediaId, } | { "type": "list_messages", } | { "type": "mark_messages_seen", ids: Array<number>, } | { "type": "organizer_page", path: string, } | { "type": "organizer_command", name: string, 
 /**
  * Any JSON; an action's preset `args` merged with what the user entered.
  */
@@ -159,7 +229,11 @@ seq: number,
 /**
  * This connection's id within rooms (to recognise oneself in `members`).
  */
-session_id: number, } | { "type": "room_event", media_id: MediaId, seq: number, event: RoomEvent, } | { "type": "presence", media_id: MediaId, members: Array<Member>, } | { "type": "collab", media_id: MediaId, state: CollabState, } | { "type": "live_stroke", media_id: MediaId, session_id: number, user_id: UserId, shape: Shape, } | { "type": "live_clear", media_id: MediaId, session_id: number, } | { "type": "room_closed", media_id: MediaId, reason: string, } | { "type": "user_messages", items: Array<UserMessage>, unseen: number, } | { "type": "user_message_added", message: UserMessage, } | { "type": "messages_seen", ids: Array<number>, unseen: number, } | { "type": "organizer_page_view", 
+session_id: number, 
+/**
+ * What the caller may do here (a viewer cannot comment or join live sessions).
+ */
+access: AccessLevel, } | { "type": "access_changed", media_id: MediaId, access: AccessLevel, } | { "type": "room_event", media_id: MediaId, seq: number, event: RoomEvent, } | { "type": "presence", media_id: MediaId, members: Array<Member>, } | { "type": "collab", media_id: MediaId, state: CollabState, } | { "type": "live_stroke", media_id: MediaId, session_id: number, user_id: UserId, shape: Shape, } | { "type": "live_clear", media_id: MediaId, session_id: number, } | { "type": "room_closed", media_id: MediaId, reason: string, } | { "type": "user_messages", items: Array<UserMessage>, unseen: number, } | { "type": "user_message_added", message: UserMessage, } | { "type": "messages_seen", ids: Array<number>, unseen: number, } | { "type": "organizer_page_view", 
 /**
  * The canonical path of the page (send it back to reload).
  */
