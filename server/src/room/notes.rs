@@ -71,6 +71,10 @@ mod tests {
             created_at: String::new(),
             edited_at: None,
             deleted: false,
+            guest: false,
+            resolved_by: None,
+            resolved_by_name: None,
+            resolved_at: None,
         }
     }
 

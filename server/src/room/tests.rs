@@ -75,6 +75,7 @@ async fn fixture() -> Fixture {
                 status: MediaStatus::Processing,
                 file_size: 1,
                 source: MediaSource::Upload,
+                link_access: dailies_protocol::LinkAccess::Off,
             },
         )
     })
