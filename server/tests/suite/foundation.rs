@@ -63,6 +63,7 @@ async fn unknown_and_foreign_media_are_404() {
                     status: dailies_protocol::MediaStatus::Processing,
                     file_size: 10,
                     source: dailies_server::db::values::MediaSource::Upload,
+                    link_access: dailies_protocol::LinkAccess::Off,
                 },
             )
         })

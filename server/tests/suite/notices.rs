@@ -26,6 +26,7 @@ fn stage_media(s: &TestServer, id: &str, owner: &str) -> i64 {
         status: MediaStatus::Processing,
         file_size: 1,
         source: MediaSource::Upload,
+        link_access: dailies_protocol::LinkAccess::Off,
     };
     s.state()
         .db
