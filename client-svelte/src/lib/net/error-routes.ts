@@ -20,6 +20,7 @@ export const ERROR_ROUTES: Record<RequestType, ErrorRoute> = {
   add_comment: 'room',
   edit_comment: 'room',
   delete_comment: 'room',
+  resolve_comment: 'room',
   session_join: 'room',
   session_leave: 'room',
   session_control: 'room',

@@ -37,7 +37,7 @@ describe('ReviewController', () => {
     const review = new ReviewController(room, session, player, router, () => Date.now());
     stops.push(() => review.dispose(), () => conn.stop());
     const server = {
-      join: () => f.last.push({ type: 'room_joined', media, comments: [], collab, members: [me(false)], seq: 0, session_id: 2 }),
+      join: () => f.last.push({ type: 'room_joined', media, comments: [], collab, members: [me(false)], seq: 0, session_id: 2, access: 'comment' }),
       /** Bob is in the session (or not), and the session is live. */
       inSession: (yes: boolean) => {
         f.last.push({ type: 'collab', media_id: 'm1', state: { ...collab, active: yes, leader: yes ? 2 : null, version: (room.collab?.version ?? 0) + 1 } });

@@ -8,14 +8,15 @@ const media: MediaInfo = {
   id: 'm1', title: 'clip', owner_id: 'alice', status: 'ready', error: null, kind: 'video', duration: 4,
   fps: 25, fps_rational: { num: 25, den: 1 }, frame_count: 100, width: 320, height: 240, video_codec: 'h264',
   audio_codec: 'aac', playback_url: '/files/m1/proxy.mp4', thumb_url: null, sheet: null, progress: null,
-  created_at: '2026-01-01T00:00:00Z',
+  created_at: '2026-01-01T00:00:00Z', review_status: 'needs_review', link_access: 'off',
 };
 const collab: CollabState = { active: false, leader: null, playing: false, frame: 0, at_server_time: 0, rate: 1, loop_range: null, version: 0 };
 
 function comment(id: number, frame: number, extra: Partial<Comment> = {}): Comment {
   return {
     id, media_id: 'm1', parent_id: null, user_id: 'bob', user_name: 'Bob', text: `c${id}`, frame, end_frame: null,
-    drawing: null, created_at: '', edited_at: null, deleted: false, ...extra,
+    drawing: null, created_at: '', edited_at: null, deleted: false, guest: false, resolved_by: null, resolved_by_name: null,
+    resolved_at: null, ...extra,
   };
 }
 
@@ -38,7 +39,7 @@ describe('Room', () => {
     const room = new Room('m1', conn, store);
     const joinSeqs = () => f.sockets.flatMap((s) => s.sentOf('join_room').map((j) => j.since_seq));
     const joined = (s: FakeSocket, seq: number, comments: Comment[] | null) =>
-      s.push({ type: 'room_joined', media, comments, members: [], collab, seq, session_id: 9 });
+      s.push({ type: 'room_joined', media, comments, members: [], collab, seq, session_id: 9, access: 'comment' });
     const event = (s: FakeSocket, seq: number, c: Comment, client_ref: string | null = null) =>
       s.push({ type: 'room_event', media_id: 'm1', seq, event: { kind: 'comment_added', comment: c, client_ref } });
     return { f, conn, room, joinSeqs, joined, event, store };
