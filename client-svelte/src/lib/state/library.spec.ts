@@ -2,12 +2,16 @@ import { describe, expect, it, vi } from 'vitest';
 import { Connection } from '../net/connection.svelte';
 import { socketFactory } from '../net/fake-socket';
 import type { MediaInfo } from '../protocol/protocol';
-import { Library } from './library.svelte';
+import { Library, type LibraryApi } from './library.svelte';
+
+function fakeApi(over: Partial<LibraryApi> = {}): LibraryApi {
+  return { listMedia: vi.fn(), renameMedia: vi.fn(), deleteMedia: vi.fn(), sharedWithMe: vi.fn().mockResolvedValue([]), knownUsers: vi.fn().mockResolvedValue([]), ...over };
+}
 
 const m = (id: string, title: string, created_at: string): MediaInfo =>
-  ({ id, title, created_at, status: 'processing', progress: 0 }) as MediaInfo;
+  ({ id, title, created_at, owner_id: 'alice', status: 'processing', progress: 0, review_status: 'needs_review' }) as MediaInfo;
 
-function setup(api = { listMedia: vi.fn(), renameMedia: vi.fn(), deleteMedia: vi.fn() }) {
+function setup(api: LibraryApi = fakeApi()) {
   const f = socketFactory();
   const conn = new Connection({ url: 'ws://x', createSocket: f.create });
   const lib = new Library(conn, api);
@@ -43,18 +47,18 @@ describe('Library', () => {
   });
 
   it('renames optimistically and rolls back on failure', async () => {
-    const api = { listMedia: vi.fn(), renameMedia: vi.fn().mockRejectedValue(new Error('nope')), deleteMedia: vi.fn() };
+    const api = fakeApi({ renameMedia: vi.fn().mockRejectedValue(new Error('nope')) });
     const { lib } = setup(api);
     lib.replace([m('a', 'Old', '2026-01-01')]);
     await expect(lib.rename('a', 'New')).rejects.toThrow('nope');
     expect(lib.get('a')?.title).toBe('Old');
-    api.renameMedia.mockResolvedValue(undefined);
+    vi.mocked(api.renameMedia).mockResolvedValue(undefined);
     await lib.rename('a', ' New ');
     expect(lib.get('a')?.title).toBe('New');
   });
 
   it('deletes through the API', async () => {
-    const api = { listMedia: vi.fn(), renameMedia: vi.fn(), deleteMedia: vi.fn().mockResolvedValue(undefined) };
+    const api = fakeApi({ deleteMedia: vi.fn().mockResolvedValue(undefined) });
     const { lib } = setup(api);
     lib.replace([m('a', 'A', '1')]);
     await lib.remove('a');

@@ -1,5 +1,7 @@
-// The media list of the library, kept live by the socket (progress, updates, removals).
-import type { MediaInfo } from '../protocol/protocol';
+// The media list of the library, kept live by the socket (progress, updates, removals),
+// and what others shared with the caller ("Shared with me"), both filterable by title and
+// review status.
+import type { KnownUser, MediaInfo, ReviewStatus } from '../protocol/protocol';
 import type { SocketEvents } from '../net/events';
 
 export interface LibraryLink {
@@ -11,14 +13,19 @@ export interface LibraryApi {
   listMedia(): Promise<MediaInfo[]>;
   renameMedia(id: string, title: string): Promise<MediaInfo | undefined>;
   deleteMedia(id: string): Promise<void>;
+  sharedWithMe(): Promise<MediaInfo[]>;
+  knownUsers(): Promise<KnownUser[]>;
 }
 
 export type SortKey = 'newest' | 'oldest' | 'title';
+/** The caller's own media, or what others shared with them. */
+export type LibraryTab = 'mine' | 'shared';
+export type StatusFilter = ReviewStatus | 'all';
 
-/** Media filtered by a title search and sorted (a new array). */
-export function arrange(items: MediaInfo[], filter: string, sort: SortKey): MediaInfo[] {
+/** Media filtered by a title search (and a review status) and sorted (a new array). */
+export function arrange(items: MediaInfo[], filter: string, sort: SortKey, status: StatusFilter = 'all'): MediaInfo[] {
   const q = filter.trim().toLowerCase();
-  const list = q ? items.filter((m) => m.title.toLowerCase().includes(q)) : [...items];
+  const list = items.filter((m) => (!q || m.title.toLowerCase().includes(q)) && (status === 'all' || m.review_status === status));
   if (sort === 'title') list.sort((a, b) => a.title.localeCompare(b.title));
   else if (sort === 'oldest') list.sort((a, b) => a.created_at.localeCompare(b.created_at));
   else list.sort((a, b) => b.created_at.localeCompare(a.created_at));
@@ -33,8 +40,22 @@ export class Library {
   stages = $state.raw<Record<string, string>>({});
   filter = $state('');
   sort = $state<SortKey>('newest');
+  status = $state<StatusFilter>('all');
+  tab = $state<LibraryTab>('mine');
 
-  visible: MediaInfo[] = $derived(arrange(this.items, this.filter, this.sort));
+  /** What others shared with the caller, newest first. */
+  shared = $state.raw<MediaInfo[]>([]);
+  sharedLoaded = $state(false);
+  sharedError = $state<string | null>(null);
+  /** Names of the users the server knows, for "shared by". */
+  names = $state.raw<Record<string, string>>({});
+  /** The media whose share dialog is open (from its card's menu). */
+  shareTarget = $state<string | null>(null);
+  /** The signed-in user, from the socket's welcome. */
+  me = $state<string | null>(null);
+
+  visible: MediaInfo[] = $derived(arrange(this.items, this.filter, this.sort, this.status));
+  sharedVisible: MediaInfo[] = $derived(arrange(this.shared, this.filter, this.sort, this.status));
 
   private unsubs: (() => void)[] = [];
 
@@ -43,15 +64,25 @@ export class Library {
     private readonly api: LibraryApi,
   ) {
     this.unsubs.push(
-      link.on('ready', () => link.send({ type: 'list_media' })),
+      link.on('welcome', (m) => (this.me = m.user.id)),
+      link.on('ready', () => {
+        link.send({ type: 'list_media' });
+        if (this.sharedLoaded) void this.refreshShared();
+      }),
       link.on('media_list', (m) => this.replace(m.items)),
       link.on('media_updated', (m) => this.upsert(m.media)),
       link.on('media_progress', (m) => {
         const i = this.items.findIndex((x) => x.id === m.media_id);
         if (i >= 0) this.patch(i, { progress: m.progress });
+        if (this.shared.some((x) => x.id === m.media_id)) {
+          this.shared = this.shared.map((x) => (x.id === m.media_id ? { ...x, progress: m.progress } : x));
+        }
         this.stages = { ...this.stages, [m.media_id]: m.stage };
       }),
-      link.on('media_removed', (m) => (this.items = this.items.filter((x) => x.id !== m.media_id))),
+      link.on('media_removed', (m) => {
+        this.items = this.items.filter((x) => x.id !== m.media_id);
+        this.shared = this.shared.filter((x) => x.id !== m.media_id);
+      }),
     );
   }
 
@@ -73,10 +104,43 @@ export class Library {
     this.loaded = true;
   }
 
+  /**
+   * A media the socket told us about: updated where it is listed; a new one goes to the
+   * caller's own list when theirs, else to "Shared with me" (newly shared with them).
+   */
   upsert(m: MediaInfo): void {
     const i = this.items.findIndex((x) => x.id === m.id);
-    if (i < 0) this.items = [m, ...this.items];
-    else this.patch(i, m);
+    const j = this.shared.findIndex((x) => x.id === m.id);
+    if (i >= 0) this.patch(i, m);
+    if (j >= 0) this.shared = this.shared.map((x) => (x.id === m.id ? { ...x, ...m } : x));
+    if (i >= 0 || j >= 0) return;
+    if (this.me == null || m.owner_id === this.me) this.items = [m, ...this.items];
+    else this.shared = [m, ...this.shared];
+  }
+
+  async refreshShared(): Promise<void> {
+    try {
+      const [list, known] = await Promise.all([
+        this.api.sharedWithMe(),
+        this.api.knownUsers().catch(() => [] as KnownUser[]),
+      ]);
+      this.shared = list;
+      if (known.length) this.names = Object.fromEntries(known.map((u) => [u.id, u.name]));
+      this.sharedLoaded = true;
+      this.sharedError = null;
+    } catch (e) {
+      this.sharedError = (e as Error).message;
+    }
+  }
+
+  /** Shows a tab; "Shared with me" is asked for each time it is opened. */
+  show(tab: LibraryTab): void {
+    this.tab = tab;
+    if (tab === 'shared') void this.refreshShared();
+  }
+
+  ownerName(m: MediaInfo): string {
+    return this.names[m.owner_id] ?? m.owner_id;
   }
 
   private patch(i: number, changes: Partial<MediaInfo>): void {
@@ -86,7 +150,7 @@ export class Library {
   }
 
   get(id: string): MediaInfo | undefined {
-    return this.items.find((m) => m.id === id);
+    return this.items.find((m) => m.id === id) ?? this.shared.find((m) => m.id === id);
   }
 
   async rename(id: string, title: string): Promise<void> {
@@ -108,5 +172,6 @@ export class Library {
   async remove(id: string): Promise<void> {
     await this.api.deleteMedia(id);
     this.items = this.items.filter((x) => x.id !== id);
+    this.shared = this.shared.filter((x) => x.id !== id);
   }
 }

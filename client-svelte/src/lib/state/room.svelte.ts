@@ -1,7 +1,8 @@
 // The review room of one media file as this client sees it: metadata, comments and
-// threads, presence, the collab state and live strokes; catches up after a reconnect
-// with `since_seq` and keeps comments typed or sent while offline until the server has them.
-import type { ClientMsg, CollabState, Comment, CommentId, Drawing, MediaInfo, Member, RoomEvent, Shape } from '../protocol/protocol';
+// threads, presence, the collab state and live strokes, and what the caller may do here;
+// catches up after a reconnect with `since_seq` and keeps comments typed or sent while
+// offline until the server has them.
+import type { AccessLevel, ClientMsg, CollabState, Comment, CommentId, Drawing, MediaInfo, Member, RoomEvent, Shape } from '../protocol/protocol';
 import { errorRoute } from '../net/error-routes';
 import type { SocketEvents } from '../net/events';
 import { isNewer } from './collab-math';
@@ -60,6 +61,15 @@ export class Room {
   lastError = $state<string | null>(null);
   /** The latest comment that arrived from someone else (for a "new" highlight). */
   lastRemoteComment = $state.raw<Comment | null>(null);
+  /** What the caller may do here (null until the first join answered). */
+  access = $state<AccessLevel | null>(null);
+  /** Resolve requests on their way: the checkbox shows them until the server answers. */
+  resolving = $state.raw<ReadonlyMap<CommentId, boolean>>(new Map());
+
+  /** Comment, reply, draw, resolve, set the status, join live sessions. */
+  readonly canComment: boolean = $derived(this.access === 'comment' || this.access === 'manage');
+  /** Edit the sharing and the guest links (owner, admins). */
+  readonly canManage: boolean = $derived(this.access === 'manage');
 
   threads: Thread[] = $derived.by(() => {
     const replies = new Map<CommentId, Comment[]>();
@@ -79,6 +89,8 @@ export class Room {
 
   private unsubs: (() => void)[] = [];
   private joinedListeners: ((rejoin: boolean) => void)[] = [];
+  private eventListeners: ((event: RoomEvent) => void)[] = [];
+  private accessListeners: ((access: AccessLevel) => void)[] = [];
   private resendTimer: ReturnType<typeof setTimeout> | null = null;
 
   constructor(
@@ -97,6 +109,7 @@ export class Room {
     on('live_stroke', (m) => m.media_id === mediaId && this.addLiveStroke(m.session_id, m.shape));
     on('live_clear', (m) => m.media_id === mediaId && this.clearLive());
     on('media_updated', (m) => m.media.id === mediaId && (this.media = m.media));
+    on('access_changed', (m) => m.media_id === mediaId && this.setAccess(m.access));
     on('media_progress', (m) => {
       if (m.media_id === mediaId && this.media) this.media = { ...this.media, progress: m.progress };
     });
@@ -106,14 +119,18 @@ export class Room {
       this.closedReason = m.reason;
     });
     on('media_removed', (m) => {
-      if (m.media_id !== mediaId) return;
+      // Someone who loses access hears of it this way too: the room's own word (it
+      // arrives first or not at all) says which, so it is kept.
+      if (m.media_id !== mediaId || this.status === 'closed') return;
       this.status = 'closed';
-      this.closedReason = 'This media was deleted.';
+      this.closedReason = 'This media is no longer available to you: it was deleted, or it is no longer shared with you.';
     });
     on('error', (m) => {
       if (errorRoute(m) !== 'room') return;
       if (m.request === 'join_room' && this.status === 'joining') this.status = 'error';
       if (m.request === 'add_comment' && m.client_ref) this.failPending(m.client_ref, m.message);
+      // The refusal does not say which note: every checkbox shows the stored state again.
+      if (m.request === 'resolve_comment') this.resolving = new Map();
       this.lastError = m.message;
     });
     if (link.isOpen) this.join();
@@ -138,6 +155,7 @@ export class Room {
     this.members = m.members;
     this.collab = m.collab;
     this.sessionId = m.session_id;
+    this.setAccess(m.access);
     if (m.comments) {
       this.comments = [...m.comments].sort(byFrame);
       this.seq = m.seq;
@@ -159,6 +177,22 @@ export class Room {
     this.joinedListeners.push(fn);
   }
 
+  /** Called after each room event is applied, in the room's order. */
+  whenEvent(fn: (event: RoomEvent) => void): void {
+    this.eventListeners.push(fn);
+  }
+
+  /** Called when the caller's level here changes (not on a join that keeps it). */
+  whenAccessChanged(fn: (access: AccessLevel) => void): void {
+    this.accessListeners.push(fn);
+  }
+
+  private setAccess(access: AccessLevel): void {
+    const before = this.access;
+    this.access = access;
+    if (before !== null && before !== access) for (const fn of this.accessListeners) fn(access);
+  }
+
   private onEvent(seq: number, event: RoomEvent): void {
     if (seq <= this.seq) return; // seen already (e.g. replayed after a rejoin)
     if (seq > this.seq + 1) {
@@ -169,6 +203,7 @@ export class Room {
     }
     this.seq = seq;
     this.apply(event);
+    for (const fn of this.eventListeners) fn(event);
   }
 
   /** Applies one room event to the local state. */
@@ -193,6 +228,18 @@ export class Room {
         break;
       case 'media_renamed':
         if (this.media) this.media = { ...this.media, title: event.title };
+        break;
+      case 'comment_resolved': {
+        this.upsert(event.comment);
+        if (this.resolving.has(event.comment.id)) {
+          const next = new Map(this.resolving);
+          next.delete(event.comment.id);
+          this.resolving = next;
+        }
+        break;
+      }
+      case 'status_changed':
+        if (this.media) this.media = { ...this.media, review_status: event.change.status };
         break;
     }
   }
@@ -308,6 +355,22 @@ export class Room {
 
   deleteComment(id: CommentId): void {
     this.link.sendQueued({ type: 'delete_comment', comment_id: id });
+  }
+
+  /** Marks a top-level note resolved, or open again; the room's event confirms it. */
+  resolveComment(id: CommentId, resolved: boolean): void {
+    const c = this.comments.find((x) => x.id === id);
+    if (!c || c.parent_id != null || c.deleted) return;
+    if ((c.resolved_at != null) === resolved && !this.resolving.has(id)) return;
+    const next = new Map(this.resolving);
+    next.set(id, resolved);
+    this.resolving = next;
+    this.link.sendQueued({ type: 'resolve_comment', comment_id: id, resolved });
+  }
+
+  /** Whether a note shows as resolved: the request on its way, else what the server stored. */
+  isResolved(c: Comment): boolean {
+    return this.resolving.get(c.id) ?? c.resolved_at != null;
   }
 
   // ---- live strokes

@@ -48,11 +48,17 @@ export class Session {
     this.room = room;
     this.link = link;
     room.whenJoined(() => {
-      if (!this.wanted || this.joined) return;
+      if (!this.wanted || this.joined || !this.room.canComment) return;
       // The room forgot the session (everyone dropped, or the server restarted): we start
       // it again and put it back on the frame it was on.
       if (!this.room.collab?.active && this.lastState) this.restoreFrame = this.lastState.frame;
       this.link.send({ type: 'session_join', media_id: this.room.mediaId });
+    });
+    // A viewer is out of the session (the server took them out): no rejoin after a reconnect.
+    room.whenAccessChanged((access) => {
+      if (access !== 'view') return;
+      this.wanted = false;
+      this.sync = 'off';
     });
   }
 
@@ -74,7 +80,13 @@ export class Session {
     return this.room.members.filter((m) => m.in_session);
   }
 
+  /** Whether this user may join (and so drive) the session: not a viewer. */
+  get allowed(): boolean {
+    return this.room.canComment;
+  }
+
   start(): void {
+    if (!this.allowed) return;
     this.wanted = true;
     this.link.send({ type: 'session_join', media_id: this.room.mediaId });
   }

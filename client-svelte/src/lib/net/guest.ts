@@ -1,0 +1,66 @@
+// The guest routes of a review link: start a session (the server sets an HttpOnly cookie
+// scoped to /api/guest), read the link's media, end the session. Nothing here reads or
+// keeps the cookie; the browser sends it on the guest routes only.
+import type { GuestMedia, GuestSessionRequest } from '../protocol/protocol';
+import { ApiError, json } from './api';
+
+export interface GuestApi {
+  startSession(req: GuestSessionRequest): Promise<GuestMedia>;
+  media(): Promise<GuestMedia>;
+  endSession(): Promise<void>;
+}
+
+export const guestApi: GuestApi = {
+  startSession: (req) =>
+    json<GuestMedia>('/api/guest/session', {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify(req),
+    }),
+  media: () => json<GuestMedia>('/api/guest/media'),
+  endSession: async () => {
+    await json<void>('/api/guest/session', { method: 'DELETE' });
+  },
+};
+
+/** Why a guest could not get in, by what the server answered. */
+export type GuestRefusal = 'invalid' | 'password' | 'rate_limited' | 'name' | 'network' | 'other';
+
+export function guestRefusal(e: unknown): GuestRefusal {
+  if (!(e instanceof ApiError)) return 'network';
+  switch (e.status) {
+    case 404:
+      return 'invalid';
+    case 401:
+      return 'password';
+    case 429:
+      return 'rate_limited';
+    case 400:
+    case 422:
+      return 'name';
+    case 0:
+      return 'network';
+    default:
+      return 'other';
+  }
+}
+
+/**
+ * The token of a guest landing path (`/r/<token>`), or null for any other path. A token
+ * that is not one still opens the guest page, which then says the link is not valid.
+ */
+export function guestToken(pathname: string): string | null {
+  if (!pathname.startsWith('/r/')) return null;
+  const raw = pathname.slice(3).replace(/\/+$/, '');
+  try {
+    return decodeURIComponent(raw);
+  } catch {
+    return raw;
+  }
+}
+
+/** The guest websocket on this page's origin. */
+export function guestSocketUrl(loc: Pick<Location, 'protocol' | 'host'> = window.location): string {
+  const proto = loc.protocol === 'https:' ? 'wss:' : 'ws:';
+  return `${proto}//${loc.host}/api/guest/ws`;
+}
