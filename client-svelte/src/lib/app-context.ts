@@ -4,7 +4,7 @@
 import { getContext, setContext } from 'svelte';
 import type { Connection } from './net/connection.svelte';
 import type { SharingApi } from './net/sharing';
-import type { GuestInfo } from './protocol/protocol';
+import type { GuestInfo, MediaInfo } from './protocol/protocol';
 import type { Library } from './state/library.svelte';
 import type { OrganizerPage } from './state/organizer.svelte';
 import type { MyQuota } from './state/quota.svelte';
@@ -25,6 +25,8 @@ export interface ShellContext {
   guest: GuestInfo | null;
   /** The room closed on us (access removed, media deleted): the shell leaves the review. */
   leaveReview(reason: string): void;
+  /** How this shell sees a media from the socket (a guest's file addresses); default as is. */
+  mediaView?: (m: MediaInfo) => MediaInfo;
 }
 
 export interface AppContext extends ShellContext {

@@ -1,7 +1,7 @@
 // The guest routes of a review link: start a session (the server sets an HttpOnly cookie
 // scoped to /api/guest), read the link's media, end the session. Nothing here reads or
 // keeps the cookie; the browser sends it on the guest routes only.
-import type { GuestMedia, GuestSessionRequest } from '../protocol/protocol';
+import type { GuestMedia, GuestSessionRequest, MediaInfo } from '../protocol/protocol';
 import { ApiError, json } from './api';
 
 export interface GuestApi {
@@ -63,4 +63,20 @@ export function guestToken(pathname: string): string | null {
 export function guestSocketUrl(loc: Pick<Location, 'protocol' | 'host'> = window.location): string {
   const proto = loc.protocol === 'https:' ? 'wss:' : 'ws:';
   return `${proto}//${loc.host}/api/guest/ws`;
+}
+
+/**
+ * A media as a guest fetches its files. The socket describes media with the signed-in
+ * users' `/files/…` addresses, which a guest cannot open (no identity there, and the
+ * guest cookie is scoped to `/api/guest`); the guest routes serve the same names under
+ * `/api/guest/files/…`. Addresses already there stay as they are.
+ */
+export function guestFiles(m: MediaInfo): MediaInfo {
+  const fix = (u: string | null) => (u && u.startsWith('/files/') ? `/api/guest${u}` : u);
+  return {
+    ...m,
+    playback_url: fix(m.playback_url),
+    thumb_url: fix(m.thumb_url),
+    sheet: m.sheet ? { ...m.sheet, url: fix(m.sheet.url) ?? m.sheet.url } : null,
+  };
 }

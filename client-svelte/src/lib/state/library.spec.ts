@@ -65,4 +65,37 @@ describe('Library', () => {
     expect(api.deleteMedia).toHaveBeenCalledWith('a');
     expect(lib.items).toHaveLength(0);
   });
+
+  it('lists what others shared, with their names, and files new media by owner', async () => {
+    const shared = { ...m('s1', 'Their cut', '2026-01-05'), owner_id: 'carol' };
+    const api = fakeApi({ sharedWithMe: vi.fn().mockResolvedValue([shared]), knownUsers: vi.fn().mockResolvedValue([{ id: 'carol', name: 'Carol' }]) });
+    const { f, lib } = setup(api);
+    lib.show('shared');
+    await vi.waitFor(() => expect(lib.sharedLoaded).toBe(true));
+    expect(lib.tab).toBe('shared');
+    expect(lib.sharedVisible.map((x) => x.id)).toEqual(['s1']);
+    expect(lib.ownerName(shared)).toBe('Carol');
+    // Newly shared with us: to "Shared with me"; our own upload: to the library.
+    f.last.push({ type: 'media_updated', media: { ...m('s2', 'Another', '2026-01-06'), owner_id: 'dave' } });
+    f.last.push({ type: 'media_updated', media: m('mine', 'Mine', '2026-01-07') });
+    expect(lib.shared.map((x) => x.id)).toEqual(['s2', 's1']);
+    expect(lib.items.map((x) => x.id)).toEqual(['mine']);
+    expect(lib.ownerName(lib.shared[0])).toBe('dave');
+    // Updates land where the media is listed; a removal (unshared) takes it away.
+    f.last.push({ type: 'media_updated', media: { ...shared, review_status: 'approved' } });
+    expect(lib.get('s1')?.review_status).toBe('approved');
+    f.last.push({ type: 'media_removed', media_id: 's1' });
+    expect(lib.shared.map((x) => x.id)).toEqual(['s2']);
+  });
+
+  it('filters by review status', () => {
+    const { lib } = setup();
+    lib.replace([m('a', 'A', '1'), { ...m('b', 'B', '2'), review_status: 'approved' }, { ...m('c', 'C', '3'), review_status: 'approved' }]);
+    lib.status = 'approved';
+    expect(lib.visible.map((x) => x.id)).toEqual(['c', 'b']);
+    lib.status = 'changes_requested';
+    expect(lib.visible).toEqual([]);
+    lib.status = 'all';
+    expect(lib.visible).toHaveLength(3);
+  });
 });

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { Connection } from '../net/connection.svelte';
 import { socketFactory, type FakeSocket } from '../net/fake-socket';
-import type { CollabState, Comment, MediaInfo } from '../protocol/protocol';
+import type { AccessLevel, CollabState, Comment, MediaInfo } from '../protocol/protocol';
 import { Room } from './room.svelte';
 
 const media: MediaInfo = {
@@ -38,8 +38,8 @@ describe('Room', () => {
     f.last.open();
     const room = new Room('m1', conn, store);
     const joinSeqs = () => f.sockets.flatMap((s) => s.sentOf('join_room').map((j) => j.since_seq));
-    const joined = (s: FakeSocket, seq: number, comments: Comment[] | null) =>
-      s.push({ type: 'room_joined', media, comments, members: [], collab, seq, session_id: 9, access: 'comment' });
+    const joined = (s: FakeSocket, seq: number, comments: Comment[] | null, access: AccessLevel = 'comment') =>
+      s.push({ type: 'room_joined', media, comments, members: [], collab, seq, session_id: 9, access });
     const event = (s: FakeSocket, seq: number, c: Comment, client_ref: string | null = null) =>
       s.push({ type: 'room_event', media_id: 'm1', seq, event: { kind: 'comment_added', comment: c, client_ref } });
     return { f, conn, room, joinSeqs, joined, event, store };
@@ -210,5 +210,84 @@ describe('Room', () => {
     expect(room.liveStrokes.size).toBe(0);
     f.last.push({ type: 'room_closed', media_id: 'm1', reason: 'deleted' });
     expect(room.status).toBe('closed');
+  });
+
+  it('knows what the caller may do, and follows changes live', () => {
+    const { f, room, joined } = setup();
+    const heard: AccessLevel[] = [];
+    room.whenAccessChanged((a) => heard.push(a));
+    expect(room.access).toBeNull();
+    joined(f.last, 1, [], 'view');
+    expect([room.access, room.canComment, room.canManage]).toEqual(['view', false, false]);
+    f.last.push({ type: 'access_changed', media_id: 'other', access: 'manage' });
+    expect(room.access).toBe('view');
+    f.last.push({ type: 'access_changed', media_id: 'm1', access: 'comment' });
+    expect([room.access, room.canComment, room.canManage]).toEqual(['comment', true, false]);
+    f.last.push({ type: 'access_changed', media_id: 'm1', access: 'manage' });
+    expect(room.canManage).toBe(true);
+    expect(heard).toEqual(['comment', 'manage']);
+  });
+
+  it('resolves a note: shown at once, confirmed by the room, undone on a refusal', () => {
+    const { f, room, joined } = setup();
+    joined(f.last, 1, [comment(1, 10), comment(2, 10, { parent_id: 1 })]);
+    room.resolveComment(2, true); // a reply: not a note of its own
+    room.resolveComment(1, true);
+    expect(f.last.sentOf('resolve_comment')).toEqual([{ type: 'resolve_comment', comment_id: 1, resolved: true }]);
+    expect(room.isResolved(room.comments[0])).toBe(true);
+    const done = comment(1, 10, { resolved_by: 'carol', resolved_by_name: 'Carol', resolved_at: '2026-12-02T10:00:00Z' });
+    f.last.push({ type: 'room_event', media_id: 'm1', seq: 2, event: { kind: 'comment_resolved', comment: done } });
+    expect(room.resolving.size).toBe(0);
+    expect(room.comments[0].resolved_by_name).toBe('Carol');
+    // Open again, refused: the checkbox shows what is stored.
+    room.resolveComment(1, false);
+    expect(room.isResolved(room.comments[0])).toBe(false);
+    f.last.push({ type: 'error', code: 'forbidden', message: 'viewers cannot resolve', request: 'resolve_comment' });
+    expect(room.isResolved(room.comments[0])).toBe(true);
+    expect(room.lastError).toBe('viewers cannot resolve');
+  });
+
+  it('tells listeners about events in order, and the media about status changes', () => {
+    const { f, room, joined } = setup();
+    joined(f.last, 1, []);
+    const kinds: string[] = [];
+    room.whenEvent((e) => kinds.push(e.kind));
+    const change = { status: 'approved' as const, user_id: 'bob', user_name: 'Bob', at: '2026-12-02T10:00:00Z' };
+    f.last.push({ type: 'room_event', media_id: 'm1', seq: 2, event: { kind: 'status_changed', change } });
+    f.last.push({ type: 'room_event', media_id: 'm1', seq: 2, event: { kind: 'status_changed', change } });
+    expect(kinds).toEqual(['status_changed']);
+    expect(room.media?.review_status).toBe('approved');
+  });
+
+  it('closes with the room\'s reason when access goes, even after the list removal', () => {
+    const { f, room, joined } = setup();
+    joined(f.last, 1, []);
+    f.last.push({ type: 'media_removed', media_id: 'm1' });
+    expect(room.status).toBe('joined');
+    f.last.push({ type: 'room_closed', media_id: 'm1', reason: 'your access to this media was removed' });
+    expect([room.status, room.closedReason]).toEqual(['closed', 'your access to this media was removed']);
+    vi.advanceTimersByTime(5000);
+    expect(room.closedReason).toBe('your access to this media was removed');
+  });
+
+  it('closes on a removal alone when the room says nothing', () => {
+    const { f, room, joined } = setup();
+    joined(f.last, 1, []);
+    f.last.push({ type: 'media_removed', media_id: 'm1' });
+    vi.advanceTimersByTime(2000);
+    expect(room.status).toBe('closed');
+    expect(room.closedReason).toMatch(/no longer available/);
+  });
+
+  it('shows a guest the guest file addresses', () => {
+    const f = socketFactory();
+    const conn = new Connection({ url: 'ws://x', createSocket: f.create, random: () => 0 });
+    conn.start();
+    f.last.open();
+    const room = new Room('m1', conn, null, (m) => ({ ...m, playback_url: `/api/guest${m.playback_url}` }));
+    f.last.push({ type: 'room_joined', media, comments: [], members: [], collab, seq: 1, session_id: 2, access: 'view' });
+    expect(room.media?.playback_url).toBe('/api/guest/files/m1/proxy.mp4');
+    f.last.push({ type: 'media_updated', media: { ...media, title: 'renamed' } });
+    expect(room.media?.playback_url).toBe('/api/guest/files/m1/proxy.mp4');
   });
 });

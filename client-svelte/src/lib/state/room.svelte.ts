@@ -40,6 +40,8 @@ function newClientRef(): string {
   return `${Date.now().toString(36)}-${refCounter}-${Math.random().toString(36).slice(2, 8)}`;
 }
 
+const REMOVED = 'This media is no longer available to you: it was deleted, or it is no longer shared with you.';
+
 function byFrame(a: Comment, b: Comment): number {
   return a.frame - b.frame || a.id - b.id;
 }
@@ -92,11 +94,14 @@ export class Room {
   private eventListeners: ((event: RoomEvent) => void)[] = [];
   private accessListeners: ((access: AccessLevel) => void)[] = [];
   private resendTimer: ReturnType<typeof setTimeout> | null = null;
+  private removedTimer: ReturnType<typeof setTimeout> | null = null;
 
   constructor(
     readonly mediaId: string,
     private readonly link: RoomLink,
     private readonly storage: Pick<Storage, 'getItem' | 'setItem' | 'removeItem'> | null = safeSessionStorage(),
+    /** How this client sees the media (a guest's file addresses differ). */
+    private readonly view: (m: MediaInfo) => MediaInfo = (m) => m,
   ) {
     this.pending = this.loadPending();
     const on = <K extends keyof SocketEvents>(name: K, fn: (e: SocketEvents[K]) => void) =>
@@ -108,22 +113,18 @@ export class Room {
     on('collab', (m) => m.media_id === mediaId && this.setCollab(m.state));
     on('live_stroke', (m) => m.media_id === mediaId && this.addLiveStroke(m.session_id, m.shape));
     on('live_clear', (m) => m.media_id === mediaId && this.clearLive());
-    on('media_updated', (m) => m.media.id === mediaId && (this.media = m.media));
+    on('media_updated', (m) => m.media.id === mediaId && (this.media = this.view(m.media)));
     on('access_changed', (m) => m.media_id === mediaId && this.setAccess(m.access));
     on('media_progress', (m) => {
       if (m.media_id === mediaId && this.media) this.media = { ...this.media, progress: m.progress };
     });
-    on('room_closed', (m) => {
-      if (m.media_id !== mediaId) return;
-      this.status = 'closed';
-      this.closedReason = m.reason;
-    });
+    on('room_closed', (m) => m.media_id === mediaId && this.close(m.reason));
     on('media_removed', (m) => {
-      // Someone who loses access hears of it this way too: the room's own word (it
-      // arrives first or not at all) says which, so it is kept.
       if (m.media_id !== mediaId || this.status === 'closed') return;
-      this.status = 'closed';
-      this.closedReason = 'This media is no longer available to you: it was deleted, or it is no longer shared with you.';
+      // A member hears the room's own word next (deleted, or access removed), which says
+      // which; only if it does not come is the reason guessed.
+      if (this.status !== 'joined') return this.close(REMOVED);
+      this.removedTimer ??= setTimeout(() => this.close(REMOVED), 1500);
     });
     on('error', (m) => {
       if (errorRoute(m) !== 'room') return;
@@ -140,7 +141,16 @@ export class Room {
     this.unsubs.forEach((u) => u());
     this.unsubs = [];
     if (this.resendTimer) clearTimeout(this.resendTimer);
+    if (this.removedTimer) clearTimeout(this.removedTimer);
     this.link.send({ type: 'leave_room', media_id: this.mediaId });
+  }
+
+  private close(reason: string): void {
+    if (this.removedTimer) clearTimeout(this.removedTimer);
+    this.removedTimer = null;
+    if (this.status === 'closed') return;
+    this.status = 'closed';
+    this.closedReason = reason;
   }
 
   /** (Re)joins; after the first join only the missed events are asked for. */
@@ -151,7 +161,7 @@ export class Room {
   }
 
   private onJoined(m: SocketEvents['room_joined']): void {
-    this.media = m.media;
+    this.media = this.view(m.media);
     this.members = m.members;
     this.collab = m.collab;
     this.sessionId = m.session_id;

@@ -171,4 +171,21 @@ describe('Session', () => {
     session.follow(p);
     expect(session.sync).toBe('offline');
   });
+
+  it('a viewer cannot join, and one demoted is not put back after a reconnect', () => {
+    f.last.push({ type: 'access_changed', media_id: 'm1', access: 'view' });
+    const before = f.last.sentOf('session_join').length;
+    session.start();
+    expect(session.allowed).toBe(false);
+    expect(f.last.sentOf('session_join')).toHaveLength(before);
+    f.last.push({ type: 'access_changed', media_id: 'm1', access: 'comment' });
+    session.start();
+    expect(f.last.sentOf('session_join')).toHaveLength(before + 1);
+    f.last.push({ type: 'access_changed', media_id: 'm1', access: 'view' });
+    f.last.close(1006, '');
+    vi.advanceTimersByTime(1000);
+    f.last.open();
+    f.last.push({ type: 'room_joined', media, comments: null, collab: idle, seq: 0, session_id: 8, members: [], access: 'comment' });
+    expect(f.last.sentOf('session_join')).toHaveLength(0);
+  });
 });
