@@ -143,8 +143,19 @@ export function makeClip(dir, { seconds = 4, rate = '25', name = 'testsrc-4s.mp4
 }
 
 /** A browser as one user: its own profile, and the reverse proxy's identity headers. */
-export async function openAs(userId, userName, { width = 1400, height = 860, hasTouch = false } = {}) {
-  const profile = mkdtempSync(join(tmpdir(), `dailies-chrome-${userId}-`));
+export async function openAs(userId, userName, opts = {}) {
+  const browser = await openBrowser(userId, opts);
+  await browser.context.setExtraHTTPHeaders({ 'X-Remote-User-Id': userId, 'X-Remote-User-Name': userName });
+  return browser;
+}
+
+/** A browser with no identity at all, as a guest of a review link arrives. */
+export function openAnonymous(opts = {}) {
+  return openBrowser('anonymous', opts);
+}
+
+async function openBrowser(label, { width = 1400, height = 860, hasTouch = false } = {}) {
+  const profile = mkdtempSync(join(tmpdir(), `dailies-chrome-${label}-`));
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,
     headless: true,
@@ -152,7 +163,6 @@ export async function openAs(userId, userName, { width = 1400, height = 860, has
     viewport: { width, height },
     hasTouch,
   });
-  await context.setExtraHTTPHeaders({ 'X-Remote-User-Id': userId, 'X-Remote-User-Name': userName });
   const page = context.pages()[0] ?? (await context.newPage());
   const errors = [];
   page.on('pageerror', (e) => errors.push(String(e)));

@@ -115,17 +115,30 @@ export class Library {
     if (j >= 0) this.shared = this.shared.map((x) => (x.id === m.id ? { ...x, ...m } : x));
     if (i >= 0 || j >= 0) return;
     if (this.me == null || m.owner_id === this.me) this.items = [m, ...this.items];
-    else this.shared = [m, ...this.shared];
+    else {
+      this.shared = [m, ...this.shared];
+      // Shared by someone not known when the names were read: read them again.
+      if (!this.names[m.owner_id]) void this.refreshNames();
+    }
+  }
+
+  private namesLoading: Promise<void> | null = null;
+
+  async refreshNames(): Promise<void> {
+    this.namesLoading ??= this.api
+      .knownUsers()
+      .then((known) => {
+        if (known.length) this.names = Object.fromEntries(known.map((u) => [u.id, u.name]));
+      })
+      .catch(() => undefined)
+      .finally(() => (this.namesLoading = null));
+    return this.namesLoading;
   }
 
   async refreshShared(): Promise<void> {
     try {
-      const [list, known] = await Promise.all([
-        this.api.sharedWithMe(),
-        this.api.knownUsers().catch(() => [] as KnownUser[]),
-      ]);
+      const [list] = await Promise.all([this.api.sharedWithMe(), this.refreshNames()]);
       this.shared = list;
-      if (known.length) this.names = Object.fromEntries(known.map((u) => [u.id, u.name]));
       this.sharedLoaded = true;
       this.sharedError = null;
     } catch (e) {
