@@ -68,24 +68,34 @@ describe('Library', () => {
 
   it('lists what others shared, with their names, and files new media by owner', async () => {
     const shared = { ...m('s1', 'Their cut', '2026-01-05'), owner_id: 'carol' };
-    const api = fakeApi({ sharedWithMe: vi.fn().mockResolvedValue([shared]), knownUsers: vi.fn().mockResolvedValue([{ id: 'carol', name: 'Carol' }]) });
+    const another = { ...m('s2', 'Another', '2026-01-06'), owner_id: 'dave' };
+    let onServer = [shared];
+    let known = [{ id: 'carol', name: 'Carol' }];
+    const api = fakeApi({ sharedWithMe: vi.fn(async () => onServer), knownUsers: vi.fn(async () => known) });
     const { f, lib } = setup(api);
     lib.show('shared');
     await vi.waitFor(() => expect(lib.sharedLoaded).toBe(true));
     expect(lib.tab).toBe('shared');
     expect(lib.sharedVisible.map((x) => x.id)).toEqual(['s1']);
     expect(lib.ownerName(shared)).toBe('Carol');
-    // Newly shared with us: to "Shared with me"; our own upload: to the library.
-    f.last.push({ type: 'media_updated', media: { ...m('s2', 'Another', '2026-01-06'), owner_id: 'dave' } });
+    // Newly shared with us: the list is read again (with the new owner's name); our own
+    // upload goes to the library at once.
+    onServer = [another, shared];
+    known = [...known, { id: 'dave', name: 'Dave' }];
+    f.last.push({ type: 'media_updated', media: another });
     f.last.push({ type: 'media_updated', media: m('mine', 'Mine', '2026-01-07') });
-    expect(lib.shared.map((x) => x.id)).toEqual(['s2', 's1']);
     expect(lib.items.map((x) => x.id)).toEqual(['mine']);
-    expect(lib.ownerName(lib.shared[0])).toBe('dave');
-    // Updates land where the media is listed; a removal (unshared) takes it away.
+    await vi.waitFor(() => expect(lib.shared.map((x) => x.id)).toEqual(['s2', 's1']));
+    expect(lib.ownerName(lib.shared[0])).toBe('Dave');
+    // Updates land where the media is listed; a removal (unshared) takes it away, and an
+    // update that overtook it does not bring it back.
     f.last.push({ type: 'media_updated', media: { ...shared, review_status: 'approved' } });
     expect(lib.get('s1')?.review_status).toBe('approved');
+    onServer = [another];
     f.last.push({ type: 'media_removed', media_id: 's1' });
-    expect(lib.shared.map((x) => x.id)).toEqual(['s2']);
+    f.last.push({ type: 'media_updated', media: shared });
+    await vi.waitFor(() => expect(api.sharedWithMe).toHaveBeenCalledTimes(3));
+    await vi.waitFor(() => expect(lib.shared.map((x) => x.id)).toEqual(['s2']));
   });
 
   it('filters by review status', () => {

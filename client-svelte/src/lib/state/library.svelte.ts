@@ -105,8 +105,10 @@ export class Library {
   }
 
   /**
-   * A media the socket told us about: updated where it is listed; a new one goes to the
-   * caller's own list when theirs, else to "Shared with me" (newly shared with them).
+   * A media the socket told us about: updated where it is listed; a new one of the
+   * caller's goes to their list. One of someone else's may be newly shared with them, or
+   * an update that overtook its own removal (a share just ended): only the server's list
+   * says which, so "Shared with me" is read again.
    */
   upsert(m: MediaInfo): void {
     const i = this.items.findIndex((x) => x.id === m.id);
@@ -115,11 +117,7 @@ export class Library {
     if (j >= 0) this.shared = this.shared.map((x) => (x.id === m.id ? { ...x, ...m } : x));
     if (i >= 0 || j >= 0) return;
     if (this.me == null || m.owner_id === this.me) this.items = [m, ...this.items];
-    else {
-      this.shared = [m, ...this.shared];
-      // Shared by someone not known when the names were read: read them again.
-      if (!this.names[m.owner_id]) void this.refreshNames();
-    }
+    else if (this.sharedLoaded) void this.refreshShared();
   }
 
   private namesLoading: Promise<void> | null = null;
@@ -135,7 +133,26 @@ export class Library {
     return this.namesLoading;
   }
 
-  async refreshShared(): Promise<void> {
+  private sharedLoading: Promise<void> | null = null;
+  private sharedAgain = false;
+
+  /** Reads "Shared with me"; asked again while reading, it reads once more after. */
+  refreshShared(): Promise<void> {
+    if (this.sharedLoading) {
+      this.sharedAgain = true;
+      return this.sharedLoading;
+    }
+    this.sharedLoading = (async () => {
+      do {
+        this.sharedAgain = false;
+        await this.loadShared();
+      } while (this.sharedAgain);
+      this.sharedLoading = null;
+    })();
+    return this.sharedLoading;
+  }
+
+  private async loadShared(): Promise<void> {
     try {
       const [list] = await Promise.all([this.api.sharedWithMe(), this.refreshNames()]);
       this.shared = list;
