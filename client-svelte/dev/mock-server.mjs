@@ -24,6 +24,9 @@ const media = new Map(); // id -> MediaInfo
 const rooms = new Map(); // id -> { seq, log: [{seq, event}], comments: Map, collab, members: Map<sessionId, member> }
 const sockets = new Set();
 let nextComment = 1;
+// The team review fields (docs/sharing.md); the mock has no sharing or guest routes.
+const NEW_REVIEW = { review_status: 'needs_review', link_access: 'comment' };
+const OPEN_NOTE = { guest: false, resolved_by: null, resolved_by_name: null, resolved_at: null };
 let nextSession = 1;
 
 function who(req) {
@@ -56,7 +59,7 @@ function room(id) {
       const c = {
         id: nextComment++, media_id: id, parent_id: parent, user_id: i % 3 ? 'carol' : 'dave', user_name: i % 3 ? 'Carol' : 'Dave',
         text: `Seeded note ${i}: ${'the grade drifts warm here; '.repeat(1 + (i % 4))}`, frame: Math.floor((i * 7919) % frames),
-        end_frame: null, drawing: null, created_at: new Date().toISOString(), edited_at: null, deleted: false,
+        end_frame: null, drawing: null, created_at: new Date().toISOString(), edited_at: null, deleted: false, ...OPEN_NOTE,
       };
       r.comments.set(c.id, c);
     }
@@ -147,7 +150,7 @@ function addMedia(id, user, name, file) {
   const info = {
     id, title: name.replace(/\.[^.]+$/, ''), owner_id: user.id, status: 'processing', error: null, kind: null, duration: null,
     fps: null, fps_rational: null, frame_count: null, width: null, height: null, video_codec: null, audio_codec: null,
-    playback_url: null, thumb_url: null, sheet: null, progress: 0, created_at: new Date().toISOString(),
+    playback_url: null, thumb_url: null, sheet: null, progress: 0, created_at: new Date().toISOString(), ...NEW_REVIEW,
   };
   media.set(id, info);
   toOwner(info, { type: 'media_updated', media: info });
@@ -336,7 +339,9 @@ server.on('upgrade', (req, socket, head) => {
           ws.rooms.add(id);
           r.members.set(ws.id, { session_id: ws.id, user_id: user.id, user_name: user.name, in_session: false, leader: false });
           const catchUp = msg.since_seq != null && msg.since_seq <= r.seq;
-          send({ type: 'room_joined', media: m, comments: catchUp ? null : [...r.comments.values()], members: [...r.members.values()], collab: r.collab, seq: r.seq, session_id: ws.id });
+          send({ type: 'room_joined', media: m, comments: catchUp ? null : [...r.comments.values()], members: [...r.members.values()], collab: r.collab, seq: r.seq, session_id: ws.id,
+            // No sharing here: the owner and admins manage, everyone else comments.
+            access: m.owner_id === user.id || user.is_admin ? 'manage' : 'comment' });
           if (catchUp) for (const e of r.log.filter((e) => e.seq > msg.since_seq)) send({ type: 'room_event', media_id: id, seq: e.seq, event: e.event });
           return presence(id);
         }
@@ -348,6 +353,7 @@ server.on('upgrade', (req, socket, head) => {
           const c = {
             id: nextComment++, media_id: id, parent_id: msg.parent_id, user_id: user.id, user_name: user.name, text: msg.text,
             frame: msg.frame, end_frame: msg.end_frame, drawing: msg.drawing, created_at: new Date().toISOString(), edited_at: null, deleted: false,
+            ...OPEN_NOTE,
           };
           r.comments.set(c.id, c);
           roomEvent(id, { kind: 'comment_added', comment: c, client_ref: msg.client_ref });
@@ -369,6 +375,16 @@ server.on('upgrade', (req, socket, head) => {
             return roomEvent(mid, { kind: 'comment_deleted', comment_id: c.id, comment: null });
           }
           return send({ type: 'error', code: 'not_found', message: 'no such comment', request: msg.type });
+        }
+        case 'resolve_comment': {
+          for (const [mid, rr] of rooms) {
+            const c = rr.comments.get(msg.comment_id);
+            if (!c || c.parent_id != null) continue;
+            const at = msg.resolved ? new Date().toISOString() : null;
+            Object.assign(c, { resolved_by: at && user.id, resolved_by_name: at && user.name, resolved_at: at });
+            return roomEvent(mid, { kind: 'comment_resolved', comment: c });
+          }
+          return send({ type: 'error', code: 'not_found', message: 'no such note', request: msg.type });
         }
         case 'session_join':
           if (!me) return;
@@ -418,7 +434,7 @@ for (let i = 0; i < SEED_MEDIA; i++) {
     status: i % 50 === 3 ? 'failed' : i % 40 === 5 ? 'processing' : 'ready', error: i % 50 === 3 ? 'ffprobe found no video or audio stream' : null,
     kind: 'video', duration: 4 + (i % 90), fps: 25, fps_rational: { num: 25, den: 1 }, frame_count: 100, width: 1920, height: 1080,
     video_codec: 'h264', audio_codec: 'aac', playback_url: null, thumb_url: null, sheet: null, progress: i % 40 === 5 ? 0.4 : null,
-    created_at: new Date(Date.now() - i * 60000).toISOString(),
+    created_at: new Date(Date.now() - i * 60000).toISOString(), ...NEW_REVIEW,
   });
 }
 
