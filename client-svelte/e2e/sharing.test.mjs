@@ -380,5 +380,13 @@ describe('team review: sharing, live session, guests', { skip: !!process.env.DAI
     await a.locator('[data-testid=status-filter]').selectOption('changes_requested');
     await card.waitFor();
     await shot(a, 'sharing-12-library-status');
+    // The card's menu opens the same Share dialog: bob is gone, the revoked link too.
+    await card.getByRole('button', { name: /More actions/ }).click();
+    await card.getByRole('menuitem', { name: 'Share…' }).click();
+    const dialog = a.locator('[data-testid=share-dialog]');
+    await dialog.getByText('No guest links.').waitFor({ timeout: 10_000 });
+    assert.equal(await dialog.locator('[data-testid=share-user]').count(), 0);
+    await dialog.getByRole('button', { name: 'Close' }).click();
+    await dialog.waitFor({ state: 'detached' });
   });
 });
