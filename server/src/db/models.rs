@@ -205,6 +205,8 @@ pub struct CommentRow {
     pub deleted: bool,
     pub client_ref: Option<String>,
     pub added_seq: Option<i64>,
+    pub resolved_by: Option<String>,
+    pub resolved_at: Option<NaiveDateTime>,
 }
 
 #[derive(Debug, Clone, Insertable)]
