@@ -615,7 +615,12 @@ async fn basic_folders_shares_a_folder_with_what_lands_in_it_later() {
     );
     assert_eq!(opens(&s, "bob", "m1").await, (200, 200));
     let mut bob = s.ws(Some("bob")).await;
-    assert_eq!(join(&mut bob, "m1").await["type"], "room_joined");
+    let joined = join(&mut bob, "m1").await;
+    assert_eq!(
+        (joined["type"].as_str(), joined["access"].as_str()),
+        (Some("room_joined"), Some("view")),
+        "{joined}"
+    );
     let r = comment_on(&mut bob, "m1", "from a viewer").await;
     assert_eq!(
         (r["type"].as_str(), r["code"].as_str()),
@@ -657,7 +662,7 @@ async fn basic_folders_shares_a_folder_with_what_lands_in_it_later() {
     .await;
     assert_eq!(r["result"]["users"][0]["role"], "commenter", "{r}");
     // Rejoined, as a reload would: the server hears of folder shares only by asking.
-    assert_eq!(join(&mut bob, "m1").await["type"], "room_joined");
+    assert_eq!(join(&mut bob, "m1").await["access"], "comment");
     let r = comment_on(&mut bob, "m1", "from a commenter").await;
     assert_eq!(r["type"], "room_event", "{r}");
     assert_eq!(r["event"]["comment"]["user_id"], "bob");
