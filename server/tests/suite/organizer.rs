@@ -533,6 +533,14 @@ async fn comment_on(ws: &mut crate::common::Ws, media: &str, text: &str) -> serd
     }
 }
 
+/// A comment on a media the user may only watch by the server's rule: refused with the
+/// server's words, not a plugin's guess at the rule.
+async fn comment_refused_in_server_words(ws: &mut crate::common::Ws, media: &str) {
+    let r = comment_on(ws, media, "not allowed").await;
+    assert_eq!(r["code"], "forbidden", "{r}");
+    assert_eq!(r["message"], "you may not comment this media", "{r}");
+}
+
 /// What `user` gets for the media over HTTP: the media's and its file's status codes.
 async fn opens(s: &TestServer, user: &str, media: &str) -> (u16, u16) {
     let (api, _) = s.get(&format!("/api/media/{media}"), Some(user)).await;
@@ -802,8 +810,24 @@ async fn folder_shares_are_checked_when_made_and_go_with_the_folder() {
     );
     assert_eq!(s.get("/api/media/m1", Some("bob")).await.0, 200);
     assert_eq!(s.get("/api/media/m1", Some("carol")).await.0, 200);
-    let carols = page(&mut s.ws(Some("carol")).await, "/shared").await;
+    let mut carol = s.ws(Some("carol")).await;
+    let carols = page(&mut carol, "/shared").await;
     assert_eq!(names(&carols["folders"], "name"), ["Inner (alice name)"]);
+
+    // The server's own rule still counts beside the folders, in its own words: a media
+    // anyone signed in may watch through its link is carol's to watch, not to comment.
+    add_media(&s, "m2", "alice", "Linked");
+    let mut resp = crate::common::client()
+        .put(s.url("/api/media/m2/sharing"))
+        .insert_header(("X-Remote-User-Id", "alice"))
+        .insert_header(("X-Remote-User-Name", "alice name"))
+        .send_json(&json!({"link_access": "view", "users": []}))
+        .await
+        .unwrap();
+    assert_eq!(resp.status().as_u16(), 200, "{:?}", resp.body().await);
+    assert_eq!(s.get("/api/media/m2", Some("carol")).await.0, 200);
+    assert_eq!(join(&mut carol, "m2").await["access"], "view");
+    comment_refused_in_server_words(&mut carol, "m2").await;
 
     // Shares live in the store: a new plugin process reads them back.
     let pid = state(&s).organizer.status().await.pid.unwrap();
