@@ -157,6 +157,7 @@ impl BasicFolders {
                 ))
             })
             .await?;
+        drop(_guard);
         for (user, role) in &grants {
             if before.get(user) == Some(role) {
                 continue;
