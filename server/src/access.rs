@@ -184,7 +184,9 @@ pub async fn visible(state: &AppState, user: &UserInfo, rows: Vec<Media>) -> Vec
                 Ok(ids
                     .iter()
                     .zip(owners)
-                    .map(|(id, (owner, linked))| u.is_admin || owner == u.id.as_str() || linked || roles.contains_key(id))
+                    .map(|(id, (owner, linked))| {
+                        u.is_admin || owner == u.id.as_str() || linked || roles.contains_key(id)
+                    })
                     .collect())
             }
         })

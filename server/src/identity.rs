@@ -224,7 +224,16 @@ mod tests {
     #[test]
     fn decoded_ids_keep_the_limits() {
         // The limits apply to the id as stored, however it was spelled.
-        for bad in ["a%0Ab", "%00", "a%7Fb", "%20alice", "alice%C2%A0", "alice\u{a0}", "guest:1", "guest%3A1"] {
+        for bad in [
+            "a%0Ab",
+            "%00",
+            "a%7Fb",
+            "%20alice",
+            "alice%C2%A0",
+            "alice\u{a0}",
+            "guest:1",
+            "guest%3A1",
+        ] {
             assert!(matches!(id_of(bad), Err(AppError::BadRequest(_))), "{bad:?}");
         }
         let max = "ü".repeat(MAX_ID_LEN / 2);

@@ -62,9 +62,7 @@ fn check_user_id(id: &str) -> AppResult<()> {
         return Err(AppError::BadRequest(format!("{id:?} is not a valid user id")));
     }
     if id.starts_with(access::GUEST_PREFIX) {
-        return Err(AppError::BadRequest(
-            "guests get review links, not shares".into(),
-        ));
+        return Err(AppError::BadRequest("guests get review links, not shares".into()));
     }
     Ok(())
 }
@@ -74,7 +72,9 @@ fn check_user_id(id: &str) -> AppResult<()> {
 pub async fn put_sharing(state: &AppState, user: &UserInfo, id: &MediaId, new: Sharing) -> AppResult<Sharing> {
     let media = access::media_for(state, user, id, Action::Manage).await?;
     if new.users.len() > MAX_SHARES {
-        return Err(AppError::BadRequest(format!("a media is shared with at most {MAX_SHARES} users")));
+        return Err(AppError::BadRequest(format!(
+            "a media is shared with at most {MAX_SHARES} users"
+        )));
     }
     let mut roles: Vec<(UserId, ShareRole)> = Vec::with_capacity(new.users.len());
     for e in &new.users {
@@ -95,7 +95,11 @@ pub async fn put_sharing(state: &AppState, user: &UserInfo, id: &MediaId, new: S
             let (removed, added) = sq::replace(c, &mid, link, &roles)?;
             let media = queries::get_media(c, &mid)?.ok_or_else(|| AppError::NotFound("no such media".into()))?;
             let mut notes = Vec::with_capacity(added.len());
+            // Only users who signed in have an inbox; the others find it in "Shared with me".
             for u in &added {
+                if queries::get_user(c, u.as_str())?.is_none() {
+                    continue;
+                }
                 let note = NewUserMessage {
                     user_id: u.clone(),
                     kind: MessageKind::Shared,
@@ -147,7 +151,9 @@ pub async fn recheck_room(state: &AppState, id: &MediaId, reason: &str) {
     let Ok(Some(room)) = state.hub.send(FindRoom(id.clone())).await else {
         return;
     };
-    let Ok(members) = room.send(GetMembers).await else { return };
+    let Ok(members) = room.send(GetMembers).await else {
+        return;
+    };
     let mut by_user: HashMap<UserId, Option<dailies_protocol::AccessLevel>> = HashMap::new();
     let mut levels = Vec::with_capacity(members.len());
     for (sid, user, _) in members {
@@ -197,7 +203,12 @@ pub async fn status(state: &AppState, user: &UserInfo, id: &MediaId) -> AppResul
 }
 
 /// Sets the review status (commenters, owner, admins); the room hears `status_changed`.
-pub async fn set_status(state: &AppState, user: &UserInfo, id: &MediaId, status: ReviewStatus) -> AppResult<StatusView> {
+pub async fn set_status(
+    state: &AppState,
+    user: &UserInfo,
+    id: &MediaId,
+    status: ReviewStatus,
+) -> AppResult<StatusView> {
     access::media_for(state, user, id, Action::Comment).await?;
     let now = chrono::Utc::now().naive_utc();
     let change = StatusChange {
@@ -240,7 +251,9 @@ fn clean_label(l: Option<String>) -> AppResult<Option<String>> {
     let t: String = l.chars().filter(|c| !c.is_control()).collect();
     let t = t.trim();
     if t.chars().count() > MAX_LABEL {
-        return Err(AppError::BadRequest(format!("a label is at most {MAX_LABEL} characters")));
+        return Err(AppError::BadRequest(format!(
+            "a label is at most {MAX_LABEL} characters"
+        )));
     }
     Ok((!t.is_empty()).then(|| t.to_string()))
 }
@@ -282,9 +295,15 @@ pub async fn create_link(
     let password_hash = match req.password.filter(|p| !p.is_empty()) {
         None => None,
         Some(p) if p.len() > MAX_PASSWORD => {
-            return Err(AppError::BadRequest(format!("a password is at most {MAX_PASSWORD} bytes")))
+            return Err(AppError::BadRequest(format!(
+                "a password is at most {MAX_PASSWORD} bytes"
+            )))
         }
-        Some(p) => Some(actix_web::web::block(move || hash_password(&p)).await.map_err(AppError::internal)??),
+        Some(p) => Some(
+            actix_web::web::block(move || hash_password(&p))
+                .await
+                .map_err(AppError::internal)??,
+        ),
     };
     let token = new_token();
     let now = chrono::Utc::now().naive_utc();
@@ -402,7 +421,10 @@ pub async fn open_guest_session(
         .ok_or_else(invalid_link)?;
     if let Some(wait) = gate.locked(link.id) {
         return Err(AppError::TooManyRequests(
-            format!("too many wrong passwords for this link: try again in {} minutes", wait.as_secs() / 60 + 1),
+            format!(
+                "too many wrong passwords for this link: try again in {} minutes",
+                wait.as_secs() / 60 + 1
+            ),
             wait.as_secs().max(1),
         ));
     }
@@ -485,7 +507,9 @@ pub async fn guest_media(state: &AppState, user: &UserInfo) -> AppResult<GuestMe
     let found: Option<(GuestGrant, Media)> = state
         .db
         .run(move |c: &mut Conn| {
-            let Some(g) = sq::grant_by_session(c, session)? else { return Ok(None) };
+            let Some(g) = sq::grant_by_session(c, session)? else {
+                return Ok(None);
+            };
             let m = queries::get_media(c, &g.link.media_id)?;
             Ok(m.map(|m| (g, m)))
         })

@@ -115,7 +115,9 @@ async fn file(
     let mid = MediaId(media_id);
     let media = crate::access::media_for(&state, &guest.0, &mid, crate::access::Action::View).await?;
     if !sharing::guest_may_fetch(&guest.1, &media, &name) {
-        return Err(AppError::Forbidden("this review link does not allow downloading the original".into()));
+        return Err(AppError::Forbidden(
+            "this review link does not allow downloading the original".into(),
+        ));
     }
     crate::api::files::send(&req, &state, &mid, &name).await
 }

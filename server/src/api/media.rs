@@ -5,9 +5,9 @@
 use crate::access::{self, Action};
 use crate::db::queries;
 use crate::error::{AppError, AppResult};
-use crate::sharing;
 use crate::identity::Identity;
 use crate::media_ops;
+use crate::sharing;
 use crate::state::AppState;
 use actix_web::{web, HttpResponse};
 use dailies_protocol::{MediaId, MediaInfo};

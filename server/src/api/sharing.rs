@@ -77,7 +77,9 @@ async fn delete_link(
     path: web::Path<(String, String)>,
 ) -> AppResult<HttpResponse> {
     let (id, link) = path.into_inner();
-    let link: i64 = link.parse().map_err(|_| AppError::NotFound("no such guest link".into()))?;
+    let link: i64 = link
+        .parse()
+        .map_err(|_| AppError::NotFound("no such guest link".into()))?;
     sharing::delete_link(&state, &who.0, &MediaId(id), link).await?;
     Ok(HttpResponse::NoContent().finish())
 }

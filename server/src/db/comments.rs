@@ -6,11 +6,14 @@ use super::schema::{comments, room_events, users};
 use super::Conn;
 use crate::error::AppResult;
 use dailies_protocol::{Comment, CommentId, Drawing, RoomEvent, UserId};
-use std::collections::HashMap;
 use diesel::prelude::*;
+use std::collections::HashMap;
 
 fn to_wire(row: CommentRow, user_name: String, names: &HashMap<String, String>) -> Comment {
-    let resolved_by_name = row.resolved_by.as_ref().map(|u| names.get(u).cloned().unwrap_or_else(|| u.clone()));
+    let resolved_by_name = row
+        .resolved_by
+        .as_ref()
+        .map(|u| names.get(u).cloned().unwrap_or_else(|| u.clone()));
     Comment {
         guest: row.user_id.starts_with(crate::access::GUEST_PREFIX),
         resolved_by: row.resolved_by.map(UserId),

@@ -3,7 +3,9 @@
 use super::schema::{media, users};
 use super::values::{JobStatus, MediaSource, MessageKind};
 use chrono::NaiveDateTime;
-use dailies_protocol::{LinkAccess, MediaId, MediaInfo, ReviewStatus, MediaKind, MediaStatus, Rational, SpriteSheet, UserId};
+use dailies_protocol::{
+    LinkAccess, MediaId, MediaInfo, MediaKind, MediaStatus, Rational, ReviewStatus, SpriteSheet, UserId,
+};
 use diesel::prelude::*;
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
