@@ -735,6 +735,31 @@ async fn basic_folders_shares_a_folder_with_what_lands_in_it_later() {
     assert_eq!(r["code"], "bad_message", "the entry is not a folder of bob's: {r}");
     assert_eq!(opens(&s, "carol", "m1").await, (404, 404), "bob could not share it on");
 
+    // An admin manages anyone's sharing: the subfolder alone for carol, then for nobody.
+    add_user(&s, "admin", true);
+    let mut admin = s.ws(Some("admin")).await;
+    let r = command(
+        &mut admin,
+        "share_folder",
+        json!({"owner": "alice", "folder": day2, "users": "carol"}),
+    )
+    .await;
+    assert_eq!(r["type"], "organizer_command_result", "{r}");
+    assert_eq!(s.get("/api/media/m3", Some("carol")).await.0, 200);
+    assert_eq!(
+        s.get("/api/media/m1", Some("carol")).await.0,
+        404,
+        "not the folder above"
+    );
+    let r = command(&mut admin, "unshare_folder", json!({"owner": "alice", "folder": day2})).await;
+    assert_eq!(r["result"]["users"], json!([]), "no users: everyone: {r}");
+    assert_eq!(s.get("/api/media/m3", Some("carol")).await.0, 404);
+    assert_eq!(
+        s.get("/api/media/m3", Some("bob")).await.0,
+        200,
+        "bob's share is the folder above"
+    );
+
     // Unshared: bob's access is gone, and so is the entry.
     let r = command(
         &mut alice,
