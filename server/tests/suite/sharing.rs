@@ -199,6 +199,12 @@ async fn a_new_share_reaches_the_user_live() {
     );
     share(&s, &m, "off", json!([])).await;
     assert_eq!(bob.recv_type("media_removed").await["media_id"], m.as_str());
+    // Deleted while shared: gone from bob's "Shared with me" at once.
+    share(&s, &m, "off", json!([{"user_id": BOB, "role": "viewer"}])).await;
+    bob.recv_type("user_message_added").await;
+    let (code, _) = call(&s, ALICE, "DELETE", &format!("/api/media/{m}"), None).await;
+    assert_eq!(code, 204);
+    assert_eq!(bob.recv_type("media_removed").await["media_id"], m.as_str());
 }
 
 #[actix_rt::test]
