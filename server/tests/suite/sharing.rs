@@ -62,7 +62,9 @@ async fn joined(s: &TestServer, user: &str, media: &str) -> (Ws, Value) {
 
 #[actix_rt::test]
 async fn new_media_takes_the_default_link_access() {
-    let s = TestServer::start().await;
+    let product = dailies_server::config::Config::default().default_link_access;
+    assert_eq!(product, dailies_protocol::LinkAccess::Comment);
+    let s = TestServer::start_with(|c| c.default_link_access = product).await;
     let m = ready_media(&s).await;
     let (_, v) = s.get(&format!("/api/media/{m}"), Some(ALICE)).await;
     assert_eq!(v["link_access"], "comment");
@@ -83,7 +85,7 @@ async fn new_media_takes_the_default_link_access() {
 
 #[actix_rt::test]
 async fn shares_take_effect_in_open_rooms_and_on_files() {
-    let s = TestServer::start_with(|c| c.default_link_access = dailies_protocol::LinkAccess::Off).await;
+    let s = TestServer::start().await;
     let m = ready_media(&s).await;
     let file = format!("/files/{m}/original.mp4");
     assert_eq!(s.fetch(&file, Some(BOB), &[]).await.0, 404);
@@ -184,7 +186,7 @@ async fn shares_take_effect_in_open_rooms_and_on_files() {
 
 #[actix_rt::test]
 async fn a_new_share_reaches_the_user_live() {
-    let s = TestServer::start_with(|c| c.default_link_access = dailies_protocol::LinkAccess::Off).await;
+    let s = TestServer::start().await;
     let m = ready_media(&s).await;
     let mut bob = s.ws(Some(BOB)).await;
     bob.recv_type("welcome").await;
@@ -197,11 +199,17 @@ async fn a_new_share_reaches_the_user_live() {
     );
     share(&s, &m, "off", json!([])).await;
     assert_eq!(bob.recv_type("media_removed").await["media_id"], m.as_str());
+    // Deleted while shared: gone from bob's "Shared with me" at once.
+    share(&s, &m, "off", json!([{"user_id": BOB, "role": "viewer"}])).await;
+    bob.recv_type("user_message_added").await;
+    let (code, _) = call(&s, ALICE, "DELETE", &format!("/api/media/{m}"), None).await;
+    assert_eq!(code, 204);
+    assert_eq!(bob.recv_type("media_removed").await["media_id"], m.as_str());
 }
 
 #[actix_rt::test]
 async fn review_status_and_resolved_notes_are_live() {
-    let s = TestServer::start_with(|c| c.default_link_access = dailies_protocol::LinkAccess::Off).await;
+    let s = TestServer::start().await;
     let m = ready_media(&s).await;
     share(
         &s,
@@ -379,7 +387,7 @@ async fn guest_ws(s: &TestServer, cookie: &str) -> Ws {
 
 #[actix_rt::test]
 async fn a_guest_reviews_through_the_link_alone() {
-    let s = TestServer::start_with(|c| c.default_link_access = dailies_protocol::LinkAccess::Off).await;
+    let s = TestServer::start().await;
     let m = ready_media(&s).await;
     let other = ready_media(&s).await;
     let (code, link) = call(
