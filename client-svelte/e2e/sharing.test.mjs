@@ -2,8 +2,8 @@
 // an admin) through the Share dialog; bob opens it from "Shared with me"; a live session
 // lands bob on alice's frame; a status change and a resolved note are seen live; a guest
 // with no identity at all opens a password guest link, comments with an arrow, and is cut
-// off when alice revokes the link; bob loses commenting when made a viewer, then the page
-// when removed.
+// off when alice revokes the link; a view-only link with downloads; bob loses commenting
+// when made a viewer, then the page when removed.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { artifacts, Fatal, makeClip, openAnonymous, openAs, shot, startServer, tempDir, until } from './harness.mjs';
@@ -332,6 +332,34 @@ describe('team review: sharing, live session, guests', { skip: !!process.env.DAI
     await guest.page.locator('[data-testid=guest-ended]', { hasText: 'This review link is not valid' }).waitFor({ timeout: 10_000 });
   });
 
+  step('a view-only guest link that allows downloads: no comment box, a download button', async () => {
+    const dialog = await shareDialog();
+    await dialog.locator('[data-testid=guest-label]').fill('Editor download');
+    await dialog.locator('[data-testid=guest-can-comment]').uncheck();
+    await dialog.locator('[data-testid=guest-can-download]').check();
+    await dialog.locator('[data-testid=guest-create]').click();
+    const url = await dialog.locator('[data-testid=guest-url]').inputValue();
+    const row = dialog.locator('[data-testid=guest-link]', { hasText: 'Editor download' });
+    await row.waitFor();
+    assert.match(await row.textContent(), /view only · can download · no password/);
+    await closeDialog();
+
+    const g = guest.page;
+    await g.goto(url);
+    await g.locator('[data-testid=guest-name]').fill('Dana');
+    await g.locator('[data-testid=guest-enter]').click();
+    await videoReady(g);
+    await g.locator('[data-testid=view-only]').waitFor();
+    assert.equal(await g.locator('[data-testid=comment-input]').count(), 0);
+    assert.equal(await g.locator('[data-testid=draw-toggle]').count(), 0);
+    const download = g.locator('[data-testid=guest-download]');
+    await download.waitFor();
+    // The original comes with the guest cookie alone.
+    const status = await g.evaluate(async (href) => (await fetch(href, { credentials: 'same-origin' })).status, await download.getAttribute('href'));
+    assert.equal(status, 200);
+    await shot(g, 'sharing-09b-guest-download');
+  });
+
   step('made a viewer, bob loses the comment box and the session live', async () => {
     need(mediaId, 'the media');
     const b = bob.page;
@@ -384,7 +412,11 @@ describe('team review: sharing, live session, guests', { skip: !!process.env.DAI
     await card.getByRole('button', { name: /More actions/ }).click();
     await card.getByRole('menuitem', { name: 'Share…' }).click();
     const dialog = a.locator('[data-testid=share-dialog]');
-    await dialog.getByText('No guest links.').waitFor({ timeout: 10_000 });
+    await dialog.locator('[data-testid=guest-link]').first().waitFor({ timeout: 10_000 });
+    assert.deepEqual(
+      (await dialog.locator('[data-testid=guest-link] strong').allTextContents()).map((t) => t.trim()),
+      ['Editor download'],
+    );
     assert.equal(await dialog.locator('[data-testid=share-user]').count(), 0);
     await dialog.getByRole('button', { name: 'Close' }).click();
     await dialog.waitFor({ state: 'detached' });
