@@ -1,7 +1,7 @@
 // End-to-end harness: the real server binary on a free port with a temporary data dir,
 // a clip made by ffmpeg, and Debian's Chromium driven by playwright-core.
 import { spawn, execFileSync } from 'node:child_process';
-import { mkdtempSync, mkdirSync, rmSync, existsSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, rmSync, existsSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve, dirname } from 'node:path';
@@ -74,7 +74,12 @@ export async function startServer({ admins = [], organizerCmd = null } = {}) {
   if (!existsSync(join(dist, 'index.html'))) throw new Error('client-svelte/dist is missing: run npm run build');
   const dataDir = mkdtempSync(join(tmpdir(), 'dailies-e2e-'));
   const port = await freePort();
-  const args = ['--listen', `127.0.0.1:${port}`, '--data-dir', dataDir, '--web-root', dist, '--log', 'warn'];
+  // An empty config of its own: a packaged /etc/dailies/server.toml on this machine (say,
+  // while scripts/test-deb.sh has the package installed) must not give the suite's server
+  // an organizer plugin or other settings. Seen: a run whose library was the plugin's page.
+  const config = join(dataDir, 'server.toml');
+  writeFileSync(config, '');
+  const args = ['--config', config, '--listen', `127.0.0.1:${port}`, '--data-dir', dataDir, '--web-root', dist, '--log', 'warn'];
   for (const a of admins) args.push('--admin-user', a);
   if (organizerCmd) args.push('--organizer-cmd', organizerCmd);
   // setsid: the server gets its own process group, so stopping it stops its ffmpeg children too.
