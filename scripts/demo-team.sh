@@ -84,6 +84,7 @@ mv "$N/htpasswd.new" "$N/htpasswd"
 # certificate lines and listens on $PORT, the port-80 server (a redirect to HTTPS) goes.
 # Exact strings, not patterns, so paths with any characters survive; each must be found.
 awk -v port="$PORT" -v sport="$SPORT" -v htpasswd="$N/htpasswd" -v web="$WEB" '
+  BEGIN { print "# Written by scripts/demo-team.sh on every start: packaging/nginx/dailies on plain HTTP." }
   function swap(from, to,   i) {
     i = index($0, from)
     if (i) { $0 = substr($0, 1, i - 1) to substr($0, i + length(from)); done[from] = 1 }
@@ -107,7 +108,7 @@ awk -v port="$PORT" -v sport="$SPORT" -v htpasswd="$N/htpasswd" -v web="$WEB" '
     exit bad
   }' packaging/nginx/dailies >"$N/site.conf" ||
   die "packaging/nginx/dailies changed: could not move it to http://127.0.0.1:$PORT"
-! grep -q 'ssl' "$N/site.conf" || die "the site in $N/site.conf still has TLS lines"
+! grep -Eq '^[^#]*ssl' "$N/site.conf" || die "the site in $N/site.conf still has TLS lines"
 
 # nginx's workers run as whoever runs the demo, like the server: they must read the
 # checkout's web client and write the temporary directory.
