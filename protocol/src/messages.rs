@@ -3,8 +3,8 @@
 
 use crate::ids::{CommentId, MediaId, UserId};
 use crate::media::MediaInfo;
-use crate::sharing::AccessLevel;
 use crate::review::{CollabAction, CollabState, Comment, Drawing, Member, RoomEvent, Shape, UserMessage};
+use crate::sharing::AccessLevel;
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 

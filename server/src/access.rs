@@ -1,11 +1,18 @@
-//! Who may do what to a media file. Built in: the owner and admins; the organizer plugin,
-//! when present, widens or narrows this. Unknown and forbidden look the same (404) to readers.
+//! Who may do what to a media file (docs/sharing.md). Built in: owners and admins manage;
+//! users it is shared with, everyone signed in through its link access, and guests of its
+//! links view or comment. The organizer plugin, when it authorizes, has the last word on
+//! view, comment, rename and delete; sharing is the built-in rule's alone. Unknown and
+//! forbidden look the same (404) to whoever may not view.
 
 use crate::db::models::Media;
-use crate::db::queries;
+use crate::db::sharing::{self, GuestGrant};
+use crate::db::{queries, Conn};
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
-use dailies_protocol::{MediaId, UserInfo};
+use dailies_protocol::{AccessLevel, MediaId, UserInfo};
+
+/// Guests act as `guest:<session>`; identity headers may not name such a user.
+pub const GUEST_PREFIX: &str = "guest:";
 
 /// The actions checked on media.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -14,6 +21,8 @@ pub enum Action {
     Comment,
     Rename,
     Delete,
+    /// Edit sharing, make and revoke guest links.
+    Manage,
 }
 
 impl Action {
@@ -23,55 +32,196 @@ impl Action {
             Action::Comment => "comment",
             Action::Rename => "rename",
             Action::Delete => "delete",
+            Action::Manage => "manage",
         }
+    }
+
+    /// The level the built-in rule asks for.
+    pub fn needs(self) -> AccessLevel {
+        match self {
+            Action::View => AccessLevel::View,
+            Action::Comment => AccessLevel::Comment,
+            Action::Rename | Action::Delete | Action::Manage => AccessLevel::Manage,
+        }
+    }
+
+    /// Whether the organizer plugin is asked (sharing is not a plugin's to decide yet).
+    fn asks_plugin(self) -> bool {
+        self != Action::Manage
     }
 }
 
-/// The built-in rule: owners and admins may do everything, others nothing.
-pub fn builtin_allows(user: &UserInfo, media: &Media, _action: Action) -> bool {
-    user.is_admin || media.owner_id == user.id
+/// The guest session number in a guest's user id.
+pub fn guest_session(user: &UserInfo) -> Option<i64> {
+    user.id.strip_prefix(GUEST_PREFIX).and_then(|n| n.parse().ok())
+}
+
+/// What a guest's link grants on its own media, while the link lives.
+fn guest_level(grant: &GuestGrant, media: &Media) -> Option<AccessLevel> {
+    let now = chrono::Utc::now().naive_utc();
+    if grant.link.media_id != media.id.as_str() || grant.link.expired(now) {
+        return None;
+    }
+    Some(if grant.link.can_comment {
+        AccessLevel::Comment
+    } else {
+        AccessLevel::View
+    })
+}
+
+/// The built-in level of `user` on `media`, reading shares or the guest grant as needed.
+pub fn builtin_level(conn: &mut Conn, user: &UserInfo, media: &Media) -> AppResult<Option<AccessLevel>> {
+    if let Some(session) = guest_session(user) {
+        return Ok(sharing::grant_by_session(conn, session)?.and_then(|g| guest_level(&g, media)));
+    }
+    if user.id.starts_with(GUEST_PREFIX) {
+        return Ok(None);
+    }
+    if user.is_admin || media.owner_id == user.id {
+        return Ok(Some(AccessLevel::Manage));
+    }
+    let role = sharing::role_of(conn, media.id.as_str(), user.id.as_str())?.map(|r| r.level());
+    Ok(role.max(media.link_access.level()))
+}
+
+/// Loads the media with the caller's built-in level.
+async fn load(state: &AppState, user: &UserInfo, id: &MediaId) -> AppResult<(Media, Option<AccessLevel>)> {
+    let (mid, u) = (id.0.clone(), user.clone());
+    state
+        .db
+        .run(move |c| {
+            let media = queries::get_media(c, &mid)?.ok_or_else(|| AppError::NotFound("no such media".into()))?;
+            let level = builtin_level(c, &u, &media)?;
+            Ok((media, level))
+        })
+        .await
 }
 
 /// Loads the media if `user` may do `action` to it. Someone who may not even view it gets
-/// the same 404 as for missing media; a viewer who may not modify gets 403.
+/// the same 404 as for missing media; a viewer who may not do more gets 403.
 pub async fn media_for(state: &AppState, user: &UserInfo, id: &MediaId, action: Action) -> AppResult<Media> {
-    let mid = id.0.clone();
-    let media = state
-        .db
-        .run(move |c| queries::get_media(c, &mid))
-        .await?
-        .ok_or_else(|| AppError::NotFound("no such media".into()))?;
-    let Err(why) = allows(state, user, &media, action).await else {
-        return Ok(media);
+    media_and_level(state, user, id, action).await.map(|(m, _)| m)
+}
+
+/// As `media_for`, with what the caller may do there (for rooms: a viewer may not
+/// comment or join live sessions).
+pub async fn media_and_level(
+    state: &AppState,
+    user: &UserInfo,
+    id: &MediaId,
+    action: Action,
+) -> AppResult<(Media, AccessLevel)> {
+    let (media, builtin) = load(state, user, id).await?;
+    let Err(why) = allows(state, user, &media, action, builtin).await else {
+        let level = effective_level(state, user, &media, builtin, action).await;
+        return Ok((media, level));
     };
-    if action != Action::View && allows(state, user, &media, Action::View).await.is_ok() {
+    if action != Action::View && allows(state, user, &media, Action::View, builtin).await.is_ok() {
         return Err(AppError::Forbidden(why));
     }
     Err(AppError::NotFound("no such media".into()))
 }
 
-/// Of `rows`, the media `user` may view. Without a plugin that authorizes, every row is
-/// kept (listings hold the user's own media, which the built-in rule allows, and a plugin's
-/// page holds what the plugin chose); with one, each row is the plugin's to allow, asked
-/// concurrently, so a listing never shows what opening would refuse.
+/// The level of a caller already allowed `allowed`: the built-in one, as the plugin
+/// narrows or widens viewing and commenting.
+async fn effective_level(
+    state: &AppState,
+    user: &UserInfo,
+    media: &Media,
+    builtin: Option<AccessLevel>,
+    allowed: Action,
+) -> AccessLevel {
+    let at_least = allowed.needs();
+    if !state.organizer.authorizes() {
+        return builtin.unwrap_or(at_least).max(at_least);
+    }
+    if builtin == Some(AccessLevel::Manage) {
+        return AccessLevel::Manage;
+    }
+    if at_least >= AccessLevel::Comment {
+        return at_least;
+    }
+    match allows(state, user, media, Action::Comment, builtin).await {
+        Ok(()) => AccessLevel::Comment,
+        Err(_) => AccessLevel::View,
+    }
+}
+
+/// Of `rows`, the media `user` may view: by the built-in rule (shares and link access read
+/// in one query), and then, with a plugin that authorizes, by the plugin, asked for the
+/// whole list at once, so a listing never shows what opening would refuse.
 pub async fn visible(state: &AppState, user: &UserInfo, rows: Vec<Media>) -> Vec<Media> {
-    if !state.organizer.authorizes() || rows.is_empty() {
+    if rows.is_empty() {
         return rows;
     }
-    let builtin = |m: &Media| builtin_allows(user, m, Action::View);
-    let allowed: Vec<bool> = match state
-        .organizer
-        .authorize_batch(user, &rows, Action::View.as_str(), builtin)
+    let (u, rows) = (user.clone(), rows);
+    let builtin: Vec<bool> = match state
+        .db
+        .run({
+            let ids: Vec<String> = rows.iter().map(|m| m.id.0.clone()).collect();
+            let owners: Vec<(String, bool)> = rows
+                .iter()
+                .map(|m| (m.owner_id.0.clone(), m.link_access.level().is_some()))
+                .collect();
+            move |c| {
+                if u.id.starts_with(GUEST_PREFIX) {
+                    let grant = guest_session(&u)
+                        .map(|s| sharing::grant_by_session(c, s))
+                        .transpose()?
+                        .flatten();
+                    let now = chrono::Utc::now().naive_utc();
+                    return Ok(ids
+                        .iter()
+                        .map(|id| {
+                            grant
+                                .as_ref()
+                                .is_some_and(|g| g.link.media_id == *id && !g.link.expired(now))
+                        })
+                        .collect());
+                }
+                let refs: Vec<&str> = ids.iter().map(String::as_str).collect();
+                let roles = sharing::roles_of(c, u.id.as_str(), &refs)?;
+                Ok(ids
+                    .iter()
+                    .zip(owners)
+                    .map(|(id, (owner, linked))| {
+                        u.is_admin || owner == u.id.as_str() || linked || roles.contains_key(id)
+                    })
+                    .collect())
+            }
+        })
         .await
     {
-        Ok(verdicts) => verdicts.into_iter().map(|v| v.allow).collect(),
-        // A plugin without the batch call: one question per media, side by side.
-        Err(true) => futures_util::future::join_all(rows.iter().map(|m| allows(state, user, m, Action::View)))
+        Ok(v) => v,
+        Err(e) => {
+            tracing::warn!("reading shares for a listing: {e}");
+            return Vec::new();
+        }
+    };
+    let allowed: Vec<bool> = if !state.organizer.authorizes() {
+        builtin
+    } else {
+        let verdict = |m: &Media| {
+            let i = rows.iter().position(|r| r.id == m.id).unwrap_or(0);
+            builtin[i]
+        };
+        match state
+            .organizer
+            .authorize_batch(user, &rows, Action::View.as_str(), verdict)
+            .await
+        {
+            Ok(verdicts) => verdicts.into_iter().map(|v| v.allow).collect(),
+            // A plugin without the batch call: one question per media, side by side.
+            Err(true) => futures_util::future::join_all(rows.iter().zip(&builtin).map(|(m, b)| {
+                let level = b.then_some(AccessLevel::View);
+                allows(state, user, m, Action::View, level)
+            }))
             .await
             .into_iter()
             .map(|v| v.is_ok())
             .collect(),
-        Err(false) => rows.iter().map(builtin).collect(),
+            Err(false) => builtin,
+        }
     };
     rows.into_iter()
         .zip(allowed)
@@ -81,9 +231,19 @@ pub async fn visible(state: &AppState, user: &UserInfo, rows: Vec<Media>) -> Vec
 
 /// The organizer plugin's verdict when it gives one, else the built-in rule's; the reason
 /// to show when denied.
-async fn allows(state: &AppState, user: &UserInfo, media: &Media, action: Action) -> Result<(), String> {
-    let builtin = builtin_allows(user, media, action);
+async fn allows(
+    state: &AppState,
+    user: &UserInfo,
+    media: &Media,
+    action: Action,
+    level: Option<AccessLevel>,
+) -> Result<(), String> {
+    let builtin = level.is_some_and(|l| l >= action.needs());
     let denied = || format!("you may not {} this media", action.as_str());
+    // Guests are the link's alone: no plugin widens what a link grants.
+    if !action.asks_plugin() || user.id.starts_with(GUEST_PREFIX) {
+        return if builtin { Ok(()) } else { Err(denied()) };
+    }
     match state.organizer.authorize(user, media, action.as_str(), builtin).await {
         Some(v) if v.allow => Ok(()),
         Some(v) if v.reason.is_empty() => Err(denied()),

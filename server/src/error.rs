@@ -26,6 +26,9 @@ pub enum AppError {
     QuotaExceeded(String),
     #[error("{0}")]
     Unavailable(String),
+    /// Too many attempts; try again after this many seconds (`Retry-After`).
+    #[error("{0}")]
+    TooManyRequests(String, u64),
     #[error("internal error")]
     Internal(#[from] anyhow::Error),
 }
@@ -48,6 +51,7 @@ impl AppError {
             AppError::InsufficientStorage(_) => "insufficient_storage",
             AppError::QuotaExceeded(_) => "quota_exceeded",
             AppError::Unavailable(_) => "unavailable",
+            AppError::TooManyRequests(..) => "too_many_requests",
             AppError::Internal(_) => "internal",
         }
     }
@@ -78,6 +82,7 @@ impl ResponseError for AppError {
             AppError::InsufficientStorage(_) => StatusCode::INSUFFICIENT_STORAGE,
             AppError::QuotaExceeded(_) => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            AppError::TooManyRequests(..) => StatusCode::TOO_MANY_REQUESTS,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -86,7 +91,11 @@ impl ResponseError for AppError {
         if let AppError::Internal(e) = self {
             tracing::error!(error = format!("{e:#}"), "internal error");
         }
-        HttpResponse::build(self.status_code()).json(ErrorBody {
+        let mut resp = HttpResponse::build(self.status_code());
+        if let AppError::TooManyRequests(_, secs) = self {
+            resp.insert_header((actix_web::http::header::RETRY_AFTER, secs.to_string()));
+        }
+        resp.json(ErrorBody {
             error: self.code(),
             message: self.to_string(),
         })

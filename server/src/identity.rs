@@ -93,6 +93,14 @@ pub fn identify(req: &HttpRequest, cfg: &Config) -> Result<UserInfo, AppError> {
             cfg.user_id_header
         )));
     }
+    // Guests act under this prefix through their link's routes only: no account may.
+    if id.starts_with(crate::access::GUEST_PREFIX) {
+        return Err(AppError::BadRequest(format!(
+            "header {} holds a user id starting with \"{}\", which is reserved for guests of review links",
+            cfg.user_id_header,
+            crate::access::GUEST_PREFIX
+        )));
+    }
     let name = match header(req, &cfg.user_name_header)? {
         Some(n) if !n.trim().is_empty() => n
             .trim()
@@ -216,7 +224,16 @@ mod tests {
     #[test]
     fn decoded_ids_keep_the_limits() {
         // The limits apply to the id as stored, however it was spelled.
-        for bad in ["a%0Ab", "%00", "a%7Fb", "%20alice", "alice%C2%A0", "alice\u{a0}"] {
+        for bad in [
+            "a%0Ab",
+            "%00",
+            "a%7Fb",
+            "%20alice",
+            "alice%C2%A0",
+            "alice\u{a0}",
+            "guest:1",
+            "guest%3A1",
+        ] {
             assert!(matches!(id_of(bad), Err(AppError::BadRequest(_))), "{bad:?}");
         }
         let max = "ü".repeat(MAX_ID_LEN / 2);

@@ -14,6 +14,7 @@ pub mod notice;
 pub mod organizer;
 pub mod room;
 pub mod session;
+pub(crate) mod sharing;
 pub mod space;
 pub mod state;
 pub mod storage;

@@ -128,6 +128,7 @@ pub async fn start(config: Config, listener: TcpListener) -> Result<RunningServe
     // Built once for all workers: a lock or a writer pool per worker is no lock and no
     // bound at all.
     let tus_locks = web::Data::new(crate::api::tus::TusLocks::default());
+    let guest_gate = web::Data::new(crate::sharing::GuestGate::default());
     let writers = web::Data::new(
         crate::storage::Writers::start(crate::storage::WRITER_THREADS).context("starting the upload writers")?,
     );
@@ -136,6 +137,7 @@ pub async fn start(config: Config, listener: TcpListener) -> Result<RunningServe
         App::new()
             .app_data(data.clone())
             .app_data(tus_locks.clone())
+            .app_data(guest_gate.clone())
             .app_data(writers.clone())
             .wrap(crate::api::safety::Safety)
             .wrap(middleware::Logger::new("%a \"%r\" %s %b %Dms").log_target("dailies_server::http"))

@@ -38,7 +38,16 @@ async fn serve(
         return Err(AppError::NotFound("no such file".into()));
     }
     access::media_for(&state, &who.0, &mid, access::Action::View).await?;
-    let file_path = state.config.media_dir().join(&media_id).join(&name);
+    send(&req, &state, &mid, &name).await
+}
+
+/// Sends a file of a media already authorized, `?download=1` as an attachment.
+pub async fn send(req: &HttpRequest, state: &AppState, mid: &MediaId, name: &str) -> AppResult<HttpResponse> {
+    if !mid.is_well_formed() || !servable(name) {
+        return Err(AppError::NotFound("no such file".into()));
+    }
+    let download = req.query_string().split('&').any(|kv| kv == "download=1");
+    let file_path = state.config.media_dir().join(mid.as_str()).join(name);
     let file = NamedFile::open_async(&file_path)
         .await
         .map_err(|_| AppError::NotFound("no such file".into()))?;
@@ -46,10 +55,14 @@ async fn serve(
         .use_etag(true)
         .use_last_modified(true)
         .set_content_disposition(ContentDisposition {
-            disposition: DispositionType::Inline,
+            disposition: if download {
+                DispositionType::Attachment
+            } else {
+                DispositionType::Inline
+            },
             parameters: vec![],
         });
-    let mut resp = file.into_response(&req);
+    let mut resp = file.into_response(req);
     // Media is private: shared caches must not keep it.
     resp.headers_mut().insert(
         actix_web::http::header::CACHE_CONTROL,

@@ -1,11 +1,13 @@
-//! `/api/media`: the caller's media, one item's metadata, rename and delete.
+//! `/api/media`: the caller's media (or what others shared with them), one item's
+//! metadata, rename and delete.
 //! Someone else's media answers 404, the same as missing media, so ids cannot be probed.
 
 use crate::access::{self, Action};
 use crate::db::queries;
-use crate::error::AppResult;
+use crate::error::{AppError, AppResult};
 use crate::identity::Identity;
 use crate::media_ops;
+use crate::sharing;
 use crate::state::AppState;
 use actix_web::{web, HttpResponse};
 use dailies_protocol::{MediaId, MediaInfo};
@@ -18,9 +20,39 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/media/{id}", web::delete().to(delete));
 }
 
-async fn list(state: web::Data<AppState>, who: Identity) -> AppResult<HttpResponse> {
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ListQuery {
+    /// `1`: what others shared with the caller by name, instead of the caller's own.
+    #[serde(default)]
+    shared: Option<String>,
+    /// Only media in this review status.
+    #[serde(default)]
+    status: Option<String>,
+}
+
+async fn list(state: web::Data<AppState>, who: Identity, q: web::Query<ListQuery>) -> AppResult<HttpResponse> {
+    let shared = match q.shared.as_deref() {
+        None | Some("0") | Some("false") => false,
+        Some("1") | Some("true") => true,
+        Some(other) => return Err(AppError::BadRequest(format!("shared is 1 or 0, not {other:?}"))),
+    };
+    let status = q.status.as_deref().map(sharing::parse_status).transpose()?;
     let uid = who.0.id.0.clone();
-    let rows = state.db.run(move |c| queries::list_media_of(c, &uid)).await?;
+    let rows = state
+        .db
+        .run(move |c| {
+            if shared {
+                crate::db::sharing::shared_with(c, &uid)
+            } else {
+                queries::list_media_of(c, &uid)
+            }
+        })
+        .await?;
+    let rows = rows
+        .into_iter()
+        .filter(|m| status.is_none_or(|s| m.review_status == s))
+        .collect();
     let rows = access::visible(&state, &who.0, rows).await;
     let items: Vec<MediaInfo> = rows.iter().map(|m| m.to_info()).collect();
     Ok(HttpResponse::Ok().json(items))

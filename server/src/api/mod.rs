@@ -3,9 +3,11 @@
 pub mod admin;
 pub mod client;
 pub mod files;
+pub mod guest;
 pub mod health;
 pub mod media;
 pub mod safety;
+pub mod sharing;
 pub mod tus;
 pub mod upload;
 pub mod ws;
@@ -25,6 +27,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         web::scope("/api")
             .configure(health::routes)
             .configure(media::routes)
+            .configure(sharing::routes)
+            .configure(guest::routes)
             .configure(upload::routes)
             .configure(tus::routes)
             .configure(ws::routes)

@@ -5,11 +5,20 @@ use super::models::{CommentRow, NewComment};
 use super::schema::{comments, room_events, users};
 use super::Conn;
 use crate::error::AppResult;
-use dailies_protocol::{Comment, CommentId, Drawing, RoomEvent};
+use dailies_protocol::{Comment, CommentId, Drawing, RoomEvent, UserId};
 use diesel::prelude::*;
+use std::collections::HashMap;
 
-fn to_wire(row: CommentRow, user_name: String) -> Comment {
+fn to_wire(row: CommentRow, user_name: String, names: &HashMap<String, String>) -> Comment {
+    let resolved_by_name = row
+        .resolved_by
+        .as_ref()
+        .map(|u| names.get(u).cloned().unwrap_or_else(|| u.clone()));
     Comment {
+        guest: row.user_id.starts_with(crate::access::GUEST_PREFIX),
+        resolved_by: row.resolved_by.map(UserId),
+        resolved_by_name,
+        resolved_at: row.resolved_at.map(|t| t.and_utc().to_rfc3339()),
         id: CommentId(row.id),
         media_id: row.media_id,
         parent_id: row.parent_id.map(CommentId),
@@ -25,10 +34,6 @@ fn to_wire(row: CommentRow, user_name: String) -> Comment {
         created_at: row.created_at.and_utc().to_rfc3339(),
         edited_at: row.edited_at.map(|t| t.and_utc().to_rfc3339()),
         deleted: row.deleted,
-        guest: false,
-        resolved_by: None,
-        resolved_by_name: None,
-        resolved_at: None,
     }
 }
 
@@ -40,7 +45,33 @@ pub fn list(conn: &mut Conn, media_id: &str) -> AppResult<Vec<Comment>> {
         .order((comments::frame.asc(), comments::id.asc()))
         .select((CommentRow::as_select(), users::name))
         .load(conn)?;
-    Ok(rows.into_iter().map(|(r, n)| to_wire(r, n)).collect())
+    let names = resolver_names(conn, rows.iter().filter_map(|(r, _)| r.resolved_by.as_deref()))?;
+    Ok(rows.into_iter().map(|(r, n)| to_wire(r, n, &names)).collect())
+}
+
+/// The names of the users who resolved notes (each asked once).
+fn resolver_names<'a>(conn: &mut Conn, ids: impl Iterator<Item = &'a str>) -> AppResult<HashMap<String, String>> {
+    let mut ids: Vec<&str> = ids.collect();
+    ids.sort_unstable();
+    ids.dedup();
+    let mut out = HashMap::new();
+    for chunk in ids.chunks(500) {
+        let rows: Vec<(String, String)> = users::table
+            .filter(users::id.eq_any(chunk))
+            .select((users::id, users::name))
+            .load(conn)?;
+        out.extend(rows);
+    }
+    Ok(out)
+}
+
+/// Marks a note resolved by `by`, or open again with None.
+pub fn set_resolved(conn: &mut Conn, id: i64, by: Option<&str>) -> AppResult<()> {
+    let at = by.map(|_| chrono::Utc::now().naive_utc());
+    diesel::update(comments::table.find(id))
+        .set((comments::resolved_by.eq(by), comments::resolved_at.eq(at)))
+        .execute(conn)?;
+    Ok(())
 }
 
 pub fn get(conn: &mut Conn, id: i64) -> AppResult<Option<Comment>> {
@@ -50,7 +81,9 @@ pub fn get(conn: &mut Conn, id: i64) -> AppResult<Option<Comment>> {
         .select((CommentRow::as_select(), users::name))
         .first(conn)
         .optional()?;
-    Ok(row.map(|(r, n)| to_wire(r, n)))
+    let Some((r, n)) = row else { return Ok(None) };
+    let names = resolver_names(conn, r.resolved_by.as_deref().into_iter())?;
+    Ok(Some(to_wire(r, n, &names)))
 }
 
 pub fn insert(conn: &mut Conn, c: &NewComment) -> AppResult<Comment> {

@@ -6,6 +6,7 @@ pub mod models;
 pub mod queries;
 pub mod quotas;
 pub mod schema;
+pub mod sharing;
 pub mod users;
 pub mod values;
 

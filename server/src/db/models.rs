@@ -3,7 +3,9 @@
 use super::schema::{media, users};
 use super::values::{JobStatus, MediaSource, MessageKind};
 use chrono::NaiveDateTime;
-use dailies_protocol::{LinkAccess, MediaId, MediaInfo, ReviewStatus, MediaKind, MediaStatus, Rational, SpriteSheet, UserId};
+use dailies_protocol::{
+    LinkAccess, MediaId, MediaInfo, MediaKind, MediaStatus, Rational, ReviewStatus, SpriteSheet, UserId,
+};
 use diesel::prelude::*;
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
@@ -205,6 +207,8 @@ pub struct CommentRow {
     pub deleted: bool,
     pub client_ref: Option<String>,
     pub added_seq: Option<i64>,
+    pub resolved_by: Option<String>,
+    pub resolved_at: Option<NaiveDateTime>,
 }
 
 #[derive(Debug, Clone, Insertable)]

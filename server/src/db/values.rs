@@ -80,6 +80,8 @@ text_enum!(
         MediaFailed => "media_failed",
         /// Sent by the organizer plugin.
         Organizer => "organizer",
+        /// Someone shared a media file with the user.
+        Shared => "shared",
     }
 );
 

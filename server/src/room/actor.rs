@@ -13,8 +13,8 @@ use crate::notice::{Notice, Notifier};
 use crate::room::MAILBOX;
 use actix::prelude::*;
 use dailies_protocol::{
-    AccessLevel, CollabAction, CollabState, CommentId, Drawing, MediaId, MediaInfo, Member, Rational, RoomEvent, ServerMsg, Shape,
-    UserId, UserInfo,
+    AccessLevel, CollabAction, CollabState, CommentId, Drawing, MediaId, MediaInfo, Member, Rational, RoomEvent,
+    ServerMsg, Shape, UserId, UserInfo,
 };
 use std::collections::BTreeMap;
 
@@ -355,6 +355,10 @@ pub enum RoomCmd {
     DeleteComment {
         comment_id: CommentId,
     },
+    ResolveComment {
+        comment_id: CommentId,
+        resolved: bool,
+    },
     SessionJoin,
     SessionLeave,
     Control(CollabAction),
@@ -377,8 +381,16 @@ impl Handler<Command> for Room {
     fn handle(&mut self, msg: Command, ctx: &mut Context<Self>) -> Self::Result {
         let done = |r: AppResult<()>| -> Self::Result { AtomicResponse::new(Box::pin(fut::ready(r))) };
         let sid = msg.session_id;
-        if !self.members.contains_key(&sid) {
+        let Some(access) = self.members.get(&sid).map(|p| p.access) else {
             return done(Err(AppError::BadRequest("join the room first".into())));
+        };
+        // Watching is all a viewer may do here; the level is the one decided on joining,
+        // kept current when the media's sharing changes.
+        let needs_comment = !matches!(msg.cmd, RoomCmd::SessionLeave);
+        if needs_comment && access < AccessLevel::Comment {
+            return done(Err(AppError::Forbidden(
+                "you may watch this media but not comment or take part in its live session".into(),
+            )));
         }
         let user = msg.user;
         match msg.cmd {
@@ -389,6 +401,9 @@ impl Handler<Command> for Room {
                 drawing,
             } => AtomicResponse::new(self.edit_comment(user, comment_id, text, drawing, ctx)),
             RoomCmd::DeleteComment { comment_id } => AtomicResponse::new(self.delete_comment(user, comment_id, ctx)),
+            RoomCmd::ResolveComment { comment_id, resolved } => {
+                AtomicResponse::new(self.resolve_comment(user, comment_id, resolved, ctx))
+            }
             RoomCmd::SessionJoin => {
                 self.session_join(sid);
                 done(Ok(()))
@@ -443,6 +458,86 @@ impl Handler<RoomNotice> for Room {
                 ctx.stop();
             }
         }
+    }
+}
+
+/// Who is in the room, with the level each joined with.
+#[derive(Message)]
+#[rtype(result = "Vec<(u64, UserInfo, AccessLevel)>")]
+pub struct GetMembers;
+
+impl Handler<GetMembers> for Room {
+    type Result = MessageResult<GetMembers>;
+    fn handle(&mut self, _: GetMembers, _: &mut Context<Self>) -> Self::Result {
+        MessageResult(
+            self.members
+                .iter()
+                .map(|(sid, p)| (*sid, p.user.clone(), p.access))
+                .collect(),
+        )
+    }
+}
+
+/// New levels for members after the media's sharing changed: `None` removes the member
+/// (told why with `room_closed`); a lower level than comment leaves the live session.
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct SetAccess {
+    pub levels: Vec<(u64, Option<AccessLevel>)>,
+    pub reason: String,
+}
+
+impl Handler<SetAccess> for Room {
+    type Result = ();
+    fn handle(&mut self, msg: SetAccess, ctx: &mut Context<Self>) {
+        for (sid, level) in msg.levels {
+            let Some(p) = self.members.get_mut(&sid) else { continue };
+            match level {
+                None => {
+                    let closed = ServerMsg::RoomClosed {
+                        media_id: self.media_id.clone(),
+                        reason: msg.reason.clone(),
+                    };
+                    if let Some(push) = Push::msg(&closed) {
+                        p.recipient.do_send(push);
+                    }
+                    self.leave(sid, ctx);
+                }
+                Some(l) if l != p.access => {
+                    p.access = l;
+                    let in_session = p.in_session;
+                    let changed = ServerMsg::AccessChanged {
+                        media_id: self.media_id.clone(),
+                        access: l,
+                    };
+                    if let Some(push) = Push::msg(&changed) {
+                        p.recipient.do_send(push);
+                    }
+                    if in_session && l < AccessLevel::Comment {
+                        self.session_leave(sid);
+                    }
+                }
+                Some(_) => {}
+            }
+        }
+    }
+}
+
+/// Records a review status change as a room event (the status itself is already stored).
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct RecordStatus(pub dailies_protocol::StatusChange);
+
+impl Handler<RecordStatus> for Room {
+    type Result = ();
+    fn handle(&mut self, msg: RecordStatus, ctx: &mut Context<Self>) {
+        let change = msg.0;
+        let fut = self.commit(ctx, move |_, _| Ok(RoomEvent::StatusChanged { change }.into()));
+        ctx.wait(fut.map(|r, _, _| {
+            if let Err(e) = r {
+                tracing::warn!("recording a status change: {e}");
+            }
+        }));
     }
 }
 

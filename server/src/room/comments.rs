@@ -189,6 +189,25 @@ impl Room {
         })
     }
 
+    /// Marks a note resolved by `user`, or open again.
+    pub(super) fn resolve_comment(
+        &mut self,
+        user: UserInfo,
+        comment_id: CommentId,
+        resolved: bool,
+        ctx: &mut Context<Self>,
+    ) -> ResponseActFuture<Self, AppResult<()>> {
+        let mid = self.media_id.clone();
+        self.commit(ctx, move |c, _| {
+            cq::get(c, comment_id.0)?
+                .filter(|x| x.media_id == mid && !x.deleted)
+                .ok_or_else(|| AppError::NotFound("no such comment".into()))?;
+            cq::set_resolved(c, comment_id.0, resolved.then_some(user.id.as_str()))?;
+            let comment = cq::get(c, comment_id.0)?.ok_or_else(|| AppError::NotFound("no such comment".into()))?;
+            Ok(RoomEvent::CommentResolved { comment }.into())
+        })
+    }
+
     pub(super) fn delete_comment(
         &mut self,
         user: UserInfo,

@@ -17,6 +17,8 @@ pub enum Push {
     Json(bytestring::ByteString),
     /// The server is going down: close the socket.
     Shutdown,
+    /// The caller's access ended (a guest link was revoked): say why and close.
+    Revoked(String),
 }
 
 impl Push {
@@ -65,6 +67,54 @@ impl Handler<GetRoom> for Hub {
             .or_insert_with(|| Room::new(&msg.media, self.db.clone(), hub, self.notifier.clone()).start())
             .clone();
         MessageResult(room)
+    }
+}
+
+/// The room of a media file if one is open (none is started).
+#[derive(Message)]
+#[rtype(result = "Option<Addr<Room>>")]
+pub struct FindRoom(pub MediaId);
+
+impl Handler<FindRoom> for Hub {
+    type Result = Option<Addr<Room>>;
+    fn handle(&mut self, msg: FindRoom, _: &mut Context<Self>) -> Self::Result {
+        self.rooms.get(&msg.0).cloned()
+    }
+}
+
+/// Delivers a message to every session of these users (sharing changed for them).
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct ToUsers {
+    pub users: Vec<UserId>,
+    pub msg: ServerMsg,
+}
+
+impl Handler<ToUsers> for Hub {
+    type Result = ();
+    fn handle(&mut self, msg: ToUsers, _: &mut Context<Self>) {
+        for u in &msg.users {
+            self.to_user(u, &msg.msg);
+        }
+    }
+}
+
+/// Closes every session of these users with a reason (a guest link was revoked).
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct CloseUsers {
+    pub users: Vec<UserId>,
+    pub reason: String,
+}
+
+impl Handler<CloseUsers> for Hub {
+    type Result = ();
+    fn handle(&mut self, msg: CloseUsers, _: &mut Context<Self>) {
+        for u in &msg.users {
+            for r in self.sessions.get(u).into_iter().flat_map(|m| m.values()) {
+                r.do_send(Push::Revoked(msg.reason.clone()));
+            }
+        }
     }
 }
 

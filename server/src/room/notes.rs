@@ -34,7 +34,12 @@ pub fn for_comment(f: &NewCommentFacts) -> Vec<NewUserMessage> {
         text: what,
     };
     let mut notes = Vec::new();
-    let (name, text, title) = (&f.writer.name, snippet(&f.comment.text), f.title);
+    let name = if f.comment.guest {
+        format!("{} (guest)", f.writer.name)
+    } else {
+        f.writer.name.clone()
+    };
+    let (text, title) = (snippet(&f.comment.text), f.title);
     if let Some(pa) = f.parent_author.filter(|pa| **pa != f.writer.id) {
         notes.push(note(
             pa,

@@ -118,6 +118,11 @@ impl UserSession {
 
     pub(super) fn handle_msg(&mut self, msg: ClientMsg, ctx: &mut Context<Self>) {
         let request = msg.type_name();
+        if self.user.id.starts_with(access::GUEST_PREFIX) && !guest_may_send(&msg) {
+            let e = AppError::Forbidden("a guest of a review link may not do this".into());
+            self.send_app_error(e, request, ctx);
+            return;
+        }
         let state = self.state.clone();
         let user = self.user.clone();
         match msg {
@@ -134,7 +139,18 @@ impl UserSession {
             ClientMsg::ListMedia {} => {
                 let fut = async move {
                     let uid = user.id.0.clone();
-                    let rows = state.db.run(move |c| queries::list_media_of(c, &uid)).await?;
+                    let guest = access::guest_session(&user);
+                    let rows = state
+                        .db
+                        .run(move |c| match guest {
+                            // A guest's library is the link's media.
+                            Some(g) => match crate::db::sharing::grant_by_session(c, g)? {
+                                Some(grant) => Ok(queries::get_media(c, &grant.link.media_id)?.into_iter().collect()),
+                                None => Ok(Vec::new()),
+                            },
+                            None => queries::list_media_of(c, &uid),
+                        })
+                        .await?;
                     Ok::<_, AppError>(access::visible(&state, &user, rows).await)
                 };
                 self.run(request, fut, ctx, |act, rows, ctx| {
@@ -233,9 +249,13 @@ impl UserSession {
             ClientMsg::DeleteComment { comment_id } => {
                 self.comment_cmd(request, comment_id.0, 0, RoomCmd::DeleteComment { comment_id }, ctx)
             }
-            ClientMsg::ResolveComment { .. } => {
-                self.send_app_error(AppError::BadRequest("not available yet".into()), request, ctx);
-            }
+            ClientMsg::ResolveComment { comment_id, resolved } => self.comment_cmd(
+                request,
+                comment_id.0,
+                0,
+                RoomCmd::ResolveComment { comment_id, resolved },
+                ctx,
+            ),
             ClientMsg::SessionJoin { media_id } => self.send_to_room(request, &media_id, RoomCmd::SessionJoin, ctx),
             ClientMsg::SessionLeave { media_id } => self.send_to_room(request, &media_id, RoomCmd::SessionLeave, ctx),
             ClientMsg::SessionControl { media_id, control } => {
@@ -356,9 +376,8 @@ impl UserSession {
         let sid = self.id;
         let recipient = ctx.address().recipient();
         let fut = async move {
-            let media = access::media_for(&state, &user, &media_id, Action::View)
-                .await?
-                .to_info();
+            let (media, access) = access::media_and_level(&state, &user, &media_id, Action::View).await?;
+            let media = media.to_info();
             // A room that just emptied may be stopping: ask the hub again for its successor.
             for attempt in 0..20 {
                 let room = state
@@ -372,7 +391,7 @@ impl UserSession {
                     recipient: recipient.clone(),
                     media: media.clone(),
                     since_seq,
-                    access: dailies_protocol::AccessLevel::Manage,
+                    access,
                 };
                 match room.send(join).await {
                     Ok(res) => return res.map(|msgs| (room, msgs)),
@@ -390,6 +409,18 @@ impl UserSession {
             }
         });
     }
+}
+
+/// What a guest's socket may carry: the room of the link's media (each request is still
+/// checked against the link), pings, its one-item library and its empty inbox.
+fn guest_may_send(msg: &ClientMsg) -> bool {
+    !matches!(
+        msg,
+        ClientMsg::RenameMedia { .. }
+            | ClientMsg::DeleteMedia { .. }
+            | ClientMsg::OrganizerPage { .. }
+            | ClientMsg::OrganizerCommand { .. }
+    )
 }
 
 /// What a comment's text and drawing weigh against the daily comment volume.

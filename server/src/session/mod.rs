@@ -64,6 +64,7 @@ pub fn error_code(e: &AppError) -> ErrorCode {
         AppError::BadRequest(_) | AppError::Conflict(_) => ErrorCode::BadMessage,
         AppError::PayloadTooLarge(_) => ErrorCode::TooLarge,
         AppError::QuotaExceeded(_) => ErrorCode::QuotaExceeded,
+        AppError::TooManyRequests(..) => ErrorCode::RateLimited,
         AppError::InsufficientStorage(_) | AppError::Unavailable(_) | AppError::Internal(_) => ErrorCode::Internal,
     }
 }
@@ -298,6 +299,11 @@ impl Handler<Push> for UserSession {
             Push::Json(json) => self.send_raw(json, ctx),
             Push::Shutdown => {
                 self.close(CloseKind::Away, "server shutting down");
+                ctx.stop();
+            }
+            Push::Revoked(why) => {
+                self.send_error(ErrorCode::Forbidden, why.clone(), None, ctx);
+                self.close(CloseKind::Policy, &why);
                 ctx.stop();
             }
         }

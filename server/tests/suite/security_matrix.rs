@@ -1,5 +1,7 @@
 //! The authorization matrix: every HTTP route and every websocket message, tried as the
-//! owner, another user, an admin and someone without identity. The route table and the
+//! owner, users the media is shared with (viewer, commenter), signed-in users under each
+//! link access, an admin, guests of review links (valid, view-only, expired, revoked, wrong
+//! password, another media's link) and someone without identity. The route table and the
 //! message rules live here, in one place; a route found in the server's source or a message
 //! type in `ClientMsg::TYPES` without a rule fails the test.
 
@@ -8,62 +10,211 @@ use awc::http::Method;
 use dailies_protocol::ClientMsg;
 use futures_util::StreamExt;
 use serde_json::{json, Value};
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 use std::time::Duration;
 
 const OWNER: &str = "alice";
 const OTHER: &str = "bob";
 const ADMIN: &str = "admin";
+const VIEWER: &str = "vic";
+const COMMENTER: &str = "cam";
+const LINK_VIEW: &str = "lou";
+const LINK_COMMENT: &str = "lea";
+const GUEST_PASSWORD: &str = "open sesame";
 
-#[derive(Clone, Copy, Debug, PartialEq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 enum Actor {
     Owner,
+    /// Shared with by name as viewer.
+    Viewer,
+    /// Shared with by name as commenter.
+    Commenter,
+    /// Signed in; the media's link access is off.
     Other,
+    /// Signed in; tries a media whose link access is `view`.
+    LinkView,
+    /// Signed in; tries a media whose link access is `comment`.
+    LinkComment,
     Admin,
+    /// A guest of a link that may comment (not download).
+    Guest,
+    /// A guest of a view-only link.
+    GuestView,
+    GuestExpired,
+    GuestRevoked,
+    /// Gave a wrong password: holds no guest session.
+    GuestWrongPassword,
+    /// A guest of another media's link.
+    GuestOther,
     Nobody,
 }
 
-const ACTORS: [Actor; 4] = [Actor::Owner, Actor::Other, Actor::Admin, Actor::Nobody];
+const ACTORS: [Actor; 14] = [
+    Actor::Owner,
+    Actor::Viewer,
+    Actor::Commenter,
+    Actor::Other,
+    Actor::LinkView,
+    Actor::LinkComment,
+    Actor::Admin,
+    Actor::Guest,
+    Actor::GuestView,
+    Actor::GuestExpired,
+    Actor::GuestRevoked,
+    Actor::GuestWrongPassword,
+    Actor::GuestOther,
+    Actor::Nobody,
+];
+
+/// What the built-in rule gives an actor on the media it tries.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+enum Level {
+    None,
+    View,
+    Comment,
+    Manage,
+}
 
 impl Actor {
+    /// The identity header it sends, if any.
     fn user(self) -> Option<&'static str> {
         match self {
             Actor::Owner => Some(OWNER),
+            Actor::Viewer => Some(VIEWER),
+            Actor::Commenter => Some(COMMENTER),
             Actor::Other => Some(OTHER),
+            Actor::LinkView => Some(LINK_VIEW),
+            Actor::LinkComment => Some(LINK_COMMENT),
             Actor::Admin => Some(ADMIN),
-            Actor::Nobody => None,
+            _ => None,
+        }
+    }
+
+    /// Holds a live guest session (a cookie that opens something).
+    fn guest_session(self) -> bool {
+        matches!(self, Actor::Guest | Actor::GuestView | Actor::GuestOther)
+    }
+
+    fn level(self) -> Level {
+        match self {
+            Actor::Owner | Actor::Admin => Level::Manage,
+            Actor::Commenter | Actor::LinkComment | Actor::Guest => Level::Comment,
+            Actor::Viewer | Actor::LinkView | Actor::GuestView => Level::View,
+            _ => Level::None,
         }
     }
 }
 
-/// Every HTTP route: method, path (`{media}` a media of the owner, `{upload}` a tus upload
-/// the owner started, `{file}` a file of the media, `{user}` the owner's id) and the status
-/// for owner, other, admin, nobody. `/api/tus` OPTIONS is capability discovery and needs no
-/// identity; a resumable upload in progress belongs to its uploader alone on the tus routes,
-/// admins included: admins see and cancel it through `/api/admin/uploads` only.
-const ROUTES: &[(&str, &str, [u16; 4])] = &[
-    ("GET", "/api/health", [200, 200, 200, 200]),
-    ("GET", "/api/media", [200, 200, 200, 401]),
-    ("GET", "/api/media/{media}", [200, 404, 200, 401]),
-    ("PATCH", "/api/media/{media}", [200, 404, 200, 401]),
-    ("DELETE", "/api/media/{media}", [204, 404, 204, 401]),
-    ("POST", "/api/upload", [201, 201, 201, 401]),
-    ("OPTIONS", "/api/tus", [204, 204, 204, 204]),
-    ("OPTIONS", "/api/tus/", [204, 204, 204, 204]),
-    ("POST", "/api/tus", [201, 201, 201, 401]),
-    ("POST", "/api/tus/", [201, 201, 201, 401]),
-    ("HEAD", "/api/tus/{upload}", [200, 404, 404, 401]),
-    ("PATCH", "/api/tus/{upload}", [204, 404, 404, 401]),
-    ("DELETE", "/api/tus/{upload}", [204, 404, 404, 401]),
-    ("GET", "/files/{media}/{file}", [200, 404, 200, 401]),
-    ("HEAD", "/files/{media}/{file}", [200, 404, 200, 401]),
-    ("GET", "/api/ws", [101, 101, 101, 401]),
-    ("GET", "/api/quota", [200, 200, 200, 401]),
-    ("GET", "/api/admin/uploads", [403, 403, 200, 401]),
-    ("DELETE", "/api/admin/uploads/{upload}", [403, 403, 204, 401]),
-    ("GET", "/api/admin/users/{user}/quota", [403, 403, 200, 401]),
-    ("PUT", "/api/admin/users/{user}/quota", [403, 403, 200, 401]),
+/// Who a route is for; the expected status of each actor follows from it.
+#[derive(Clone, Copy, Debug)]
+enum Rule {
+    /// Anyone, with or without identity.
+    Open(u16),
+    /// Anyone signed in through the proxy.
+    SignedIn(u16),
+    /// Admins; other users 403.
+    Admin(u16),
+    /// The uploader of a resumable upload alone (admins too get 404 on the tus routes).
+    Uploader(u16),
+    /// Signed-in users with at least this level on the media; 403 for those who may view,
+    /// 404 for those who may not.
+    Media(Level, u16),
+    /// A live guest session on this media; a guest of another media 404.
+    GuestMedia(u16),
+    /// A live guest session (any media).
+    GuestAny(u16),
+    /// Opening a guest session with the actor's token and password.
+    GuestOpen,
+    /// Ending a guest session: always answered, it clears the cookie.
+    GuestClose,
+}
+
+/// Every HTTP route: method, path (`{media}` the media the actor tries, `{upload}` a tus
+/// upload the owner started, `{file}` a file of the media, `{user}` the owner's id,
+/// `{link}` a guest link of the media) and who it is for.
+const ROUTES: &[(&str, &str, Rule)] = &[
+    ("GET", "/api/health", Rule::Open(200)),
+    ("GET", "/api/media", Rule::SignedIn(200)),
+    ("GET", "/api/media/{media}", Rule::Media(Level::View, 200)),
+    ("PATCH", "/api/media/{media}", Rule::Media(Level::Manage, 200)),
+    ("DELETE", "/api/media/{media}", Rule::Media(Level::Manage, 204)),
+    ("GET", "/api/media/{media}/sharing", Rule::Media(Level::Manage, 200)),
+    ("PUT", "/api/media/{media}/sharing", Rule::Media(Level::Manage, 200)),
+    ("GET", "/api/media/{media}/status", Rule::Media(Level::View, 200)),
+    ("PUT", "/api/media/{media}/status", Rule::Media(Level::Comment, 200)),
+    ("GET", "/api/media/{media}/guest-links", Rule::Media(Level::Manage, 200)),
+    (
+        "POST",
+        "/api/media/{media}/guest-links",
+        Rule::Media(Level::Manage, 201),
+    ),
+    (
+        "DELETE",
+        "/api/media/{media}/guest-links/{link}",
+        Rule::Media(Level::Manage, 204),
+    ),
+    ("GET", "/api/users", Rule::SignedIn(200)),
+    ("POST", "/api/upload", Rule::SignedIn(201)),
+    ("OPTIONS", "/api/tus", Rule::Open(204)),
+    ("OPTIONS", "/api/tus/", Rule::Open(204)),
+    ("POST", "/api/tus", Rule::SignedIn(201)),
+    ("POST", "/api/tus/", Rule::SignedIn(201)),
+    ("HEAD", "/api/tus/{upload}", Rule::Uploader(200)),
+    ("PATCH", "/api/tus/{upload}", Rule::Uploader(204)),
+    ("DELETE", "/api/tus/{upload}", Rule::Uploader(204)),
+    ("GET", "/files/{media}/{file}", Rule::Media(Level::View, 200)),
+    ("HEAD", "/files/{media}/{file}", Rule::Media(Level::View, 200)),
+    ("GET", "/api/ws", Rule::SignedIn(101)),
+    ("GET", "/api/quota", Rule::SignedIn(200)),
+    ("GET", "/api/admin/uploads", Rule::Admin(200)),
+    ("DELETE", "/api/admin/uploads/{upload}", Rule::Admin(204)),
+    ("GET", "/api/admin/users/{user}/quota", Rule::Admin(200)),
+    ("PUT", "/api/admin/users/{user}/quota", Rule::Admin(200)),
+    ("POST", "/api/guest/session", Rule::GuestOpen),
+    ("DELETE", "/api/guest/session", Rule::GuestClose),
+    ("GET", "/api/guest/media", Rule::GuestAny(200)),
+    ("GET", "/api/guest/ws", Rule::GuestAny(101)),
+    ("GET", "/api/guest/files/{media}/{file}", Rule::GuestMedia(200)),
+    ("HEAD", "/api/guest/files/{media}/{file}", Rule::GuestMedia(200)),
 ];
+
+/// The status `actor` must get from a route with `rule`.
+fn expected(rule: Rule, actor: Actor) -> u16 {
+    let signed_in = actor.user().is_some();
+    match rule {
+        Rule::Open(c) => c,
+        // A guest cookie counts for nothing on these routes.
+        _ if !signed_in
+            && !matches!(
+                rule,
+                Rule::GuestMedia(_) | Rule::GuestAny(_) | Rule::GuestOpen | Rule::GuestClose
+            ) =>
+        {
+            401
+        }
+        Rule::SignedIn(c) => c,
+        Rule::Admin(c) if actor == Actor::Admin => c,
+        Rule::Admin(_) => 403,
+        Rule::Uploader(c) if actor == Actor::Owner => c,
+        Rule::Uploader(_) => 404,
+        Rule::Media(need, c) => match actor.level() {
+            l if l >= need => c,
+            Level::None => 404,
+            _ => 403,
+        },
+        // Identity headers count for nothing on guest routes.
+        Rule::GuestMedia(_) | Rule::GuestAny(_) if !actor.guest_session() => 401,
+        Rule::GuestMedia(_) if actor == Actor::GuestOther => 404,
+        Rule::GuestMedia(c) | Rule::GuestAny(c) => c,
+        Rule::GuestOpen => match actor {
+            Actor::GuestExpired | Actor::GuestRevoked => 404,
+            Actor::GuestWrongPassword => 401,
+            // Anyone with the link and its password opens a guest session.
+            _ => 200,
+        },
+        Rule::GuestClose => 204,
+    }
+}
 
 /// What a websocket message must get from the server.
 #[derive(Clone, Copy, Debug)]
@@ -84,45 +235,54 @@ enum Prep {
     Session,
 }
 
-/// The rule of each websocket message for the owner (and, the same, an admin) and for
-/// another user. Nobody cannot open the websocket at all (401), which is checked per type.
-fn rule(ty: &str) -> Option<(Prep, Expect, Expect)> {
+/// The rule of each websocket message: what it needs set up, and what an actor gets, from
+/// the actor's level on the media it tries (the target comment is the owner's: only its
+/// author or an admin may change it).
+fn rule(ty: &str) -> Option<(Prep, fn(Actor) -> Expect)> {
     use Expect::*;
-    Some(match ty {
-        "ping" => (Prep::Nothing, Allow(Some("pong")), Allow(Some("pong"))),
-        "list_media" => (Prep::Nothing, Allow(Some("media_list")), Allow(Some("media_list"))),
-        "rename_media" => (Prep::Nothing, Allow(Some("media_updated")), Deny),
-        "delete_media" => (Prep::Nothing, Allow(Some("media_removed")), Deny),
-        "join_room" => (Prep::Nothing, Allow(Some("room_joined")), Deny),
-        "leave_room" => (Prep::Room, Allow(None), Allow(None)),
-        "add_comment" => (Prep::Room, Allow(Some("room_event")), Deny),
-        "edit_comment" => (Prep::Room, Allow(Some("room_event")), Deny),
-        "delete_comment" => (Prep::Room, Allow(Some("room_event")), Deny),
-        "session_join" => (Prep::Room, Allow(Some("collab")), Deny),
-        "session_leave" => (Prep::Session, Allow(Some("collab")), Deny),
-        "session_control" => (Prep::Session, Allow(Some("collab")), Deny),
-        "live_stroke" => (Prep::Session, Allow(None), Deny),
-        "live_clear" => (Prep::Session, Allow(None), Deny),
-        "list_messages" => (
-            Prep::Nothing,
-            Allow(Some("user_messages")),
-            Allow(Some("user_messages")),
-        ),
-        "mark_messages_seen" => (
-            Prep::Nothing,
-            Allow(Some("messages_seen")),
-            Allow(Some("messages_seen")),
-        ),
+    fn at_least(a: Actor, l: Level, ok: Option<&'static str>) -> Expect {
+        if a.level() >= l {
+            Allow(ok)
+        } else {
+            Deny
+        }
+    }
+    let r: (Prep, fn(Actor) -> Expect) = match ty {
+        "ping" => (Prep::Nothing, |_| Allow(Some("pong"))),
+        "list_media" => (Prep::Nothing, |_| Allow(Some("media_list"))),
+        "rename_media" => (Prep::Nothing, |a| at_least(a, Level::Manage, Some("media_updated"))),
+        "delete_media" => (Prep::Nothing, |a| at_least(a, Level::Manage, Some("media_removed"))),
+        "join_room" => (Prep::Nothing, |a| at_least(a, Level::View, Some("room_joined"))),
+        "leave_room" => (Prep::Room, |_| Allow(None)),
+        "add_comment" => (Prep::Room, |a| at_least(a, Level::Comment, Some("room_event"))),
+        "edit_comment" | "delete_comment" => (Prep::Room, |a| {
+            if matches!(a, Actor::Owner | Actor::Admin) {
+                Allow(Some("room_event"))
+            } else {
+                Deny
+            }
+        }),
+        "resolve_comment" => (Prep::Room, |a| at_least(a, Level::Comment, Some("room_event"))),
+        "session_join" => (Prep::Room, |a| at_least(a, Level::Comment, Some("collab"))),
+        // Leaving needs only the room: a viewer who never joined leaves nothing.
+        "session_leave" => (Prep::Session, |a| at_least(a, Level::View, Some("collab"))),
+        "session_control" => (Prep::Session, |a| at_least(a, Level::Comment, Some("collab"))),
+        "live_stroke" | "live_clear" => (Prep::Session, |a| at_least(a, Level::Comment, None)),
+        "list_messages" => (Prep::Nothing, |_| Allow(Some("user_messages"))),
+        "mark_messages_seen" => (Prep::Nothing, |_| Allow(Some("messages_seen"))),
         // Without a plugin the page is the caller's own flat library (checked after the
-        // matrix) and there is no command to run, for anyone.
-        "organizer_page" => (
-            Prep::Nothing,
-            Allow(Some("organizer_page_view")),
-            Allow(Some("organizer_page_view")),
-        ),
-        "organizer_command" => (Prep::Nothing, Deny, Deny),
+        // matrix); guests have no library pages.
+        "organizer_page" => (Prep::Nothing, |a| {
+            if a.user().is_some() {
+                Allow(Some("organizer_page_view"))
+            } else {
+                Deny
+            }
+        }),
+        "organizer_command" => (Prep::Nothing, |_| Deny),
         _ => return None,
-    })
+    };
+    Some(r)
 }
 
 /// Objects the messages point at.
@@ -152,6 +312,7 @@ fn message(ty: &str, t: &Targets, actor: Actor) -> Value {
         "edit_comment" => json!({"type": "edit_comment", "comment_id": t.comment,
             "text": format!("edited by {by}"), "drawing": null}),
         "delete_comment" => json!({"type": "delete_comment", "comment_id": t.fresh_comment}),
+        "resolve_comment" => json!({"type": "resolve_comment", "comment_id": t.comment, "resolved": true}),
         "session_join" => json!({"type": "session_join", "media_id": m}),
         "session_leave" => json!({"type": "session_leave", "media_id": m}),
         "session_control" => json!({"type": "session_control", "media_id": m,
@@ -289,6 +450,60 @@ async fn new_media(s: &TestServer, body: &[u8]) -> String {
     v["id"].as_str().unwrap().to_string()
 }
 
+/// A request as the owner with a JSON body; answers status and JSON.
+async fn as_owner(s: &TestServer, method: &str, path: &str, body: Value) -> (u16, Value) {
+    let mut r = client()
+        .request(Method::from_bytes(method.as_bytes()).unwrap(), s.url(path))
+        .insert_header(("X-Remote-User-Id", OWNER))
+        .send_json(&body)
+        .await
+        .unwrap();
+    let b = r.body().await.unwrap();
+    (r.status().as_u16(), serde_json::from_slice(&b).unwrap_or(Value::Null))
+}
+
+/// The sharing each kind of target media has.
+fn sharing_for(link: &str) -> Value {
+    json!({"link_access": link, "users": [
+        {"user_id": VIEWER, "role": "viewer"}, {"user_id": COMMENTER, "role": "commenter"}]})
+}
+
+/// A new media of the owner's with the sharing of `link`.
+async fn new_shared_media(s: &TestServer, body: &[u8], link: &str) -> String {
+    let id = new_media(s, body).await;
+    let (code, v) = as_owner(s, "PUT", &format!("/api/media/{id}/sharing"), sharing_for(link)).await;
+    assert_eq!(code, 200, "{v}");
+    id
+}
+
+/// A guest link of `media`; answers (id, token).
+async fn new_link(s: &TestServer, media: &str, can_comment: bool) -> (i64, String) {
+    let (code, v) = as_owner(
+        s,
+        "POST",
+        &format!("/api/media/{media}/guest-links"),
+        json!({"label": "matrix", "password": GUEST_PASSWORD, "can_comment": can_comment, "can_download": false}),
+    )
+    .await;
+    assert_eq!(code, 201, "{v}");
+    (v["id"].as_i64().unwrap(), v["token"].as_str().unwrap().to_string())
+}
+
+/// Opens a guest session; answers status and the cookie's value.
+async fn guest_open(s: &TestServer, token: &str, password: &str) -> (u16, Option<String>) {
+    let r = client()
+        .post(s.url("/api/guest/session"))
+        .send_json(&json!({"token": token, "name": "Gus", "password": password}))
+        .await
+        .unwrap();
+    let cookie = r.cookies().ok().and_then(|cs| {
+        cs.iter()
+            .find(|c| c.name() == "dailies_guest")
+            .map(|c| c.value().to_string())
+    });
+    (r.status().as_u16(), cookie)
+}
+
 async fn new_comment(s: &TestServer, media: &str, text: &str) -> i64 {
     let mut ws = ws_for(s, OWNER).await;
     ws.send(json!({"type": "join_room", "media_id": media, "since_seq": null}))
@@ -318,11 +533,45 @@ async fn new_tus(s: &TestServer) -> String {
     loc.rsplit('/').next().unwrap().to_string()
 }
 
+/// What the matrix set up: the media each actor tries, and the guests' tokens and cookies.
+struct World {
+    clip: Vec<u8>,
+    /// Link access off, shared with the viewer and the commenter.
+    media: String,
+    media_link_view: String,
+    media_link_comment: String,
+    /// The password and token each guest actor opens a session with.
+    tokens: HashMap<Actor, (String, String)>,
+    cookies: HashMap<Actor, String>,
+}
+
+impl World {
+    fn media_of(&self, actor: Actor) -> &str {
+        match actor {
+            Actor::LinkView => &self.media_link_view,
+            Actor::LinkComment => &self.media_link_comment,
+            _ => &self.media,
+        }
+    }
+
+    fn link_of(&self, actor: Actor) -> &'static str {
+        match actor {
+            Actor::LinkView => "view",
+            Actor::LinkComment => "comment",
+            _ => "off",
+        }
+    }
+}
+
 /// The status of a websocket upgrade: 101 when it opened.
-async fn ws_status(s: &TestServer, actor: Actor) -> u16 {
-    let mut ws = client().ws(s.ws_url());
+async fn ws_status(s: &TestServer, path: &str, actor: Actor, w: &World) -> u16 {
+    let url = format!("{}{path}", s.base.replacen("http", "ws", 1));
+    let mut ws = client().ws(url);
     if let Some(u) = actor.user() {
         ws = ws.header("X-Remote-User-Id", u);
+    }
+    if let Some(c) = w.cookies.get(&actor) {
+        ws = ws.header("Cookie", format!("dailies_guest={c}"));
     }
     match ws.connect().await {
         Ok((r, _)) => r.status().as_u16(),
@@ -331,32 +580,94 @@ async fn ws_status(s: &TestServer, actor: Actor) -> u16 {
     }
 }
 
-async fn http_case(s: &TestServer, method: &str, template: &str, actor: Actor, clip: &[u8], media: &str) -> u16 {
+/// A websocket of an actor that can open one (signed in, or a live guest session).
+async fn ws_of(s: &TestServer, actor: Actor, w: &World) -> Option<Ws> {
+    if let Some(u) = actor.user() {
+        return Some(ws_for(s, u).await);
+    }
+    let c = w.cookies.get(&actor)?;
+    let url = format!("{}/api/guest/ws", s.base.replacen("http", "ws", 1));
+    let (_, framed) = client()
+        .ws(url)
+        .header("Cookie", format!("dailies_guest={c}"))
+        .connect()
+        .await
+        .ok()?;
+    let mut ws = Ws { framed };
+    ws.recv_type("welcome").await;
+    Some(ws)
+}
+
+async fn http_case(s: &TestServer, method: &str, template: &str, actor: Actor, w: &World) -> u16 {
     let mut path = template.replace("{file}", "original.mp4");
-    if method == "DELETE" && template.contains("{media}") {
-        path = path.replace("{media}", &new_media(s, clip).await);
+    let media = w.media_of(actor).to_string();
+    if method == "DELETE" && template == "/api/media/{media}" {
+        path = path.replace("{media}", &new_shared_media(s, &w.clip, w.link_of(actor)).await);
     } else {
-        path = path.replace("{media}", media);
+        path = path.replace("{media}", &media);
+    }
+    if path.contains("{link}") {
+        path = path.replace("{link}", &new_link(s, &media, false).await.0.to_string());
     }
     if path.contains("{upload}") {
         path = path.replace("{upload}", &new_tus(s).await);
     }
     path = path.replace("{user}", OWNER);
+    let mut cookie = w.cookies.get(&actor).cloned();
+    if template == "/api/guest/session" && method == "DELETE" && actor.guest_session() {
+        // Ending a session must not end the one the rest of the matrix uses.
+        let (pw, token) = &w.tokens[&actor];
+        cookie = guest_open(s, token, pw).await.1;
+    }
+    if template == "/api/guest/ws" || template == "/api/ws" {
+        let mut w2 = World {
+            clip: vec![],
+            media: String::new(),
+            media_link_view: String::new(),
+            media_link_comment: String::new(),
+            tokens: HashMap::new(),
+            cookies: HashMap::new(),
+        };
+        if let Some(c) = cookie {
+            w2.cookies.insert(actor, c);
+        }
+        return ws_status(s, template, actor, &w2).await;
+    }
     let url = s.url(&path);
     let mut req = client().request(Method::from_bytes(method.as_bytes()).unwrap(), url);
     if let Some(u) = actor.user() {
         req = req.insert_header(("X-Remote-User-Id", u));
     }
+    if let Some(c) = &cookie {
+        req = req.insert_header(("Cookie", format!("dailies_guest={c}")));
+    }
     if path.starts_with("/api/tus") {
         req = req.insert_header(("Tus-Resumable", "1.0.0"));
     }
     let resp = match (method, template) {
-        (_, "/api/ws") => return ws_status(s, actor).await,
         ("PATCH", "/api/media/{media}") => req.send_json(&json!({"title": format!("title by {actor:?}")})).await,
-        ("PUT", _) => req.send_json(&json!({"uploads": 50, "stored_bytes": null})).await,
+        ("PUT", "/api/media/{media}/sharing") => req.send_json(&sharing_for(w.link_of(actor))).await,
+        ("PUT", "/api/media/{media}/status") => req.send_json(&json!({"status": "in_progress"})).await,
+        ("POST", "/api/media/{media}/guest-links") => {
+            req.send_json(&json!({"can_comment": true, "can_download": false}))
+                .await
+        }
+        ("POST", "/api/guest/session") => {
+            let (pw, token) = w
+                .tokens
+                .get(&actor)
+                .cloned()
+                .unwrap_or_else(|| w.tokens[&Actor::Guest].clone());
+            req.send_json(&json!({"token": token, "name": format!("{actor:?}"), "password": pw}))
+                .await
+        }
+        ("PUT", _) => {
+            req.send_json(&json!({"uploads": 1_000_000, "stored_bytes": null}))
+                .await
+        }
         ("POST", "/api/upload") => {
             req.insert_header(("X-File-Name", "up.mp4"))
-                .send_body(clip.to_vec())
+                .send_body(w.clip.clone())
                 .await
         }
         ("POST", _) => req.insert_header(("Upload-Length", "4")).send().await,
@@ -371,35 +682,117 @@ async fn http_case(s: &TestServer, method: &str, template: &str, actor: Actor, c
     resp.unwrap().status().as_u16()
 }
 
+/// Sets up the media, shares and guests the matrix tries.
+async fn world(s: &TestServer) -> World {
+    let clip = clip();
+    let media = new_shared_media(s, &clip, "off").await;
+    assert_eq!(s.wait_done(OWNER, &media, 60).await["status"], "ready");
+    let media_link_view = new_shared_media(s, &clip, "view").await;
+    let media_link_comment = new_shared_media(s, &clip, "comment").await;
+    let other_media = new_shared_media(s, &clip, "off").await;
+    for m in [&media_link_view, &media_link_comment, &other_media] {
+        s.wait_done(OWNER, m, 60).await;
+    }
+    let mut tokens = HashMap::new();
+    let pw = GUEST_PASSWORD.to_string();
+    tokens.insert(Actor::Guest, (pw.clone(), new_link(s, &media, true).await.1));
+    tokens.insert(Actor::GuestView, (pw.clone(), new_link(s, &media, false).await.1));
+    tokens.insert(Actor::GuestOther, (pw.clone(), new_link(s, &other_media, true).await.1));
+    tokens.insert(
+        Actor::GuestWrongPassword,
+        ("not the password".into(), tokens[&Actor::Guest].1.clone()),
+    );
+    let mut cookies = HashMap::new();
+    for a in [Actor::Guest, Actor::GuestView, Actor::GuestOther] {
+        let (pw, token) = &tokens[&a];
+        let (code, c) = guest_open(s, token, pw).await;
+        assert_eq!(code, 200);
+        cookies.insert(a, c.expect("a guest cookie"));
+    }
+    // Expired: a session opened while the link lived, then the expiry passed.
+    let (expiring, token) = new_link(s, &media, true).await;
+    let (_, c) = guest_open(s, &token, GUEST_PASSWORD).await;
+    cookies.insert(Actor::GuestExpired, c.unwrap());
+    tokens.insert(Actor::GuestExpired, (pw.clone(), token));
+    s.state()
+        .db
+        .run_blocking(move |c| {
+            use diesel::prelude::*;
+            diesel::sql_query("UPDATE guest_links SET expires_at = '2000-01-01 00:00:00' WHERE id = ?")
+                .bind::<diesel::sql_types::BigInt, _>(expiring)
+                .execute(c)?;
+            Ok(())
+        })
+        .unwrap();
+    // Revoked: a session opened, then the link deleted.
+    let (revoked, token) = new_link(s, &media, true).await;
+    let (_, c) = guest_open(s, &token, GUEST_PASSWORD).await;
+    cookies.insert(Actor::GuestRevoked, c.unwrap());
+    tokens.insert(Actor::GuestRevoked, (pw.clone(), token));
+    let (code, _) = as_owner(
+        s,
+        "DELETE",
+        &format!("/api/media/{media}/guest-links/{revoked}"),
+        json!({}),
+    )
+    .await;
+    assert_eq!(code, 204);
+    World {
+        clip,
+        media,
+        media_link_view,
+        media_link_comment,
+        tokens,
+        cookies,
+    }
+}
+
 #[actix_rt::test]
 async fn authorization_matrix() {
-    let s = TestServer::start().await;
-    let clip = clip();
-    let media = new_media(&s, &clip).await;
-    assert_eq!(s.wait_done(OWNER, &media, 60).await["status"], "ready");
-    let comment = new_comment(&s, &media, "the owner's words").await;
+    // Each actor's tus cases leave the owner an unfinished upload: no limit on their count.
+    let s = TestServer::start_with(|c| c.quota_uploads = 0).await;
+    let w = world(&s).await;
+    let media = w.media.clone();
+    // A comment of the owner's on each media an actor tries.
+    let mut comments = HashMap::new();
+    for m in [&w.media, &w.media_link_view, &w.media_link_comment] {
+        comments.insert(m.clone(), new_comment(&s, m, "the owner's words").await);
+    }
     let mut cases = 0;
     let mut failures = vec![];
 
     // HTTP: every route as every actor.
-    for (method, template, expected) in ROUTES {
-        for (i, actor) in ACTORS.iter().enumerate() {
-            let got = http_case(&s, method, template, *actor, &clip, &media).await;
+    for (method, template, rule) in ROUTES {
+        for actor in ACTORS {
+            let got = http_case(&s, method, template, actor, &w).await;
+            let want = expected(*rule, actor);
             cases += 1;
-            if got != expected[i] {
-                failures.push(format!(
-                    "{method} {template} as {actor:?}: {got}, expected {}",
-                    expected[i]
-                ));
+            if got != want {
+                failures.push(format!("{method} {template} as {actor:?}: {got}, expected {want}"));
             }
         }
     }
-    // The listing is scoped to the caller.
-    let (_, list) = s.get("/api/media", Some(OTHER)).await;
-    assert!(
-        !list.to_string().contains(&media),
-        "another user's list shows the owner's media"
-    );
+    // Listings: nobody sees what was not shared with them; the shared see it under ?shared=1.
+    for (user, sees) in [(OTHER, false), (VIEWER, true), (COMMENTER, true), (LINK_VIEW, false)] {
+        let (_, own) = s.get("/api/media", Some(user)).await;
+        assert!(
+            !own.to_string().contains(&media),
+            "{user}'s own list shows the owner's media"
+        );
+        let (code, shared) = s.get("/api/media?shared=1", Some(user)).await;
+        assert_eq!(code, 200);
+        assert_eq!(
+            shared.to_string().contains(&media),
+            sees,
+            "{user}'s shared list: {shared}"
+        );
+        if !sees {
+            assert!(
+                !shared.to_string().contains(&w.media_link_view),
+                "a media open by link is not shared by name: {shared}"
+            );
+        }
+    }
 
     // An admin comments on the owner's media: the owner gets a stored user message.
     let mut adm = ws_for(&s, ADMIN).await;
@@ -415,52 +808,61 @@ async fn authorization_matrix() {
     let mut own = ws_for(&s, OWNER).await;
     own.send(json!({"type": "list_messages"})).await;
     let msgs = own.recv_type("user_messages").await;
-    let owner_message = msgs["items"][0]["id"].as_i64().expect("the owner has a message");
+    let owner_message = msgs["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["kind"] == "comment")
+        .and_then(|m| m["id"].as_i64())
+        .expect("the owner has a message");
     drop(own);
 
     // Websocket: every message type as every actor.
     let mut marker = 1000.0;
     for ty in ClientMsg::TYPES {
-        let (prep, for_owner, for_other) = rule(ty).unwrap_or_else(|| panic!("no rule for {ty}"));
+        let (prep, expect_of) = rule(ty).unwrap_or_else(|| panic!("no rule for {ty}"));
         for actor in ACTORS {
             cases += 1;
-            let Some(user) = actor.user() else {
-                // Without identity there is no session to send the message on.
-                let status = ws_status(&s, actor).await;
-                if status != 401 {
-                    failures.push(format!("{ty} as Nobody: websocket upgrade answered {status}"));
+            if actor.user().is_none() && !actor.guest_session() {
+                // Without identity or a live guest session there is no socket to send on.
+                for path in ["/api/ws", "/api/guest/ws"] {
+                    let status = ws_status(&s, path, actor, &w).await;
+                    if status != 401 {
+                        failures.push(format!("{ty} as {actor:?}: {path} upgrade answered {status}"));
+                    }
                 }
                 continue;
-            };
-            let expect = if actor == Actor::Other { for_other } else { for_owner };
+            }
+            let expect = expect_of(actor);
+            let target = w.media_of(actor).to_string();
             let targets = Targets {
-                media: media.clone(),
-                comment,
+                media: target.clone(),
+                comment: comments[&target],
                 fresh_media: if *ty == "delete_media" {
-                    new_media(&s, &clip).await
+                    new_shared_media(&s, &w.clip, w.link_of(actor)).await
                 } else {
                     String::new()
                 },
                 fresh_comment: if *ty == "delete_comment" {
-                    new_comment(&s, &media, "to be deleted").await
+                    new_comment(&s, &target, "to be deleted").await
                 } else {
                     0
                 },
                 owner_message,
             };
-            let mut ws = ws_for(&s, user).await;
+            let mut ws = ws_of(&s, actor, &w).await.expect("a socket");
             if prep != Prep::Nothing {
                 marker += 1.0;
                 exchange(
                     &mut ws,
-                    json!({"type": "join_room", "media_id": media, "since_seq": null}),
+                    json!({"type": "join_room", "media_id": target, "since_seq": null}),
                     marker,
                 )
                 .await;
             }
             if prep == Prep::Session {
                 marker += 1.0;
-                exchange(&mut ws, json!({"type": "session_join", "media_id": media}), marker).await;
+                exchange(&mut ws, json!({"type": "session_join", "media_id": target}), marker).await;
             }
             marker += 1.0;
             let got = exchange(&mut ws, message(ty, &targets, actor), marker).await;
@@ -493,19 +895,21 @@ async fn authorization_matrix() {
     // What the refused attempts must not have changed.
     let (code, m) = s.get(&format!("/api/media/{media}"), Some(OWNER)).await;
     assert_eq!(code, 200);
-    assert!(
-        !m["title"].as_str().unwrap().contains("Other"),
-        "renamed by another user: {m}"
-    );
+    let title = m["title"].as_str().unwrap();
+    for a in ["Other", "Viewer", "Commenter", "Guest"] {
+        assert!(!title.contains(a), "renamed by {a}: {m}");
+    }
     let mut own = ws_for(&s, OWNER).await;
     own.send(json!({"type": "join_room", "media_id": media, "since_seq": null}))
         .await;
     let joined = own.recv_type("room_joined").await;
     let comments = joined["comments"].to_string();
-    assert!(
-        !comments.contains("by Other"),
-        "another user's comment or edit landed: {comments}"
-    );
+    for a in ["Other", "Viewer", "GuestView", "GuestOther", "LinkView"] {
+        assert!(
+            !comments.contains(&format!("by {a}\"")),
+            "a comment or edit of {a} landed: {comments}"
+        );
+    }
     own.send(json!({"type": "list_messages"})).await;
     let msgs = own.recv_type("user_messages").await;
     let note = msgs["items"]
@@ -530,7 +934,6 @@ async fn authorization_matrix() {
         failures.join("\n")
     );
 }
-
 /// Media the reference plugin treats differently, by title (organizer-sdk's
 /// `reference_plugin`): the plugin narrows the built-in rule (`[embargo]`, `[locked]`) and
 /// widens it (`[shared]`).
