@@ -368,6 +368,11 @@ UP=$(code "$ALICE" -X POST -H "X-File-Name: clip.mov" -H "Content-Type: applicat
 MEDIA=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["id"])' "$WORK/body" 2>/dev/null)
 check "upload through nginx as alice: 201 with an id" test "$UP" = 201 -a -n "$MEDIA"
 [[ -n $MEDIA ]] || die "no media id from the upload: $(cat "$WORK/body")"
+# Everyone signed in who has the link may open new media (default_link_access): alice
+# keeps this one to herself, so that what bob may not see below is hers alone.
+check "alice turns the clip's link access off: 200" test "$(code "$ALICE" -X PUT \
+  -H "Content-Type: application/json" -H "Origin: $BASE" -d '{"link_access": "off", "users": []}' \
+  "$BASE/api/media/$MEDIA/sharing")" = 200
 
 media_field() { # USER ID FIELD
   code "$1" "$BASE/api/media/$2" >/dev/null
@@ -537,7 +542,7 @@ check "view-only guest: a session without a password: 200" test "$(code "" -c "$
 check "view-only guest: watches, cannot comment" gws --cookie "$(awk '$6 == "dailies_guest" {print $7}' "$VJAR")" \
   --media "$MEDIA" --expect-refused-comment
 
-check "revoking the link closes the guest's open websocket (room_closed, then closed)" \
+check "revoking the link closes the guest's open websocket at once" \
   gws --cookie "$COOKIE" --media "$MEDIA" --revoke-url "$BASE/api/media/$MEDIA/guest-links/$LINK" \
   --revoke-auth "$ALICE"
 check "revoked: /api/guest/media with the old cookie is 401" test "$(gcode "$BASE/api/guest/media")" = 401
