@@ -158,7 +158,9 @@ stop_pid() {
 cleanup() {
   local rc=$?
   set +e
-  trap '' INT TERM
+  # Whatever else a Ctrl-C ended (a `| tee` reading our output) must not end the clean-up
+  # halfway: a failed echo is only a failed echo.
+  trap '' INT TERM PIPE
   [[ -n $SERVER_PID$NGINX_PID ]] || exit "$rc"
   echo
   echo "demo-team: stopping"
