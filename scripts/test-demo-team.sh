@@ -7,7 +7,7 @@
 #
 #   DAILIES_TEAM_SERVER_BIN  the server to run (default target/debug/dailies-server)
 set -uo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 1
 # wait_for_http, wait_until: nothing is used before it answers.
 source scripts/lib/wait.sh
 
