@@ -519,7 +519,8 @@ check "guest: /api/guest/../media is nginx's 401" \
 check "guest: /api/media/<id>/../../guest/media with forged headers gets nothing" bash -c \
   "[[ \$(curl -ks --path-as-is -o /dev/null -w '%{http_code}' -H 'X-Remote-User-Id: alice' '$BASE/api/media/$MEDIA/../../guest/media') != 2* ]]"
 
-# gws ARGS...: the guest websocket client; its report goes to ws.log.
+# gws ARGS...: the guest websocket client, through the basic-auth site unless a later
+# --port says otherwise; its report goes to ws.log.
 gws() {
   python3 packaging/tests/guest_ws_check.py --port "$NPORT" "$@" >>"$WORK/ws.log" 2>&1 ||
     { echo "        $(tail -n 1 "$WORK/ws.log")"; return 1; }
@@ -610,7 +611,7 @@ check "sso: guest session without signing in: 200" test "$(code "" -c "$SJAR" -X
 check "sso: the guest's media with the cookie: 200, with a download URL" bash -c \
   "[[ \$(curl -ks -b '$SJAR' -H 'X-Remote-User-Id: alice' '$SSO/api/guest/media') == *'\"download_url\":\"/api/guest/files/$MEDIA/'* ]]"
 check "sso: guest websocket: joins the link's room and comments" \
-  python3 packaging/tests/guest_ws_check.py --port "$SPORT_SSO" --media "$MEDIA" --add-comment "sso guest note" \
+  gws --port "$SPORT_SSO" --media "$MEDIA" --add-comment "sso guest note" \
   --cookie "$(awk '$6 == "dailies_guest" {print $7}' "$SJAR")" --header "X-Remote-User-Id: carol@example.com"
 check "sso: the guest's cookie opens nothing else (sign-in redirect)" \
   test "$(code "" -b "$SJAR" "$SSO/api/media")" = 302

@@ -14,7 +14,8 @@ that proxies to Dailies (nested and named ones included):
 - the location is public but is not one of the paths meant to be (--public).
 
 It reads the nginx syntax the sites use (blocks, quotes, comments), not every
-corner of it. Prints what it checked; exits 1 on the first list of problems.
+corner of it. Prints the problems (with --verbose, every location it checked) and exits
+1 when there are any.
 """
 
 import argparse
@@ -136,6 +137,7 @@ def main():
     p.add_argument("--upstream", default="http://dailies_server")
     p.add_argument("--public", action="append", default=[],
                    help="a location (as written after 'location') that may be public")
+    p.add_argument("--verbose", action="store_true", help="list each location and what it is")
     a = p.parse_args()
     with open(a.site) as f:
         tree = parse(iter(list(tokens(f.read()))))
@@ -153,7 +155,7 @@ def main():
     failed = False
     for server in servers:
         problems, report = check_server(server, a.public, a.upstream)
-        for line in report:
+        for line in report if a.verbose else []:
             print(f"  {line}")
         for line in problems:
             print(f"site_check: {a.site}: {line}")
