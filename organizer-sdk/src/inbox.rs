@@ -81,6 +81,21 @@ impl Inbox {
         Ok(self.client.clone().list_users(self.req(msg)).await?.into_inner().items)
     }
 
+    /// The users with these ids; ids the server has never seen are left out. No ids, no
+    /// users (not everyone, as `ListUsers` with no ids would answer).
+    pub async fn users_by_id<I, S>(&self, ids: I) -> Result<Vec<pb::User>, Status>
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        let ids: Vec<String> = ids.into_iter().map(Into::into).collect();
+        if ids.is_empty() {
+            return Ok(vec![]);
+        }
+        let msg = pb::ListUsersRequest { ids };
+        Ok(self.client.clone().list_users(self.req(msg)).await?.into_inner().items)
+    }
+
     /// Gives a media file to another user.
     pub async fn assign_media(&self, media_id: &str, new_owner_id: &str) -> Result<pb::Media, Status> {
         let msg = pb::AssignMediaRequest {

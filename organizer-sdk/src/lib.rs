@@ -161,8 +161,8 @@ pub trait Organizer: Send + Sync + 'static {
         Ok(Page::new(path, ""))
     }
 
-    /// May the user do the action? Default: what the server's built-in rule says (owner
-    /// and admins).
+    /// May the user do the action? Default: what the server's built-in rule says (owners
+    /// and admins, shares, link access).
     async fn authorize(&self, _ctx: &Context, req: &pb::AuthorizeRequest) -> Result<pb::AuthorizeResponse, Status> {
         Ok(pb::AuthorizeResponse::builtin(req))
     }

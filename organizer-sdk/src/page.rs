@@ -76,12 +76,14 @@ impl pb::AuthorizeResponse {
         }
     }
 
-    /// What the server's built-in rule answers (it is in the request).
+    /// What the server's built-in rule answers (it is in the request). A denial carries no
+    /// reason, so the server words it as it does for its own rule: the built-in rule counts
+    /// more than owners and admins (shares, link access), which the plugin does not see.
     pub fn builtin(req: &pb::AuthorizeRequest) -> Self {
         if req.builtin_allowed {
             Self::allow()
         } else {
-            Self::deny("only the owner and admins may do this")
+            Self::deny("")
         }
     }
 }

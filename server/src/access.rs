@@ -201,10 +201,9 @@ pub async fn visible(state: &AppState, user: &UserInfo, rows: Vec<Media>) -> Vec
     let allowed: Vec<bool> = if !state.organizer.authorizes() {
         builtin
     } else {
-        let verdict = |m: &Media| {
-            let i = rows.iter().position(|r| r.id == m.id).unwrap_or(0);
-            builtin[i]
-        };
+        let by_id: std::collections::HashMap<&MediaId, bool> =
+            rows.iter().map(|m| &m.id).zip(builtin.iter().copied()).collect();
+        let verdict = |m: &Media| by_id.get(&m.id).copied().unwrap_or(false);
         match state
             .organizer
             .authorize_batch(user, &rows, Action::View.as_str(), verdict)

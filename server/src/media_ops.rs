@@ -8,7 +8,7 @@ use crate::error::{AppError, AppResult};
 use crate::ingest::queue::CancelMedia;
 use crate::notice::Notice;
 use crate::state::AppState;
-use dailies_protocol::{MediaId, UserInfo};
+use dailies_protocol::{MediaId, UserId, UserInfo};
 
 pub const MAX_TITLE_LEN: usize = 200;
 
@@ -48,7 +48,21 @@ pub async fn delete(state: &AppState, user: &UserInfo, id: &MediaId) -> AppResul
     let media = access::media_for(state, user, id, Action::Delete).await?;
     state.ingest.do_send(CancelMedia { media_id: id.clone() });
     let mid = id.0.clone();
-    state.db.run(move |c| queries::delete_media(c, &mid)).await?;
+    // Those it was shared with lose it from "Shared with me" at once.
+    let shared: Vec<UserId> = state
+        .db
+        .run(move |c| {
+            let users = crate::db::sharing::shares(c, &mid)?;
+            queries::delete_media(c, &mid)?;
+            Ok(users.into_iter().map(|u| u.user_id).collect())
+        })
+        .await?;
+    if !shared.is_empty() {
+        state.hub.do_send(crate::room::hub::ToUsers {
+            users: shared,
+            msg: dailies_protocol::ServerMsg::MediaRemoved { media_id: id.clone() },
+        });
+    }
     let dir = state.config.media_dir().join(&id.0);
     let removed = actix_web::web::block(move || std::fs::remove_dir_all(&dir)).await;
     if let Ok(Err(e)) | Err(e) = removed.map_err(std::io::Error::other) {

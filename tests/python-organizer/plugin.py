@@ -97,7 +97,7 @@ def main() -> int:
                 return pb.AuthorizeResponse(allow=True)
             if req.builtin_allowed:
                 return pb.AuthorizeResponse(allow=True)
-            return pb.AuthorizeResponse(allow=False, reason="only the owner and admins may do this")
+            return pb.AuthorizeResponse(allow=False)
 
         def OnEvent(self, req, ctx):
             return pb.EventAck()

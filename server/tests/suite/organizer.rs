@@ -498,3 +498,392 @@ async fn comments_reach_the_plugin_as_events() {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }
+
+/// A server with basic_folders and no link access for new media, so only the owner, the
+/// admins and folder shares let anyone open a media file.
+async fn with_folders(dir: tempfile::TempDir) -> TestServer {
+    let cmd = plugin_cmd("basic_folders", &[]);
+    TestServer::start_in(dir, |c| {
+        c.organizer_cmd = Some(cmd);
+        c.organizer_timeout = Duration::from_secs(5);
+        c.default_link_access = dailies_protocol::LinkAccess::Off;
+    })
+    .await
+}
+
+/// Joins the media's room; answers `room_joined` or the error.
+async fn join(ws: &mut crate::common::Ws, media: &str) -> serde_json::Value {
+    ws.send(json!({"type": "join_room", "media_id": media, "since_seq": null}))
+        .await;
+    answer(ws, "join_room", "room_joined").await
+}
+
+/// Comments on a joined media; answers the room's `comment_added` event or the error.
+async fn comment_on(ws: &mut crate::common::Ws, media: &str, text: &str) -> serde_json::Value {
+    ws.send(
+        json!({"type": "add_comment", "media_id": media, "text": text, "frame": 3,
+                   "end_frame": null, "parent_id": null, "drawing": null, "client_ref": null}),
+    )
+    .await;
+    loop {
+        let v = answer(ws, "add_comment", "room_event").await;
+        if v["type"] == "error" || v["event"]["comment"]["text"] == text {
+            return v;
+        }
+    }
+}
+
+/// A comment on a media the user may only watch by the server's rule: refused with the
+/// server's words, not a plugin's guess at the rule.
+async fn comment_refused_in_server_words(ws: &mut crate::common::Ws, media: &str) {
+    let r = comment_on(ws, media, "not allowed").await;
+    assert_eq!(r["code"], "forbidden", "{r}");
+    assert_eq!(r["message"], "you may not comment this media", "{r}");
+}
+
+/// What `user` gets for the media over HTTP: the media's and its file's status codes.
+async fn opens(s: &TestServer, user: &str, media: &str) -> (u16, u16) {
+    let (api, _) = s.get(&format!("/api/media/{media}"), Some(user)).await;
+    // With the name `get` sends: a request without one renames the user to their id.
+    let name = format!("{user} name");
+    let path = format!("/files/{media}/original.mp4");
+    let (file, _, _) = s.fetch(&path, Some(user), &[("X-Remote-User-Name", &name)]).await;
+    (api, file)
+}
+
+/// An upload as `user`, with their usual name (see `opens`); answers the new media's id.
+async fn upload_as(s: &TestServer, user: &str) -> String {
+    let mut resp = crate::common::client()
+        .post(s.url("/api/upload"))
+        .insert_header(("X-Remote-User-Id", user))
+        .insert_header(("X-Remote-User-Name", format!("{user} name")))
+        .insert_header(("X-File-Name", "later.mov"))
+        .send_body(&b"any bytes: processing may fail"[..])
+        .await
+        .unwrap();
+    let body: serde_json::Value = resp.json().await.unwrap();
+    assert_eq!(resp.status().as_u16(), 201, "{body}");
+    body["id"].as_str().unwrap().to_string()
+}
+
+/// Polls until `user` may open the media over HTTP (or not), within 10 s.
+async fn wait_opens(s: &TestServer, user: &str, media: &str, want: u16) {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let (code, body) = s.get(&format!("/api/media/{media}"), Some(user)).await;
+        if code == want {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "{user} still gets {code} for {media}: {body}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+fn folder_named<'a>(page: &'a serde_json::Value, name: &str) -> &'a serde_json::Value {
+    page["folders"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["name"] == name)
+        .unwrap_or_else(|| panic!("no folder {name:?} in {page}"))
+}
+
+#[actix_rt::test]
+async fn basic_folders_shares_a_folder_with_what_lands_in_it_later() {
+    let s = with_folders(tempfile::tempdir().unwrap()).await;
+    let st = wait_up(&s).await;
+    assert!(st.capabilities.iter().any(|c| c == "authorize"), "{st:?}");
+    for u in ["alice", "bob", "carol"] {
+        add_user(&s, u, false);
+    }
+    add_media(&s, "m1", "alice", "Cut 1");
+    media_file(&s, "m1");
+    let mut alice = s.ws(Some("alice")).await;
+    let r = command(&mut alice, "create_folder", json!({"name": "Review"})).await;
+    let review = r["result"]["id"].as_str().unwrap().to_string();
+    let r = command(&mut alice, "create_folder", json!({"name": "Day 2", "parent": review})).await;
+    let day2 = r["result"]["id"].as_str().unwrap().to_string();
+    command(&mut alice, "move_media", json!({"media": "m1", "folder": review})).await;
+    assert_eq!(opens(&s, "bob", "m1").await, (404, 404), "not shared yet");
+
+    // Shared with bob to watch: he opens it, its file and its room, but may not comment.
+    let r = command(
+        &mut alice,
+        "share_folder",
+        json!({"folder": review, "users": [{"user_id": "bob", "role": "viewer"}]}),
+    )
+    .await;
+    assert_eq!(r["type"], "organizer_command_result", "{r}");
+    assert_eq!(
+        r["result"]["users"],
+        json!([{"user_id": "bob", "user_name": "bob name", "role": "viewer"}])
+    );
+    assert_eq!(opens(&s, "bob", "m1").await, (200, 200));
+    let mut bob = s.ws(Some("bob")).await;
+    let joined = join(&mut bob, "m1").await;
+    assert_eq!(
+        (joined["type"].as_str(), joined["access"].as_str()),
+        (Some("room_joined"), Some("view")),
+        "{joined}"
+    );
+    let r = comment_on(&mut bob, "m1", "from a viewer").await;
+    assert_eq!(
+        (r["type"].as_str(), r["code"].as_str()),
+        (Some("error"), Some("forbidden")),
+        "{r}"
+    );
+    assert!(
+        r["message"].as_str().unwrap().contains("watch"),
+        "the plugin's reason: {r}"
+    );
+
+    // Carol, with whom nothing is shared, finds nothing.
+    assert_eq!(opens(&s, "carol", "m1").await, (404, 404));
+    let mut carol = s.ws(Some("carol")).await;
+    assert_eq!(join(&mut carol, "m1").await["code"], "not_found");
+    let r = page(&mut carol, &format!("/shared/alice/{review}")).await;
+    assert_eq!(r["path"], "/shared", "an unshared folder is not shown: {r}");
+    assert!(r["media"].as_array().unwrap().is_empty() && r["folders"].as_array().unwrap().is_empty());
+
+    // Alice's page says whom the folder is shared with, and offers to stop it.
+    let inside = page(&mut alice, &format!("/f/{review}")).await;
+    assert_eq!(inside["title"], "Review · shared with bob name (viewer)", "{inside}");
+    assert!(
+        inside["actions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|a| a["command"] == "unshare_folder" && a["args"]["users"] == json!(["bob"])),
+        "{inside}"
+    );
+
+    // Made a commenter (as the page action's prompt sends it: ids in one text), bob's
+    // comment goes through.
+    let r = command(
+        &mut alice,
+        "share_folder",
+        json!({"folder": review, "users": " bob ", "role": "commenter"}),
+    )
+    .await;
+    assert_eq!(r["result"]["users"][0]["role"], "commenter", "{r}");
+    // Rejoined, as a reload would: the server hears of folder shares only by asking.
+    assert_eq!(join(&mut bob, "m1").await["access"], "comment");
+    let r = comment_on(&mut bob, "m1", "from a commenter").await;
+    assert_eq!(r["type"], "room_event", "{r}");
+    assert_eq!(r["event"]["comment"]["user_id"], "bob");
+
+    // A media alice uploads into the folder later (she has it open) is bob's to see too,
+    // and so is one she puts in a subfolder; not carol's.
+    page(&mut alice, &format!("/f/{review}")).await;
+    let later = upload_as(&s, "alice").await;
+    wait_opens(&s, "bob", &later, 200).await;
+    assert_eq!(s.get(&format!("/api/media/{later}"), Some("carol")).await.0, 404);
+    add_media(&s, "m3", "alice", "Deep cut");
+    command(&mut alice, "move_media", json!({"media": "m3", "folder": day2})).await;
+    assert_eq!(s.get("/api/media/m3", Some("bob")).await.0, 200);
+
+    // Bob's home lists it under "Shared with me": browsable, read-only.
+    let home = page(&mut bob, "/").await;
+    let entry = folder_named(&home, "Shared with me");
+    assert_eq!(
+        (entry["path"].as_str(), entry["item_count"].as_u64()),
+        (Some("/shared"), Some(1))
+    );
+    let shared = page(&mut bob, "/shared").await;
+    assert_eq!(names(&shared["folders"], "name"), ["Review (alice name)"], "{shared}");
+    assert!(shared["actions"].as_array().unwrap().is_empty(), "{shared}");
+    let opened = page(&mut bob, shared["folders"][0]["path"].as_str().unwrap()).await;
+    assert_eq!(opened["title"], "Review · shared by alice name (commenter)", "{opened}");
+    assert_eq!(
+        names(&opened["breadcrumbs"], "label"),
+        ["My media", "Shared with me", "Review"]
+    );
+    let mut media = names(&opened["media"], "id");
+    media.sort();
+    let mut want = vec!["m1".to_string(), later.clone()];
+    want.sort();
+    assert_eq!(media, want, "{opened}");
+    assert_eq!(names(&opened["folders"], "name"), ["Day 2"]);
+    assert!(
+        opened["actions"].as_array().unwrap().is_empty(),
+        "no folder commands: {opened}"
+    );
+    let sub = page(&mut bob, opened["folders"][0]["path"].as_str().unwrap()).await;
+    assert_eq!(names(&sub["media"], "id"), ["m3"]);
+    assert_eq!(
+        names(&sub["breadcrumbs"], "label"),
+        ["My media", "Shared with me", "Review", "Day 2"]
+    );
+    for (name, args) in [
+        (
+            "rename_folder",
+            json!({"owner": "alice", "folder": review, "name": "Mine"}),
+        ),
+        (
+            "share_folder",
+            json!({"owner": "alice", "folder": review, "users": "carol"}),
+        ),
+        ("move_media", json!({"owner": "alice", "media": "m1", "folder": null})),
+    ] {
+        let r = command(&mut bob, name, args).await;
+        assert_eq!(r["code"], "forbidden", "{name}: {r}");
+    }
+    let r = command(&mut bob, "rename_folder", json!({"folder": "shared", "name": "x"})).await;
+    assert_eq!(r["code"], "bad_message", "the entry is not a folder of bob's: {r}");
+    assert_eq!(opens(&s, "carol", "m1").await, (404, 404), "bob could not share it on");
+
+    // An admin manages anyone's sharing: the subfolder alone for carol, then for nobody.
+    add_user(&s, "admin", true);
+    let mut admin = s.ws(Some("admin")).await;
+    let r = command(
+        &mut admin,
+        "share_folder",
+        json!({"owner": "alice", "folder": day2, "users": "carol"}),
+    )
+    .await;
+    assert_eq!(r["type"], "organizer_command_result", "{r}");
+    assert_eq!(s.get("/api/media/m3", Some("carol")).await.0, 200);
+    assert_eq!(
+        s.get("/api/media/m1", Some("carol")).await.0,
+        404,
+        "not the folder above"
+    );
+    let r = command(&mut admin, "unshare_folder", json!({"owner": "alice", "folder": day2})).await;
+    assert_eq!(r["result"]["users"], json!([]), "no users: everyone: {r}");
+    assert_eq!(s.get("/api/media/m3", Some("carol")).await.0, 404);
+    assert_eq!(
+        s.get("/api/media/m3", Some("bob")).await.0,
+        200,
+        "bob's share is the folder above"
+    );
+
+    // Unshared: bob's access is gone, and so is the entry.
+    let r = command(
+        &mut alice,
+        "unshare_folder",
+        json!({"folder": review, "users": ["bob"]}),
+    )
+    .await;
+    assert_eq!(r["result"]["users"], json!([]), "{r}");
+    assert_eq!(opens(&s, "bob", "m1").await, (404, 404));
+    assert_eq!(s.get("/api/media/m3", Some("bob")).await.0, 404);
+    let r = comment_on(&mut bob, "m1", "too late").await;
+    assert_eq!(r["code"], "not_found", "{r}");
+    let home = page(&mut bob, "/").await;
+    assert!(home["folders"].as_array().unwrap().is_empty(), "{home}");
+    assert!(page(&mut bob, "/shared").await["folders"]
+        .as_array()
+        .unwrap()
+        .is_empty());
+    assert_eq!(opens(&s, "alice", "m1").await, (200, 200), "the owner keeps hers");
+}
+
+#[actix_rt::test]
+async fn folder_shares_are_checked_when_made_and_go_with_the_folder() {
+    let s = with_folders(tempfile::tempdir().unwrap()).await;
+    wait_up(&s).await;
+    for u in ["alice", "bob", "carol"] {
+        add_user(&s, u, false);
+    }
+    add_media(&s, "m1", "alice", "Cut");
+    let mut alice = s.ws(Some("alice")).await;
+    let r = command(&mut alice, "create_folder", json!({"name": "Outer"})).await;
+    let outer = r["result"]["id"].as_str().unwrap().to_string();
+    let r = command(&mut alice, "create_folder", json!({"name": "Inner", "parent": outer})).await;
+    let inner = r["result"]["id"].as_str().unwrap().to_string();
+    command(&mut alice, "move_media", json!({"media": "m1", "folder": inner})).await;
+
+    // Refused with a reason: unknown users, the owner, bad roles, a folder that is not hers.
+    for (args, code) in [
+        (json!({"folder": inner, "users": "nobody"}), "not_found"),
+        (json!({"folder": inner, "users": "alice"}), "bad_message"),
+        (json!({"folder": inner, "users": "bob", "role": "owner"}), "bad_message"),
+        (json!({"folder": inner, "users": ""}), "bad_message"),
+        (json!({"folder": "99", "users": "bob"}), "not_found"),
+        (json!({"folder": "shared", "users": "bob"}), "bad_message"),
+    ] {
+        let r = command(&mut alice, "share_folder", args.clone()).await;
+        assert_eq!(r["code"], code, "{args}: {r}");
+        assert!(!r["message"].as_str().unwrap_or("").is_empty(), "{r}");
+    }
+    assert_eq!(s.get("/api/media/m1", Some("bob")).await.0, 404);
+
+    // Bob through the outer folder, carol through the inner one; bob hears of it.
+    let mut bob = s.ws(Some("bob")).await;
+    command(&mut alice, "share_folder", json!({"folder": outer, "users": "bob"})).await;
+    let note = answer(&mut bob, "-", "user_message_added").await;
+    assert!(note["message"]["text"].as_str().unwrap().contains("Outer"), "{note}");
+    command(
+        &mut alice,
+        "share_folder",
+        json!({"folder": inner, "users": ["carol"], "role": "commenter"}),
+    )
+    .await;
+    let r = command(&mut alice, "folder_sharing", json!({"folder": inner})).await;
+    assert_eq!(
+        r["result"]["users"],
+        json!([{"user_id": "carol", "user_name": "carol name", "role": "commenter"}])
+    );
+    assert_eq!(r["result"]["audience"].as_array().unwrap().len(), 2, "{r}");
+    let inside = page(&mut alice, &format!("/f/{inner}")).await;
+    assert_eq!(
+        inside["title"], "Inner · shared with bob name (viewer), carol name (commenter)",
+        "shares from above count: {inside}"
+    );
+    assert_eq!(s.get("/api/media/m1", Some("bob")).await.0, 200);
+    assert_eq!(s.get("/api/media/m1", Some("carol")).await.0, 200);
+    let mut carol = s.ws(Some("carol")).await;
+    let carols = page(&mut carol, "/shared").await;
+    assert_eq!(names(&carols["folders"], "name"), ["Inner (alice name)"]);
+
+    // The server's own rule still counts beside the folders, in its own words: a media
+    // anyone signed in may watch through its link is carol's to watch, not to comment.
+    add_media(&s, "m2", "alice", "Linked");
+    let mut resp = crate::common::client()
+        .put(s.url("/api/media/m2/sharing"))
+        .insert_header(("X-Remote-User-Id", "alice"))
+        .insert_header(("X-Remote-User-Name", "alice name"))
+        .send_json(&json!({"link_access": "view", "users": []}))
+        .await
+        .unwrap();
+    assert_eq!(resp.status().as_u16(), 200, "{:?}", resp.body().await);
+    assert_eq!(s.get("/api/media/m2", Some("carol")).await.0, 200);
+    assert_eq!(join(&mut carol, "m2").await["access"], "view");
+    comment_refused_in_server_words(&mut carol, "m2").await;
+
+    // Shares live in the store: a new plugin process reads them back.
+    let pid = state(&s).organizer.status().await.pid.unwrap();
+    unsafe { libc::kill(pid as i32, libc::SIGKILL) };
+    wait_status(&s, 20, |x| x.state == LinkState::Up && x.restarts >= 1).await;
+    assert_eq!(s.get("/api/media/m1", Some("bob")).await.0, 200);
+    assert_eq!(
+        names(&page(&mut bob, "/shared").await["folders"], "name"),
+        ["Outer (alice name)"]
+    );
+
+    // Deleting the inner folder moves m1 up into the outer one: carol loses it, bob keeps
+    // it; deleting the outer one ends bob's too, and nothing of it stays in the store.
+    command(&mut alice, "delete_folder", json!({"folder": inner})).await;
+    assert_eq!(s.get("/api/media/m1", Some("carol")).await.0, 404);
+    assert_eq!(s.get("/api/media/m1", Some("bob")).await.0, 200);
+    command(&mut alice, "delete_folder", json!({"folder": outer})).await;
+    assert_eq!(s.get("/api/media/m1", Some("bob")).await.0, 404);
+    for user in ["bob", "carol"] {
+        let out = std::process::Command::new("sqlite3")
+            .arg(s.dir.path().join("dailies.sqlite"))
+            .arg(format!(
+                "SELECT CAST(value AS TEXT) FROM organizer_kv WHERE key = 'shared_with/{user}';"
+            ))
+            .output()
+            .unwrap();
+        assert_eq!(
+            String::from_utf8_lossy(&out.stdout).trim(),
+            r#"{"folders":[]}"#,
+            "{user}'s index is cleaned"
+        );
+    }
+    assert!(page(&mut bob, "/").await["folders"].as_array().unwrap().is_empty());
+}

@@ -4,10 +4,10 @@
 //!
 //! Prints the round trip of an Authorize call through the server's proxy (p50/p99), and
 //! the latency a plugin adds to opening a page of 1,000 media, against the same page with
-//! no plugin (the built-in flat library): with basic_folders, which leaves access to the
-//! built-in rule (no Authorize calls), and with reference_plugin, which has rules of its
-//! own, so every one of the 1,000 media on its page is checked with it (one
-//! AuthorizeBatch call of 1,000 requests since protocol 1.1).
+//! no plugin (the built-in flat library): with basic_folders, which widens the built-in
+//! rule for folders shared with the user, and with reference_plugin, which has rules of
+//! its own; both authorize, so every one of the 1,000 media on a page is checked with the
+//! plugin (one AuthorizeBatch call of 1,000 requests since protocol 1.1).
 
 use crate::common::{TestServer, Ws};
 use crate::organizer_support::*;

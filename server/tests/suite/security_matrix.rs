@@ -238,7 +238,10 @@ enum Prep {
 /// The rule of each websocket message: what it needs set up, and what an actor gets, from
 /// the actor's level on the media it tries (the target comment is the owner's: only its
 /// author or an admin may change it).
-fn rule(ty: &str) -> Option<(Prep, fn(Actor) -> Expect)> {
+/// A message's rule: its set-up, and what each actor must get.
+type MessageRule = (Prep, fn(Actor) -> Expect);
+
+fn rule(ty: &str) -> Option<MessageRule> {
     use Expect::*;
     fn at_least(a: Actor, l: Level, ok: Option<&'static str>) -> Expect {
         if a.level() >= l {
@@ -247,7 +250,7 @@ fn rule(ty: &str) -> Option<(Prep, fn(Actor) -> Expect)> {
             Deny
         }
     }
-    let r: (Prep, fn(Actor) -> Expect) = match ty {
+    let r: MessageRule = match ty {
         "ping" => (Prep::Nothing, |_| Allow(Some("pong"))),
         "list_media" => (Prep::Nothing, |_| Allow(Some("media_list"))),
         "rename_media" => (Prep::Nothing, |a| at_least(a, Level::Manage, Some("media_updated"))),

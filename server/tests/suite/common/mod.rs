@@ -30,6 +30,9 @@ impl TestServer {
     pub async fn start_in(dir: tempfile::TempDir, tweak: impl FnOnce(&mut Config)) -> TestServer {
         let mut cfg = Config::with_data_dir(dir.path());
         cfg.admin_users = vec!["admin".into()];
+        // Tests are written for media only their owner opens unless they share it; the
+        // product's default (`comment`) is tested where it matters, in sharing.rs.
+        cfg.default_link_access = dailies_protocol::LinkAccess::Off;
         tweak(&mut cfg);
         let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         let server = dailies_server::start(cfg, listener).await.unwrap();
