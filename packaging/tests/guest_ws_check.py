@@ -19,8 +19,11 @@ import time
 import urllib.error
 import urllib.request
 
+# The same small client as the users' checks, imported without leaving a __pycache__
+# in the source tree.
+sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from ws_check import Ws  # noqa: E402  (the same small client as the user tests)
+from ws_check import Ws  # noqa: E402
 
 
 def revoke(url, auth, origin):
