@@ -30,7 +30,10 @@ die() { echo "demo-team: $*" >&2; exit 1; }
 if [[ ${DAILIES_TEAM_SKIP_BUILD:-} != 1 ]]; then
   bash scripts/install-deps.sh
 fi
-# nginx and htpasswd (apache2-utils), as install-deps.sh installs the rest.
+# nginx and htpasswd (apache2-utils), as install-deps.sh installs the rest. Debian's
+# package also starts its own nginx service (port 80, where systemd runs); the demo
+# neither uses nor touches it. nginx lives in /usr/sbin, which a user's PATH may lack.
+export PATH=$PATH:/usr/sbin
 need=()
 command -v nginx >/dev/null || need+=(nginx)
 command -v htpasswd >/dev/null || need+=(apache2-utils)
@@ -47,8 +50,7 @@ if (( ${#need[@]} )); then
     $SUDO apt-get update -q
   done
 fi
-# Debian puts nginx in /usr/sbin, which a user's PATH may lack.
-NGINX=$(PATH=$PATH:/usr/sbin command -v nginx) || die "nginx is not installed"
+NGINX=$(command -v nginx) || die "nginx is not installed"
 
 if [[ ${DAILIES_TEAM_SKIP_BUILD:-} != 1 ]]; then
   cargo build --release -p dailies-server
