@@ -526,9 +526,9 @@ gws() {
     { echo "        $(tail -n 1 "$WORK/ws.log")"; return 1; }
 }
 check "guest websocket: guest:<n>, joins the link's room, comments, not bob's room, lists one media" \
-  gws --cookie "$COOKIE" --media "$MEDIA" --other-media "$OTHER" --add-comment "guest note"
+  gws --cookie="$COOKIE" --media "$MEDIA" --other-media "$OTHER" --add-comment "guest note"
 check "guest websocket with X-Remote-User-Id: alice and alice's password is still the guest" \
-  gws --cookie "$COOKIE" --media "$MEDIA" --header "X-Remote-User-Id: alice" \
+  gws --cookie="$COOKIE" --media "$MEDIA" --header "X-Remote-User-Id: alice" \
   --header "X-Remote-User-Admin: true" --header "Authorization: Basic $(printf %s "$ALICE" | base64)"
 check "alice sees the guest's comment in her room" \
   ws "$NPORT" --user "$ALICE" --expect-user alice --media "$MEDIA" --expect-comment "guest note"
@@ -540,11 +540,11 @@ VTOKEN=$(jget token)
 VJAR=$WORK/viewer.jar
 check "view-only guest: a session without a password: 200" test "$(code "" -c "$VJAR" -X POST "${JSON[@]}" \
   -d "{\"token\": \"$VTOKEN\", \"name\": \"Vera\"}" "$BASE/api/guest/session")" = 200
-check "view-only guest: watches, cannot comment" gws --cookie "$(awk '$6 == "dailies_guest" {print $7}' "$VJAR")" \
+check "view-only guest: watches, cannot comment" gws --cookie="$(awk '$6 == "dailies_guest" {print $7}' "$VJAR")" \
   --media "$MEDIA" --expect-refused-comment
 
 check "revoking the link closes the guest's open websocket at once" \
-  gws --cookie "$COOKIE" --media "$MEDIA" --revoke-url "$BASE/api/media/$MEDIA/guest-links/$LINK" \
+  gws --cookie="$COOKIE" --media "$MEDIA" --revoke-url "$BASE/api/media/$MEDIA/guest-links/$LINK" \
   --revoke-auth "$ALICE"
 check "revoked: /api/guest/media with the old cookie is 401" test "$(gcode "$BASE/api/guest/media")" = 401
 check "revoked: the playback file is refused" bash -c \
@@ -612,7 +612,7 @@ check "sso: the guest's media with the cookie: 200, with a download URL" bash -c
   "[[ \$(curl -ks -b '$SJAR' -H 'X-Remote-User-Id: alice' '$SSO/api/guest/media') == *'\"download_url\":\"/api/guest/files/$MEDIA/'* ]]"
 check "sso: guest websocket: joins the link's room and comments" \
   gws --port "$SPORT_SSO" --media "$MEDIA" --add-comment "sso guest note" \
-  --cookie "$(awk '$6 == "dailies_guest" {print $7}' "$SJAR")" --header "X-Remote-User-Id: carol@example.com"
+  --cookie="$(awk '$6 == "dailies_guest" {print $7}' "$SJAR")" --header "X-Remote-User-Id: carol@example.com"
 check "sso: the guest's cookie opens nothing else (sign-in redirect)" \
   test "$(code "" -b "$SJAR" "$SSO/api/media")" = 302
 stop_nginx "$WORK/nginx-sso"

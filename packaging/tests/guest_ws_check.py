@@ -45,7 +45,8 @@ def main():
     p = argparse.ArgumentParser()
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, required=True)
-    p.add_argument("--cookie", required=True, help="the dailies_guest cookie's value")
+    p.add_argument("--cookie", required=True,
+                   help="the dailies_guest cookie's value; write --cookie=VALUE, as it may start with -")
     p.add_argument("--header", action="append", default=[], help="extra request header")
     p.add_argument("--media", required=True, help="the link's media")
     p.add_argument("--other-media", help="a media the link does not open")
