@@ -2,7 +2,9 @@
 # Tests the Debian package for real: builds it, runs lintian, installs it with dpkg,
 # runs the installed server the way its systemd unit does, puts real nginx with the
 # installed site and basic auth in front, and checks uploads, identities, websockets,
-# an upgrade that keeps everything, then remove and purge.
+# a guest review link used without any password (and what it must not open), the same
+# through the single sign-on example, an upgrade that keeps everything, then remove and
+# purge.
 #
 # Runs as root on a Debian 12 machine (CI: fresh, no systemd running). Leaves the
 # machine as it found it. Environment:
@@ -280,6 +282,11 @@ check "dailies-user refuses a duplicate" bash -c "! printf 'xxxxxxxxxx\n' | dail
 
 # ------------------------------------------------------------------ nginx
 say "nginx with the installed site"
+# The public location (guest links, health) repeats the server block's headers by hand,
+# with the identity cleared: the two lists must agree, and nothing else may be public.
+PUBLIC_LOCATION='~ ^/(?:r/|api/guest/|api/health$)'
+check "the site's public location clears the identity and repeats every other header" \
+  python3 packaging/tests/site_check.py /etc/nginx/sites-available/dailies --public "$PUBLIC_LOCATION"
 # start_nginx DIR SITE HTTPS_PORT [sed expressions...]: real nginx (master root, workers
 # www-data as Debian's) with a site file moved to our ports; IPv6 listeners dropped, as
 # CI may lack ::1. Every substitution must have happened.
@@ -361,6 +368,11 @@ UP=$(code "$ALICE" -X POST -H "X-File-Name: clip.mov" -H "Content-Type: applicat
 MEDIA=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["id"])' "$WORK/body" 2>/dev/null)
 check "upload through nginx as alice: 201 with an id" test "$UP" = 201 -a -n "$MEDIA"
 [[ -n $MEDIA ]] || die "no media id from the upload: $(cat "$WORK/body")"
+# Everyone signed in who has the link may open new media (default_link_access): alice
+# keeps this one to herself, so that what bob may not see below is hers alone.
+check "alice turns the clip's link access off: 200" test "$(code "$ALICE" -X PUT \
+  -H "Content-Type: application/json" -H "Origin: $BASE" -d '{"link_access": "off", "users": []}' \
+  "$BASE/api/media/$MEDIA/sharing")" = 200
 
 media_field() { # USER ID FIELD
   code "$1" "$BASE/api/media/$2" >/dev/null
@@ -406,6 +418,140 @@ check "websocket without a password is refused by nginx (401)" \
 check "websocket from another site's page is refused (403)" \
   ws "$NPORT" --user "$ALICE" --expect-user alice --origin https://elsewhere.example --expect-status 403
 
+# ------------------------------------------------------------------ guest review links
+# docs/sharing.md: a guest with no password for nginx reviews one media through a link,
+# authenticated by the server's cookie, never by identity headers.
+say "guest review link through nginx, without a password"
+# jget KEY.KEY...: a field of the last answer's JSON body, empty when it has none.
+jget() {
+  python3 -c 'import json,sys
+v = json.load(open(sys.argv[1]))
+for k in sys.argv[2].split("."):
+    v = v.get(k) if isinstance(v, dict) else None
+print("" if v is None else v)' "$WORK/body" "$1" 2>/dev/null
+}
+# gcode ARGS...: a request without credentials, with (and keeping) the guest's cookies.
+GJAR=$WORK/guest.jar
+gcode() { code "" -b "$GJAR" -c "$GJAR" "$@"; }
+JSON=(-H "Content-Type: application/json" -H "Origin: $BASE")
+guest_cookie() { awk '$6 == "dailies_guest" {print $7}' "$GJAR" 2>/dev/null | tail -1; }
+
+# Another media, of bob: a clip that browsers play as is, ready at once.
+ffmpeg -v error -f lavfi -i "testsrc2=size=320x180:rate=25" -t 1 -c:v libx264 -pix_fmt yuv420p \
+  -movflags +faststart -an -y "$WORK/other.mp4" || die "ffmpeg could not make the second clip"
+check "upload through nginx as bob: 201" test "$(code "$BOB" -X POST -H "X-File-Name: other.mp4" \
+  -H "Origin: $BASE" --data-binary "@$WORK/other.mp4" "$BASE/api/upload")" = 201
+OTHER=$(jget id)
+OTHER_PLAY=
+wait_until -t 60 "bob's clip to be ready" bash -c \
+  "[[ \$(curl -ks -u '$BOB' '$BASE/api/media/$OTHER') == *'\"status\":\"ready\"'* ]]" || true
+OTHER_PLAY=$(media_field "$BOB" "$OTHER" playback_url)
+check "bob's clip has a playback file ($OTHER_PLAY)" test -n "$OTHER_PLAY" -a "$OTHER_PLAY" != None
+
+GL=$(code "$ALICE" -X POST "${JSON[@]}" \
+  -d '{"label": "client", "password": "guest-pass-1", "can_comment": true, "can_download": false}' \
+  "$BASE/api/media/$MEDIA/guest-links")
+TOKEN=$(jget token)
+LINK=$(jget id)
+check "alice makes a guest link with a password: 201 with /r/<token>" \
+  test "$GL" = 201 -a -n "$TOKEN" -a "$(jget url)" = "/r/$TOKEN"
+[[ -n $TOKEN ]] || die "no guest link: $(cat "$WORK/body")"
+
+check "guest: /r/<token> without a password is the web client's page" bash -c \
+  "[[ \$(curl -ks -o '$WORK/guest.html' -w '%{http_code} %{content_type}' '$BASE/r/$TOKEN') == '200 text/html'* ]] && grep -qi '<html' '$WORK/guest.html'"
+check "guest: the page carries the server's Content-Security-Policy" bash -c \
+  "curl -ks -D - -o /dev/null '$BASE/r/$TOKEN' | grep -qi '^content-security-policy:'"
+if [[ -n $ASSET ]]; then
+  check "guest: the client's script $ASSET loads without a password" test "$(code "" "$BASE$ASSET")" = 200
+  check "guest: a missing asset is 404, not a password prompt" test "$(code "" "$BASE/assets/nothing-here.js")" = 404
+fi
+check "guest: the rest of the client still asks for the password (401)" test "$(code "" "$BASE/")" = 401
+
+check "guest session without the link's password: 401" test "$(gcode -X POST "${JSON[@]}" \
+  -d "{\"token\": \"$TOKEN\", \"name\": \"Gus\"}" "$BASE/api/guest/session")" = 401
+check "guest session with a wrong password: 401" test "$(gcode -X POST "${JSON[@]}" \
+  -d "{\"token\": \"$TOKEN\", \"name\": \"Gus\", \"password\": \"nope\"}" "$BASE/api/guest/session")" = 401
+check "guest session for an unknown token: 404" test "$(gcode -X POST "${JSON[@]}" \
+  -d '{"token": "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", "name": "Gus"}' "$BASE/api/guest/session")" = 404
+GS=$(gcode -D "$WORK/guest.headers" -X POST "${JSON[@]}" \
+  -d "{\"token\": \"$TOKEN\", \"name\": \"Gus\", \"password\": \"guest-pass-1\"}" "$BASE/api/guest/session")
+check "guest session with the password, no nginx password: 200 and the link's media" \
+  test "$GS" = 200 -a "$(jget media.id)" = "$MEDIA"
+COOKIE=$(guest_cookie)
+check "guest: the server set the dailies_guest cookie" test -n "$COOKIE"
+# Secure proves X-Forwarded-Proto reached the server in the public location.
+check "guest: the cookie is HttpOnly, SameSite=Strict, Path=/api/guest and Secure" bash -c \
+  "grep -i '^set-cookie: dailies_guest=' '$WORK/guest.headers' | tr -d '\r' | tr 'A-Z' 'a-z' | tr -d ' ' |
+   awk -F';' '{for (i = 2; i <= NF; i++) a[\$i] = 1} END {exit !(a[\"httponly\"] && a[\"samesite=strict\"] && a[\"path=/api/guest\"] && a[\"secure\"])}'"
+
+check "guest: GET /api/guest/media with the cookie: 200" test "$(gcode "$BASE/api/guest/media")" = 200
+GPLAY=$(jget media.playback_url)
+check "guest: the media's URLs point under /api/guest/files/ ($GPLAY)" \
+  test "${GPLAY#/api/guest/files/$MEDIA/}" != "$GPLAY"
+check "guest: the link's name and permissions come back" \
+  test "$(jget guest.name) $(jget guest.can_comment) $(jget guest.can_download)" = "Gus True False"
+check "guest: without the cookie, /api/guest/media is 401" test "$(code "" "$BASE/api/guest/media")" = 401
+check "guest: the playback file with Range: 206" test "$(gcode -H 'Range: bytes=0-99' "$BASE$GPLAY")" = 206
+check "guest: the original without can_download is refused" bash -c \
+  "[[ \$(curl -ks -o /dev/null -w '%{http_code}' -b '$GJAR' '$BASE/api/guest/files/$MEDIA/original.mov') == 40[34] ]]"
+check "guest: bob's clip through the guest files: 404" \
+  test "$(gcode "$BASE/api/guest/files/$OTHER/${OTHER_PLAY##*/}")" = 404
+
+check "guest: /api/media asks for nginx's password (401)" bash -c \
+  "curl -ks -D - -o /dev/null -b '$GJAR' '$BASE/api/media' | tr -d '\r' | grep -qi '^www-authenticate: basic'"
+check "guest: /files/ of the link's media asks for nginx's password (401)" \
+  test "$(gcode "$BASE$PLAY")" = 401
+check "guest: the users' websocket asks for nginx's password (401)" \
+  ws "$NPORT" --header "Cookie: dailies_guest=$COOKIE" --expect-user none --expect-status 401
+
+# Forged identities: cleared by nginx on the public paths, never read there by the server.
+FORGE=(-H "X-Remote-User-Id: alice" -H "X-Remote-User-Name: alice" -H "X-Remote-User-Admin: true")
+check "guest: X-Remote-User-Id: alice without the cookie is still 401 on /api/guest/media" \
+  test "$(code "" "${FORGE[@]}" "$BASE/api/guest/media")" = 401
+check "guest: alice's own password on /api/guest/media does not make a user of the guest" \
+  test "$(code "$ALICE" "${FORGE[@]}" "$BASE/api/guest/media")" = 401
+check "guest: with the cookie and forged headers, still the guest" bash -c \
+  "[[ \$(curl -ks -b '$GJAR' -H 'X-Remote-User-Id: alice' -H 'X-Remote-User-Admin: true' '$BASE/api/guest/media') == *'\"name\":\"Gus\"'* ]]"
+# A path nginx reads as /api/media (password) and one it reads as /api/guest/ (public):
+# the server gets the raw path, but never an identity with the second.
+check "guest: /api/guest/../media is nginx's 401" \
+  test "$(code "" --path-as-is "${FORGE[@]}" "$BASE/api/guest/../media")" = 401
+check "guest: /api/media/<id>/../../guest/media with forged headers gets nothing" bash -c \
+  "[[ \$(curl -ks --path-as-is -o /dev/null -w '%{http_code}' -H 'X-Remote-User-Id: alice' '$BASE/api/media/$MEDIA/../../guest/media') != 2* ]]"
+
+# gws ARGS...: the guest websocket client, through the basic-auth site unless a later
+# --port says otherwise; its report goes to ws.log.
+gws() {
+  python3 packaging/tests/guest_ws_check.py --port "$NPORT" "$@" >>"$WORK/ws.log" 2>&1 ||
+    { echo "        $(tail -n 1 "$WORK/ws.log")"; return 1; }
+}
+check "guest websocket: guest:<n>, joins the link's room, comments, not bob's room, lists one media" \
+  gws --cookie="$COOKIE" --media "$MEDIA" --other-media "$OTHER" --add-comment "guest note"
+check "guest websocket with X-Remote-User-Id: alice and alice's password is still the guest" \
+  gws --cookie="$COOKIE" --media "$MEDIA" --header "X-Remote-User-Id: alice" \
+  --header "X-Remote-User-Admin: true" --header "Authorization: Basic $(printf %s "$ALICE" | base64)"
+check "alice sees the guest's comment in her room" \
+  ws "$NPORT" --user "$ALICE" --expect-user alice --media "$MEDIA" --expect-comment "guest note"
+
+# A view-only link without a password.
+code "$ALICE" -X POST "${JSON[@]}" -d '{"can_comment": false, "can_download": false}' \
+  "$BASE/api/media/$MEDIA/guest-links" >/dev/null
+VTOKEN=$(jget token)
+VJAR=$WORK/viewer.jar
+check "view-only guest: a session without a password: 200" test "$(code "" -c "$VJAR" -X POST "${JSON[@]}" \
+  -d "{\"token\": \"$VTOKEN\", \"name\": \"Vera\"}" "$BASE/api/guest/session")" = 200
+check "view-only guest: watches, cannot comment" gws --cookie="$(awk '$6 == "dailies_guest" {print $7}' "$VJAR")" \
+  --media "$MEDIA" --expect-refused-comment
+
+check "revoking the link closes the guest's open websocket at once" \
+  gws --cookie="$COOKIE" --media "$MEDIA" --revoke-url "$BASE/api/media/$MEDIA/guest-links/$LINK" \
+  --revoke-auth "$ALICE"
+check "revoked: /api/guest/media with the old cookie is 401" test "$(gcode "$BASE/api/guest/media")" = 401
+check "revoked: the playback file is refused" bash -c \
+  "[[ \$(curl -ks -o /dev/null -w '%{http_code}' -b '$GJAR' '$BASE$GPLAY') == 40[14] ]]"
+check "revoked: a new session for the token is 404" test "$(code "" -X POST "${JSON[@]}" \
+  -d "{\"token\": \"$TOKEN\", \"name\": \"Gus\", \"password\": \"guest-pass-1\"}" "$BASE/api/guest/session")" = 404
+
 # ------------------------------------------------------------------ single sign-on example
 say "single sign-on example (auth_request), with a stand-in for oauth2-proxy"
 SSO_SITE=/usr/share/doc/dailies/examples/nginx-oauth2-proxy.conf
@@ -414,6 +560,8 @@ if [[ ! -f $SSO_SITE ]]; then
   echo "  ($SSO_SITE not installed here: testing the file from the source tree)"
   SSO_SITE=packaging/nginx/nginx-oauth2-proxy.conf
 fi
+check "sso: the public location clears the identity and repeats every other header" \
+  python3 packaging/tests/site_check.py "$SSO_SITE" --public "$PUBLIC_LOCATION"
 APORT=$(free_port)
 python3 packaging/tests/fake_oauth2_proxy.py --port "$APORT" &
 FAKE_SSO_PID=$!
@@ -447,6 +595,26 @@ for _ in $(seq 1 300); do
   sleep 0.5
 done
 check "sso: carol's upload is processed and hers (status $status)" test "$status" = ready
+# A guest needs no account with the identity provider either.
+code "$ALICE" -X POST "${JSON[@]}" -d '{"can_comment": true, "can_download": true}' \
+  "$BASE/api/media/$MEDIA/guest-links" >/dev/null
+STOKEN=$(jget token)
+SJAR=$WORK/sso-guest.jar
+check "sso: /r/<token> without signing in is the web client's page, not a redirect" bash -c \
+  "[[ \$(curl -ks -o /dev/null -w '%{http_code} %{content_type}' '$SSO/r/$STOKEN') == '200 text/html'* ]]"
+if [[ -n $ASSET ]]; then
+  check "sso: the client's script loads without signing in" test "$(code "" "$SSO$ASSET")" = 200
+fi
+check "sso: guest session without signing in: 200" test "$(code "" -c "$SJAR" -X POST \
+  -H "Content-Type: application/json" -H "Origin: $SSO" \
+  -d "{\"token\": \"$STOKEN\", \"name\": \"Sam\"}" "$SSO/api/guest/session")" = 200
+check "sso: the guest's media with the cookie: 200, with a download URL" bash -c \
+  "[[ \$(curl -ks -b '$SJAR' -H 'X-Remote-User-Id: alice' '$SSO/api/guest/media') == *'\"download_url\":\"/api/guest/files/$MEDIA/'* ]]"
+check "sso: guest websocket: joins the link's room and comments" \
+  gws --port "$SPORT_SSO" --media "$MEDIA" --add-comment "sso guest note" \
+  --cookie="$(awk '$6 == "dailies_guest" {print $7}' "$SJAR")" --header "X-Remote-User-Id: carol@example.com"
+check "sso: the guest's cookie opens nothing else (sign-in redirect)" \
+  test "$(code "" -b "$SJAR" "$SSO/api/media")" = 302
 stop_nginx "$WORK/nginx-sso"
 kill "$FAKE_SSO_PID" 2>/dev/null
 FAKE_SSO_PID=

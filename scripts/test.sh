@@ -26,6 +26,13 @@ client_line=$(grep -E "^client: [0-9]+ passed, [0-9]+ failed" target/client-test
 c_pass=$(echo "$client_line" | grep -oE "[0-9]+ passed" | grep -oE "[0-9]+")
 c_fail=$(echo "$client_line" | grep -oE "[0-9]+ failed" | grep -oE "[0-9]+")
 
+# A few seconds, with the debug server and the client the step above built.
+echo "== make demo-team: starts behind real nginx, alice signs in, bob sees only what is shared, Ctrl-C stops it"
+bash scripts/test-demo-team.sh 2>&1 | tee target/demo-team-test.log
+team_line=$(grep -E "^demo-team: [0-9]+ passed, [0-9]+ failed" target/demo-team-test.log | tail -1)
+t_pass=$(echo "$team_line" | grep -oE "[0-9]+ passed" | grep -oE "[0-9]+")
+t_fail=$(echo "$team_line" | grep -oE "[0-9]+ failed" | grep -oE "[0-9]+")
+
 # The package is a release build beside the debug one; on a small disk, make room first.
 avail_kb=$(df -Pk target | awk 'NR==2 {print $4}')
 if (( avail_kb < 8 * 1024 * 1024 )); then
@@ -39,4 +46,4 @@ deb_line=$(grep -E "^deb: [0-9]+ passed, [0-9]+ failed" target/deb-test.log | ta
 d_pass=$(echo "$deb_line" | grep -oE "[0-9]+ passed" | grep -oE "[0-9]+")
 d_fail=$(echo "$deb_line" | grep -oE "[0-9]+ failed" | grep -oE "[0-9]+")
 
-echo "summary: $((passed + c_pass + d_pass)) passed, $((failed + c_fail + d_fail)) failed"
+echo "summary: $((passed + c_pass + t_pass + d_pass)) passed, $((failed + c_fail + t_fail + d_fail)) failed"

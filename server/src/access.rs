@@ -179,14 +179,27 @@ pub async fn visible(state: &AppState, user: &UserInfo, rows: Vec<Media>) -> Vec
                         })
                         .collect());
                 }
-                let refs: Vec<&str> = ids.iter().map(String::as_str).collect();
-                let roles = sharing::roles_of(c, u.id.as_str(), &refs)?;
+                let open: Vec<bool> = owners
+                    .iter()
+                    .map(|(owner, linked)| u.is_admin || owner == u.id.as_str() || *linked)
+                    .collect();
+                // Shares are read only for the rows nothing else opens (none, for a
+                // listing of one's own media).
+                let rest: Vec<&str> = ids
+                    .iter()
+                    .zip(&open)
+                    .filter(|(_, o)| !**o)
+                    .map(|(id, _)| id.as_str())
+                    .collect();
+                let roles = if rest.is_empty() {
+                    Default::default()
+                } else {
+                    sharing::roles_of(c, u.id.as_str(), &rest)?
+                };
                 Ok(ids
                     .iter()
-                    .zip(owners)
-                    .map(|(id, (owner, linked))| {
-                        u.is_admin || owner == u.id.as_str() || linked || roles.contains_key(id)
-                    })
+                    .zip(open)
+                    .map(|(id, o)| o || roles.contains_key(id))
                     .collect())
             }
         })

@@ -302,6 +302,15 @@ impl Handler<Push> for UserSession {
                 ctx.stop();
             }
             Push::Revoked(why) => {
+                // Each joined room is closed with the reason, then the socket.
+                let rooms: Vec<_> = self.rooms.keys().cloned().collect();
+                for media_id in rooms {
+                    let closed = ServerMsg::RoomClosed {
+                        media_id,
+                        reason: why.clone(),
+                    };
+                    self.send(&closed, ctx);
+                }
                 self.send_error(ErrorCode::Forbidden, why.clone(), None, ctx);
                 self.close(CloseKind::Policy, &why);
                 ctx.stop();

@@ -530,6 +530,11 @@ async fn a_guest_reviews_through_the_link_alone() {
     assert_eq!(code, 404, "only its managers revoke a link");
     let (code, _) = call(&s, ALICE, "DELETE", &format!("/api/media/{m}/guest-links/{id}"), None).await;
     assert_eq!(code, 204);
+    let closed = g.recv_type("room_closed").await;
+    assert!(
+        closed["reason"].as_str().unwrap().contains("no longer valid"),
+        "{closed}"
+    );
     let e = g.recv_type("error").await;
     assert!(e["message"].as_str().unwrap().contains("no longer valid"), "{e}");
     assert!(g.closed_within(10).await.is_some());
