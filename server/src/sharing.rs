@@ -113,6 +113,9 @@ pub async fn put_sharing(state: &AppState, user: &UserInfo, id: &MediaId, new: S
         })
         .await?;
     tracing::info!(media_id = %id, by = %user.id, link = link.as_str(), users = users.len(), "sharing changed");
+    // The room hears who lost access before the media's new state, so someone removed gets
+    // `room_closed` and nothing after it.
+    recheck_room(state, id, "your access to this media was removed").await;
     state.notifier.emit(Notice::MediaChanged {
         media: media.clone(),
         previous_owner: None,
@@ -138,7 +141,6 @@ pub async fn put_sharing(state: &AppState, user: &UserInfo, id: &MediaId, new: S
             msg: ServerMsg::MediaRemoved { media_id: id.clone() },
         });
     }
-    recheck_room(state, id, "your access to this media was removed").await;
     Ok(Sharing {
         link_access: media.link_access,
         users,
