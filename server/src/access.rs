@@ -58,8 +58,7 @@ pub fn guest_session(user: &UserInfo) -> Option<i64> {
 
 /// What a guest's link grants on its own media, while the link lives.
 fn guest_level(grant: &GuestGrant, media: &Media) -> Option<AccessLevel> {
-    let now = chrono::Utc::now().naive_utc();
-    if grant.link.media_id != media.id.as_str() || grant.link.expired(now) {
+    if !grant.opens(media.id.as_str()) {
         return None;
     }
     Some(if grant.link.can_comment {
@@ -154,14 +153,7 @@ pub async fn visible(state: &AppState, user: &UserInfo, rows: Vec<Media>) -> Vec
     if rows.is_empty() {
         return rows;
     }
-    let guest = user.id.starts_with(GUEST_PREFIX);
-    let open_to = |m: &Media| user.is_admin || m.owner_id == user.id || m.link_access.level().is_some();
-    // One's own library (or an admin's listing) needs no database at all.
-    let builtin: Vec<bool> = if !guest && rows.iter().all(open_to) {
-        vec![true; rows.len()]
-    } else {
-        builtin_visible(state, user, &rows).await
-    };
+    let builtin = builtin_visible(state, user, &rows).await;
     let allowed: Vec<bool> = if !state.organizer.authorizes() {
         builtin
     } else {
@@ -192,66 +184,58 @@ pub async fn visible(state: &AppState, user: &UserInfo, rows: Vec<Media>) -> Vec
         .collect()
 }
 
-/// The built-in verdict on each row: shares read in one query, only for the rows nothing
-/// else opens; a guest's grant for a guest. Nothing on a database error.
+/// The built-in verdict on each row: a guest's grant for a guest; for a user, their own
+/// media, what its link opens, and shares, read in one query only for the rows nothing else
+/// opens (none for one's own library, which needs no database trip). Nothing on a database
+/// error.
 async fn builtin_visible(state: &AppState, user: &UserInfo, rows: &[Media]) -> Vec<bool> {
+    let ids: Vec<String> = rows.iter().map(|m| m.id.0.clone()).collect();
     let u = user.clone();
-    match state
-        .db
-        .run({
-            let ids: Vec<String> = rows.iter().map(|m| m.id.0.clone()).collect();
-            let owners: Vec<(String, bool)> = rows
-                .iter()
-                .map(|m| (m.owner_id.0.clone(), m.link_access.level().is_some()))
-                .collect();
-            move |c| {
-                if u.id.starts_with(GUEST_PREFIX) {
-                    let grant = guest_session(&u)
-                        .map(|s| sharing::grant_by_session(c, s))
-                        .transpose()?
-                        .flatten();
-                    let now = chrono::Utc::now().naive_utc();
-                    return Ok(ids
-                        .iter()
-                        .map(|id| {
-                            grant
-                                .as_ref()
-                                .is_some_and(|g| g.link.media_id == *id && !g.link.expired(now))
-                        })
-                        .collect());
-                }
-                let open: Vec<bool> = owners
-                    .iter()
-                    .map(|(owner, linked)| u.is_admin || owner == u.id.as_str() || *linked)
-                    .collect();
-                // Shares are read only for the rows nothing else opens (none, for a
-                // listing of one's own media).
-                let rest: Vec<&str> = ids
-                    .iter()
-                    .zip(&open)
-                    .filter(|(_, o)| !**o)
-                    .map(|(id, _)| id.as_str())
-                    .collect();
-                let roles = if rest.is_empty() {
-                    Default::default()
-                } else {
-                    sharing::roles_of(c, u.id.as_str(), &rest)?
-                };
+    let read = if let Some(session) = guest_session(user) {
+        state
+            .db
+            .run(move |c| {
+                let grant = sharing::grant_by_session(c, session)?;
                 Ok(ids
                     .iter()
-                    .zip(open)
-                    .map(|(id, o)| o || roles.contains_key(id))
+                    .map(|id| grant.as_ref().is_some_and(|g| g.opens(id)))
                     .collect())
-            }
-        })
-        .await
-    {
-        Ok(v) => v,
-        Err(e) => {
-            tracing::warn!("reading shares for a listing: {e}");
-            vec![false; rows.len()]
+            })
+            .await
+    } else if user.id.starts_with(GUEST_PREFIX) {
+        Ok(vec![false; rows.len()])
+    } else {
+        let open: Vec<bool> = rows
+            .iter()
+            .map(|m| user.is_admin || m.owner_id == user.id || m.link_access.level().is_some())
+            .collect();
+        let rest: Vec<String> = ids
+            .iter()
+            .zip(&open)
+            .filter(|(_, o)| !**o)
+            .map(|(id, _)| id.clone())
+            .collect();
+        if rest.is_empty() {
+            Ok(open)
+        } else {
+            state
+                .db
+                .run(move |c| {
+                    let refs: Vec<&str> = rest.iter().map(String::as_str).collect();
+                    let roles = sharing::roles_of(c, u.id.as_str(), &refs)?;
+                    Ok(ids
+                        .iter()
+                        .zip(open)
+                        .map(|(id, o)| o || roles.contains_key(id))
+                        .collect())
+                })
+                .await
         }
-    }
+    };
+    read.unwrap_or_else(|e| {
+        tracing::warn!("reading shares for a listing: {e}");
+        vec![false; rows.len()]
+    })
 }
 
 /// The organizer plugin's verdict when it gives one, else the built-in rule's; the reason

@@ -301,6 +301,13 @@ pub struct GuestGrant {
     pub link: GuestLinkRow,
 }
 
+impl GuestGrant {
+    /// Whether the grant opens this media now (its link's media, not expired).
+    pub fn opens(&self, media_id: &str) -> bool {
+        self.link.media_id == media_id && !self.link.expired(chrono::Utc::now().naive_utc())
+    }
+}
+
 fn grant_where<F>(conn: &mut Conn, filter: F) -> AppResult<Option<GuestGrant>>
 where
     F: FnOnce(

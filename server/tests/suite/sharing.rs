@@ -321,6 +321,13 @@ async fn review_status_and_resolved_notes_are_live() {
     assert_eq!(c["resolved_by"], BOB, "{c}");
 }
 
+/// Alice makes a guest link of `media`; answers the created link.
+async fn new_link(s: &TestServer, media: &str, body: Value) -> Value {
+    let (code, link) = call(s, ALICE, "POST", &format!("/api/media/{media}/guest-links"), Some(body)).await;
+    assert_eq!(code, 201, "{link}");
+    link
+}
+
 /// Opens a guest session; answers status, body, and the cookie.
 async fn guest_open(
     s: &TestServer,
@@ -548,23 +555,10 @@ async fn a_guest_reviews_through_the_link_alone() {
 async fn wrong_passwords_lock_the_link_for_a_while() {
     let s = TestServer::start().await;
     let m = ready_media(&s).await;
-    let (_, link) = call(
-        &s,
-        ALICE,
-        "POST",
-        &format!("/api/media/{m}/guest-links"),
-        Some(json!({"password": "right", "can_comment": false, "can_download": false})),
-    )
-    .await;
+    let body = json!({"password": "right", "can_comment": false, "can_download": false});
+    let link = new_link(&s, &m, body.clone()).await;
     let token = link["token"].as_str().unwrap();
-    let (_, other) = call(
-        &s,
-        ALICE,
-        "POST",
-        &format!("/api/media/{m}/guest-links"),
-        Some(json!({"password": "right", "can_comment": false, "can_download": false})),
-    )
-    .await;
+    let other = new_link(&s, &m, body).await;
     for _ in 0..10 {
         let (code, _, _, _) = guest_open(&s, json!({"token": token, "name": "x", "password": "wrong"}), &[]).await;
         assert_eq!(code, 401);
@@ -607,14 +601,7 @@ async fn downloads_follow_the_link() {
     let info = s.wait_done(ALICE, &m, 90).await;
     assert_eq!(info["status"], "ready", "{info}");
     for (can_download, want) in [(false, 403), (true, 200)] {
-        let (_, link) = call(
-            &s,
-            ALICE,
-            "POST",
-            &format!("/api/media/{m}/guest-links"),
-            Some(json!({"can_comment": false, "can_download": can_download})),
-        )
-        .await;
+        let link = new_link(&s, &m, json!({"can_comment": false, "can_download": can_download})).await;
         let (code, media, cookie, _) = guest_open(&s, json!({"token": link["token"], "name": "Dee"}), &[]).await;
         assert_eq!(code, 200, "{media}");
         let cookie = cookie.unwrap();
