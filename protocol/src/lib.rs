@@ -15,11 +15,13 @@ pub use messages::{
     ClientMsg, ErrorCode, OrganizerAction, OrganizerActionScope, OrganizerCrumb, OrganizerFolder, ServerMsg, UserInfo,
     MAX_CLIENT_REF,
 };
-pub use review::{CollabAction, CollabState, Comment, Drawing, Member, Point, RoomEvent, Shape, Tool, UserMessage};
+pub use review::{
+    CollabAction, CollabState, Comment, Drawing, Member, MemberChange, Point, RoomEvent, SeqEvent, Shape, Tool, UserMessage,
+};
 pub use sharing::{
     AccessLevel, GuestInfo, GuestLinkCreated, GuestLinkInfo, GuestMedia, GuestSessionRequest, KnownUser, LinkAccess,
     NewGuestLink, ReviewStatus, ShareEntry, ShareRole, Sharing, StatusChange, StatusView,
 };
 
 /// Version of the websocket protocol; bumped on any incompatible change.
-pub const PROTOCOL_VERSION: u32 = 1;
+pub const PROTOCOL_VERSION: u32 = 2;

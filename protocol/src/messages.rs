@@ -3,7 +3,7 @@
 
 use crate::ids::{CommentId, MediaId, UserId};
 use crate::media::MediaInfo;
-use crate::review::{CollabAction, CollabState, Comment, Drawing, Member, RoomEvent, Shape, UserMessage};
+use crate::review::{CollabAction, CollabState, Comment, Drawing, Member, MemberChange, RoomEvent, SeqEvent, Shape, UserMessage};
 use crate::sharing::AccessLevel;
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
@@ -48,6 +48,18 @@ pub enum ClientMsg {
     },
     LeaveRoom {
         media_id: MediaId,
+    },
+    /// The next older page of a joined room's comments, before the cursor `before` that
+    /// `room_joined` or the previous `comments_page` gave; answered by `comments_page`.
+    LoadComments {
+        media_id: MediaId,
+        before: CommentId,
+    },
+    /// The client applied a `room_events` catch-up page up to `seq`: send the next one.
+    RoomEventsAck {
+        media_id: MediaId,
+        #[ts(type = "number")]
+        seq: i64,
     },
     /// Comment at `frame` (through `end_frame`), or reply to `parent_id`.
     AddComment {
@@ -135,6 +147,8 @@ impl ClientMsg {
         "delete_media",
         "join_room",
         "leave_room",
+        "load_comments",
+        "room_events_ack",
         "add_comment",
         "edit_comment",
         "delete_comment",
@@ -158,6 +172,8 @@ impl ClientMsg {
             ClientMsg::DeleteMedia { .. } => "delete_media",
             ClientMsg::JoinRoom { .. } => "join_room",
             ClientMsg::LeaveRoom { .. } => "leave_room",
+            ClientMsg::LoadComments { .. } => "load_comments",
+            ClientMsg::RoomEventsAck { .. } => "room_events_ack",
             ClientMsg::AddComment { .. } => "add_comment",
             ClientMsg::EditComment { .. } => "edit_comment",
             ClientMsg::DeleteComment { .. } => "delete_comment",
@@ -236,12 +252,24 @@ pub enum ServerMsg {
     },
     /// A media file was deleted.
     MediaRemoved { media_id: MediaId },
-    /// Answer to `join_room`. `comments` is null when catching up from `since_seq`:
-    /// the missed `room_event`s follow.
+    /// Answer to `join_room`.
+    ///
+    /// Full state (`comments` set): the newest page of comments, newest first by id, and
+    /// `comments_before`, the cursor for `load_comments` while older ones remain. With
+    /// `resync` the client asked to catch up from `since_seq` but was too far behind (or
+    /// ahead): replace what it holds. Catching up (`comments` null): the missed events come
+    /// in `room_events` pages, each acknowledged with `room_events_ack`.
+    ///
+    /// `members` are the members shown (all of them up to the server's
+    /// `presence_list_max`, else the leader, the live session and the earliest joined);
+    /// `member_count` counts everyone. `presence_delta` keeps both current.
     RoomJoined {
         media: MediaInfo,
         comments: Option<Vec<Comment>>,
+        comments_before: Option<CommentId>,
+        resync: bool,
         members: Vec<Member>,
+        member_count: u32,
         collab: CollabState,
         /// The room's current sequence number.
         #[ts(type = "number")]
@@ -262,8 +290,28 @@ pub enum ServerMsg {
         seq: i64,
         event: RoomEvent,
     },
-    /// Who is in the room now.
-    Presence { media_id: MediaId, members: Vec<Member> },
+    /// A page of missed events after a reconnect, in order. With `more` the client sends
+    /// `room_events_ack` with the last `seq` for the next page; live `room_event`s resume
+    /// after the last page (`more` false).
+    RoomEvents {
+        media_id: MediaId,
+        events: Vec<SeqEvent>,
+        more: bool,
+    },
+    /// Answer to `load_comments`: older comments, newest first; `before` is the cursor for
+    /// the next page, null when none are left.
+    CommentsPage {
+        media_id: MediaId,
+        comments: Vec<Comment>,
+        before: Option<CommentId>,
+    },
+    /// Who is in the room changed: the shown members' changes since the last delta (at most
+    /// one delta per member per `presence_interval_ms`), and how many are present in all.
+    PresenceDelta {
+        media_id: MediaId,
+        changes: Vec<MemberChange>,
+        member_count: u32,
+    },
     /// The collaborative session's new state.
     Collab { media_id: MediaId, state: CollabState },
     /// A live stroke from someone in the session.
@@ -386,6 +434,11 @@ mod tests {
                 since_seq: None,
             },
             ClientMsg::LeaveRoom { media_id: m() },
+            ClientMsg::LoadComments {
+                media_id: m(),
+                before: CommentId(9),
+            },
+            ClientMsg::RoomEventsAck { media_id: m(), seq: 3 },
             ClientMsg::AddComment {
                 media_id: m(),
                 text: "x".into(),

@@ -118,6 +118,11 @@ pub struct Comment {
     pub resolved_by: Option<UserId>,
     pub resolved_by_name: Option<String>,
     pub resolved_at: Option<String>,
+    /// Set instead of `drawing` when the drawing is too large to travel with the comment:
+    /// fetch it from this address (the same rules as the comment; cache by `edited_at`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub drawing_url: Option<String>,
 }
 
 /// A change in a room, numbered by the room's sequence so clients can catch up.
@@ -148,6 +153,29 @@ pub enum RoomEvent {
     StatusChanged {
         change: StatusChange,
     },
+}
+
+/// A room event with its sequence number, as catch-up pages carry them.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+pub struct SeqEvent {
+    #[ts(type = "number")]
+    pub seq: i64,
+    pub event: RoomEvent,
+}
+
+/// One change of the members shown in a room, in a `presence_delta`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum MemberChange {
+    /// Someone is shown who was not (joined, or moved up into the shown part of a large room).
+    MemberJoined { member: Member },
+    /// Someone shown is no more (left, or moved out of the shown part of a large room).
+    MemberLeft {
+        #[ts(type = "number")]
+        session_id: u64,
+    },
+    /// A shown member's flags changed (in the live session, leader).
+    MemberChanged { member: Member },
 }
 
 /// One person (one connection) in a room.

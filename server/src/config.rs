@@ -39,6 +39,9 @@ pub struct Config {
     pub quota_uploads: u64,
     pub comment_bytes_per_day: u64,
     pub default_link_access: dailies_protocol::LinkAccess,
+    pub max_sockets_per_user: usize,
+    pub presence_list_max: usize,
+    pub presence_interval: Duration,
 }
 
 impl Default for Config {
@@ -78,6 +81,12 @@ impl Default for Config {
             // Anyone signed in who has a media's link may open and comment (Clapshot's
             // behaviour); strict sites set "off".
             default_link_access: dailies_protocol::LinkAccess::Comment,
+            // A person with a few tabs and devices; a script opening thousands is stopped.
+            max_sockets_per_user: 20,
+            // Enough to see everyone in an ordinary review; a screening shows a count.
+            presence_list_max: 100,
+            // Joins and leaves within this time reach each member as one message.
+            presence_interval: Duration::from_millis(250),
         }
     }
 }
@@ -184,6 +193,17 @@ pub struct Cli {
     /// [default: comment]
     #[arg(long, env = "DAILIES_DEFAULT_LINK_ACCESS", value_name = "off|view|comment")]
     pub default_link_access: Option<String>,
+    /// Websockets one user (or one guest) may hold open at once; 0 for no limit [default: 20]
+    #[arg(long, env = "DAILIES_MAX_SOCKETS_PER_USER", value_name = "N")]
+    pub max_sockets_per_user: Option<usize>,
+    /// Members a room lists by name; a larger room lists this many and counts the rest
+    /// [default: 100]
+    #[arg(long, env = "DAILIES_PRESENCE_LIST_MAX", value_name = "N")]
+    pub presence_list_max: Option<usize>,
+    /// Seconds over which joins and leaves are gathered into one presence message for each
+    /// member [default: 0.25]
+    #[arg(long, env = "DAILIES_PRESENCE_INTERVAL", value_name = "SECS")]
+    pub presence_interval: Option<f64>,
 }
 
 /// The TOML file: the same names as the long options, with underscores.
@@ -216,6 +236,9 @@ pub struct FileConfig {
     pub quota_uploads: Option<u64>,
     pub comment_bytes_per_day: Option<u64>,
     pub default_link_access: Option<String>,
+    pub max_sockets_per_user: Option<usize>,
+    pub presence_list_max: Option<usize>,
+    pub presence_interval: Option<f64>,
 }
 
 impl FileConfig {
@@ -262,14 +285,16 @@ impl Config {
         let mut c = Config::default();
         overlay!(c, file; listen, data_dir, demo, user_id_header, user_name_header, admin_users,
                  ws_max_frame, max_upload_size, transcode_workers, log, disk_reserve, quota_stored_bytes,
-                 quota_upload_bytes, quota_uploads, comment_bytes_per_day;
+                 quota_upload_bytes, quota_uploads, comment_bytes_per_day, max_sockets_per_user,
+                 presence_list_max;
                  secs: heartbeat_interval, client_timeout, upload_expiry, upload_body_timeout, watch_settle,
-                       organizer_timeout);
+                       organizer_timeout, presence_interval);
         overlay!(c, cli; listen, data_dir, demo, user_id_header, user_name_header, admin_users,
                  ws_max_frame, max_upload_size, transcode_workers, log, disk_reserve, quota_stored_bytes,
-                 quota_upload_bytes, quota_uploads, comment_bytes_per_day;
+                 quota_upload_bytes, quota_uploads, comment_bytes_per_day, max_sockets_per_user,
+                 presence_list_max;
                  secs: heartbeat_interval, client_timeout, upload_expiry, upload_body_timeout, watch_settle,
-                       organizer_timeout);
+                       organizer_timeout, presence_interval);
         c.admin_users.retain(|u| !u.trim().is_empty());
         c.validate()?;
         Ok(c)
@@ -289,6 +314,11 @@ impl Config {
         anyhow::ensure!(
             !self.organizer_timeout.is_zero(),
             "organizer_timeout must be longer than zero"
+        );
+        anyhow::ensure!(self.presence_list_max >= 1, "presence_list_max must be at least 1");
+        anyhow::ensure!(
+            self.presence_interval <= Duration::from_secs(10),
+            "presence_interval must be at most 10 seconds"
         );
         anyhow::ensure!(
             !self.upload_body_timeout.is_zero(),

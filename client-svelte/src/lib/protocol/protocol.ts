@@ -1,7 +1,7 @@
 // Generated from the Rust crate dailies-protocol. Do not edit by hand:
 // run `make ts` (DAILIES_UPDATE_TS=1 cargo test -p dailies-protocol ts_types).
 
-export const PROTOCOL_VERSION = 1;
+export const PROTOCOL_VERSION = 2;
 
 export type UserId = string;
 
@@ -131,7 +131,12 @@ guest: boolean,
 /**
  * Who marked the note resolved, and when (RFC 3339); null while open.
  */
-resolved_by: UserId | null, resolved_by_name: string | null, resolved_at: string | null, };
+resolved_by: UserId | null, resolved_by_name: string | null, resolved_at: string | null, 
+/**
+ * Set instead of `drawing` when the drawing is too large to travel with the comment:
+ * fetch it from this address (the same rules as the comment; cache by `edited_at`).
+ */
+drawing_url?: string, };
 
 export type RoomEvent = { "kind": "comment_added", comment: Comment, 
 /**
@@ -139,7 +144,11 @@ export type RoomEvent = { "kind": "comment_added", comment: Comment,
  */
 client_ref: string | null, } | { "kind": "comment_edited", comment: Comment, } | { "kind": "comment_deleted", comment_id: CommentId, comment: Comment | null, } | { "kind": "media_renamed", title: string, } | { "kind": "comment_resolved", comment: Comment, } | { "kind": "status_changed", change: StatusChange, };
 
+export type SeqEvent = { seq: number, event: RoomEvent, };
+
 export type Member = { session_id: number, user_id: UserId, user_name: string, in_session: boolean, leader: boolean, };
+
+export type MemberChange = { "type": "member_joined", member: Member, } | { "type": "member_left", session_id: number, } | { "type": "member_changed", member: Member, };
 
 export type CollabState = { active: boolean, leader: number | null, playing: boolean, 
 /**
@@ -189,7 +198,7 @@ export type ClientMsg = { "type": "ping",
 /**
  * The client's clock in milliseconds, echoed back.
  */
-client_time: number, } | { "type": "list_media", } | { "type": "rename_media", media_id: MediaId, title: string, } | { "type": "delete_media", media_id: MediaId, } | { "type": "join_room", media_id: MediaId, since_seq: number | null, } | { "type": "leave_room", media_id: MediaId, } | { "type": "add_comment", media_id: MediaId, text: string, frame: number, end_frame: number | null, parent_id: CommentId | null, drawing: Drawing | null, 
+client_time: number, } | { "type": "list_media", } | { "type": "rename_media", media_id: MediaId, title: string, } | { "type": "delete_media", media_id: MediaId, } | { "type": "join_room", media_id: MediaId, since_seq: number | null, } | { "type": "leave_room", media_id: MediaId, } | { "type": "load_comments", media_id: MediaId, before: CommentId, } | { "type": "room_events_ack", media_id: MediaId, seq: number, } | { "type": "add_comment", media_id: MediaId, text: string, frame: number, end_frame: number | null, parent_id: CommentId | null, drawing: Drawing | null, 
 /**
  * Chosen by the client, echoed in `comment_added`.
  */
@@ -221,7 +230,7 @@ request: string | null,
  * `organizer_command`), so the client knows exactly which request failed.
  * Left out when the request had none.
  */
-client_ref?: string, } | { "type": "media_list", items: Array<MediaInfo>, } | { "type": "media_updated", media: MediaInfo, } | { "type": "media_progress", media_id: MediaId, progress: number, stage: string, } | { "type": "media_removed", media_id: MediaId, } | { "type": "room_joined", media: MediaInfo, comments: Array<Comment> | null, members: Array<Member>, collab: CollabState, 
+client_ref?: string, } | { "type": "media_list", items: Array<MediaInfo>, } | { "type": "media_updated", media: MediaInfo, } | { "type": "media_progress", media_id: MediaId, progress: number, stage: string, } | { "type": "media_removed", media_id: MediaId, } | { "type": "room_joined", media: MediaInfo, comments: Array<Comment> | null, comments_before: CommentId | null, resync: boolean, members: Array<Member>, member_count: number, collab: CollabState, 
 /**
  * The room's current sequence number.
  */
@@ -233,7 +242,7 @@ session_id: number,
 /**
  * What the caller may do here (a viewer cannot comment or join live sessions).
  */
-access: AccessLevel, } | { "type": "access_changed", media_id: MediaId, access: AccessLevel, } | { "type": "room_event", media_id: MediaId, seq: number, event: RoomEvent, } | { "type": "presence", media_id: MediaId, members: Array<Member>, } | { "type": "collab", media_id: MediaId, state: CollabState, } | { "type": "live_stroke", media_id: MediaId, session_id: number, user_id: UserId, shape: Shape, } | { "type": "live_clear", media_id: MediaId, session_id: number, } | { "type": "room_closed", media_id: MediaId, reason: string, } | { "type": "user_messages", items: Array<UserMessage>, unseen: number, } | { "type": "user_message_added", message: UserMessage, } | { "type": "messages_seen", ids: Array<number>, unseen: number, } | { "type": "organizer_page_view", 
+access: AccessLevel, } | { "type": "access_changed", media_id: MediaId, access: AccessLevel, } | { "type": "room_event", media_id: MediaId, seq: number, event: RoomEvent, } | { "type": "room_events", media_id: MediaId, events: Array<SeqEvent>, more: boolean, } | { "type": "comments_page", media_id: MediaId, comments: Array<Comment>, before: CommentId | null, } | { "type": "presence_delta", media_id: MediaId, changes: Array<MemberChange>, member_count: number, } | { "type": "collab", media_id: MediaId, state: CollabState, } | { "type": "live_stroke", media_id: MediaId, session_id: number, user_id: UserId, shape: Shape, } | { "type": "live_clear", media_id: MediaId, session_id: number, } | { "type": "room_closed", media_id: MediaId, reason: string, } | { "type": "user_messages", items: Array<UserMessage>, unseen: number, } | { "type": "user_message_added", message: UserMessage, } | { "type": "messages_seen", ids: Array<number>, unseen: number, } | { "type": "organizer_page_view", 
 /**
  * The canonical path of the page (send it back to reload).
  */
