@@ -33,6 +33,8 @@ impl TestServer {
         // Tests are written for media only their owner opens unless they share it; the
         // product's default (`comment`) is tested where it matters, in sharing.rs.
         cfg.default_link_access = dailies_protocol::LinkAccess::Off;
+        // Many tests open a crowd of sockets as one user; the limit has its own test.
+        cfg.max_sockets_per_user = 0;
         tweak(&mut cfg);
         let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         let server = dailies_server::start(cfg, listener).await.unwrap();
