@@ -149,6 +149,22 @@ impl Ws {
         }
     }
 
+    /// Every comment of a joined room: the page in `joined`, then older pages until none are
+    /// left (newest first).
+    pub async fn all_comments(&mut self, joined: &Value) -> Vec<Value> {
+        let media = joined["media"]["id"].clone();
+        let mut all = joined["comments"].as_array().cloned().unwrap_or_default();
+        let mut before = joined["comments_before"].clone();
+        while !before.is_null() {
+            self.send(serde_json::json!({"type": "load_comments", "media_id": media, "before": before}))
+                .await;
+            let page = self.recv_type("comments_page").await;
+            all.extend(page["comments"].as_array().unwrap().iter().cloned());
+            before = page["before"].clone();
+        }
+        all
+    }
+
     /// Waits for the server to close the socket without answering pings; returns the close
     /// code, or None when the connection ended without a close frame.
     pub async fn closed_within(&mut self, secs: u64) -> Option<u16> {
