@@ -107,9 +107,34 @@ pub enum ClientMsg {
         media_id: MediaId,
         shape: Shape,
     },
-    /// Clear the live strokes of everyone in the session.
+    /// Clear one's own live strokes, or (`all`, the leader only) everyone's.
     LiveClear {
         media_id: MediaId,
+        #[serde(default)]
+        all: bool,
+    },
+    /// Ask the leader for the lead (raise a hand); answered by `lead_request_closed`.
+    RequestLead {
+        media_id: MediaId,
+    },
+    /// The leader hands the lead to `session_id` (playback goes on where it is).
+    GrantLead {
+        media_id: MediaId,
+        #[ts(type = "number")]
+        session_id: u64,
+    },
+    /// The leader declines the request of `session_id`.
+    DeclineLead {
+        media_id: MediaId,
+        #[ts(type = "number")]
+        session_id: u64,
+    },
+    /// Point at the frame (frame-relative, like drawings); shown to the session as a fading
+    /// dot, never stored. At most 30 a second per member reach the others (the latest wins).
+    Laser {
+        media_id: MediaId,
+        x: f32,
+        y: f32,
     },
     /// Ask for one's notifications; answered by `user_messages`.
     ListMessages {},
@@ -160,6 +185,10 @@ impl ClientMsg {
         "session_control",
         "live_stroke",
         "live_clear",
+        "request_lead",
+        "grant_lead",
+        "decline_lead",
+        "laser",
         "list_messages",
         "mark_messages_seen",
         "organizer_page",
@@ -185,6 +214,10 @@ impl ClientMsg {
             ClientMsg::SessionControl { .. } => "session_control",
             ClientMsg::LiveStroke { .. } => "live_stroke",
             ClientMsg::LiveClear { .. } => "live_clear",
+            ClientMsg::RequestLead { .. } => "request_lead",
+            ClientMsg::GrantLead { .. } => "grant_lead",
+            ClientMsg::DeclineLead { .. } => "decline_lead",
+            ClientMsg::Laser { .. } => "laser",
             ClientMsg::ListMessages {} => "list_messages",
             ClientMsg::MarkMessagesSeen { .. } => "mark_messages_seen",
             ClientMsg::OrganizerPage { .. } => "organizer_page",
@@ -324,11 +357,41 @@ pub enum ServerMsg {
         user_id: UserId,
         shape: Shape,
     },
+    /// `session_id` cleared its live strokes, or (`all`) everyone's.
     LiveClear {
         media_id: MediaId,
         #[ts(type = "number")]
         session_id: u64,
+        all: bool,
     },
+    /// To the leader: `session_id` asks for the lead (also each waiting request when one
+    /// becomes the leader).
+    LeadRequested {
+        media_id: MediaId,
+        #[ts(type = "number")]
+        session_id: u64,
+        user: UserInfo,
+    },
+    /// To the leader and the one who asked: the request is over (granted, declined, or the
+    /// one who asked left the session).
+    LeadRequestClosed {
+        media_id: MediaId,
+        #[ts(type = "number")]
+        session_id: u64,
+        granted: bool,
+    },
+    /// Someone in the session points at (`x`, `y`) of the frame.
+    Laser {
+        media_id: MediaId,
+        #[ts(type = "number")]
+        session_id: u64,
+        user_name: String,
+        x: f32,
+        y: f32,
+    },
+    /// Something the session should know happened (the owner or an admin took over a
+    /// locked session), for everyone in it.
+    SessionNotice { media_id: MediaId, message: String },
     /// The room is gone for this caller (media deleted, access revoked): leave the view.
     RoomClosed { media_id: MediaId, reason: String },
     /// The caller's notifications, newest first, and how many are unseen.
@@ -478,7 +541,24 @@ mod tests {
                     text: None,
                 },
             },
-            ClientMsg::LiveClear { media_id: m() },
+            ClientMsg::LiveClear {
+                media_id: m(),
+                all: false,
+            },
+            ClientMsg::RequestLead { media_id: m() },
+            ClientMsg::GrantLead {
+                media_id: m(),
+                session_id: 2,
+            },
+            ClientMsg::DeclineLead {
+                media_id: m(),
+                session_id: 2,
+            },
+            ClientMsg::Laser {
+                media_id: m(),
+                x: 0.5,
+                y: 0.5,
+            },
             ClientMsg::ListMessages {},
             ClientMsg::MarkMessagesSeen { ids: vec![] },
             ClientMsg::OrganizerPage { path: "/".into() },

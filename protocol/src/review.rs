@@ -208,6 +208,10 @@ pub struct CollabState {
     /// Bumped on every change, so clients ignore stale states.
     #[ts(type = "number")]
     pub version: u64,
+    /// Presenter mode: only the leader controls playback; others ask with `request_lead`
+    /// (the media's owner and admins may still take over).
+    #[serde(default)]
+    pub locked: bool,
 }
 
 /// A control of the collaborative session.
@@ -235,8 +239,13 @@ pub enum CollabAction {
         #[ts(type = "[number, number] | null")]
         range: Option<(i64, i64)>,
     },
-    /// Become the leader.
+    /// Become the leader (refused while the session is locked, except to the media's owner
+    /// and admins).
     TakeLead {},
+    /// The leader locks the session (presenter mode) or unlocks it.
+    Lock {
+        locked: bool,
+    },
 }
 
 /// A stored notification for one user.

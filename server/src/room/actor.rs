@@ -72,6 +72,9 @@ pub struct Room {
     /// A presence delta is scheduled; when the last one went out.
     flush_pending: bool,
     last_flush: Option<Instant>,
+    /// Requests for the lead, in the order they came.
+    pub(super) lead_requests: Vec<u64>,
+    pub(super) lasers: std::collections::HashMap<u64, super::live::Laser>,
 }
 
 pub(super) fn now_ms() -> f64 {
@@ -97,6 +100,8 @@ impl Room {
             shown_count: 0,
             flush_pending: false,
             last_flush: None,
+            lead_requests: Vec::new(),
+            lasers: std::collections::HashMap::new(),
         };
         room.learn(media);
         room
@@ -351,6 +356,10 @@ impl Room {
     }
 
     fn leave(&mut self, session_id: u64, ctx: &mut Context<Self>) {
+        if !self.members.contains_key(&session_id) {
+            return;
+        }
+        self.forget_live(session_id);
         let Some(p) = self.members.remove(&session_id) else {
             return;
         };
@@ -519,7 +528,18 @@ pub enum RoomCmd {
     },
     Control(CollabAction),
     LiveStroke(Shape),
-    LiveClear,
+    LiveClear {
+        all: bool,
+    },
+    RequestLead,
+    AnswerLead {
+        to: u64,
+        grant: bool,
+    },
+    Laser {
+        x: f32,
+        y: f32,
+    },
 }
 
 #[derive(Message)]
@@ -582,7 +602,10 @@ impl Handler<Command> for Room {
             },
             RoomCmd::Control(action) => done(self.control(sid, action, ctx)),
             RoomCmd::LiveStroke(shape) => done(self.live_stroke(sid, user, shape)),
-            RoomCmd::LiveClear => done(self.live_clear(sid)),
+            RoomCmd::LiveClear { all } => done(self.live_clear(sid, all)),
+            RoomCmd::RequestLead => done(self.request_lead(sid)),
+            RoomCmd::AnswerLead { to, grant } => done(self.answer_lead(sid, to, grant, ctx)),
+            RoomCmd::Laser { x, y } => done(self.laser(sid, x, y, ctx)),
         }
     }
 }

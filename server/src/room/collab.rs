@@ -18,6 +18,7 @@ pub fn idle() -> CollabState {
         rate: 1.0,
         loop_range: None,
         version: 0,
+        locked: false,
     }
 }
 
@@ -91,6 +92,7 @@ pub fn apply(
             s.loop_range = *range;
         }
         CollabAction::TakeLead {} => {}
+        CollabAction::Lock { locked } => s.locked = *locked,
     }
     s.leader = Some(session);
     s.version += 1;

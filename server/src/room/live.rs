@@ -1,11 +1,26 @@
-//! The live session in a room: joining and leaving it, the leader's playback controls and
-//! live strokes. Nothing here is stored; the state machine itself is in `collab`.
+//! The live session in a room: joining and leaving it, the leader's playback controls,
+//! presenter mode (the lock, requests for the lead), live strokes and the laser pointer.
+//! Nothing here is stored; the state machine itself is in `collab`.
 
 use super::actor::{now_ms, Room};
 use super::collab;
+use super::hub::Push;
 use crate::error::{AppError, AppResult};
-use actix::Context;
+use actix::{AsyncContext, Context};
 use dailies_protocol::{CollabAction, ServerMsg, Shape, UserInfo};
+use std::time::{Duration, Instant};
+
+/// The shortest time between two laser points of one member reaching the others (30 a
+/// second); points in between are coalesced, the latest wins.
+pub const LASER_INTERVAL: Duration = Duration::from_millis(33);
+
+/// A member's laser pointer: when its last point went out, and the one waiting.
+#[derive(Default)]
+pub struct Laser {
+    last: Option<Instant>,
+    pending: Option<(f32, f32)>,
+    scheduled: bool,
+}
 
 impl Room {
     pub(super) fn session_join(&mut self, sid: u64, ctx: &mut Context<Self>) {
@@ -26,6 +41,7 @@ impl Room {
         if let Some(p) = self.members.get_mut(&sid) {
             p.in_session = false;
         }
+        self.forget_live(sid);
         self.pass_lead(sid);
         self.broadcast_collab();
         self.presence_changed(ctx);
@@ -39,16 +55,198 @@ impl Room {
         }
     }
 
+    /// The media's owner and admins may take over a locked session.
+    fn may_override(&self, sid: u64) -> Option<&'static str> {
+        let p = self.members.get(&sid)?;
+        if p.user.id == self.owner {
+            Some("the media's owner")
+        } else if p.user.is_admin {
+            Some("an admin")
+        } else {
+            None
+        }
+    }
+
     pub(super) fn control(&mut self, sid: u64, action: CollabAction, ctx: &mut Context<Self>) -> AppResult<()> {
         self.in_session(sid)?;
         let was_leader = self.collab.leader;
+        let mut took_over = None;
+        if was_leader != Some(sid) {
+            let overrides = self.may_override(sid);
+            if self.collab.locked {
+                if overrides.is_none() {
+                    return Err(AppError::Forbidden(
+                        "the presenter has locked the session: raise your hand to ask for the lead".into(),
+                    ));
+                }
+                took_over = overrides;
+            } else if matches!(action, CollabAction::Lock { .. }) && overrides.is_none() {
+                return Err(AppError::Forbidden(
+                    "only the leader locks or unlocks the session: take the lead first".into(),
+                ));
+            }
+        }
         collab::apply(&mut self.collab, &action, sid, self.fps, self.last_frame, now_ms())
             .map_err(AppError::BadRequest)?;
         self.broadcast_collab();
+        if let Some(role) = took_over {
+            let name = self.members.get(&sid).map(|p| p.user.name.clone()).unwrap_or_default();
+            tracing::info!(media_id = %self.media_id, session = sid, "{name} ({role}) took over a locked session");
+            let notice = ServerMsg::SessionNotice {
+                media_id: self.media_id.clone(),
+                message: format!("{name} ({role}) took over the locked session"),
+            };
+            self.broadcast_where(&notice, |_, p| p.in_session);
+        }
         if was_leader != self.collab.leader {
+            self.lead_moved();
             self.presence_changed(ctx);
         }
         Ok(())
+    }
+
+    /// Asks the leader for the lead; a second ask while one waits changes nothing.
+    pub(super) fn request_lead(&mut self, sid: u64) -> AppResult<()> {
+        self.in_session(sid)?;
+        if self.collab.leader == Some(sid) || self.lead_requests.contains(&sid) {
+            return Ok(());
+        }
+        self.lead_requests.push(sid);
+        if let Some(leader) = self.collab.leader {
+            self.tell_request(leader, sid);
+        }
+        Ok(())
+    }
+
+    /// The leader hands the lead over (`grant`) or declines the request of `to`.
+    pub(super) fn answer_lead(&mut self, sid: u64, to: u64, grant: bool, ctx: &mut Context<Self>) -> AppResult<()> {
+        self.in_session(sid)?;
+        if self.collab.leader != Some(sid) {
+            return Err(AppError::Forbidden(
+                "only the leader answers requests for the lead".into(),
+            ));
+        }
+        if to == sid {
+            return Ok(());
+        }
+        if !grant {
+            self.close_request(to, false);
+            return Ok(());
+        }
+        if !self.members.get(&to).is_some_and(|p| p.in_session) {
+            return Err(AppError::BadRequest("that member is not in the live session".into()));
+        }
+        self.close_request(to, true);
+        // Playback goes on exactly where it is: only the leader changes.
+        self.collab.leader = Some(to);
+        self.collab.version += 1;
+        self.broadcast_collab();
+        self.lead_moved();
+        self.presence_changed(ctx);
+        Ok(())
+    }
+
+    /// Tells the leader of a waiting request.
+    fn tell_request(&self, leader: u64, from: u64) {
+        let (Some(l), Some(p)) = (self.members.get(&leader), self.members.get(&from)) else {
+            return;
+        };
+        let m = ServerMsg::LeadRequested {
+            media_id: self.media_id.clone(),
+            session_id: from,
+            user: p.user.clone(),
+        };
+        if let Some(push) = Push::msg(&m) {
+            l.recipient.do_send(push);
+        }
+    }
+
+    /// Ends a waiting request and tells the one who asked and the leader.
+    fn close_request(&mut self, from: u64, granted: bool) {
+        let before = self.lead_requests.len();
+        self.lead_requests.retain(|s| *s != from);
+        if self.lead_requests.len() == before {
+            return;
+        }
+        let m = ServerMsg::LeadRequestClosed {
+            media_id: self.media_id.clone(),
+            session_id: from,
+            granted,
+        };
+        let Some(push) = Push::msg(&m) else { return };
+        for s in [Some(from), self.collab.leader.filter(|l| *l != from)]
+            .into_iter()
+            .flatten()
+        {
+            if let Some(p) = self.members.get(&s) {
+                p.recipient.do_send(push.clone());
+            }
+        }
+    }
+
+    /// A new leader: its own request is over, and it hears of those still waiting.
+    fn lead_moved(&mut self) {
+        let Some(leader) = self.collab.leader else {
+            return;
+        };
+        self.close_request(leader, true);
+        for from in self.lead_requests.clone() {
+            self.tell_request(leader, from);
+        }
+    }
+
+    /// Someone left the session: its request and its laser are gone.
+    pub(super) fn forget_live(&mut self, sid: u64) {
+        self.close_request(sid, false);
+        self.lasers.remove(&sid);
+    }
+
+    /// A laser point from `sid`: sent at once when its last went out long enough ago, else
+    /// at the end of the interval (the latest point then).
+    pub(super) fn laser(&mut self, sid: u64, x: f32, y: f32, ctx: &mut Context<Self>) -> AppResult<()> {
+        self.in_session(sid)?;
+        if !(x.is_finite() && y.is_finite()) || x.abs() > 4.0 || y.abs() > 4.0 {
+            return Err(AppError::BadRequest(
+                "laser points must be finite and near the frame (-4..4)".into(),
+            ));
+        }
+        let l = self.lasers.entry(sid).or_default();
+        l.pending = Some((x, y));
+        if l.scheduled {
+            return Ok(());
+        }
+        let wait = l
+            .last
+            .map_or(Duration::ZERO, |t| LASER_INTERVAL.saturating_sub(t.elapsed()));
+        if wait.is_zero() {
+            self.send_laser(sid);
+        } else {
+            l.scheduled = true;
+            ctx.run_later(wait, move |act, _| {
+                if let Some(l) = act.lasers.get_mut(&sid) {
+                    l.scheduled = false;
+                }
+                act.send_laser(sid);
+            });
+        }
+        Ok(())
+    }
+
+    fn send_laser(&mut self, sid: u64) {
+        let Some(l) = self.lasers.get_mut(&sid) else { return };
+        let Some((x, y)) = l.pending.take() else { return };
+        l.last = Some(Instant::now());
+        let Some(p) = self.members.get(&sid).filter(|p| p.in_session) else {
+            return;
+        };
+        let m = ServerMsg::Laser {
+            media_id: self.media_id.clone(),
+            session_id: sid,
+            user_name: p.user.name.clone(),
+            x,
+            y,
+        };
+        self.broadcast_where(&m, |s, p| p.in_session && s != sid);
     }
 
     /// Strokes and clears go to the other participants; both need the sender in the
@@ -66,25 +264,35 @@ impl Room {
         Ok(())
     }
 
-    pub(super) fn live_clear(&mut self, sid: u64) -> AppResult<()> {
+    /// Clears one's own ink, or (`all`: the leader, the owner, admins) everyone's.
+    pub(super) fn live_clear(&mut self, sid: u64, all: bool) -> AppResult<()> {
         self.in_session(sid)?;
+        if all && self.collab.leader != Some(sid) && self.may_override(sid).is_none() {
+            return Err(AppError::Forbidden("only the leader clears everyone's ink".into()));
+        }
         let m = ServerMsg::LiveClear {
             media_id: self.media_id.clone(),
             session_id: sid,
+            all,
         };
         self.broadcast_where(&m, |s, p| p.in_session && s != sid);
         Ok(())
     }
 
-    /// The lead passes to the longest-present participant; no one left ends the session.
+    /// The lead passes to the longest-present participant, unlocked (the presenter is gone);
+    /// no one left ends the session.
     pub(super) fn pass_lead(&mut self, leaving: u64) {
         if self.collab.leader != Some(leaving) && self.members.values().any(|p| p.in_session) {
             return;
         }
         let next = self.members.iter().find(|(_, p)| p.in_session).map(|(s, _)| *s);
         self.collab.version += 1;
+        self.collab.locked = false;
         match next {
-            Some(s) => self.collab.leader = Some(s),
+            Some(s) => {
+                self.collab.leader = Some(s);
+                self.lead_moved();
+            }
             None => {
                 let now = now_ms();
                 self.collab.frame = collab::frame_at(&self.collab, self.fps, now);

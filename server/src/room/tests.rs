@@ -206,10 +206,10 @@ async fn live_strokes_and_clears_follow_one_rule() {
             cmd,
         })
     };
-    let e = send(RoomCmd::LiveClear).await.unwrap().unwrap_err();
+    let e = send(RoomCmd::LiveClear { all: false }).await.unwrap().unwrap_err();
     assert!(e.to_string().contains("join the session"), "{e}");
     send(RoomCmd::SessionJoin).await.unwrap().unwrap();
-    send(RoomCmd::LiveClear).await.unwrap().unwrap();
+    send(RoomCmd::LiveClear { all: false }).await.unwrap().unwrap();
 }
 
 #[actix_rt::test]

@@ -270,7 +270,29 @@ impl UserSession {
             ClientMsg::LiveStroke { media_id, shape } => {
                 self.send_to_room(request, &media_id, RoomCmd::LiveStroke(shape), ctx)
             }
-            ClientMsg::LiveClear { media_id } => self.send_to_room(request, &media_id, RoomCmd::LiveClear, ctx),
+            ClientMsg::LiveClear { media_id, all } => {
+                self.send_to_room(request, &media_id, RoomCmd::LiveClear { all }, ctx)
+            }
+            ClientMsg::RequestLead { media_id } => self.send_to_room(request, &media_id, RoomCmd::RequestLead, ctx),
+            ClientMsg::GrantLead { media_id, session_id } => self.send_to_room(
+                request,
+                &media_id,
+                RoomCmd::AnswerLead {
+                    to: session_id,
+                    grant: true,
+                },
+                ctx,
+            ),
+            ClientMsg::DeclineLead { media_id, session_id } => self.send_to_room(
+                request,
+                &media_id,
+                RoomCmd::AnswerLead {
+                    to: session_id,
+                    grant: false,
+                },
+                ctx,
+            ),
+            ClientMsg::Laser { media_id, x, y } => self.send_to_room(request, &media_id, RoomCmd::Laser { x, y }, ctx),
             ClientMsg::ListMessages {} => {
                 let fut = async move {
                     state

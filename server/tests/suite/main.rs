@@ -21,6 +21,7 @@ mod ingest;
 mod notices;
 mod organizer;
 mod organizer_bench;
+mod presenter;
 mod processing;
 mod rooms;
 mod rooms_scale;

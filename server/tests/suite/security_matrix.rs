@@ -240,6 +240,8 @@ enum Prep {
     Room,
     /// Try to join the room and its collaborative session.
     Session,
+    /// Try to join the room and the session, and take the lead.
+    Lead,
 }
 
 /// The rule of each websocket message: what it needs set up, and what an actor gets, from
@@ -281,6 +283,9 @@ fn rule(ty: &str) -> Option<MessageRule> {
         "session_leave" => (Prep::Session, |a| at_least(a, Level::View, Some("collab"))),
         "session_control" => (Prep::Session, |a| at_least(a, Level::Comment, Some("collab"))),
         "live_stroke" | "live_clear" => (Prep::Session, |a| at_least(a, Level::Comment, None)),
+        "request_lead" | "laser" => (Prep::Session, |a| at_least(a, Level::Comment, None)),
+        // The leader answers requests (here its own, which changes nothing).
+        "grant_lead" | "decline_lead" => (Prep::Lead, |a| at_least(a, Level::Comment, None)),
         "list_messages" => (Prep::Nothing, |_| Allow(Some("user_messages"))),
         "mark_messages_seen" => (Prep::Nothing, |_| Allow(Some("messages_seen"))),
         // Without a plugin the page is the caller's own flat library (checked after the
@@ -308,6 +313,8 @@ struct Targets {
     fresh_comment: i64,
     /// A user message of the owner's.
     owner_message: i64,
+    /// The actor's own session id in the room, once joined.
+    session_id: u64,
 }
 
 fn message(ty: &str, t: &Targets, actor: Actor) -> Value {
@@ -335,6 +342,10 @@ fn message(ty: &str, t: &Targets, actor: Actor) -> Value {
         "live_stroke" => json!({"type": "live_stroke", "media_id": m, "shape": {"tool": "pen",
             "points": [{"x": 0.1, "y": 0.2}], "color": "#00ff00", "width": 0.01, "text": null}}),
         "live_clear" => json!({"type": "live_clear", "media_id": m}),
+        "request_lead" => json!({"type": "request_lead", "media_id": m}),
+        "grant_lead" => json!({"type": "grant_lead", "media_id": m, "session_id": t.session_id}),
+        "decline_lead" => json!({"type": "decline_lead", "media_id": m, "session_id": t.session_id}),
+        "laser" => json!({"type": "laser", "media_id": m, "x": 0.5, "y": 0.25}),
         "list_messages" => json!({"type": "list_messages"}),
         // The owner's own marking is left for the end, where it proves no one else marked it.
         "mark_messages_seen" if actor == Actor::Owner => json!({"type": "mark_messages_seen", "ids": []}),
@@ -871,7 +882,7 @@ async fn authorization_matrix() {
             }
             let expect = expect_of(actor);
             let target = w.media_of(actor).to_string();
-            let targets = Targets {
+            let mut targets = Targets {
                 media: target.clone(),
                 comment: comments[&target],
                 fresh_media: if *ty == "delete_media" {
@@ -885,20 +896,29 @@ async fn authorization_matrix() {
                     0
                 },
                 owner_message,
+                session_id: 0,
             };
             let mut ws = ws_of(&s, actor, &w).await.expect("a socket");
             if prep != Prep::Nothing {
                 marker += 1.0;
-                exchange(
+                let joined = exchange(
                     &mut ws,
                     json!({"type": "join_room", "media_id": target, "since_seq": null}),
                     marker,
                 )
                 .await;
+                if let Some(j) = joined.iter().find(|v| v["type"] == "room_joined") {
+                    targets.session_id = j["session_id"].as_u64().unwrap();
+                }
             }
-            if prep == Prep::Session {
+            if matches!(prep, Prep::Session | Prep::Lead) {
                 marker += 1.0;
                 exchange(&mut ws, json!({"type": "session_join", "media_id": target}), marker).await;
+            }
+            if prep == Prep::Lead {
+                marker += 1.0;
+                let lead = json!({"type": "session_control", "media_id": target, "control": {"action": "take_lead"}});
+                exchange(&mut ws, lead, marker).await;
             }
             marker += 1.0;
             let got = exchange(&mut ws, message(ty, &targets, actor), marker).await;

@@ -166,9 +166,14 @@ loop_range: [number, number] | null,
 /**
  * Bumped on every change, so clients ignore stale states.
  */
-version: number, };
+version: number, 
+/**
+ * Presenter mode: only the leader controls playback; others ask with `request_lead`
+ * (the media's owner and admins may still take over).
+ */
+locked: boolean, };
 
-export type CollabAction = { "action": "play", frame: number, } | { "action": "pause", frame: number, } | { "action": "seek", frame: number, } | { "action": "rate", rate: number, } | { "action": "loop", range: [number, number] | null, } | { "action": "take_lead", };
+export type CollabAction = { "action": "play", frame: number, } | { "action": "pause", frame: number, } | { "action": "seek", frame: number, } | { "action": "rate", rate: number, } | { "action": "loop", range: [number, number] | null, } | { "action": "take_lead", } | { "action": "lock", locked: boolean, };
 
 export type UserMessage = { id: number, 
 /**
@@ -202,7 +207,7 @@ client_time: number, } | { "type": "list_media", } | { "type": "rename_media", m
 /**
  * Chosen by the client, echoed in `comment_added`.
  */
-client_ref: string | null, } | { "type": "edit_comment", comment_id: CommentId, text: string, drawing: Drawing | null, } | { "type": "delete_comment", comment_id: CommentId, } | { "type": "resolve_comment", comment_id: CommentId, resolved: boolean, } | { "type": "session_join", media_id: MediaId, } | { "type": "session_leave", media_id: MediaId, } | { "type": "session_control", media_id: MediaId, control: CollabAction, } | { "type": "live_stroke", media_id: MediaId, shape: Shape, } | { "type": "live_clear", media_id: MediaId, } | { "type": "list_messages", } | { "type": "mark_messages_seen", ids: Array<number>, } | { "type": "organizer_page", path: string, } | { "type": "organizer_command", name: string, 
+client_ref: string | null, } | { "type": "edit_comment", comment_id: CommentId, text: string, drawing: Drawing | null, } | { "type": "delete_comment", comment_id: CommentId, } | { "type": "resolve_comment", comment_id: CommentId, resolved: boolean, } | { "type": "session_join", media_id: MediaId, } | { "type": "session_leave", media_id: MediaId, } | { "type": "session_control", media_id: MediaId, control: CollabAction, } | { "type": "live_stroke", media_id: MediaId, shape: Shape, } | { "type": "live_clear", media_id: MediaId, all: boolean, } | { "type": "request_lead", media_id: MediaId, } | { "type": "grant_lead", media_id: MediaId, session_id: number, } | { "type": "decline_lead", media_id: MediaId, session_id: number, } | { "type": "laser", media_id: MediaId, x: number, y: number, } | { "type": "list_messages", } | { "type": "mark_messages_seen", ids: Array<number>, } | { "type": "organizer_page", path: string, } | { "type": "organizer_command", name: string, 
 /**
  * Any JSON; an action's preset `args` merged with what the user entered.
  */
@@ -242,7 +247,7 @@ session_id: number,
 /**
  * What the caller may do here (a viewer cannot comment or join live sessions).
  */
-access: AccessLevel, } | { "type": "access_changed", media_id: MediaId, access: AccessLevel, } | { "type": "room_event", media_id: MediaId, seq: number, event: RoomEvent, } | { "type": "room_events", media_id: MediaId, events: Array<SeqEvent>, more: boolean, } | { "type": "comments_page", media_id: MediaId, comments: Array<Comment>, before: CommentId | null, } | { "type": "presence_delta", media_id: MediaId, changes: Array<MemberChange>, member_count: number, } | { "type": "collab", media_id: MediaId, state: CollabState, } | { "type": "live_stroke", media_id: MediaId, session_id: number, user_id: UserId, shape: Shape, } | { "type": "live_clear", media_id: MediaId, session_id: number, } | { "type": "room_closed", media_id: MediaId, reason: string, } | { "type": "user_messages", items: Array<UserMessage>, unseen: number, } | { "type": "user_message_added", message: UserMessage, } | { "type": "messages_seen", ids: Array<number>, unseen: number, } | { "type": "organizer_page_view", 
+access: AccessLevel, } | { "type": "access_changed", media_id: MediaId, access: AccessLevel, } | { "type": "room_event", media_id: MediaId, seq: number, event: RoomEvent, } | { "type": "room_events", media_id: MediaId, events: Array<SeqEvent>, more: boolean, } | { "type": "comments_page", media_id: MediaId, comments: Array<Comment>, before: CommentId | null, } | { "type": "presence_delta", media_id: MediaId, changes: Array<MemberChange>, member_count: number, } | { "type": "collab", media_id: MediaId, state: CollabState, } | { "type": "live_stroke", media_id: MediaId, session_id: number, user_id: UserId, shape: Shape, } | { "type": "live_clear", media_id: MediaId, session_id: number, all: boolean, } | { "type": "lead_requested", media_id: MediaId, session_id: number, user: UserInfo, } | { "type": "lead_request_closed", media_id: MediaId, session_id: number, granted: boolean, } | { "type": "laser", media_id: MediaId, session_id: number, user_name: string, x: number, y: number, } | { "type": "session_notice", media_id: MediaId, message: string, } | { "type": "room_closed", media_id: MediaId, reason: string, } | { "type": "user_messages", items: Array<UserMessage>, unseen: number, } | { "type": "user_message_added", message: UserMessage, } | { "type": "messages_seen", ids: Array<number>, unseen: number, } | { "type": "organizer_page_view", 
 /**
  * The canonical path of the page (send it back to reload).
  */
