@@ -198,6 +198,11 @@ struct Inner {
     uploads: HashMap<String, Entry>,
     overrides: HashMap<UserId, Overrides>,
     volumes: HashMap<UserId, Volume>,
+    /// Bytes ever charged to uploads, and of those ever known to have reached their file:
+    /// a charged batch still on its way is in neither the disk's free space nor any
+    /// reservation, so decisions subtract it (see `Space::free_for_decision`).
+    charged: u64,
+    landed: u64,
 }
 
 impl Inner {
@@ -290,6 +295,17 @@ impl Space {
         self.inner.lock().unwrap_or_else(|p| p.into_inner())
     }
 
+    /// The free space to decide on, and then the lock: the bytes landed before the
+    /// disk is asked are read first, so a batch landing meanwhile is counted twice (a
+    /// safe underestimate), never not at all.
+    fn free_for_decision(&self) -> (u64, std::sync::MutexGuard<'_, Inner>) {
+        let landed_before = self.lock().landed;
+        let free = self.free_now();
+        let inner = self.lock();
+        let on_the_way = inner.charged.saturating_sub(landed_before);
+        (free.saturating_sub(on_the_way), inner)
+    }
+
     fn free_now(&self) -> u64 {
         // A filesystem that cannot say how full it is gets no accounting by free space;
         // ENOSPC still ends the write (see `storage`).
@@ -314,8 +330,7 @@ impl Space {
         if over(limits.stored_bytes, stored.saturating_add(declared)) {
             return Err(quota(limits.stored_bytes, "this file with what you keep"));
         }
-        let free = self.free_now();
-        let mut inner = self.lock();
+        let (free, mut inner) = self.free_for_decision();
         let (count, claimed) = inner.of(&owner.id);
         if over(limits.uploads, count + 1) {
             return Err(AppError::QuotaExceeded(format!(
@@ -570,16 +585,20 @@ impl crate::storage::Meter for UploadTicket {
     /// reserve, and bytes beyond the reservation must also leave every other reservation
     /// whole and fit the owner's quotas.
     fn charge(&self, n: u64) -> Result<(), AppError> {
-        let free = self.space.free_now();
-        let mut inner = self.space.lock();
+        let (free, mut inner) = self.space.free_for_decision();
         let others = inner.outstanding_total();
         let limits = self
             .space
             .defaults
             .with(&inner.overrides.get(&self.owner).copied().unwrap_or_default());
         let (_, claimed) = inner.of(&self.owner);
-        let Some(e) = inner.uploads.get_mut(&self.id) else {
+        if !inner.uploads.contains_key(&self.id) {
             // Released meanwhile (terminated or cancelled): the writer stops on its own.
+            // Counted as charged all the same, since its landing will be.
+            inner.charged += n;
+            return Ok(());
+        }
+        let Some(e) = inner.uploads.get_mut(&self.id) else {
             return Ok(());
         };
         let reserved = e.outstanding().min(n);
@@ -604,7 +623,12 @@ impl crate::storage::Meter for UploadTicket {
         }
         e.written += n;
         e.updated_at = Utc::now();
+        inner.charged += n;
         Ok(())
+    }
+
+    fn landed(&self, n: u64) {
+        self.space.lock().landed += n;
     }
 }
 
@@ -666,6 +690,7 @@ mod tests {
         // Writing within a reservation needs only the reserve to stay whole.
         a.charge(MIB).unwrap();
         free.fetch_sub(MIB, Ordering::SeqCst);
+        a.landed(MIB);
         drop(a);
         drop(b);
         assert!(s.uploads().is_empty());
@@ -681,6 +706,7 @@ mod tests {
         for _ in 0..6 {
             chunked.charge(MIB).unwrap();
             free.fetch_sub(MIB, Ordering::SeqCst);
+            chunked.landed(MIB);
         }
         // 14 free now: 4 kept and 10 promised to the other upload.
         let e = chunked.charge(MIB).err().unwrap();
@@ -689,6 +715,24 @@ mod tests {
         free.store(4 * MIB + MIB / 2, Ordering::SeqCst);
         assert!(_promised.charge(MIB).is_err());
         assert!(_promised.charge(MIB / 4).is_ok());
+    }
+
+    #[actix_rt::test]
+    async fn bytes_charged_and_not_yet_on_disk_count_as_used() {
+        let free = Arc::new(AtomicU64::new(20 * MIB));
+        let (s, _d) = space(free.clone(), |_| {}).await;
+        let a = s.admit(&user("a"), post("1", Some(10 * MIB))).await.unwrap();
+        // A batch of the reserved upload is charged but still on its way: the disk does
+        // not show it yet, and the reservation no longer does. 20 free, 4 kept, 10 in all
+        // for the first upload: 6 left, not 8.
+        a.charge(2 * MIB).unwrap();
+        let e = s.admit(&user("b"), post("2", Some(7 * MIB))).await.err().unwrap();
+        assert!(matches!(e, AppError::InsufficientStorage(_)), "{e}");
+        // Once it lands the disk shows it, and the answer is the same.
+        free.fetch_sub(2 * MIB, Ordering::SeqCst);
+        a.landed(2 * MIB);
+        assert!(s.admit(&user("b"), post("3", Some(7 * MIB))).await.is_err());
+        assert!(s.admit(&user("b"), post("4", Some(6 * MIB))).await.is_ok());
     }
 
     #[actix_rt::test]

@@ -105,10 +105,21 @@ pub struct FileSink {
     file: Arc<std::fs::File>,
     buf: BytesMut,
     in_flight: Option<oneshot::Receiver<std::io::Result<()>>>,
+    /// The size of the batch in flight, charged and not yet known to be on disk.
+    in_flight_bytes: u64,
     written: u64,
     limit: u64,
     /// The upload's accounting: each batch is counted (or refused) before it is written.
     ticket: Option<Arc<dyn Meter>>,
+}
+
+impl Drop for FileSink {
+    /// A sink given up with a batch in flight: the batch ends on its own, and is no longer
+    /// counted as on its way.
+    fn drop(&mut self) {
+        let n = std::mem::take(&mut self.in_flight_bytes);
+        self.landed(n);
+    }
 }
 
 /// Counts an upload's bytes as they are written (the space accounting implements it, so
@@ -118,6 +129,9 @@ pub trait Meter: Send + Sync {
     fn set_written(&self, written: u64);
     /// `n` more bytes are about to be written: count them, or refuse them.
     fn charge(&self, n: u64) -> Result<(), AppError>;
+    /// `n` charged bytes have reached the file (or failed to): the disk's free space says
+    /// so from now on.
+    fn landed(&self, _n: u64) {}
 }
 
 impl FileSink {
@@ -148,6 +162,7 @@ impl FileSink {
             file: Arc::new(file),
             buf: BytesMut::new(),
             in_flight: None,
+            in_flight_bytes: 0,
             written: start,
             limit,
             ticket: None,
@@ -165,6 +180,12 @@ impl FileSink {
         match &self.ticket {
             Some(t) if n > 0 => t.charge(n as u64),
             _ => Ok(()),
+        }
+    }
+
+    fn landed(&mut self, n: u64) {
+        if let Some(t) = self.ticket.as_ref().filter(|_| n > 0) {
+            t.landed(n);
         }
     }
 
@@ -191,16 +212,20 @@ impl FileSink {
             self.charge(self.buf.len())?;
             let batch = self.buf.split().freeze();
             let file = self.file.clone();
+            self.in_flight_bytes = batch.len() as u64;
             self.in_flight = Some(self.writers.submit(move || (&*file).write_all(&batch))?);
         }
         Ok(())
     }
 
     async fn wait_in_flight(&mut self) -> Result<(), AppError> {
-        match self.in_flight.take() {
+        let done = match self.in_flight.take() {
             None => Ok(()),
-            Some(rx) => rx.await.map_err(|_| writer_gone())?.map_err(write_error),
-        }
+            Some(rx) => rx.await.map_err(|_| writer_gone()).and_then(|r| r.map_err(write_error)),
+        };
+        let n = std::mem::take(&mut self.in_flight_bytes);
+        self.landed(n);
+        done
     }
 
     /// Writes what is buffered, syncs, and returns the file's total size.
@@ -208,14 +233,17 @@ impl FileSink {
         self.wait_in_flight().await?;
         self.charge(self.buf.len())?;
         let rest = self.buf.split().freeze();
+        let n = rest.len() as u64;
         let file = self.file.clone();
-        self.writers
+        let done = self
+            .writers
             .run(move || {
                 (&*file).write_all(&rest)?;
                 file.sync_data()
             })
-            .await?
-            .map_err(write_error)?;
+            .await;
+        self.landed(n);
+        done?.map_err(write_error)?;
         Ok(self.written)
     }
 }
