@@ -10,10 +10,10 @@ use std::cell::RefCell;
 use std::rc::Rc;
 use std::time::{Duration, Instant};
 
-type Sink = futures_util::stream::SplitSink<actix_codec::Framed<awc::BoxedSocket, ws::Codec>, ws::Message>;
-type Stream = futures_util::stream::SplitStream<actix_codec::Framed<awc::BoxedSocket, ws::Codec>>;
+pub(crate) type Sink = futures_util::stream::SplitSink<actix_codec::Framed<awc::BoxedSocket, ws::Codec>, ws::Message>;
+pub(crate) type Stream = futures_util::stream::SplitStream<actix_codec::Framed<awc::BoxedSocket, ws::Codec>>;
 
-async fn connect(s: &Server, user: &str) -> Result<(Sink, Stream)> {
+pub(crate) async fn connect(s: &Server, user: &str) -> Result<(Sink, Stream)> {
     let url = format!("ws://127.0.0.1:{}/api/ws", s.port);
     let (_, framed) = client()
         .ws(url)
@@ -27,7 +27,7 @@ async fn connect(s: &Server, user: &str) -> Result<(Sink, Stream)> {
     Ok((sink, stream))
 }
 
-async fn next_text(stream: &mut Stream) -> Result<Value> {
+pub(crate) async fn next_text(stream: &mut Stream) -> Result<Value> {
     loop {
         match stream
             .next()
@@ -42,13 +42,13 @@ async fn next_text(stream: &mut Stream) -> Result<Value> {
     }
 }
 
-async fn send(sink: &mut Sink, v: Value) -> Result<()> {
+pub(crate) async fn send(sink: &mut Sink, v: Value) -> Result<()> {
     sink.send(ws::Message::Text(v.to_string().into()))
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))
 }
 
-async fn join(sink: &mut Sink, stream: &mut Stream, media: &str) -> Result<()> {
+pub(crate) async fn join(sink: &mut Sink, stream: &mut Stream, media: &str) -> Result<()> {
     send(sink, json!({"type": "join_room", "media_id": media, "since_seq": null})).await?;
     loop {
         if next_text(stream).await?["type"] == "room_joined" {
@@ -58,7 +58,7 @@ async fn join(sink: &mut Sink, stream: &mut Stream, media: &str) -> Result<()> {
 }
 
 /// A media id to review: a small garbage upload fails fast and still has a room.
-async fn media(s: &Server, n: usize) -> Result<String> {
+pub(crate) async fn media(s: &Server, n: usize) -> Result<String> {
     let mut r = client()
         .post(s.url("/api/upload"))
         .insert_header(("X-Remote-User-Id", "bench"))
