@@ -21,12 +21,12 @@ describe('Connection', () => {
     const { f, c } = make();
     expect(c.status).toBe('connecting');
     const got: number[] = [];
-    c.on('presence', (m) => got.push(m.members.length));
+    c.on('presence_delta', (m) => got.push(m.member_count));
     f.last.open();
     expect(c.status).toBe('open');
     expect(c.user?.id).toBe('alice');
-    f.last.push({ type: 'presence', media_id: 'm', members: [] });
-    expect(got).toEqual([0]);
+    f.last.push({ type: 'presence_delta', media_id: 'm', changes: [], member_count: 3 });
+    expect(got).toEqual([3]);
   });
 
   it('reconnects with growing backoff and says so', () => {
