@@ -85,6 +85,33 @@ describe('Connection', () => {
     expect(c.status).toBe('reconnecting');
   });
 
+  it('backs off for long when the server refuses the socket by policy, and says why', () => {
+    const { f, c } = make();
+    f.last.open();
+    const reason = 'too many open connections for this user (20)';
+    // What the server does at its socket limit: one error, then close 1008.
+    f.last.push({ type: 'error', code: 'forbidden', message: reason, request: null });
+    f.last.close(1008, reason);
+    expect([c.status, c.refusal]).toEqual(['reconnecting', reason]);
+    expect(c.retryAt).toBe(now + 30_000);
+    vi.advanceTimersByTime(29_000);
+    expect(f.sockets).toHaveLength(1); // no tight loop
+    vi.advanceTimersByTime(1_000);
+    expect(f.sockets).toHaveLength(2);
+    f.last.close(1008, reason); // still at the limit: the same long wait
+    vi.advanceTimersByTime(10_000);
+    expect(f.sockets).toHaveLength(2);
+    // The user may try at once.
+    c.retryNow();
+    expect(f.sockets).toHaveLength(3);
+    f.last.open();
+    expect([c.status, c.refusal]).toEqual(['open', null]);
+    // An ordinary drop afterwards is the ordinary quick reconnect.
+    f.last.close(1006, '');
+    vi.advanceTimersByTime(600);
+    expect(f.sockets).toHaveLength(4);
+  });
+
   it('stops for good', () => {
     const { f, c } = make();
     f.last.open();
