@@ -16,7 +16,8 @@ pub use messages::{
     MAX_CLIENT_REF,
 };
 pub use review::{
-    CollabAction, CollabState, Comment, Drawing, Member, MemberChange, Point, RoomEvent, SeqEvent, Shape, Tool, UserMessage,
+    CollabAction, CollabState, Comment, Drawing, Member, MemberChange, Point, RoomEvent, SeqEvent, Shape, Tool,
+    UserMessage,
 };
 pub use sharing::{
     AccessLevel, GuestInfo, GuestLinkCreated, GuestLinkInfo, GuestMedia, GuestSessionRequest, KnownUser, LinkAccess,

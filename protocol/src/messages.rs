@@ -3,7 +3,9 @@
 
 use crate::ids::{CommentId, MediaId, UserId};
 use crate::media::MediaInfo;
-use crate::review::{CollabAction, CollabState, Comment, Drawing, Member, MemberChange, RoomEvent, SeqEvent, Shape, UserMessage};
+use crate::review::{
+    CollabAction, CollabState, Comment, Drawing, Member, MemberChange, RoomEvent, SeqEvent, Shape, UserMessage,
+};
 use crate::sharing::AccessLevel;
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;

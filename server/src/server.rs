@@ -96,7 +96,12 @@ pub async fn start(config: Config, listener: TcpListener) -> Result<RunningServe
         .context("opening database")??;
     let config = Arc::new(config);
     let notifier = Notifier::default();
-    let hub: Addr<Hub> = Hub::new(db.clone(), notifier.clone()).start();
+    let hub: Addr<Hub> = Hub::new(
+        db.clone(),
+        notifier.clone(),
+        crate::room::RoomLimits::from_config(&config),
+    )
+    .start();
     let ingest = Ingest::new(db.clone(), notifier.clone(), config.clone()).start();
     let organizer = crate::organizer::OrganizerHandle::start(config.clone(), db.clone(), notifier.clone())
         .await

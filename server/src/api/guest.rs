@@ -21,6 +21,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/guest/session", web::delete().to(close))
         .route("/guest/media", web::get().to(media))
         .route("/guest/ws", web::get().to(ws))
+        .route("/guest/comments/{comment}/drawing", web::get().to(drawing))
         .route("/guest/files/{media_id}/{name}", web::get().to(file))
         .route("/guest/files/{media_id}/{name}", web::head().to(file));
 }
@@ -99,6 +100,17 @@ async fn ws(
     transport::serve(&req, body, state.config.ws_max_frame, move |out| {
         UserSession::new(guest.0, st, out)
     })
+}
+
+/// A large drawing of a comment on the link's media (`drawing_url` maps here for guests).
+async fn drawing(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    guest: Guest,
+    comment_id: web::Path<i64>,
+) -> AppResult<HttpResponse> {
+    let mid = MediaId(guest.1.link.media_id.clone());
+    crate::api::media::drawing_of(&req, &state, &guest.0, &mid, comment_id.into_inner()).await
 }
 
 async fn file(

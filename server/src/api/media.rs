@@ -1,5 +1,6 @@
 //! `/api/media`: the caller's media (or what others shared with them), one item's
-//! metadata, rename and delete.
+//! metadata, rename and delete, and a comment's drawing when it is too large to travel
+//! with the comment.
 //! Someone else's media answers 404, the same as missing media, so ids cannot be probed.
 
 use crate::access::{self, Action};
@@ -17,7 +18,57 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/media", web::get().to(list))
         .route("/media/{id}", web::get().to(get))
         .route("/media/{id}", web::patch().to(rename))
-        .route("/media/{id}", web::delete().to(delete));
+        .route("/media/{id}", web::delete().to(delete))
+        .route("/media/{id}/comments/{comment}/drawing", web::get().to(drawing));
+}
+
+async fn drawing(
+    req: actix_web::HttpRequest,
+    state: web::Data<AppState>,
+    who: Identity,
+    path: web::Path<(String, i64)>,
+) -> AppResult<HttpResponse> {
+    let (id, comment_id) = path.into_inner();
+    drawing_of(&req, &state, &who.0, &MediaId(id), comment_id).await
+}
+
+/// A comment's drawing as JSON, for whoever may view its media (users and guests alike).
+/// Revalidated by an ETag from the comment's last edit; a comment without one is 404.
+pub(super) async fn drawing_of(
+    req: &actix_web::HttpRequest,
+    state: &AppState,
+    user: &dailies_protocol::UserInfo,
+    media_id: &MediaId,
+    comment_id: i64,
+) -> AppResult<HttpResponse> {
+    access::media_for(state, user, media_id, Action::View).await?;
+    let comment = state
+        .db
+        .run(move |c| crate::db::comments::get(c, comment_id))
+        .await?
+        .filter(|c| c.media_id == *media_id && !c.deleted)
+        .ok_or_else(|| AppError::NotFound("no such comment".into()))?;
+    let drawing = comment
+        .drawing
+        .ok_or_else(|| AppError::NotFound("this comment has no drawing".into()))?;
+    let tag = format!(
+        "\"{}-{}\"",
+        comment.id.0,
+        comment.edited_at.as_deref().unwrap_or(&comment.created_at)
+    );
+    let fresh = req
+        .headers()
+        .get(actix_web::http::header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.split(',').any(|t| t.trim() == tag));
+    let mut r = if fresh {
+        HttpResponse::NotModified()
+    } else {
+        HttpResponse::Ok()
+    };
+    r.insert_header((actix_web::http::header::ETAG, tag))
+        .insert_header((actix_web::http::header::CACHE_CONTROL, "private, no-cache"));
+    Ok(if fresh { r.finish() } else { r.json(drawing) })
 }
 
 #[derive(Deserialize)]

@@ -34,6 +34,7 @@ fn to_wire(row: CommentRow, user_name: String, names: &HashMap<String, String>) 
         created_at: row.created_at.and_utc().to_rfc3339(),
         edited_at: row.edited_at.map(|t| t.and_utc().to_rfc3339()),
         deleted: row.deleted,
+        drawing_url: None,
     }
 }
 
@@ -43,6 +44,25 @@ pub fn list(conn: &mut Conn, media_id: &str) -> AppResult<Vec<Comment>> {
         .inner_join(users::table)
         .filter(comments::media_id.eq(media_id))
         .order((comments::frame.asc(), comments::id.asc()))
+        .select((CommentRow::as_select(), users::name))
+        .load(conn)?;
+    let names = resolver_names(conn, rows.iter().filter_map(|(r, _)| r.resolved_by.as_deref()))?;
+    Ok(rows.into_iter().map(|(r, n)| to_wire(r, n, &names)).collect())
+}
+
+/// Comments of a media file newest first (by id), older than `before` when given: at
+/// most `limit`.
+pub fn page(conn: &mut Conn, media_id: &str, before: Option<i64>, limit: i64) -> AppResult<Vec<Comment>> {
+    let mut q = comments::table
+        .inner_join(users::table)
+        .filter(comments::media_id.eq(media_id))
+        .into_boxed();
+    if let Some(b) = before {
+        q = q.filter(comments::id.lt(b));
+    }
+    let rows: Vec<(CommentRow, String)> = q
+        .order(comments::id.desc())
+        .limit(limit)
         .select((CommentRow::as_select(), users::name))
         .load(conn)?;
     let names = resolver_names(conn, rows.iter().filter_map(|(r, _)| r.resolved_by.as_deref()))?;

@@ -2,9 +2,10 @@
 //! room events, the collaborative playback state and live strokes; comments go to SQLite
 //! first and are broadcast after the commit, in sequence order.
 
-use super::collab;
 use super::comments::CommentDraft;
 use super::hub::{Hub, Push, RoomEmpty, RoomStopped};
+use super::paging::{self, MAX_CATCH_UP};
+use super::{collab, presence, RoomLimits};
 use crate::db::comments as cq;
 use crate::db::models::NewUserMessage;
 use crate::db::{queries, Db};
@@ -13,10 +14,11 @@ use crate::notice::{Notice, Notifier};
 use crate::room::MAILBOX;
 use actix::prelude::*;
 use dailies_protocol::{
-    AccessLevel, CollabAction, CollabState, CommentId, Drawing, MediaId, MediaInfo, Member, Rational, RoomEvent,
-    ServerMsg, Shape, UserId, UserInfo,
+    AccessLevel, CollabAction, CollabState, CommentId, Drawing, MediaId, MediaInfo, Member, MemberChange, Rational,
+    RoomEvent, ServerMsg, Shape, UserId, UserInfo,
 };
 use std::collections::BTreeMap;
+use std::time::{Duration, Instant};
 
 /// What a change committed: an event for everyone (and inbox messages), or nothing new.
 pub(super) enum Committed {
@@ -36,15 +38,17 @@ impl From<RoomEvent> for Committed {
     }
 }
 
-/// A reconnecting client further behind than this gets the full state instead.
-pub const MAX_CATCH_UP: i64 = 1000;
-
 pub(super) struct Present {
     pub(super) user: UserInfo,
     pub(super) recipient: Recipient<Push>,
     pub(super) in_session: bool,
     /// What this member may do, as decided when joining (kept current by `SetAccess`).
     pub(super) access: AccessLevel,
+    /// Catching up in pages after a reconnect: the last event sent. Live events wait in
+    /// the database until the member has read up to the room's sequence.
+    pub(super) catching_up: Option<i64>,
+    /// (in the live session, leader) as this member was last told of itself.
+    pub(super) told: (bool, bool),
 }
 
 /// What the room knows of its media is kept current by `RoomNotice::MediaChanged`: a room
@@ -61,6 +65,13 @@ pub struct Room {
     seq: i64,
     pub(super) members: BTreeMap<u64, Present>,
     pub(super) collab: CollabState,
+    limits: RoomLimits,
+    /// The members as last shown to everyone, and how many there were.
+    shown: BTreeMap<u64, Member>,
+    shown_count: usize,
+    /// A presence delta is scheduled; when the last one went out.
+    flush_pending: bool,
+    last_flush: Option<Instant>,
 }
 
 pub(super) fn now_ms() -> f64 {
@@ -68,7 +79,7 @@ pub(super) fn now_ms() -> f64 {
 }
 
 impl Room {
-    pub fn new(media: &MediaInfo, db: Db, hub: Addr<Hub>, notifier: Notifier) -> Self {
+    pub fn new(media: &MediaInfo, db: Db, hub: Addr<Hub>, notifier: Notifier, limits: RoomLimits) -> Self {
         let mut room = Room {
             media_id: media.id.clone(),
             title: String::new(),
@@ -81,6 +92,11 @@ impl Room {
             seq: 0,
             members: BTreeMap::new(),
             collab: collab::idle(),
+            limits,
+            shown: BTreeMap::new(),
+            shown_count: 0,
+            flush_pending: false,
+            last_flush: None,
         };
         room.learn(media);
         room
@@ -96,17 +112,16 @@ impl Room {
         renamed
     }
 
-    fn members_list(&self) -> Vec<Member> {
-        self.members
-            .iter()
-            .map(|(sid, p)| Member {
-                session_id: *sid,
-                user_id: p.user.id.clone(),
-                user_name: p.user.name.clone(),
-                in_session: p.in_session,
-                leader: self.collab.leader == Some(*sid),
-            })
-            .collect()
+    /// What a joining member is shown: the members as last shown to everyone (the next
+    /// delta brings it up to date), and itself.
+    fn members_for(&self, sid: u64) -> Vec<Member> {
+        let mut list: Vec<Member> = self.shown.values().cloned().collect();
+        if !self.shown.contains_key(&sid) {
+            if let Some(p) = self.members.get(&sid) {
+                list.push(presence::member(sid, p, self.collab.leader));
+            }
+        }
+        list
     }
 
     pub(super) fn broadcast(&self, msg: &ServerMsg) {
@@ -124,11 +139,60 @@ impl Room {
         }
     }
 
-    pub(super) fn broadcast_presence(&self) {
-        self.broadcast(&ServerMsg::Presence {
-            media_id: self.media_id.clone(),
-            members: self.members_list(),
+    /// Who is present changed: everyone hears of it at once when nothing went out within
+    /// the last `presence_interval`, else with what else changed at the interval's end.
+    pub(super) fn presence_changed(&mut self, ctx: &mut Context<Self>) {
+        if self.flush_pending {
+            return;
+        }
+        let wait = self.last_flush.map_or(Duration::ZERO, |t| {
+            self.limits.presence_interval.saturating_sub(t.elapsed())
         });
+        if wait.is_zero() {
+            self.flush_presence();
+        } else {
+            self.flush_pending = true;
+            ctx.run_later(wait, |act, _| {
+                act.flush_pending = false;
+                act.flush_presence();
+            });
+        }
+    }
+
+    /// Sends what changed in the members shown since the last delta, to everyone; a member
+    /// not shown whose own flags changed (or who just stopped being shown) hears of itself.
+    fn flush_presence(&mut self) {
+        self.last_flush = Some(Instant::now());
+        let leader = self.collab.leader;
+        let target = presence::shown(&self.members, leader, self.limits.presence_list_max);
+        let changes = presence::diff(&self.shown, &target);
+        let count = self.members.len();
+        if !changes.is_empty() || count != self.shown_count {
+            self.broadcast(&ServerMsg::PresenceDelta {
+                media_id: self.media_id.clone(),
+                changes,
+                member_count: count as u32,
+            });
+        }
+        for (sid, p) in self.members.iter_mut() {
+            let flags = (p.in_session, leader == Some(*sid));
+            let was_shown = self.shown.contains_key(sid);
+            if !target.contains_key(sid) && (p.told != flags || was_shown) {
+                let own = ServerMsg::PresenceDelta {
+                    media_id: self.media_id.clone(),
+                    changes: vec![MemberChange::MemberChanged {
+                        member: presence::member(*sid, p, leader),
+                    }],
+                    member_count: count as u32,
+                };
+                if let Some(push) = Push::msg(&own) {
+                    p.recipient.do_send(push);
+                }
+            }
+            p.told = flags;
+        }
+        self.shown = target;
+        self.shown_count = count;
     }
 
     pub(super) fn broadcast_collab(&self) {
@@ -138,9 +202,13 @@ impl Room {
         });
     }
 
-    /// One member alone gets an event again (a retried request), at its own sequence number.
-    pub(super) fn send_event_to(&self, sid: u64, seq: i64, event: RoomEvent) {
-        let Some(p) = self.members.get(&sid) else { return };
+    /// One member alone gets an event again (a retried request), at its own sequence number;
+    /// a member still catching up reads it in its pages instead.
+    pub(super) fn send_event_to(&self, sid: u64, seq: i64, mut event: RoomEvent) {
+        let Some(p) = self.members.get(&sid).filter(|p| p.catching_up.is_none()) else {
+            return;
+        };
+        paging::slim_event(&mut event);
         let msg = ServerMsg::RoomEvent {
             media_id: self.media_id.clone(),
             seq,
@@ -151,13 +219,74 @@ impl Room {
         }
     }
 
-    fn emit(&mut self, seq: i64, event: RoomEvent) {
+    fn emit(&mut self, seq: i64, mut event: RoomEvent) {
         self.seq = self.seq.max(seq);
-        self.broadcast(&ServerMsg::RoomEvent {
+        paging::slim_event(&mut event);
+        let msg = ServerMsg::RoomEvent {
             media_id: self.media_id.clone(),
             seq,
             event,
-        });
+        };
+        self.broadcast_where(&msg, |_, p| p.catching_up.is_none());
+    }
+
+    /// Sends a member the next page of what it missed, read after `after`; it is live again
+    /// once a page reaches the room's sequence. Runs atomically, so nothing is committed
+    /// between the read and the send.
+    pub(super) fn catch_up_page(&mut self, sid: u64, after: i64) -> ResponseActFuture<Self, AppResult<()>> {
+        let db = self.db.clone();
+        let mid = self.media_id.0.clone();
+        Box::pin(
+            async move {
+                db.run(move |c| cq::events_since(c, &mid, after, paging::CATCH_UP_PAGE))
+                    .await
+            }
+            .into_actor(self)
+            .map(move |res, act, _| {
+                let events = paging::events_page(res?);
+                let last = events.last().map_or(after, |e| e.seq);
+                let more = !events.is_empty() && last < act.seq;
+                let Some(p) = act.members.get_mut(&sid) else {
+                    return Ok(());
+                };
+                p.catching_up = more.then_some(last);
+                let page = ServerMsg::RoomEvents {
+                    media_id: act.media_id.clone(),
+                    events,
+                    more,
+                };
+                if let Some(push) = Push::msg(&page) {
+                    p.recipient.do_send(push);
+                }
+                Ok(())
+            }),
+        )
+    }
+
+    /// Sends a member the page of comments older than `before`.
+    pub(super) fn comments_page(&mut self, sid: u64, before: CommentId) -> ResponseActFuture<Self, AppResult<()>> {
+        let db = self.db.clone();
+        let mid = self.media_id.0.clone();
+        Box::pin(
+            async move {
+                db.run(move |c| cq::page(c, &mid, Some(before.0), paging::PAGE_COMMENTS + 1))
+                    .await
+            }
+            .into_actor(self)
+            .map(move |res, act, _| {
+                let (comments, before) = paging::comments_page(res?);
+                let Some(p) = act.members.get(&sid) else { return Ok(()) };
+                let page = ServerMsg::CommentsPage {
+                    media_id: act.media_id.clone(),
+                    comments,
+                    before,
+                };
+                if let Some(push) = Push::msg(&page) {
+                    p.recipient.do_send(push);
+                }
+                Ok(())
+            }),
+        )
     }
 
     /// Writes `f`'s change and its event in one transaction, then broadcasts the event.
@@ -229,7 +358,7 @@ impl Room {
             self.pass_lead(session_id);
             self.broadcast_collab();
         }
-        self.broadcast_presence();
+        self.presence_changed(ctx);
         if self.members.is_empty() {
             self.hub.do_send(RoomEmpty {
                 media_id: self.media_id.clone(),
@@ -283,46 +412,65 @@ impl Handler<Join> for Room {
         let catch_up = msg
             .since_seq
             .filter(|s| *s >= 0 && *s <= current && current - *s <= MAX_CATCH_UP);
+        let resync = msg.since_seq.is_some() && catch_up.is_none();
         AtomicResponse::new(Box::pin(
             async move {
                 match catch_up {
                     Some(since) => db
-                        .run(move |c| cq::events_since(c, &mid, since, MAX_CATCH_UP))
+                        .run(move |c| cq::events_since(c, &mid, since, paging::CATCH_UP_PAGE))
                         .await
-                        .map(|e| (None, e)),
-                    None => db.run(move |c| cq::list(c, &mid)).await.map(|c| (Some(c), Vec::new())),
+                        .map(|e| (None, paging::events_page(e))),
+                    None => db
+                        .run(move |c| cq::page(c, &mid, None, paging::PAGE_COMMENTS + 1))
+                        .await
+                        .map(|c| (Some(paging::comments_page(c)), Vec::new())),
                 }
             }
             .into_actor(self)
-            .map(move |res, act, _| {
-                let (comments, missed) = res?;
+            .map(move |res, act, ctx| {
+                let (page, missed) = res?;
+                let sid = msg.session_id;
+                let (comments, comments_before) = match page {
+                    Some((c, before)) => (Some(c), before),
+                    None => (None, None),
+                };
+                // An empty page while behind would mean events are missing: nothing more
+                // can be read, so the member goes live rather than wait forever.
+                let last = missed.last().map(|e| e.seq);
+                let more = catch_up.is_some() && last.is_some_and(|l| l < act.seq);
                 act.members.insert(
-                    msg.session_id,
+                    sid,
                     Present {
                         user: msg.user,
                         recipient: msg.recipient,
                         in_session: false,
                         access: msg.access,
+                        catching_up: if more { last } else { None },
+                        told: (false, false),
                     },
                 );
-                // Events committed while we were reading are delivered as live events.
+                // Events committed after this are delivered live (or, while catching up,
+                // in the next pages).
                 let mut out = vec![ServerMsg::RoomJoined {
                     media: msg.media,
                     comments,
-                    members: act.members_list(),
+                    comments_before,
+                    resync,
+                    members: act.members_for(sid),
+                    member_count: act.members.len() as u32,
                     collab: act.collab.clone(),
                     seq: act.seq,
-                    session_id: msg.session_id,
+                    session_id: sid,
                     access: msg.access,
                 }];
-                out.extend(missed.into_iter().filter(|(s, _)| *s <= act.seq).map(|(seq, event)| {
-                    ServerMsg::RoomEvent {
+                if catch_up.is_some() {
+                    out.push(ServerMsg::RoomEvents {
                         media_id: act.media_id.clone(),
-                        seq,
-                        event,
-                    }
-                }));
-                act.broadcast_presence();
+                        events: missed,
+                        more,
+                    });
+                }
+                act.presence_changed(ctx);
                 Ok(out)
             }),
         ))
@@ -361,6 +509,14 @@ pub enum RoomCmd {
     },
     SessionJoin,
     SessionLeave,
+    /// The page of comments older than this one.
+    LoadComments {
+        before: CommentId,
+    },
+    /// The member applied a catch-up page up to `seq`.
+    CatchUpAck {
+        seq: i64,
+    },
     Control(CollabAction),
     LiveStroke(Shape),
     LiveClear,
@@ -386,7 +542,10 @@ impl Handler<Command> for Room {
         };
         // Watching is all a viewer may do here; the level is the one decided on joining,
         // kept current when the media's sharing changes.
-        let needs_comment = !matches!(msg.cmd, RoomCmd::SessionLeave);
+        let needs_comment = !matches!(
+            msg.cmd,
+            RoomCmd::SessionLeave | RoomCmd::LoadComments { .. } | RoomCmd::CatchUpAck { .. }
+        );
         if needs_comment && access < AccessLevel::Comment {
             return done(Err(AppError::Forbidden(
                 "you may watch this media but not comment or take part in its live session".into(),
@@ -405,14 +564,23 @@ impl Handler<Command> for Room {
                 AtomicResponse::new(self.resolve_comment(user, comment_id, resolved, ctx))
             }
             RoomCmd::SessionJoin => {
-                self.session_join(sid);
+                self.session_join(sid, ctx);
                 done(Ok(()))
             }
             RoomCmd::SessionLeave => {
-                self.session_leave(sid);
+                self.session_leave(sid, ctx);
                 done(Ok(()))
             }
-            RoomCmd::Control(action) => done(self.control(sid, action)),
+            RoomCmd::LoadComments { before } => AtomicResponse::new(self.comments_page(sid, before)),
+            RoomCmd::CatchUpAck { seq } => match self.members.get(&sid).and_then(|p| p.catching_up) {
+                // The client says how far it applied; the room knows what it sent.
+                Some(sent) if seq >= sent => AtomicResponse::new(self.catch_up_page(sid, sent)),
+                Some(_) => done(Err(AppError::BadRequest(
+                    "acknowledge the last event of the page you received".into(),
+                ))),
+                None => done(Ok(())),
+            },
+            RoomCmd::Control(action) => done(self.control(sid, action, ctx)),
             RoomCmd::LiveStroke(shape) => done(self.live_stroke(sid, user, shape)),
             RoomCmd::LiveClear => done(self.live_clear(sid)),
         }
@@ -514,7 +682,7 @@ impl Handler<SetAccess> for Room {
                         p.recipient.do_send(push);
                     }
                     if in_session && l < AccessLevel::Comment {
-                        self.session_leave(sid);
+                        self.session_leave(sid, ctx);
                     }
                 }
                 Some(_) => {}

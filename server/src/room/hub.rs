@@ -4,7 +4,7 @@
 use super::actor::{Room, RoomNotice, StopIfEmpty};
 use crate::db::Db;
 use crate::notice::{Notice, Noticed, Notifier};
-use crate::room::MAILBOX;
+use crate::room::{RoomLimits, MAILBOX};
 use actix::prelude::*;
 use dailies_protocol::{MediaId, MediaInfo, ServerMsg, UserId};
 use std::collections::HashMap;
@@ -33,9 +33,10 @@ impl Push {
     }
 }
 
-/// Registers a session; answers its hub-wide id.
+/// Registers a session; answers its hub-wide id, or why it is refused (the user already
+/// has `max_sockets_per_user` open).
 #[derive(Message)]
-#[rtype(result = "u64")]
+#[rtype(result = "Result<u64, String>")]
 pub struct Connect {
     pub user: UserId,
     pub recipient: Recipient<Push>,
@@ -64,7 +65,7 @@ impl Handler<GetRoom> for Hub {
         let room = self
             .rooms
             .entry(msg.media.id.clone())
-            .or_insert_with(|| Room::new(&msg.media, self.db.clone(), hub, self.notifier.clone()).start())
+            .or_insert_with(|| Room::new(&msg.media, self.db.clone(), hub, self.notifier.clone(), self.limits).start())
             .clone();
         MessageResult(room)
     }
@@ -176,17 +177,19 @@ pub struct Hub {
     next_id: u64,
     db: Db,
     notifier: Notifier,
+    limits: RoomLimits,
 }
 
 impl Hub {
     /// A hub that hears every notice of `notifier` once started.
-    pub fn new(db: Db, notifier: Notifier) -> Self {
+    pub fn new(db: Db, notifier: Notifier, limits: RoomLimits) -> Self {
         Hub {
             sessions: HashMap::new(),
             rooms: HashMap::new(),
             next_id: 0,
             db,
             notifier,
+            limits,
         }
     }
 
@@ -286,15 +289,19 @@ impl Handler<Noticed> for Hub {
 }
 
 impl Handler<Connect> for Hub {
-    type Result = u64;
+    type Result = Result<u64, String>;
 
-    fn handle(&mut self, msg: Connect, _: &mut Context<Self>) -> u64 {
+    fn handle(&mut self, msg: Connect, _: &mut Context<Self>) -> Self::Result {
+        let max = self.limits.max_sockets_per_user;
+        let open = self.sessions.entry(msg.user).or_default();
+        if max > 0 && open.len() >= max {
+            return Err(format!(
+                "too many open connections for this user (the limit is {max}): close other tabs or windows of Dailies"
+            ));
+        }
         self.next_id += 1;
-        self.sessions
-            .entry(msg.user)
-            .or_default()
-            .insert(self.next_id, msg.recipient);
-        self.next_id
+        open.insert(self.next_id, msg.recipient);
+        Ok(self.next_id)
     }
 }
 

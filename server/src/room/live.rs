@@ -4,10 +4,11 @@
 use super::actor::{now_ms, Room};
 use super::collab;
 use crate::error::{AppError, AppResult};
+use actix::Context;
 use dailies_protocol::{CollabAction, ServerMsg, Shape, UserInfo};
 
 impl Room {
-    pub(super) fn session_join(&mut self, sid: u64) {
+    pub(super) fn session_join(&mut self, sid: u64, ctx: &mut Context<Self>) {
         if let Some(p) = self.members.get_mut(&sid) {
             p.in_session = true;
         }
@@ -18,16 +19,16 @@ impl Room {
         }
         self.collab.version += 1;
         self.broadcast_collab();
-        self.broadcast_presence();
+        self.presence_changed(ctx);
     }
 
-    pub(super) fn session_leave(&mut self, sid: u64) {
+    pub(super) fn session_leave(&mut self, sid: u64, ctx: &mut Context<Self>) {
         if let Some(p) = self.members.get_mut(&sid) {
             p.in_session = false;
         }
         self.pass_lead(sid);
         self.broadcast_collab();
-        self.broadcast_presence();
+        self.presence_changed(ctx);
     }
 
     fn in_session(&self, sid: u64) -> AppResult<()> {
@@ -38,14 +39,14 @@ impl Room {
         }
     }
 
-    pub(super) fn control(&mut self, sid: u64, action: CollabAction) -> AppResult<()> {
+    pub(super) fn control(&mut self, sid: u64, action: CollabAction, ctx: &mut Context<Self>) -> AppResult<()> {
         self.in_session(sid)?;
         let was_leader = self.collab.leader;
         collab::apply(&mut self.collab, &action, sid, self.fps, self.last_frame, now_ms())
             .map_err(AppError::BadRequest)?;
         self.broadcast_collab();
         if was_leader != self.collab.leader {
-            self.broadcast_presence();
+            self.presence_changed(ctx);
         }
         Ok(())
     }

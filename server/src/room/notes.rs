@@ -80,6 +80,7 @@ mod tests {
             resolved_by: None,
             resolved_by_name: None,
             resolved_at: None,
+            drawing_url: None,
         }
     }
 

@@ -83,9 +83,16 @@ async fn fixture() -> Fixture {
     .unwrap();
     let notifier = Notifier::default();
     let notices = notifier.channel();
-    let hub = Hub::new(db.clone(), notifier.clone()).start();
+    let hub = Hub::new(db.clone(), notifier.clone(), crate::room::RoomLimits::default()).start();
     let media = db.run(|c| queries::get_media(c, "m")).await.unwrap().unwrap();
-    let room = Room::new(&media.to_info(), db.clone(), hub, notifier).start();
+    let room = Room::new(
+        &media.to_info(),
+        db.clone(),
+        hub,
+        notifier,
+        crate::room::RoomLimits::default(),
+    )
+    .start();
     let pushed = Arc::new(Mutex::new(Vec::new()));
     let client = Client(pushed.clone()).start();
     room.send(Join {

@@ -256,6 +256,12 @@ impl UserSession {
                 RoomCmd::ResolveComment { comment_id, resolved },
                 ctx,
             ),
+            ClientMsg::LoadComments { media_id, before } => {
+                self.send_to_room(request, &media_id, RoomCmd::LoadComments { before }, ctx)
+            }
+            ClientMsg::RoomEventsAck { media_id, seq } => {
+                self.send_to_room(request, &media_id, RoomCmd::CatchUpAck { seq }, ctx)
+            }
             ClientMsg::SessionJoin { media_id } => self.send_to_room(request, &media_id, RoomCmd::SessionJoin, ctx),
             ClientMsg::SessionLeave { media_id } => self.send_to_room(request, &media_id, RoomCmd::SessionLeave, ctx),
             ClientMsg::SessionControl { media_id, control } => {

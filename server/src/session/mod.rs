@@ -54,6 +54,8 @@ pub struct UserSession {
     room_tail: Option<tokio::sync::oneshot::Receiver<()>>,
     rate: RateLimit,
     rate_warned: bool,
+    /// The hub refused the connection (socket limit): it was never registered.
+    refused: bool,
 }
 
 /// The protocol's error code for an application error.
@@ -85,6 +87,7 @@ impl UserSession {
                 at: Instant::now(),
             },
             rate_warned: false,
+            refused: false,
         }
     }
 
@@ -220,15 +223,7 @@ impl Actor for UserSession {
         // Rooms and the hub must never be refused for a full mailbox; what we receive goes
         // straight into the bounded outgoing queue, which is where slow clients are caught.
         ctx.set_mailbox_capacity(MAILBOX);
-        let welcome = ServerMsg::Welcome {
-            protocol_version: PROTOCOL_VERSION,
-            server_version: env!("CARGO_PKG_VERSION").to_string(),
-            user: self.user.clone(),
-        };
-        self.send(&welcome, ctx);
-        self.state.notifier.emit(Notice::UserConnected {
-            user: self.user.clone(),
-        });
+        // Registered first: a user over the socket limit is told why and hears nothing else.
         self.state
             .hub
             .send(Connect {
@@ -237,7 +232,25 @@ impl Actor for UserSession {
             })
             .into_actor(self)
             .map(|res, act, ctx| match res {
-                Ok(id) => act.id = id,
+                Ok(Ok(id)) => {
+                    act.id = id;
+                    let welcome = ServerMsg::Welcome {
+                        protocol_version: PROTOCOL_VERSION,
+                        server_version: env!("CARGO_PKG_VERSION").to_string(),
+                        user: act.user.clone(),
+                    };
+                    act.send(&welcome, ctx);
+                    act.state
+                        .notifier
+                        .emit(Notice::UserConnected { user: act.user.clone() });
+                }
+                Ok(Err(why)) => {
+                    tracing::info!(user = %act.user.id, "websocket refused: {why}");
+                    act.refused = true;
+                    act.send_error(ErrorCode::Forbidden, why.clone(), None, ctx);
+                    act.close(CloseKind::Policy, &why);
+                    ctx.stop();
+                }
                 Err(_) => ctx.stop(),
             })
             .wait(ctx);
@@ -248,10 +261,12 @@ impl Actor for UserSession {
         for room in self.rooms.values() {
             room.do_send(Leave { session_id: self.id });
         }
-        self.state.hub.do_send(Disconnect {
-            user: self.user.id.clone(),
-            id: self.id,
-        });
+        if !self.refused {
+            self.state.hub.do_send(Disconnect {
+                user: self.user.id.clone(),
+                id: self.id,
+            });
+        }
         if !self.closing {
             self.out.kill();
         }

@@ -23,6 +23,7 @@ mod organizer;
 mod organizer_bench;
 mod processing;
 mod rooms;
+mod rooms_scale;
 mod security_ffmpeg_inputs;
 mod security_fuzz_regressions;
 mod security_hostile;

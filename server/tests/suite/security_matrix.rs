@@ -131,13 +131,19 @@ enum Rule {
 
 /// Every HTTP route: method, path (`{media}` the media the actor tries, `{upload}` a tus
 /// upload the owner started, `{file}` a file of the media, `{user}` the owner's id,
-/// `{link}` a guest link of the media) and who it is for.
+/// `{link}` a guest link of the media, `{comment}` a comment with a drawing on the media)
+/// and who it is for.
 const ROUTES: &[(&str, &str, Rule)] = &[
     ("GET", "/api/health", Rule::Open(200)),
     ("GET", "/api/media", Rule::SignedIn(200)),
     ("GET", "/api/media/{media}", Rule::Media(Level::View, 200)),
     ("PATCH", "/api/media/{media}", Rule::Media(Level::Manage, 200)),
     ("DELETE", "/api/media/{media}", Rule::Media(Level::Manage, 204)),
+    (
+        "GET",
+        "/api/media/{media}/comments/{comment}/drawing",
+        Rule::Media(Level::View, 200),
+    ),
     ("GET", "/api/media/{media}/sharing", Rule::Media(Level::Manage, 200)),
     ("PUT", "/api/media/{media}/sharing", Rule::Media(Level::Manage, 200)),
     ("GET", "/api/media/{media}/status", Rule::Media(Level::View, 200)),
@@ -174,6 +180,7 @@ const ROUTES: &[(&str, &str, Rule)] = &[
     ("DELETE", "/api/guest/session", Rule::GuestClose),
     ("GET", "/api/guest/media", Rule::GuestAny(200)),
     ("GET", "/api/guest/ws", Rule::GuestAny(101)),
+    ("GET", "/api/guest/comments/{comment}/drawing", Rule::GuestMedia(200)),
     ("GET", "/api/guest/files/{media}/{file}", Rule::GuestMedia(200)),
     ("HEAD", "/api/guest/files/{media}/{file}", Rule::GuestMedia(200)),
 ];
@@ -257,6 +264,9 @@ fn rule(ty: &str) -> Option<MessageRule> {
         "delete_media" => (Prep::Nothing, |a| at_least(a, Level::Manage, Some("media_removed"))),
         "join_room" => (Prep::Nothing, |a| at_least(a, Level::View, Some("room_joined"))),
         "leave_room" => (Prep::Room, |_| Allow(None)),
+        "load_comments" => (Prep::Room, |a| at_least(a, Level::View, Some("comments_page"))),
+        // Answered only while catching up; otherwise accepted and nothing follows.
+        "room_events_ack" => (Prep::Room, |a| at_least(a, Level::View, None)),
         "add_comment" => (Prep::Room, |a| at_least(a, Level::Comment, Some("room_event"))),
         "edit_comment" | "delete_comment" => (Prep::Room, |a| {
             if matches!(a, Actor::Owner | Actor::Admin) {
@@ -310,6 +320,8 @@ fn message(ty: &str, t: &Targets, actor: Actor) -> Value {
         "delete_media" => json!({"type": "delete_media", "media_id": t.fresh_media}),
         "join_room" => json!({"type": "join_room", "media_id": m, "since_seq": null}),
         "leave_room" => json!({"type": "leave_room", "media_id": m}),
+        "load_comments" => json!({"type": "load_comments", "media_id": m, "before": t.comment + 1}),
+        "room_events_ack" => json!({"type": "room_events_ack", "media_id": m, "seq": 1}),
         "add_comment" => json!({"type": "add_comment", "media_id": m, "text": format!("comment by {by}"),
             "frame": 1, "end_frame": null, "parent_id": null, "drawing": null, "client_ref": null}),
         "edit_comment" => json!({"type": "edit_comment", "comment_id": t.comment,
@@ -522,6 +534,24 @@ async fn new_comment(s: &TestServer, media: &str, text: &str) -> i64 {
         .unwrap()
 }
 
+/// A comment of the owner's with a drawing on `media`.
+async fn new_drawing(s: &TestServer, media: &str) -> i64 {
+    let mut ws = ws_for(s, OWNER).await;
+    ws.send(json!({"type": "join_room", "media_id": media, "since_seq": null}))
+        .await;
+    ws.recv_type("room_joined").await;
+    let drawing = json!({"shapes": [{"tool": "rect", "points": [{"x": 0.1, "y": 0.1}, {"x": 0.4, "y": 0.4}],
+        "color": "#ff0000", "width": 0.01, "text": null}]});
+    ws.send(
+        json!({"type": "add_comment", "media_id": media, "text": "see here", "frame": 0,
+        "end_frame": null, "parent_id": null, "drawing": drawing, "client_ref": null}),
+    )
+    .await;
+    ws.recv_type("room_event").await["event"]["comment"]["id"]
+        .as_i64()
+        .unwrap()
+}
+
 async fn new_tus(s: &TestServer) -> String {
     let mut r = client()
         .post(s.url("/api/tus/"))
@@ -614,6 +644,9 @@ async fn http_case(s: &TestServer, method: &str, template: &str, actor: Actor, w
     }
     if path.contains("{upload}") {
         path = path.replace("{upload}", &new_tus(s).await);
+    }
+    if path.contains("{comment}") {
+        path = path.replace("{comment}", &new_drawing(s, &media).await.to_string());
     }
     path = path.replace("{user}", OWNER);
     let mut cookie = w.cookies.get(&actor).cloned();

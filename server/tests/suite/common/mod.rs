@@ -33,6 +33,8 @@ impl TestServer {
         // Tests are written for media only their owner opens unless they share it; the
         // product's default (`comment`) is tested where it matters, in sharing.rs.
         cfg.default_link_access = dailies_protocol::LinkAccess::Off;
+        // Many tests open a crowd of sockets as one user; the limit has its own test.
+        cfg.max_sockets_per_user = 0;
         tweak(&mut cfg);
         let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         let server = dailies_server::start(cfg, listener).await.unwrap();
@@ -145,6 +147,22 @@ impl Ws {
             }
             assert!(tokio::time::Instant::now() < deadline, "no {ty} message within 10 s");
         }
+    }
+
+    /// Every comment of a joined room: the page in `joined`, then older pages until none are
+    /// left (newest first).
+    pub async fn all_comments(&mut self, joined: &Value) -> Vec<Value> {
+        let media = joined["media"]["id"].clone();
+        let mut all = joined["comments"].as_array().cloned().unwrap_or_default();
+        let mut before = joined["comments_before"].clone();
+        while !before.is_null() {
+            self.send(serde_json::json!({"type": "load_comments", "media_id": media, "before": before}))
+                .await;
+            let page = self.recv_type("comments_page").await;
+            all.extend(page["comments"].as_array().unwrap().iter().cloned());
+            before = page["before"].clone();
+        }
+        all
     }
 
     /// Waits for the server to close the socket without answering pings; returns the close
