@@ -28,6 +28,12 @@ describe('presence', () => {
     expect(once.map((m) => [m.user_name, m.leader])).toEqual([['Ann', false], ['Bo', true], ['Cy', false]]);
   });
 
+  it('keeps oneself when no longer shown: the own entry follows privately', () => {
+    const me = member(9, 'Me', { in_session: true });
+    const after = applyMemberChanges([ann, me], [{ type: 'member_left', session_id: 9 }, { type: 'member_left', session_id: 1 }], 9);
+    expect(after).toEqual([me]);
+  });
+
   it('counts the unlisted and says so with grouped thousands', () => {
     expect(unlistedCount(3, 6)).toBe(3);
     expect(unlistedCount(4, 3)).toBe(0); // one's own private entry on top of the shown

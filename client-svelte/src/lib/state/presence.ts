@@ -4,13 +4,16 @@ import type { Member, MemberChange } from '../protocol/protocol';
 
 /**
  * The shown members after one delta's changes, in order. Upserts by session id (a join for
- * someone listed replaces them), so a change applied twice changes nothing more.
+ * someone listed replaces them), so a change applied twice changes nothing more. Oneself
+ * (`self`) stays: a large room that stops showing us says so to everyone, then tells us
+ * our own entry alone, and in between we would not know we are in the session.
  */
-export function applyMemberChanges(members: readonly Member[], changes: readonly MemberChange[]): Member[] {
+export function applyMemberChanges(members: readonly Member[], changes: readonly MemberChange[], self: number | null = null): Member[] {
   const byId = new Map(members.map((m) => [m.session_id, m]));
   for (const c of changes) {
-    if (c.type === 'member_left') byId.delete(c.session_id);
-    else byId.set(c.member.session_id, c.member);
+    if (c.type === 'member_left') {
+      if (c.session_id !== self) byId.delete(c.session_id);
+    } else byId.set(c.member.session_id, c.member);
   }
   return [...byId.values()];
 }

@@ -63,6 +63,10 @@ describe('Room at scale', () => {
       expect(room.me).toBeNull();
       delta(f.last, [{ type: 'member_changed', member: member(9, 'Me', { in_session: true }) }], 500);
       expect(room.me?.in_session).toBe(true);
+      // Shown for a while, then not: the room tells everyone, then us of ourselves.
+      delta(f.last, [{ type: 'member_left', session_id: 9 }], 500);
+      expect(room.me?.in_session).toBe(true);
+      expect(room.others).toBe(497);
     });
   });
 

@@ -136,7 +136,7 @@ export class Room {
     on('comments_page', (m) => m.media_id === mediaId && this.onCommentsPage(m.comments, m.before));
     on('presence_delta', (m) => {
       if (m.media_id !== mediaId) return;
-      this.members = applyMemberChanges(this.members, m.changes);
+      this.members = applyMemberChanges(this.members, m.changes, this.sessionId);
       this.memberCount = m.member_count;
     });
     // Pages asked for on a socket that is gone do not come: ask again after the rejoin.
