@@ -1,7 +1,8 @@
 // Rooms at scale in a real browser against the real server: a room with more notes than
 // one page (some with drawings large enough to travel by reference) opens on its newest
 // page, loads the rest as the notes panel is scrolled, and fetches and draws a large
-// drawing; a room bigger than the server's presence list names a few and counts the rest.
+// drawing; a room bigger than the server's presence list names a few and counts the rest;
+// a tab over the per-user socket limit says so and waits instead of hammering the server.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -244,6 +245,51 @@ describe('a room larger than its presence list', () => {
       assert.equal(await toggle.textContent(), '6 here');
     } catch (e) {
       await failureShots(t.name, [alice]);
+      throw e;
+    }
+  });
+});
+
+describe('the per-user socket limit', () => {
+  let server;
+  let carol;
+  const socks = [];
+
+  before(async () => {
+    server = await startServer({ extraArgs: ['--max-sockets-per-user', '3'] });
+    for (let i = 0; i < 3; i++) {
+      const s = new Sock(server.apiUrl, 'carol');
+      socks.push(s);
+      await s.wait((m) => m.type === 'welcome', 'welcome');
+    }
+    carol = await openAs('carol', 'Carol');
+  });
+  after(async () => {
+    await Promise.all(socks.map((s) => s.close()));
+    await carol?.close();
+    await server?.stop();
+  });
+
+  it('shows the refusal, does not reconnect in a loop, and gets in on Retry now', TIMEOUT, async (t) => {
+    const page = carol.page;
+    try {
+      const opened = [];
+      page.on('websocket', (ws) => opened.push(ws.url()));
+      await page.goto(`${server.url}/`);
+      const refused = page.locator('[data-testid=refused]');
+      await refused.waitFor({ timeout: 15_000 });
+      assert.match(await refused.textContent(), /too many open connections.*retrying in \d+s/);
+      await shot(page, 'scale-04-socket-limit');
+      await new Promise((r) => setTimeout(r, 4000));
+      assert.equal(opened.length, 1, `one attempt, then the long wait: ${opened.length}`);
+      // One of the other sockets goes: the user retries at once and is in.
+      await socks.pop().close();
+      await page.getByRole('button', { name: 'Retry now' }).click();
+      await until(async () => (await page.locator('.conn .pill.ok').count()) === 1, { what: 'connected after Retry now' });
+      assert.equal(await refused.count(), 0);
+      assert.equal(opened.length, 2);
+    } catch (e) {
+      await failureShots(t.name, [carol]);
       throw e;
     }
   });
