@@ -49,6 +49,8 @@ function room(id) {
       log: [],
       comments: new Map(),
       members: new Map(),
+      /** What the members were last told of each other (session id -> JSON), for deltas. */
+      told: new Map(),
       collab: { active: false, leader: null, playing: false, frame: 0, at_server_time: Date.now(), rate: 1, loop_range: null, version: 0 },
     };
     rooms.set(id, r);
@@ -81,8 +83,32 @@ function roomEvent(mediaId, event) {
   r.log.push({ seq: r.seq, event });
   broadcast(mediaId, { type: 'room_event', media_id: mediaId, seq: r.seq, event });
 }
+/** Protocol 2: what changed among the members since they were last told (no list limit here). */
 function presence(mediaId) {
-  broadcast(mediaId, { type: 'presence', media_id: mediaId, members: [...room(mediaId).members.values()] });
+  const r = room(mediaId);
+  const changes = [];
+  for (const sid of r.told.keys()) if (!r.members.has(sid)) changes.push({ type: 'member_left', session_id: sid });
+  for (const [sid, m] of r.members) {
+    const was = r.told.get(sid);
+    if (was === undefined) changes.push({ type: 'member_joined', member: m });
+    else if (was !== JSON.stringify(m)) changes.push({ type: 'member_changed', member: m });
+  }
+  r.told = new Map([...r.members].map(([sid, m]) => [sid, JSON.stringify(m)]));
+  if (changes.length) broadcast(mediaId, { type: 'presence_delta', media_id: mediaId, changes, member_count: r.members.size });
+}
+
+const PAGE = 100;
+const EVENTS_PAGE = 200;
+/** The page of comments older than `before` (all when null), newest first, and the next cursor. */
+function commentPage(r, before) {
+  const older = [...r.comments.values()].filter((c) => before == null || c.id < before).sort((a, b) => b.id - a.id);
+  const page = older.slice(0, PAGE);
+  return { comments: page, before: older.length > PAGE ? page[page.length - 1].id : null };
+}
+/** The catch-up page after `seq`; `more` asks the client to acknowledge it. */
+function eventPage(r, seq) {
+  const rest = r.log.filter((e) => e.seq > seq);
+  return { events: rest.slice(0, EVENTS_PAGE), more: rest.length > EVENTS_PAGE };
 }
 function collab(mediaId) {
   const r = room(mediaId);
@@ -295,7 +321,7 @@ server.on('upgrade', (req, socket, head) => {
     ws.rooms = new Set();
     sockets.add(ws);
     const send = (msg) => ws.send(JSON.stringify(msg));
-    send({ type: 'welcome', protocol_version: 1, server_version: 'mock', user });
+    send({ type: 'welcome', protocol_version: 2, server_version: 'mock', user });
     ws.on('close', () => {
       sockets.delete(ws);
       for (const id of ws.rooms) {
@@ -339,11 +365,20 @@ server.on('upgrade', (req, socket, head) => {
           ws.rooms.add(id);
           r.members.set(ws.id, { session_id: ws.id, user_id: user.id, user_name: user.name, in_session: false, leader: false });
           const catchUp = msg.since_seq != null && msg.since_seq <= r.seq;
-          send({ type: 'room_joined', media: m, comments: catchUp ? null : [...r.comments.values()], members: [...r.members.values()], collab: r.collab, seq: r.seq, session_id: ws.id,
+          const page = catchUp ? null : commentPage(r, null);
+          send({ type: 'room_joined', media: m, comments: page?.comments ?? null, comments_before: page?.before ?? null, resync: false,
+            members: [...r.members.values()], member_count: r.members.size, collab: r.collab, seq: r.seq, session_id: ws.id,
             // No sharing here: the owner and admins manage, everyone else comments.
             access: m.owner_id === user.id || user.is_admin ? 'manage' : 'comment' });
-          if (catchUp) for (const e of r.log.filter((e) => e.seq > msg.since_seq)) send({ type: 'room_event', media_id: id, seq: e.seq, event: e.event });
+          // Unlike the real server, live events are not held back during the catch-up.
+          if (catchUp) send({ type: 'room_events', media_id: id, ...eventPage(r, msg.since_seq) });
           return presence(id);
+        }
+        case 'room_events_ack':
+          return send({ type: 'room_events', media_id: id, ...eventPage(r, msg.seq) });
+        case 'load_comments': {
+          const page = commentPage(r, msg.before);
+          return send({ type: 'comments_page', media_id: id, comments: page.comments, before: page.before });
         }
         case 'leave_room':
           ws.rooms.delete(id);

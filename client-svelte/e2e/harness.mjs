@@ -66,7 +66,7 @@ async function waitHealthy(url, proc, timeoutMs = 30_000) {
  * binary does not serve the web client yet, a small front server serves dist/ and
  * proxies /api and /files to it, so the same tests run either way.
  */
-export async function startServer({ admins = [], organizerCmd = null } = {}) {
+export async function startServer({ admins = [], organizerCmd = null, extraArgs = [] } = {}) {
   if (process.env.DAILIES_E2E_MOCK) return startMock();
   const bin = process.env.DAILIES_SERVER_BIN ?? join(repoRoot, 'target/debug/dailies-server');
   if (!existsSync(bin)) throw new Error(`${bin} is missing: run cargo build -p dailies-server`);
@@ -82,6 +82,7 @@ export async function startServer({ admins = [], organizerCmd = null } = {}) {
   const args = ['--config', config, '--listen', `127.0.0.1:${port}`, '--data-dir', dataDir, '--web-root', dist, '--log', 'warn'];
   for (const a of admins) args.push('--admin-user', a);
   if (organizerCmd) args.push('--organizer-cmd', organizerCmd);
+  args.push(...extraArgs);
   // setsid: the server gets its own process group, so stopping it stops its ffmpeg children too.
   const proc = spawn('setsid', [bin, ...args], { stdio: ['ignore', 'inherit', 'inherit'] });
   const apiUrl = `http://127.0.0.1:${port}`;

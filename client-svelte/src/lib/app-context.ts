@@ -27,6 +27,8 @@ export interface ShellContext {
   leaveReview(reason: string): void;
   /** How this shell sees a media from the socket (a guest's file addresses); default as is. */
   mediaView?: (m: MediaInfo) => MediaInfo;
+  /** Where this shell fetches a comment's `drawing_url` from (a guest's route); default as is. */
+  drawingUrl?: (url: string) => string;
 }
 
 export interface AppContext extends ShellContext {

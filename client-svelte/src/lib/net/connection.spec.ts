@@ -21,12 +21,12 @@ describe('Connection', () => {
     const { f, c } = make();
     expect(c.status).toBe('connecting');
     const got: number[] = [];
-    c.on('presence', (m) => got.push(m.members.length));
+    c.on('presence_delta', (m) => got.push(m.member_count));
     f.last.open();
     expect(c.status).toBe('open');
     expect(c.user?.id).toBe('alice');
-    f.last.push({ type: 'presence', media_id: 'm', members: [] });
-    expect(got).toEqual([0]);
+    f.last.push({ type: 'presence_delta', media_id: 'm', changes: [], member_count: 3 });
+    expect(got).toEqual([3]);
   });
 
   it('reconnects with growing backoff and says so', () => {
@@ -83,6 +83,33 @@ describe('Connection', () => {
     now += 25_000;
     vi.advanceTimersByTime(6_000);
     expect(c.status).toBe('reconnecting');
+  });
+
+  it('backs off for long when the server refuses the socket by policy, and says why', () => {
+    const { f, c } = make();
+    f.last.open();
+    const reason = 'too many open connections for this user (20)';
+    // What the server does at its socket limit: one error, then close 1008.
+    f.last.push({ type: 'error', code: 'forbidden', message: reason, request: null });
+    f.last.close(1008, reason);
+    expect([c.status, c.refusal]).toEqual(['reconnecting', reason]);
+    expect(c.retryAt).toBe(now + 30_000);
+    vi.advanceTimersByTime(29_000);
+    expect(f.sockets).toHaveLength(1); // no tight loop
+    vi.advanceTimersByTime(1_000);
+    expect(f.sockets).toHaveLength(2);
+    f.last.close(1008, reason); // still at the limit: the same long wait
+    vi.advanceTimersByTime(10_000);
+    expect(f.sockets).toHaveLength(2);
+    // The user may try at once.
+    c.retryNow();
+    expect(f.sockets).toHaveLength(3);
+    f.last.open();
+    expect([c.status, c.refusal]).toEqual(['open', null]);
+    // An ordinary drop afterwards is the ordinary quick reconnect.
+    f.last.close(1006, '');
+    vi.advanceTimersByTime(600);
+    expect(f.sockets).toHaveLength(4);
   });
 
   it('stops for good', () => {

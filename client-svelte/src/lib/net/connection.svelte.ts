@@ -1,6 +1,7 @@
-// The websocket to the server: one per tab. Reconnects with backoff, keeps the clock in
-// sync, queues messages sent while offline and delivers server messages through one
-// typed event map.
+// The websocket to the server: one per tab. Reconnects with backoff (a long one when the
+// server refuses the socket by policy, whose reason it keeps to show), keeps the clock in
+// sync, queues messages sent while offline and delivers server messages through one typed
+// event map.
 import type { ClientMsg, ServerMsg, UserInfo } from '../protocol/protocol';
 import { ClockSync, monotonicNow } from './clock';
 import { Emitter, type SocketEvents } from './events';
@@ -32,9 +33,13 @@ export interface ConnectionOptions {
   deadAfter?: number;
   /** Messages kept while offline; the oldest are dropped past this. */
   maxQueue?: number;
+  /** The wait after the server refused the socket by policy (say, too many open), ms. */
+  refusedDelay?: number;
 }
 
 const OPEN = 1;
+/** WebSocket close code 1008: the server refused us by policy (socket limit, revoked link). */
+export const POLICY_CLOSE = 1008;
 
 export function backoffDelay(attempt: number, min: number, max: number, random: () => number): number {
   const base = Math.min(max, min * 2 ** Math.max(0, attempt));
@@ -51,6 +56,8 @@ export class Connection {
   /** When the next reconnect attempt happens (client ms), for the indicator. */
   retryAt = $state<number | null>(null);
   attempts = $state(0);
+  /** Why the server refused the last socket (close 1008), until a socket is accepted. */
+  refusal = $state<string | null>(null);
 
   readonly clock = new ClockSync();
   private readonly events = new Emitter<SocketEvents>();
@@ -73,6 +80,7 @@ export class Connection {
       pingInterval: 5_000,
       deadAfter: 20_000,
       maxQueue: 500,
+      refusedDelay: 30_000,
       ...options,
     };
   }
@@ -153,7 +161,12 @@ export class Connection {
       this.socket = null;
       this.clearTimers();
       this.events.emit('lost', { code: ev.code, reason: ev.reason });
-      this.scheduleReconnect();
+      // Refused (e.g. too many open connections): trying again at once would be refused
+      // again, and a tab in a tight loop is one more socket against the limit.
+      if (ev.code === POLICY_CLOSE) {
+        this.refusal = ev.reason || 'The server refused the connection.';
+        this.scheduleReconnect(this.opts.refusedDelay);
+      } else this.scheduleReconnect();
     };
     sock.onerror = () => {
       /* onclose follows */
@@ -163,10 +176,10 @@ export class Connection {
     };
   }
 
-  private scheduleReconnect(): void {
+  private scheduleReconnect(fixed?: number): void {
     if (this.stopped) return;
     this.status = 'reconnecting';
-    const delay = backoffDelay(this.attempts, this.opts.minDelay, this.opts.maxDelay, this.opts.random);
+    const delay = fixed ?? backoffDelay(this.attempts, this.opts.minDelay, this.opts.maxDelay, this.opts.random);
     this.attempts += 1;
     this.retryAt = this.opts.now() + delay;
     this.retryTimer = setTimeout(() => {
@@ -199,6 +212,7 @@ export class Connection {
     this.serverVersion = msg.server_version;
     this.status = 'open';
     this.attempts = 0;
+    this.refusal = null;
     this.clock.reset();
     this.startPings();
     this.events.emit('welcome', msg);

@@ -17,6 +17,9 @@ export const ERROR_ROUTES: Record<RequestType, ErrorRoute> = {
   join_room: 'room',
   // Sent as the room closes: nothing of the room is left on screen to show it.
   leave_room: 'app',
+  // The panel's "Load older notes" and the catch-up: the room retries them itself.
+  load_comments: 'room',
+  room_events_ack: 'room',
   add_comment: 'room',
   edit_comment: 'room',
   delete_comment: 'room',

@@ -80,3 +80,13 @@ export function guestFiles(m: MediaInfo): MediaInfo {
     sheet: m.sheet ? { ...m.sheet, url: fix(m.sheet.url) ?? m.sheet.url } : null,
   };
 }
+
+/**
+ * A comment's drawing address as a guest fetches it: the signed-in route
+ * `/api/media/<media>/comments/<id>/drawing` is `/api/guest/comments/<id>/drawing` on the
+ * guest routes (the link names the media). Other addresses stay as they are.
+ */
+export function guestDrawingUrl(url: string): string {
+  const m = /^\/api\/media\/[^/]+\/comments\/(\d+)\/drawing$/.exec(url);
+  return m ? `/api/guest/comments/${m[1]}/drawing` : url;
+}

@@ -33,7 +33,7 @@ describe('StatusTrail', () => {
     f.last.open();
     const room = new Room('m1', conn, null);
     const trail = new StatusTrail(room, api);
-    f.last.push({ type: 'room_joined', media, comments: [], members: [], collab, seq: 1, session_id: 3, access: 'comment' });
+    f.last.push({ type: 'room_joined', comments_before: null, resync: false, member_count: 1, media, comments: [], members: [], collab, seq: 1, session_id: 3, access: 'comment' });
     const live = (seq: number, c: StatusChange) =>
       f.last.push({ type: 'room_event', media_id: 'm1', seq, event: { kind: 'status_changed', change: c } });
     return { f, room, trail, live };

@@ -37,11 +37,11 @@ describe('ReviewController', () => {
     const review = new ReviewController(room, session, player, router, () => Date.now());
     stops.push(() => review.dispose(), () => conn.stop());
     const server = {
-      join: () => f.last.push({ type: 'room_joined', media, comments: [], collab, members: [me(false)], seq: 0, session_id: 2, access: 'comment' }),
+      join: () => f.last.push({ type: 'room_joined', comments_before: null, resync: false, member_count: 1, media, comments: [], collab, members: [me(false)], seq: 0, session_id: 2, access: 'comment' }),
       /** Bob is in the session (or not), and the session is live. */
       inSession: (yes: boolean) => {
         f.last.push({ type: 'collab', media_id: 'm1', state: { ...collab, active: yes, leader: yes ? 2 : null, version: (room.collab?.version ?? 0) + 1 } });
-        f.last.push({ type: 'presence', media_id: 'm1', members: [me(yes)] });
+        f.last.push({ type: 'presence_delta', media_id: 'm1', changes: [{ type: 'member_changed', member: me(yes) }], member_count: 1 });
       },
       state: (s: Partial<CollabState>) =>
         f.last.push({ type: 'collab', media_id: 'm1', state: { ...collab, active: true, leader: 2, ...s, version: (room.collab?.version ?? 0) + 1 } }),

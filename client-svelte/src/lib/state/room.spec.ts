@@ -1,24 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { Connection } from '../net/connection.svelte';
 import { socketFactory, type FakeSocket } from '../net/fake-socket';
-import type { AccessLevel, CollabState, Comment, MediaInfo } from '../protocol/protocol';
+import type { AccessLevel, Comment } from '../protocol/protocol';
+import { collab, comment, media } from './room-fixtures';
 import { Room } from './room.svelte';
-
-const media: MediaInfo = {
-  id: 'm1', title: 'clip', owner_id: 'alice', status: 'ready', error: null, kind: 'video', duration: 4,
-  fps: 25, fps_rational: { num: 25, den: 1 }, frame_count: 100, width: 320, height: 240, video_codec: 'h264',
-  audio_codec: 'aac', playback_url: '/files/m1/proxy.mp4', thumb_url: null, sheet: null, progress: null,
-  created_at: '2026-01-01T00:00:00Z', review_status: 'needs_review', link_access: 'off',
-};
-const collab: CollabState = { active: false, leader: null, playing: false, frame: 0, at_server_time: 0, rate: 1, loop_range: null, version: 0 };
-
-function comment(id: number, frame: number, extra: Partial<Comment> = {}): Comment {
-  return {
-    id, media_id: 'm1', parent_id: null, user_id: 'bob', user_name: 'Bob', text: `c${id}`, frame, end_frame: null,
-    drawing: null, created_at: '', edited_at: null, deleted: false, guest: false, resolved_by: null, resolved_by_name: null,
-    resolved_at: null, ...extra,
-  };
-}
 
 class MemStore {
   m = new Map<string, string>();
@@ -39,10 +24,16 @@ describe('Room', () => {
     const room = new Room('m1', conn, store);
     const joinSeqs = () => f.sockets.flatMap((s) => s.sentOf('join_room').map((j) => j.since_seq));
     const joined = (s: FakeSocket, seq: number, comments: Comment[] | null, access: AccessLevel = 'comment') =>
-      s.push({ type: 'room_joined', media, comments, members: [], collab, seq, session_id: 9, access });
+      s.push({ type: 'room_joined', comments_before: null, resync: false, member_count: 1, media, comments, members: [], collab, seq, session_id: 9, access });
     const event = (s: FakeSocket, seq: number, c: Comment, client_ref: string | null = null) =>
       s.push({ type: 'room_event', media_id: 'm1', seq, event: { kind: 'comment_added', comment: c, client_ref } });
-    return { f, conn, room, joinSeqs, joined, event, store };
+    /** A catch-up page of comment_added events. */
+    const page = (s: FakeSocket, added: [number, Comment, string?][], more = false) =>
+      s.push({
+        type: 'room_events', media_id: 'm1', more,
+        events: added.map(([seq, comment, ref]) => ({ seq, event: { kind: 'comment_added', comment, client_ref: ref ?? null } })),
+      });
+    return { f, conn, room, joinSeqs, joined, event, page, store };
   }
 
   it('joins, sorts comments by frame and threads replies', () => {
@@ -70,7 +61,7 @@ describe('Room', () => {
   });
 
   it('rejoins from its last seq after a reconnect and catches up', () => {
-    const { f, room, joined, event, joinSeqs } = setup();
+    const { f, room, joined, event, page, joinSeqs } = setup();
     joined(f.last, 3, [comment(1, 10)]);
     event(f.last, 4, comment(2, 20));
     f.last.close(1006, '');
@@ -78,20 +69,22 @@ describe('Room', () => {
     f.last.open();
     expect(joinSeqs()).toEqual([null, 4]);
     joined(f.last, 5, null);
-    event(f.last, 5, comment(3, 30));
+    expect(room.catchingUp).toBe(true);
+    page(f.last, [[5, comment(3, 30)]]);
+    expect(room.catchingUp).toBe(false);
     expect(room.comments.map((c) => c.id)).toEqual([1, 2, 3]);
     expect(room.seq).toBe(5);
   });
 
   it('asks again when it sees a gap, and applies nothing out of order', () => {
-    const { f, room, joined, event, joinSeqs } = setup();
+    const { f, room, joined, event, page, joinSeqs } = setup();
     joined(f.last, 3, []);
     event(f.last, 6, comment(6, 60));
     event(f.last, 7, comment(7, 70)); // still waiting for the catch-up
     expect(joinSeqs()).toEqual([null, 3]);
     expect(room.comments).toHaveLength(0);
     joined(f.last, 7, null);
-    for (const s of [4, 5, 6, 7]) event(f.last, s, comment(s, s * 10));
+    page(f.last, [4, 5, 6, 7].map((s) => [s, comment(s, s * 10)]));
     expect(room.comments.map((c) => c.id)).toEqual([4, 5, 6, 7]);
     expect(room.seq).toBe(7);
   });
@@ -117,7 +110,7 @@ describe('Room', () => {
   });
 
   it('does not duplicate a comment whose echo arrives in the catch-up', () => {
-    const { f, room, joined, event } = setup();
+    const { f, room, joined, page } = setup();
     joined(f.last, 1, []);
     const p = room.addComment({ text: 'racing', frame: 3 });
     expect(f.last.sentOf('add_comment')).toHaveLength(1);
@@ -125,7 +118,8 @@ describe('Room', () => {
     vi.advanceTimersByTime(1000);
     f.last.open();
     joined(f.last, 2, null);
-    event(f.last, 2, comment(8, 3, { text: 'racing' }), p.client_ref);
+    vi.advanceTimersByTime(5000); // the catch-up is slow: nothing is resent meanwhile
+    page(f.last, [[2, comment(8, 3, { text: 'racing' }), p.client_ref]]);
     vi.advanceTimersByTime(5000);
     expect(f.last.sentOf('add_comment')).toHaveLength(0);
     expect(room.pending).toHaveLength(0);
@@ -199,7 +193,7 @@ describe('Room', () => {
   it('tracks presence, collab versions, live strokes and closing', () => {
     const { f, room, joined } = setup();
     joined(f.last, 1, []);
-    f.last.push({ type: 'presence', media_id: 'm1', members: [{ session_id: 9, user_id: 'alice', user_name: 'Alice', in_session: true, leader: true }] });
+    f.last.push({ type: 'presence_delta', media_id: 'm1', changes: [{ type: 'member_changed', member: { session_id: 9, user_id: 'alice', user_name: 'Alice', in_session: true, leader: true } }], member_count: 1 });
     expect(room.me?.leader).toBe(true);
     f.last.push({ type: 'collab', media_id: 'm1', state: { ...collab, active: true, version: 2, frame: 40 } });
     f.last.push({ type: 'collab', media_id: 'm1', state: { ...collab, active: true, version: 1, frame: 10 } });
@@ -285,7 +279,7 @@ describe('Room', () => {
     conn.start();
     f.last.open();
     const room = new Room('m1', conn, null, (m) => ({ ...m, playback_url: `/api/guest${m.playback_url}` }));
-    f.last.push({ type: 'room_joined', media, comments: [], members: [], collab, seq: 1, session_id: 2, access: 'view' });
+    f.last.push({ type: 'room_joined', comments_before: null, resync: false, member_count: 1, media, comments: [], members: [], collab, seq: 1, session_id: 2, access: 'view' });
     expect(room.media?.playback_url).toBe('/api/guest/files/m1/proxy.mp4');
     f.last.push({ type: 'media_updated', media: { ...media, title: 'renamed' } });
     expect(room.media?.playback_url).toBe('/api/guest/files/m1/proxy.mp4');

@@ -1,11 +1,14 @@
-// The review room of one media file as this client sees it: metadata, comments and
-// threads, presence, the collab state and live strokes, and what the caller may do here;
-// catches up after a reconnect with `since_seq` and keeps comments typed or sent while
+// The review room of one media file as this client sees it: metadata, comments (paged:
+// the newest first, older ones on request) and threads, presence (kept by deltas), the
+// collab state and live strokes, and what the caller may do here; catches up after a
+// reconnect with `since_seq` (paged, acknowledged) and keeps comments typed or sent while
 // offline until the server has them.
-import type { AccessLevel, ClientMsg, CollabState, Comment, CommentId, Drawing, MediaInfo, Member, RoomEvent, Shape } from '../protocol/protocol';
+import type { AccessLevel, ClientMsg, CollabState, Comment, CommentId, Drawing, MediaInfo, Member, RoomEvent, SeqEvent, Shape } from '../protocol/protocol';
 import { errorRoute } from '../net/error-routes';
 import type { SocketEvents } from '../net/events';
 import { isNewer } from './collab-math';
+import { mergeComments, upsertComment } from './comment-pages';
+import { applyMemberChanges, unlistedCount } from './presence';
 
 /** What the room needs from the connection (a Connection, or a fake in tests). */
 export interface RoomLink {
@@ -41,18 +44,30 @@ function newClientRef(): string {
 }
 
 const REMOVED = 'This media is no longer available to you: it was deleted, or it is no longer shared with you.';
-
-function byFrame(a: Comment, b: Comment): number {
-  return a.frame - b.frame || a.id - b.id;
-}
+export const RESYNCED = 'Reloaded the notes: you were away for a while';
+/** How long a notice such as RESYNCED stays up, ms. */
+export const NOTICE_MS = 6000;
 
 export class Room {
   status = $state<RoomStatus>('joining');
   closedReason = $state('');
   media = $state.raw<MediaInfo | null>(null);
-  /** Every comment, top-level and replies, sorted by frame then id. */
+  /** Every comment loaded so far, top-level and replies, sorted by frame then id. */
   comments = $state.raw<Comment[]>([]);
+  /** The cursor for the next older page of comments; null when all are loaded. */
+  commentsBefore = $state<CommentId | null>(null);
+  /** A `load_comments` is on its way (one at a time). */
+  loadingOlder = $state(false);
+  /** Missed events are arriving in `room_events` pages after a reconnect. */
+  catchingUp = $state(false);
+  /** A brief word about the room (the notes were reloaded); clears itself. */
+  notice = $state<string | null>(null);
+  /** The members shown (all of them in a small room); oneself always among them. */
   members = $state.raw<Member[]>([]);
+  /** Everyone present, shown or not. */
+  memberCount = $state(0);
+  /** Present but not among `members`. */
+  readonly others: number = $derived(unlistedCount(this.members.length, this.memberCount));
   collab = $state.raw<CollabState | null>(null);
   sessionId = $state<number | null>(null);
   seq = $state(0);
@@ -84,6 +99,7 @@ export class Room {
         list.push(c);
       }
     }
+    // A reply whose note is in a page not loaded yet waits here, unshown, until it comes.
     return roots.map((root) => ({ root, replies: (replies.get(root.id) ?? []).sort((a, b) => a.id - b.id) }));
   });
 
@@ -95,6 +111,13 @@ export class Room {
   private accessListeners: ((access: AccessLevel) => void)[] = [];
   private resendTimer: ReturnType<typeof setTimeout> | null = null;
   private removedTimer: ReturnType<typeof setTimeout> | null = null;
+  private noticeTimer: ReturnType<typeof setTimeout> | null = null;
+  /** The `since_seq` of the join on its way (undefined when none is). */
+  private askedSince: number | null | undefined = undefined;
+  /** The next join asks for full state: catching up from our seq failed once already. */
+  private fullNext = false;
+  /** The seq a gap made us rejoin from: a second gap there asks for full state instead. */
+  private gapRejoinedAt: number | null = null;
 
   constructor(
     readonly mediaId: string,
@@ -109,7 +132,19 @@ export class Room {
     on('ready', () => this.join());
     on('room_joined', (m) => m.media.id === mediaId && this.onJoined(m));
     on('room_event', (m) => m.media_id === mediaId && this.onEvent(m.seq, m.event));
-    on('presence', (m) => m.media_id === mediaId && (this.members = m.members));
+    on('room_events', (m) => m.media_id === mediaId && this.onEventPage(m.events, m.more));
+    on('comments_page', (m) => m.media_id === mediaId && this.onCommentsPage(m.comments, m.before));
+    on('presence_delta', (m) => {
+      if (m.media_id !== mediaId) return;
+      this.members = applyMemberChanges(this.members, m.changes, this.sessionId);
+      this.memberCount = m.member_count;
+    });
+    // Pages asked for on a socket that is gone do not come: ask again after the rejoin.
+    on('lost', () => {
+      this.loadingOlder = false;
+      this.catchingUp = false;
+      this.askedSince = undefined;
+    });
     on('collab', (m) => m.media_id === mediaId && this.setCollab(m.state));
     on('live_stroke', (m) => m.media_id === mediaId && this.addLiveStroke(m.session_id, m.shape));
     on('live_clear', (m) => m.media_id === mediaId && this.clearLive());
@@ -128,7 +163,13 @@ export class Room {
     });
     on('error', (m) => {
       if (errorRoute(m) !== 'room') return;
-      if (m.request === 'join_room' && this.status === 'joining') this.status = 'error';
+      if (m.request === 'join_room' && this.status === 'joining') {
+        // Catching up was refused: ask once for the whole state, never again from that seq.
+        if (this.askedSince != null) return this.rejoinFull();
+        this.status = 'error';
+      }
+      if (m.request === 'load_comments') this.loadingOlder = false;
+      if (m.request === 'room_events_ack') return this.rejoinFull();
       if (m.request === 'add_comment' && m.client_ref) this.failPending(m.client_ref, m.message);
       // The refusal does not say which note: every checkbox shows the stored state again.
       if (m.request === 'resolve_comment') this.resolving = new Map();
@@ -142,6 +183,7 @@ export class Room {
     this.unsubs = [];
     if (this.resendTimer) clearTimeout(this.resendTimer);
     if (this.removedTimer) clearTimeout(this.removedTimer);
+    if (this.noticeTimer) clearTimeout(this.noticeTimer);
     this.link.send({ type: 'leave_room', media_id: this.mediaId });
   }
 
@@ -155,31 +197,87 @@ export class Room {
 
   /** (Re)joins; after the first join only the missed events are asked for. */
   join(): void {
-    const since = this.status === 'joined' || this.seq > 0 ? this.seq : null;
+    const since = !this.fullNext && (this.status === 'joined' || this.seq > 0) ? this.seq : null;
+    this.fullNext = false;
     if (this.status !== 'closed') this.status = 'joining';
+    this.askedSince = since;
     this.link.send({ type: 'join_room', media_id: this.mediaId, since_seq: since });
   }
 
+  /** Joins again asking for the whole state (catching up went wrong). */
+  private rejoinFull(): void {
+    this.fullNext = true;
+    this.join();
+  }
+
   private onJoined(m: SocketEvents['room_joined']): void {
+    this.askedSince = undefined;
     this.media = this.view(m.media);
     this.members = m.members;
+    this.memberCount = m.member_count;
     this.collab = m.collab;
     this.sessionId = m.session_id;
     this.setAccess(m.access);
+    // A page asked for before this join answers a state we no longer hold.
+    this.loadingOlder = false;
     if (m.comments) {
-      this.comments = [...m.comments].sort(byFrame);
+      this.comments = mergeComments([], m.comments);
+      this.commentsBefore = m.comments_before;
       this.seq = m.seq;
+      this.catchingUp = false;
+      this.gapRejoinedAt = null;
       this.dropPendingAlreadyStored();
-    } else if (m.seq < this.seq) {
+      if (m.resync) this.showNotice(RESYNCED);
+    } else {
       // The room restarted (server restart): our numbering no longer applies.
-      this.seq = m.seq;
+      if (m.seq < this.seq) this.seq = m.seq;
+      // The missed events follow in room_events pages, advancing seq to m.seq.
+      this.catchingUp = m.seq > this.seq;
     }
-    // else: the missed events follow, advancing seq to m.seq.
     const rejoin = this.status === 'joining' && this.sessionId != null && this.seq > 0;
     this.status = 'joined';
     this.liveStrokes = new Map();
-    this.scheduleResend();
+    // Comments sent before the link broke wait until the catch-up shows whether they arrived.
+    if (this.catchingUp) this.transmitQueued();
+    else this.scheduleResend();
     for (const fn of this.joinedListeners) fn(rejoin);
+  }
+
+  private showNotice(text: string): void {
+    this.notice = text;
+    if (this.noticeTimer) clearTimeout(this.noticeTimer);
+    this.noticeTimer = setTimeout(() => {
+      this.noticeTimer = null;
+      this.notice = null;
+    }, NOTICE_MS);
+  }
+
+  /** Asks for the next older page of comments; false when none is left or one is on its way. */
+  loadOlder(): boolean {
+    if (this.loadingOlder || this.commentsBefore == null || this.status !== 'joined' || this.catchingUp) return false;
+    const sent = this.link.send({ type: 'load_comments', media_id: this.mediaId, before: this.commentsBefore });
+    if (sent) this.loadingOlder = true;
+    return sent;
+  }
+
+  private onCommentsPage(page: Comment[], before: CommentId | null): void {
+    if (!this.loadingOlder) return; // asked before a rejoin that replaced the comments
+    this.loadingOlder = false;
+    this.comments = mergeComments(this.comments, page);
+    this.commentsBefore = before;
+  }
+
+  /** One page of the catch-up: applied in order, then acknowledged for the next one. */
+  private onEventPage(events: SeqEvent[], more: boolean): void {
+    for (const { seq, event } of events) {
+      if (this.step(seq, event) === 'gap') return this.rejoinFull();
+    }
+    if (more) {
+      this.link.send({ type: 'room_events_ack', media_id: this.mediaId, seq: this.seq });
+      return;
+    }
+    this.catchingUp = false;
+    this.scheduleResend();
   }
 
   /** Called after every room_joined (the first and each one after a reconnect). */
@@ -204,16 +302,23 @@ export class Room {
   }
 
   private onEvent(seq: number, event: RoomEvent): void {
-    if (seq <= this.seq) return; // seen already (e.g. replayed after a rejoin)
-    if (seq > this.seq + 1) {
-      // A gap: we missed something. Ask again from what we have; the catch-up brings
-      // this event too, in order (so it is not applied out of turn meanwhile).
-      if (this.status === 'joined') this.join();
-      return;
-    }
+    if (this.step(seq, event) !== 'gap' || this.status !== 'joined' || this.catchingUp) return;
+    // A gap: we missed something. Ask again from what we have; the catch-up brings this
+    // event too, in order (so it is not applied out of turn meanwhile). A second gap at
+    // the same place means catching up does not help: then the whole state.
+    if (this.gapRejoinedAt === this.seq) return this.rejoinFull();
+    this.gapRejoinedAt = this.seq;
+    this.join();
+  }
+
+  /** Applies the event that comes next; one seen already is skipped, a later one is not. */
+  private step(seq: number, event: RoomEvent): 'applied' | 'seen' | 'gap' {
+    if (seq <= this.seq) return 'seen'; // e.g. replayed after a rejoin
+    if (seq > this.seq + 1) return 'gap';
     this.seq = seq;
     this.apply(event);
     for (const fn of this.eventListeners) fn(event);
+    return 'applied';
   }
 
   /** Applies one room event to the local state. */
@@ -233,6 +338,8 @@ export class Room {
         this.upsert(event.comment);
         break;
       case 'comment_deleted':
+        // One in a page not loaded yet: that page, when it comes, is newer than this.
+        if (!this.comments.some((c) => c.id === event.comment_id)) break;
         if (event.comment) this.upsert(event.comment);
         else this.comments = this.comments.filter((c) => c.id !== event.comment_id && c.parent_id !== event.comment_id);
         break;
@@ -255,17 +362,7 @@ export class Room {
   }
 
   private upsert(c: Comment): void {
-    const rest = this.comments.filter((x) => x.id !== c.id);
-    // Binary insert keeps 2,000 comments cheap.
-    let lo = 0;
-    let hi = rest.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (byFrame(rest[mid], c) < 0) lo = mid + 1;
-      else hi = mid;
-    }
-    rest.splice(lo, 0, c);
-    this.comments = rest;
+    this.comments = upsertComment(this.comments, c);
   }
 
   setCollab(s: CollabState): void {
@@ -310,13 +407,17 @@ export class Room {
    * moment first: the catch-up events may show the server stored them before the link broke.
    */
   private scheduleResend(): void {
-    for (const p of this.pending) if (p.state === 'queued') this.transmit(p);
+    this.transmitQueued();
     if (this.resendTimer) clearTimeout(this.resendTimer);
     if (!this.pending.some((p) => p.state === 'sent')) return;
     this.resendTimer = setTimeout(() => {
       this.resendTimer = null;
       for (const p of this.pending) if (p.state === 'sent') this.transmit(p);
     }, 1500);
+  }
+
+  private transmitQueued(): void {
+    for (const p of this.pending) if (p.state === 'queued') this.transmit(p);
   }
 
   /**

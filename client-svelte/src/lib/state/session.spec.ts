@@ -58,7 +58,7 @@ describe('Session', () => {
     f.last.open();
     room = new Room('m1', conn, null);
     f.last.push({
-      type: 'room_joined', media, comments: [], collab: idle, seq: 0, session_id: 2, access: 'comment',
+      type: 'room_joined', comments_before: null, resync: false, member_count: 1, media, comments: [], collab: idle, seq: 0, session_id: 2, access: 'comment',
       members: [
         { session_id: 1, user_id: 'alice', user_name: 'Alice', in_session: true, leader: true },
         { session_id: 2, user_id: 'bob', user_name: 'Bob', in_session: true, leader: false },
@@ -138,13 +138,13 @@ describe('Session', () => {
     f.last.close(1006, '');
     vi.advanceTimersByTime(1000);
     f.last.open();
-    f.last.push({ type: 'room_joined', media, comments: null, collab: idle, seq: 0, session_id: 5, members: [], access: 'comment' });
+    f.last.push({ type: 'room_joined', comments_before: null, resync: false, member_count: 1, media, comments: null, collab: idle, seq: 0, session_id: 5, members: [], access: 'comment' });
     expect(f.last.sentOf('session_join')).toHaveLength(1);
     session.leave();
     f.last.close(1006, '');
     vi.advanceTimersByTime(1000);
     f.last.open();
-    f.last.push({ type: 'room_joined', media, comments: null, collab: idle, seq: 0, session_id: 6, members: [], access: 'comment' });
+    f.last.push({ type: 'room_joined', comments_before: null, resync: false, member_count: 1, media, comments: null, collab: idle, seq: 0, session_id: 6, members: [], access: 'comment' });
     expect(f.last.sentOf('session_join')).toHaveLength(0);
   });
 
@@ -157,9 +157,9 @@ describe('Session', () => {
     vi.advanceTimersByTime(1000);
     f.last.open();
     // The room was emptied meanwhile: a fresh, inactive session.
-    f.last.push({ type: 'room_joined', media, comments: null, collab: { ...idle, active: false, leader: null, version: 0 }, seq: 0, session_id: 7, members: [], access: 'comment' });
+    f.last.push({ type: 'room_joined', comments_before: null, resync: false, member_count: 1, media, comments: null, collab: { ...idle, active: false, leader: null, version: 0 }, seq: 0, session_id: 7, members: [], access: 'comment' });
     expect(f.last.sentOf('session_join')).toHaveLength(1);
-    f.last.push({ type: 'presence', media_id: 'm1', members: [{ session_id: 7, user_id: 'bob', user_name: 'Bob', in_session: true, leader: true }] });
+    f.last.push({ type: 'presence_delta', media_id: 'm1', changes: [{ type: 'member_joined', member: { session_id: 7, user_id: 'bob', user_name: 'Bob', in_session: true, leader: true } }], member_count: 1 });
     f.last.push({ type: 'collab', media_id: 'm1', state: { ...idle, leader: 7, frame: 0, version: 1 } });
     session.follow(p);
     expect(f.last.sentOf('session_control').map((m) => m.control)).toEqual([{ action: 'pause', frame: 42 }]);
@@ -185,7 +185,7 @@ describe('Session', () => {
     f.last.close(1006, '');
     vi.advanceTimersByTime(1000);
     f.last.open();
-    f.last.push({ type: 'room_joined', media, comments: null, collab: idle, seq: 0, session_id: 8, members: [], access: 'comment' });
+    f.last.push({ type: 'room_joined', comments_before: null, resync: false, member_count: 1, media, comments: null, collab: idle, seq: 0, session_id: 8, members: [], access: 'comment' });
     expect(f.last.sentOf('session_join')).toHaveLength(0);
   });
 });
