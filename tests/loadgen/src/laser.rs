@@ -40,8 +40,12 @@ fn reader(mut stream: Stream, epoch: Instant, kind: Kind, seen: Rc<RefCell<Seen>
             if !text.starts_with(prefix) {
                 continue;
             }
-            let Some(v) = text.find(key).map(|at| &text[at + key.len()..]) else { continue };
-            let Some(raw) = v.find(end).map(|e| &v[..e]) else { continue };
+            let Some(v) = text.find(key).map(|at| &text[at + key.len()..]) else {
+                continue;
+            };
+            let Some(raw) = v.find(end).map(|e| &v[..e]) else {
+                continue;
+            };
             let Ok(n) = raw.parse::<f64>() else { continue };
             let sent = match kind {
                 Kind::Laser => n * 1e5,

@@ -1,6 +1,7 @@
 //! `dailies-bench`: starts a real dailies-server (release build) on loopback and prints
 //! figures: upload throughput and memory, processing overhead, room latency, idle sessions.
 
+mod laser;
 mod media;
 mod rooms;
 mod server;
@@ -55,6 +56,19 @@ enum Cmd {
     },
     /// Mixed traffic for a set time: errors, RSS every 10 s, latency percentiles
     Soak(soak::SoakArgs),
+    /// Laser pointer fan-out: one presenter, every participant of the live session
+    Laser {
+        #[arg(long, default_value_t = 200)]
+        participants: usize,
+        /// Points per second from the presenter
+        #[arg(long, default_value_t = 30.0)]
+        rate: f64,
+        #[arg(long, default_value_t = 10.0)]
+        secs: f64,
+        /// `stroke`: live strokes the same way (for servers without the laser)
+        #[arg(long, value_enum, default_value_t = laser::Kind::Laser)]
+        kind: laser::Kind,
+    },
     /// Server memory per idle websocket session
     Idle {
         #[arg(long, default_value_t = 5000)]
@@ -82,6 +96,12 @@ fn main() -> anyhow::Result<()> {
             } => rooms::one_room(&bin, clients, senders, rate, secs).await,
             Cmd::Rooms { rooms, clients, secs } => rooms::many_rooms(&bin, rooms, clients, secs).await,
             Cmd::Idle { sessions } => rooms::idle(&bin, sessions).await,
+            Cmd::Laser {
+                participants,
+                rate,
+                secs,
+                kind,
+            } => laser::laser(&bin, participants, rate, secs, kind).await,
             Cmd::Soak(args) => soak::soak(&bin, args).await,
         }
     })
