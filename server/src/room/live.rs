@@ -10,16 +10,43 @@ use actix::{AsyncContext, Context};
 use dailies_protocol::{CollabAction, ServerMsg, Shape, UserInfo};
 use std::time::{Duration, Instant};
 
-/// The shortest time between two laser points of one member reaching the others (30 a
-/// second); points in between are coalesced, the latest wins.
-pub const LASER_INTERVAL: Duration = Duration::from_millis(33);
+/// Laser points of one member that reach the others: 30 a second, with a burst of 2 so a
+/// client sending at that rate with some jitter is not held back; points beyond are
+/// coalesced, the latest wins.
+pub const LASER_PER_SEC: f64 = 30.0;
+pub const LASER_BURST: f64 = 2.0;
 
-/// A member's laser pointer: when its last point went out, and the one waiting.
-#[derive(Default)]
+/// A member's laser pointer: a token bucket, and the point waiting for a token.
 pub struct Laser {
-    last: Option<Instant>,
+    tokens: f64,
+    at: Instant,
     pending: Option<(f32, f32)>,
     scheduled: bool,
+}
+
+impl Default for Laser {
+    fn default() -> Self {
+        Laser {
+            tokens: LASER_BURST,
+            at: Instant::now(),
+            pending: None,
+            scheduled: false,
+        }
+    }
+}
+
+impl Laser {
+    /// Refills the bucket; answers how long until a point may go out (zero: now).
+    fn wait(&mut self) -> Duration {
+        let now = Instant::now();
+        self.tokens = (self.tokens + now.duration_since(self.at).as_secs_f64() * LASER_PER_SEC).min(LASER_BURST);
+        self.at = now;
+        if self.tokens >= 1.0 {
+            Duration::ZERO
+        } else {
+            Duration::from_secs_f64((1.0 - self.tokens) / LASER_PER_SEC)
+        }
+    }
 }
 
 impl Room {
@@ -201,8 +228,8 @@ impl Room {
         self.lasers.remove(&sid);
     }
 
-    /// A laser point from `sid`: sent at once when its last went out long enough ago, else
-    /// at the end of the interval (the latest point then).
+    /// A laser point from `sid`: sent at once while its bucket has a token, else when the
+    /// next token comes (the latest point then).
     pub(super) fn laser(&mut self, sid: u64, x: f32, y: f32, ctx: &mut Context<Self>) -> AppResult<()> {
         self.in_session(sid)?;
         if !(x.is_finite() && y.is_finite()) || x.abs() > 4.0 || y.abs() > 4.0 {
@@ -215,27 +242,27 @@ impl Room {
         if l.scheduled {
             return Ok(());
         }
-        let wait = l
-            .last
-            .map_or(Duration::ZERO, |t| LASER_INTERVAL.saturating_sub(t.elapsed()));
+        self.laser_due(sid, ctx);
+        Ok(())
+    }
+
+    /// Sends `sid`'s waiting point if its bucket has a token, else asks again when it will.
+    fn laser_due(&mut self, sid: u64, ctx: &mut Context<Self>) {
+        let Some(l) = self.lasers.get_mut(&sid) else { return };
+        let wait = l.wait();
         if wait.is_zero() {
+            l.scheduled = false;
             self.send_laser(sid);
         } else {
             l.scheduled = true;
-            ctx.run_later(wait, move |act, _| {
-                if let Some(l) = act.lasers.get_mut(&sid) {
-                    l.scheduled = false;
-                }
-                act.send_laser(sid);
-            });
+            ctx.run_later(wait, move |act, ctx| act.laser_due(sid, ctx));
         }
-        Ok(())
     }
 
     fn send_laser(&mut self, sid: u64) {
         let Some(l) = self.lasers.get_mut(&sid) else { return };
         let Some((x, y)) = l.pending.take() else { return };
-        l.last = Some(Instant::now());
+        l.tokens -= 1.0;
         let Some(p) = self.members.get(&sid).filter(|p| p.in_session) else {
             return;
         };

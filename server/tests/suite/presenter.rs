@@ -223,7 +223,8 @@ async fn the_laser_reaches_the_session_coalesced_and_is_never_stored() {
             }
         }
         let elapsed = start.elapsed().as_millis() as usize;
-        assert!(got <= elapsed / 33 + 2, "{got} points in {elapsed} ms");
+        // 30 a second after a burst of 2, and the last point.
+        assert!(got <= elapsed / 33 + 3, "{got} points in {elapsed} ms");
         assert!(got < n, "{got} of {n}: nothing was coalesced");
     }
     // The sender does not get its own points back, and nothing was stored: a new member
