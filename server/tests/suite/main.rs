@@ -15,6 +15,7 @@ mod crash;
 mod faults_crash;
 mod faults_disk;
 mod faults_ffmpeg;
+mod footage;
 mod foundation;
 mod identity_names;
 mod ingest;

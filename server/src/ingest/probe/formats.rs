@@ -68,6 +68,11 @@ pub const MEDIA_DEMUXERS: &[&str] = &[
     "webp_pipe",
 ];
 
+/// Demuxers of streams without an index (transport and program streams, raw elementary
+/// streams): a seek from the end lands anywhere in a GOP, so the end is checked by reading the
+/// file's last bytes until a keyframe instead.
+pub const UNINDEXED_DEMUXERS: &[&str] = &["mpegts", "mpeg", "mpegvideo", "m4v", "h264", "hevc", "vc1"];
+
 /// Demuxers that read a list of other files or streams, and how to name them to the uploader.
 const PLAYLIST_DEMUXERS: &[(&str, &str)] = &[
     ("hls", "an HLS playlist (.m3u8)"),

@@ -99,13 +99,14 @@ pub fn decode_check(file: &Path, probe: &Probe) -> Result<(), ProbeError> {
         (MediaKind::Video, Some(duration)) => {
             let (file, from_end) = (file.to_path_buf(), (duration / 2.0).min(3.0));
             let demuxer = probe.demuxer();
-            Some(std::thread::spawn(move || {
-                undecodable(&file, demuxer, stream, Some(from_end))
+            Some(std::thread::spawn(move || match demuxer {
+                Some(d) if formats::UNINDEXED_DEMUXERS.contains(&d) => tail_undecodable(&file, d, stream),
+                _ => undecodable(&file, demuxer, stream, Start::FromEnd(from_end)),
             }))
         }
         _ => None,
     };
-    let first = undecodable(file, probe.demuxer(), stream, None);
+    let first = undecodable(file, probe.demuxer(), stream, Start::Beginning);
     let late = late.map(|t| {
         t.join().unwrap_or_else(|_| {
             Err(ProbeError::ToolFailed {
@@ -129,16 +130,45 @@ pub fn decode_check(file: &Path, probe: &Probe) -> Result<(), ProbeError> {
     Ok(())
 }
 
-/// Decodes one frame of `stream` (from `from_end` seconds before the end, if given).
-/// None when a frame came out; otherwise ffmpeg's stderr.
-fn undecodable(
-    file: &Path,
-    demuxer: Option<&str>,
-    stream: u32,
-    from_end: Option<f64>,
-) -> Result<Option<String>, ProbeError> {
+/// Where a decode check starts reading.
+#[derive(Debug, Clone, Copy)]
+enum Start {
+    Beginning,
+    /// Seconds before the end (a seek through the container's index).
+    FromEnd(f64),
+    /// Bytes into the file, read as if the file began there (a stream without an index
+    /// finds its next packet and keyframe on its own).
+    Skip(u64),
+}
+
+/// The windows at the end of an unindexed stream tried in turn, each four times the last: a
+/// 1080i broadcast GOP of 10 s at 20 Mb/s is about 25 MB.
+const TAIL_WINDOWS: &[u64] = &[4 << 20, 16 << 20, 64 << 20, 256 << 20, 1 << 30];
+
+/// The end of a stream without an index: one frame must decode from the last 4 MiB, 16 MiB,
+/// … of the file. A window as large as the file is the first frame's check again, so a file
+/// shorter than its GOP passes; a file whose last gigabyte holds no decodable frame does not.
+fn tail_undecodable(file: &Path, demuxer: &str, stream: u32) -> Result<Option<String>, ProbeError> {
+    let size = std::fs::metadata(file).map(|m| m.len()).unwrap_or(0);
+    let mut last = None;
+    for w in TAIL_WINDOWS.iter().copied().take_while(|w| *w < size) {
+        match undecodable(file, Some(demuxer), stream, Start::Skip(size - w))? {
+            None => return Ok(None),
+            Some(stderr) => last = Some(stderr),
+        }
+    }
+    match last {
+        // Every window was smaller than the file, and none decoded.
+        Some(stderr) if TAIL_WINDOWS.last().is_some_and(|w| *w < size) => Ok(Some(stderr)),
+        _ => Ok(None),
+    }
+}
+
+/// Decodes one frame of `stream` from `start`. None when a frame came out; otherwise
+/// ffmpeg's stderr.
+fn undecodable(file: &Path, demuxer: Option<&str>, stream: u32, start: Start) -> Result<Option<String>, ProbeError> {
     let mut cmd = Command::new("ffmpeg");
-    cmd.args(decode_args(file, demuxer, stream, from_end));
+    cmd.args(decode_args(file, demuxer, stream, start));
     let out = run_with_timeout(cmd, "ffmpeg", PROBE_TIMEOUT)?;
     // A crash says nothing about the file: do not tell the uploader it is damaged.
     if let Some(signal) = out.signal {
@@ -163,14 +193,21 @@ fn ffprobe_args(file: &Path) -> Vec<OsString> {
 
 /// `ffmpeg … -i file:<file> -map 0:<stream> -frames 1 -f framemd5 -`, read with the demuxer the
 /// probe found.
-fn decode_args(file: &Path, demuxer: Option<&str>, stream: u32, from_end: Option<f64>) -> Vec<OsString> {
+fn decode_args(file: &Path, demuxer: Option<&str>, stream: u32, start: Start) -> Vec<OsString> {
     let mut a: Vec<OsString> = ["-hide_banner", "-nostdin", "-v", "error"]
         .into_iter()
         .map(OsString::from)
         .collect();
-    if let Some(secs) = from_end {
-        a.push("-sseof".into());
-        a.push(format!("-{secs:.3}").into());
+    match start {
+        Start::Beginning => {}
+        Start::FromEnd(secs) => {
+            a.push("-sseof".into());
+            a.push(format!("-{secs:.3}").into());
+        }
+        Start::Skip(bytes) => {
+            a.push("-skip_initial_bytes".into());
+            a.push(bytes.to_string().into());
+        }
     }
     a.extend(formats::input_options(demuxer).into_iter().map(OsString::from));
     a.push("-i".into());
@@ -284,7 +321,7 @@ mod tests {
             Path::new("/d/m/original.mkv"),
             Some("matroska"),
             0,
-            Some(1.5),
+            Start::FromEnd(1.5),
         ));
         let input = a.iter().position(|x| x == "-i").unwrap();
         assert!(pair(&a[..input], "-protocol_whitelist", "file"));
@@ -296,5 +333,14 @@ mod tests {
         assert!(pair(&a[..input], "-sseof", "-1.500"));
         assert_eq!(a[input + 1], "file:/d/m/original.mkv");
         assert!(pair(&a, "-map", "0:0") && pair(&a, "-f", "framemd5"));
+        let a = words(decode_args(
+            Path::new("/d/m/original.ts"),
+            Some("mpegts"),
+            0,
+            Start::Skip(4096),
+        ));
+        let input = a.iter().position(|x| x == "-i").unwrap();
+        assert!(pair(&a[..input], "-skip_initial_bytes", "4096"));
+        assert!(!a.contains(&"-sseof".to_owned()));
     }
 }

@@ -1,0 +1,84 @@
+//! Footage as studios receive it: files whose shape a synthetic clip never has.
+
+use crate::common::{ffmpeg_make, TestServer};
+
+/// A broadcast-style transport stream: interlaced H.264 with a keyframe every 250 frames
+/// (10 s) and MP2 audio, 25 s long at a high bitrate, so the last 4 MiB hold no keyframe.
+fn long_gop_ts(out: &std::path::Path) {
+    ffmpeg_make(
+        out,
+        &["testsrc2=size=720x576:rate=25", "sine=frequency=440:sample_rate=48000"],
+        &[
+            "-t",
+            "25",
+            "-vf",
+            "setfield=tff",
+            "-c:v",
+            "libx264",
+            "-preset",
+            "ultrafast",
+            "-flags",
+            "+ildct+ilme",
+            "-g",
+            "250",
+            "-keyint_min",
+            "250",
+            "-sc_threshold",
+            "0",
+            "-b:v",
+            "8M",
+            "-maxrate",
+            "8M",
+            "-bufsize",
+            "8M",
+            "-c:a",
+            "mp2",
+            "-f",
+            "mpegts",
+        ],
+    );
+}
+
+#[actix_rt::test]
+async fn a_long_gop_transport_stream_is_not_called_damaged() {
+    let s = TestServer::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let ts = dir.path().join("broadcast.ts");
+    long_gop_ts(&ts);
+    let bytes = std::fs::read(&ts).unwrap();
+    assert!(
+        bytes.len() > 16 << 20,
+        "{} bytes: the GOP must be longer than 4 MiB",
+        bytes.len()
+    );
+    // What the old check did: a seek 3 s before the end finds no keyframe to decode from.
+    let old = std::process::Command::new("ffmpeg")
+        .args(["-hide_banner", "-nostdin", "-v", "error", "-sseof", "-3", "-i"])
+        .arg(&ts)
+        .args(["-map", "0:0", "-frames", "1", "-f", "framemd5", "-"])
+        .output()
+        .unwrap();
+    let decoded = String::from_utf8_lossy(&old.stdout)
+        .lines()
+        .any(|l| !l.trim().is_empty() && !l.starts_with('#'));
+    assert!(!decoded, "the file must show the problem: a late seek decodes nothing");
+
+    let (code, body) = s.upload("alice", "broadcast.ts", bytes.clone()).await;
+    assert_eq!(code, 201, "{body}");
+    let id = body["id"].as_str().unwrap();
+    let m = s.wait_done("alice", id, 120).await;
+    assert_eq!(m["status"], "ready", "{m}");
+    let proxy = s.dir.path().join("media").join(id).join("proxy.mp4");
+    let p = crate::common::ffprobe_streams(&proxy);
+    let secs: f64 = p["format"]["duration"].as_str().unwrap().parse().unwrap();
+    assert!((secs - 25.0).abs() < 0.5, "the proxy has the whole clip: {secs} s");
+
+    // A copy cut short is a shorter transport stream, which plays to its cut: it is taken
+    // as what it is, at its own length.
+    let cut = &bytes[..bytes.len() * 6 / 10];
+    let (_, body) = s.upload("alice", "cut.ts", cut.to_vec()).await;
+    let m = s.wait_done("alice", body["id"].as_str().unwrap(), 120).await;
+    assert_eq!(m["status"], "ready", "{m}");
+    let d = m["duration"].as_f64().unwrap();
+    assert!(d > 10.0 && d < 20.0, "the cut length: {d}");
+}
