@@ -124,6 +124,11 @@ pub struct MediaInfo {
     pub review_status: ReviewStatus,
     /// Who else, signed in, may open it from its link.
     pub link_access: LinkAccess,
+    /// The source is interlaced: "tff" (top field first) or "bff"; the proxy is
+    /// deinterlaced at the source's frame rate. Left out for progressive sources.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub field_order: Option<String>,
 }
 
 /// Stored as its wire name (the server's database keeps statuses as text).

@@ -55,6 +55,7 @@ pub struct Media {
     pub link_access: LinkAccess,
     #[diesel(deserialize_as = String)]
     pub review_status: ReviewStatus,
+    pub field_order: Option<String>,
 }
 
 #[derive(Debug, Clone, Insertable)]
@@ -114,6 +115,7 @@ impl Media {
             created_at: self.created_at.and_utc().to_rfc3339(),
             review_status: self.review_status,
             link_access: self.link_access,
+            field_order: self.field_order.clone(),
         }
     }
 }
@@ -148,6 +150,7 @@ pub struct MediaFacts {
     pub pix_fmt: Option<String>,
     pub bitrate: Option<i64>,
     pub audio_channels: Option<i32>,
+    pub field_order: Option<String>,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable)]

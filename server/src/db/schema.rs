@@ -66,6 +66,7 @@ diesel::table! {
         source -> Text,
         link_access -> Text,
         review_status -> Text,
+        field_order -> Nullable<Text>,
     }
 }
 

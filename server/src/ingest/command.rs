@@ -60,8 +60,10 @@ pub fn proxy_args(input: &Path, output: &Path, probe: &Probe, s: &ProxySettings)
     // height, so odd-sized and anamorphic sources come out square-pixelled with even sides.
     // ffmpeg has already turned the picture upright here (autorotate), and drops the rotation
     // from the output.
-    let scale =
-        format!("scale=w='max(2,round(oh*dar/2)*2)':h='max(2,trunc(min({mh},ih)/2)*2)',setsar=1,format=yuv420p");
+    let scale = format!(
+        "{}scale=w='max(2,round(oh*dar/2)*2)':h='max(2,trunc(min({mh},ih)/2)*2)',setsar=1,format=yuv420p",
+        deinterlace(probe)
+    );
     a.extend(strs(&["-vf", &scale]));
     if let Some(fps) = probe.fps.filter(|f| f.num > 0 && f.den > 0) {
         // A constant rate at the source's own rate keeps frame N of the proxy frame N of the original.
@@ -122,6 +124,16 @@ pub fn waveform_args(input: &Path, output: &Path, width: u32, height: u32) -> Ve
     a
 }
 
+/// The filter that deinterlaces an interlaced source, frame for frame (one output frame per
+/// input frame, so frame N stays frame N), from the field order the probe found; empty
+/// for a progressive one.
+fn deinterlace(probe: &Probe) -> String {
+    match probe.field_order.as_deref() {
+        Some(parity @ ("tff" | "bff")) => format!("bwdif=mode=send_frame:parity={parity}:deint=all,"),
+        _ => String::new(),
+    }
+}
+
 /// A still image as WebP, no side longer than `max_dim`, never enlarged.
 pub fn image_args(input: &Path, output: &Path, max_dim: u32) -> Vec<String> {
     // No probe here to name the demuxer: the whitelist alone keeps lists out.
@@ -144,7 +156,10 @@ pub fn poster_args(input: &Path, output: &Path, probe: &Probe) -> Vec<String> {
     }
     a.extend(self::input(input, probe.demuxer()));
     a.extend(map_video(probe));
-    let scale = format!("scale=w='trunc(min({POSTER_MAX_WIDTH},iw*sar)/2)*2':h='max(2,trunc(ow/dar/2)*2)',setsar=1");
+    let scale = format!(
+        "{}scale=w='trunc(min({POSTER_MAX_WIDTH},iw*sar)/2)*2':h='max(2,trunc(ow/dar/2)*2)',setsar=1",
+        deinterlace(probe)
+    );
     a.extend(strs(&["-frames:v", "1", "-vf", &scale]));
     a.extend(image_tail(output));
     a
@@ -205,7 +220,8 @@ pub fn sheet_args(input: &Path, output: &Path, probe: &Probe, plan: &SheetPlan) 
         prev = k("prev_selected_t"),
     );
     let graph = format!(
-        "{select},scale={w}:{h},setsar=1,tile={c}x{r}",
+        "{d}{select},scale={w}:{h},setsar=1,tile={c}x{r}",
+        d = deinterlace(probe),
         w = plan.tile_width,
         h = plan.tile_height,
         c = plan.columns.max(1),
@@ -388,6 +404,24 @@ mod tests {
             n = (duration * 25.0).round()
         );
         parse_ffprobe(&json).unwrap()
+    }
+
+    #[test]
+    fn interlaced_sources_are_deinterlaced_frame_for_frame() {
+        let mut p = probe(1920, 1080, 10.0, false);
+        let vf = |a: Vec<String>| a[a.iter().position(|x| x == "-vf").unwrap() + 1].clone();
+        let out = Path::new("/o/proxy.mp4");
+        let settings = ProxySettings::default();
+        assert!(!vf(proxy_args(Path::new("/i"), out, &p, &settings)).contains("bwdif"));
+        p.field_order = Some("bff".into());
+        let v = vf(proxy_args(Path::new("/i"), out, &p, &settings));
+        assert!(
+            v.starts_with("bwdif=mode=send_frame:parity=bff:deint=all,scale="),
+            "{v}"
+        );
+        assert!(vf(poster_args(Path::new("/i"), out, &p)).starts_with("bwdif="));
+        let plan = sheet_plan(&p, 10);
+        assert!(vf(sheet_args(Path::new("/i"), out, &p, &plan)).starts_with("bwdif="));
     }
 
     fn has_pair(args: &[String], key: &str, value: &str) -> bool {

@@ -184,6 +184,7 @@ fn facts(p: &Probe) -> MediaFacts {
         pix_fmt: p.pix_fmt.clone(),
         bitrate: p.bitrate,
         audio_channels: p.audio_channels,
+        field_order: p.field_order.clone(),
     }
 }
 

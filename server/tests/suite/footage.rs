@@ -72,6 +72,36 @@ async fn a_long_gop_transport_stream_is_not_called_damaged() {
     let p = crate::common::ffprobe_streams(&proxy);
     let secs: f64 = p["format"]["duration"].as_str().unwrap().parse().unwrap();
     assert!((secs - 25.0).abs() < 0.5, "the proxy has the whole clip: {secs} s");
+    // Interlaced: said so, and deinterlaced frame for frame at the source's rate.
+    assert_eq!(m["field_order"], "tff", "{m}");
+    let v = &p["streams"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["codec_type"] == "video")
+        .unwrap();
+    assert_eq!(v["r_frame_rate"], "25/1");
+    assert!(matches!(v["field_order"].as_str(), None | Some("progressive")), "{v}");
+    let frames = std::process::Command::new("ffprobe")
+        .args([
+            "-v",
+            "error",
+            "-count_frames",
+            "-select_streams",
+            "v:0",
+            "-show_entries",
+            "stream=nb_read_frames",
+            "-of",
+            "csv=p=0",
+        ])
+        .arg(&proxy)
+        .output()
+        .unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&frames.stdout).trim(),
+        "625",
+        "one proxy frame per source frame"
+    );
 
     // A copy cut short is a shorter transport stream, which plays to its cut: it is taken
     // as what it is, at its own length.

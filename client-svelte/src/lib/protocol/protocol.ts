@@ -53,7 +53,12 @@ review_status: ReviewStatus,
 /**
  * Who else, signed in, may open it from its link.
  */
-link_access: LinkAccess, };
+link_access: LinkAccess, 
+/**
+ * The source is interlaced: "tff" (top field first) or "bff"; the proxy is
+ * deinterlaced at the source's frame rate. Left out for progressive sources.
+ */
+field_order?: string, };
 
 export type ShareEntry = { user_id: UserId, user_name?: string, role: ShareRole, };
 

@@ -46,6 +46,8 @@ pub struct Probe {
     /// (and never a cover-art picture).
     pub video_stream: Option<u32>,
     pub audio_stream: Option<u32>,
+    /// "tff" or "bff" when the video is interlaced (ffprobe's field order), else None.
+    pub field_order: Option<String>,
 }
 
 impl Probe {

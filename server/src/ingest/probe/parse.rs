@@ -94,6 +94,9 @@ pub fn parse_ffprobe(json: &str) -> Result<Probe, ProbeError> {
         has_audio: audio.is_some(),
         video_stream: video.and_then(|v| int_field(v, "index")).map(|i| i as u32),
         audio_stream: audio.and_then(|a| int_field(a, "index")).map(|i| i as u32),
+        field_order: video
+            .and_then(|v| str_field(v, "field_order"))
+            .and_then(|f| field_order(&f)),
     };
     estimate_frame_count(&mut probe);
     Ok(probe)
@@ -137,7 +140,18 @@ pub fn apply_mediainfo(json: &str, probe: &mut Probe) {
     }
 }
 
-/// Whether the original can be played in the browser as is, without a proxy.
+/// ffprobe's field order as the field shown first: `tt` and `bt` show the top field first,
+/// `bb` and `tb` the bottom one; progressive and unknown are not interlaced.
+fn field_order(f: &str) -> Option<String> {
+    match f {
+        "tt" | "bt" => Some("tff".into()),
+        "bb" | "tb" => Some("bff".into()),
+        _ => None,
+    }
+}
+
+/// Whether the original can be played in the browser as is, without a proxy (never an
+/// interlaced one: browsers show both fields woven together).
 pub fn browser_playable(p: &Probe, max_bitrate: i64) -> bool {
     let h264_8bit_420 = p.video_codec.as_deref() == Some("h264")
         && matches!(p.pix_fmt.as_deref(), Some("yuv420p" | "yuvj420p"))
@@ -148,6 +162,7 @@ pub fn browser_playable(p: &Probe, max_bitrate: i64) -> bool {
         && h264_8bit_420
         && audio_ok
         && p.rotation == 0
+        && p.field_order.is_none()
         && p.bitrate.is_some_and(|b| b <= max_bitrate)
 }
 
@@ -621,6 +636,20 @@ mod tests {
         assert!(has_media_signature(b"\0\0\0\x18ftypqt  "));
         assert!(!has_media_signature(b"%PDF-1.7"));
         assert!(!has_media_signature(b""));
+    }
+
+    #[test]
+    fn field_orders_name_the_field_shown_first() {
+        for (ffprobe, ours) in [
+            ("tt", Some("tff")),
+            ("bt", Some("tff")),
+            ("bb", Some("bff")),
+            ("tb", Some("bff")),
+        ] {
+            assert_eq!(field_order(ffprobe).as_deref(), ours);
+        }
+        assert_eq!(field_order("progressive"), None);
+        assert_eq!(field_order("unknown"), None);
     }
 
     #[test]
