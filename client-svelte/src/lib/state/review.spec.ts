@@ -10,7 +10,7 @@ import { Router } from './router.svelte';
 import { Session } from './session.svelte';
 
 const media = { id: 'm1', fps_rational: { num: 25, den: 1 }, frame_count: 100 } as MediaInfo;
-const collab: CollabState = { active: false, leader: null, playing: false, frame: 0, at_server_time: 0, rate: 1, loop_range: null, version: 0 };
+const collab: CollabState = { active: false, leader: null, playing: false, frame: 0, at_server_time: 0, rate: 1, loop_range: null, version: 0, locked: false };
 const me = (in_session: boolean): Member => ({ session_id: 2, user_id: 'bob', user_name: 'Bob', in_session, leader: in_session });
 
 describe('ReviewController', () => {
@@ -178,8 +178,9 @@ describe('ReviewController', () => {
     flushSync();
     review.liveStroke(shape);
     review.clearLive();
+    review.clearLive(true);
     expect(f.last.sentOf('live_stroke')).toEqual([{ type: 'live_stroke', media_id: 'm1', shape }]);
-    expect(f.last.sentOf('live_clear')).toHaveLength(1);
+    expect(f.last.sentOf('live_clear').map((m) => m.all)).toEqual([false, true]);
   });
 
   it('stops following and drops a waiting seek when the page closes', () => {

@@ -126,8 +126,9 @@ export class ReviewController {
     if (this.inSession) this.room.sendLiveStroke(shape);
   }
 
-  clearLive(): void {
-    if (this.inSession) this.room.sendLiveClear();
+  /** Clears our own live ink for everyone, or (`all`) everyone's. */
+  clearLive(all = false): void {
+    if (this.inSession) this.room.sendLiveClear(all);
   }
 
   private control(action: CollabAction, throttle = false): void {

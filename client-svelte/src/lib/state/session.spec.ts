@@ -6,7 +6,7 @@ import { Room } from './room.svelte';
 import { Session, type FollowTarget } from './session.svelte';
 
 const media = { id: 'm1', fps_rational: { num: 25, den: 1 } } as MediaInfo;
-const idle: CollabState = { active: true, leader: 1, playing: false, frame: 0, at_server_time: 0, rate: 1, loop_range: null, version: 1 };
+const idle: CollabState = { active: true, leader: 1, playing: false, frame: 0, at_server_time: 0, rate: 1, loop_range: null, version: 1, locked: false };
 
 class FakePlayer implements FollowTarget {
   frame = 0;
