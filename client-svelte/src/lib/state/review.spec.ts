@@ -125,6 +125,48 @@ describe('ReviewController', () => {
     ]);
   });
 
+  it('in a locked session a follower\u2019s keys look around alone, and rejoin puts it back', () => {
+    const { review, player, server, session, controls } = setup('#/media/m1');
+    server.join();
+    server.inSession(true);
+    server.state({ leader: 1, frame: 20, locked: true });
+    flushSync();
+    vi.advanceTimersByTime(FOLLOW_MS);
+    expect(player.frame).toBe(20);
+    review.step(1);
+    review.toggle();
+    review.toggle();
+    review.seek(5);
+    review.setRate(2);
+    expect(session.freeLook).toBe(true);
+    expect(controls()).toEqual([]);
+    expect(player.frame).toBe(5);
+    // The presenter moves on; the follower stays where it looks.
+    server.state({ leader: 1, frame: 60, locked: true });
+    vi.advanceTimersByTime(2 * FOLLOW_MS);
+    expect([player.frame, session.behind]).toEqual([5, 55]);
+    review.toggleFreeLook();
+    vi.advanceTimersByTime(2 * FOLLOW_MS);
+    expect([player.frame, player.rate, session.freeLook]).toEqual([60, 1, false]);
+    expect(controls()).toEqual([]);
+  });
+
+  it('unlocked, a follower drives as before; free look on purpose sends nothing', () => {
+    const { review, server, session, controls } = setup('#/media/m1');
+    server.join();
+    server.inSession(true);
+    server.state({ leader: 1, frame: 20 });
+    flushSync();
+    vi.advanceTimersByTime(FOLLOW_MS);
+    review.step(1);
+    expect(controls()).toEqual([{ action: 'seek', frame: 21 }]);
+    review.toggleFreeLook();
+    expect(session.freeLook).toBe(true);
+    review.step(1);
+    review.seek(3);
+    expect(controls()).toHaveLength(1);
+  });
+
   it('sends at most one seek per throttle period while scrubbing, and always the last', () => {
     const { review, server, controls } = setup('#/media/m1');
     server.join();
