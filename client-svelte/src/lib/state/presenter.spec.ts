@@ -110,7 +110,7 @@ describe('Presenter', () => {
   it('lowers the hand when the request is refused or the socket is new', () => {
     const { f, presenter, join } = setup(2);
     presenter.raiseHand();
-    f.last.push({ type: 'error', code: 'bad_request', message: 'join the session first', request: 'request_lead' });
+    f.last.push({ type: 'error', code: 'bad_message', message: 'join the session first', request: 'request_lead' });
     expect(presenter.raised).toBe(false);
     presenter.raiseHand();
     join(5);
