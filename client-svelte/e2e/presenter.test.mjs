@@ -151,7 +151,7 @@ describe('presenter mode', { skip: !!process.env.DAILIES_E2E_MOCK && 'the mock s
     const [a, b] = [alice.page, bob.page];
     await a.locator('[data-testid=session-lock]').click();
     await until(async () => (await roleOf(b)) === 'Presenter: Alice · locked', { what: 'bob to see the lock' });
-    assert.equal(await roleOf(a), 'Presenter: you · locked');
+    await until(async () => (await roleOf(a)) === 'Presenter: you · locked', { what: 'alice to see her lock' });
     assert.equal(await a.locator('[data-testid=session-lock]').getAttribute('aria-pressed'), 'true');
     await until(() => peer.collab.locked === true, { what: 'the room to hear of the lock' });
     // A follower of a locked session has no "Take control", but a hand to raise.
@@ -200,8 +200,8 @@ describe('presenter mode', { skip: !!process.env.DAILIES_E2E_MOCK && 'the mock s
     await until(async () => (await roleOf(a)) === 'Presenter: Bob · locked', { what: 'alice to follow bob' });
     await a.locator('[data-testid=lead-request]').waitFor({ state: 'detached' });
     await b.locator('[data-testid=session-lock]').waitFor();
+    await until(() => peer.collab.leader !== before.leader, { what: 'the room to hear of the new leader' });
     const handed = peer.collab;
-    assert.notEqual(handed.leader, before.leader);
     // Only the leader changed: nobody's picture jumps.
     assert.deepEqual([handed.frame, handed.playing, handed.at_server_time, handed.locked], [before.frame, before.playing, before.at_server_time, true]);
     await b.getByText('You are presenting now.').waitFor({ timeout: 5_000 });
