@@ -51,7 +51,7 @@ function room(id) {
       members: new Map(),
       /** What the members were last told of each other (session id -> JSON), for deltas. */
       told: new Map(),
-      collab: { active: false, leader: null, playing: false, frame: 0, at_server_time: Date.now(), rate: 1, loop_range: null, version: 0 },
+      collab: { active: false, leader: null, playing: false, frame: 0, at_server_time: Date.now(), rate: 1, loop_range: null, version: 0, locked: false },
     };
     rooms.set(id, r);
     // Load testing: many comments (a fifth of them replies) spread over the clip.
@@ -454,7 +454,7 @@ server.on('upgrade', (req, socket, head) => {
         case 'live_stroke':
           return broadcast(id, { type: 'live_stroke', media_id: id, session_id: ws.id, user_id: user.id, shape: msg.shape });
         case 'live_clear':
-          return broadcast(id, { type: 'live_clear', media_id: id, session_id: ws.id });
+          return broadcast(id, { type: 'live_clear', media_id: id, session_id: ws.id, all: !!msg.all });
         default:
           return send({ type: 'error', code: 'bad_message', message: `${msg.type} is not available in the mock`, request: msg.type });
       }

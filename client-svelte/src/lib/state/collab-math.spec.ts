@@ -11,6 +11,7 @@ const base: CollabState = {
   rate: 1,
   loop_range: null,
   version: 3,
+  locked: false,
 };
 
 describe('sessionPosition', () => {

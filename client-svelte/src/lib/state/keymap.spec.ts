@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isTypingTarget, keyCommand, nextRate } from './keymap';
+import { isLaserKey, isTypingTarget, keyCommand, nextRate } from './keymap';
 
 const key = (k: string, mods: Partial<{ shiftKey: boolean; ctrlKey: boolean; metaKey: boolean; altKey: boolean }> = {}) => ({
   key: k,
@@ -32,6 +32,16 @@ describe('keyCommand', () => {
     expect(keyCommand(key('d'), true)).toEqual({ kind: 'draw' });
     expect(keyCommand(key('z', { ctrlKey: true }), true)).toEqual({ kind: 'undo' });
     expect(keyCommand(key('Z', { metaKey: true, shiftKey: true }), true)).toEqual({ kind: 'redo' });
+  });
+
+  it('maps the live session keys, in draw mode too (no tool takes them)', () => {
+    for (const drawing of [false, true]) {
+      expect(keyCommand(key('v'), drawing)).toEqual({ kind: 'laser' });
+      expect(keyCommand(key('g'), drawing)).toEqual({ kind: 'free-look' });
+      expect(keyCommand(key('H', { shiftKey: true }), drawing)).toEqual({ kind: 'raise-hand' });
+    }
+    expect(isLaserKey(key('V', { shiftKey: true }))).toBe(true);
+    expect(isLaserKey(key('l'))).toBe(false);
   });
 
   it('leaves the browser its own shortcuts', () => {

@@ -22,7 +22,10 @@ export type KeyCommand =
   | { kind: 'escape' }
   | { kind: 'tool'; tool: Tool }
   | { kind: 'undo' }
-  | { kind: 'redo' };
+  | { kind: 'redo' }
+  | { kind: 'laser' }
+  | { kind: 'free-look' }
+  | { kind: 'raise-hand' };
 
 export interface KeyLike {
   key: string;
@@ -86,9 +89,21 @@ export function keyCommand(e: KeyLike, drawMode: boolean): KeyCommand | null {
       return { kind: 'compose' };
     case 'Escape':
       return { kind: 'escape' };
+    // Live session. V is held (its release is `isLaserKey`), the others are pressed.
+    case 'v':
+      return e.shiftKey ? null : { kind: 'laser' };
+    case 'g':
+      return { kind: 'free-look' };
+    case 'h':
+      return { kind: 'raise-hand' };
     default:
       return null;
   }
+}
+
+/** The laser key: held down, pointer moves over the frame are laser points. */
+export function isLaserKey(e: Pick<KeyLike, 'key'>): boolean {
+  return e.key === 'v' || e.key === 'V';
 }
 
 /** The next rate up or down the list from `current` (from 1× when it is not listed). */

@@ -6,7 +6,7 @@ import { isReviewStatus, STATUSES, STATUS_LABEL, StatusTrail, type StatusApi } f
 import { Room } from './room.svelte';
 
 const media = { id: 'm1', title: 'clip', review_status: 'needs_review', fps_rational: { num: 25, den: 1 } } as MediaInfo;
-const collab: CollabState = { active: false, leader: null, playing: false, frame: 0, at_server_time: 0, rate: 1, loop_range: null, version: 0 };
+const collab: CollabState = { active: false, leader: null, playing: false, frame: 0, at_server_time: 0, rate: 1, loop_range: null, version: 0, locked: false };
 const change = (status: ReviewStatus, at: string, user_id = 'bob'): StatusChange => ({ status, user_id, user_name: user_id, at });
 
 function fakeApi(history: StatusChange[] = []): StatusApi & { puts: ReviewStatus[] } {

@@ -10,7 +10,7 @@ import { Router } from './router.svelte';
 import { Session } from './session.svelte';
 
 const media = { id: 'm1', fps_rational: { num: 25, den: 1 }, frame_count: 100 } as MediaInfo;
-const collab: CollabState = { active: false, leader: null, playing: false, frame: 0, at_server_time: 0, rate: 1, loop_range: null, version: 0 };
+const collab: CollabState = { active: false, leader: null, playing: false, frame: 0, at_server_time: 0, rate: 1, loop_range: null, version: 0, locked: false };
 const me = (in_session: boolean): Member => ({ session_id: 2, user_id: 'bob', user_name: 'Bob', in_session, leader: in_session });
 
 describe('ReviewController', () => {
@@ -125,6 +125,48 @@ describe('ReviewController', () => {
     ]);
   });
 
+  it('in a locked session a follower\u2019s keys look around alone, and rejoin puts it back', () => {
+    const { review, player, server, session, controls } = setup('#/media/m1');
+    server.join();
+    server.inSession(true);
+    server.state({ leader: 1, frame: 20, locked: true });
+    flushSync();
+    vi.advanceTimersByTime(FOLLOW_MS);
+    expect(player.frame).toBe(20);
+    review.step(1);
+    review.toggle();
+    review.toggle();
+    review.seek(5);
+    review.setRate(2);
+    expect(session.freeLook).toBe(true);
+    expect(controls()).toEqual([]);
+    expect(player.frame).toBe(5);
+    // The presenter moves on; the follower stays where it looks.
+    server.state({ leader: 1, frame: 60, locked: true });
+    vi.advanceTimersByTime(2 * FOLLOW_MS);
+    expect([player.frame, session.behind]).toEqual([5, 55]);
+    review.toggleFreeLook();
+    vi.advanceTimersByTime(2 * FOLLOW_MS);
+    expect([player.frame, player.rate, session.freeLook]).toEqual([60, 1, false]);
+    expect(controls()).toEqual([]);
+  });
+
+  it('unlocked, a follower drives as before; free look on purpose sends nothing', () => {
+    const { review, server, session, controls } = setup('#/media/m1');
+    server.join();
+    server.inSession(true);
+    server.state({ leader: 1, frame: 20 });
+    flushSync();
+    vi.advanceTimersByTime(FOLLOW_MS);
+    review.step(1);
+    expect(controls()).toEqual([{ action: 'seek', frame: 21 }]);
+    review.toggleFreeLook();
+    expect(session.freeLook).toBe(true);
+    review.step(1);
+    review.seek(3);
+    expect(controls()).toHaveLength(1);
+  });
+
   it('sends at most one seek per throttle period while scrubbing, and always the last', () => {
     const { review, server, controls } = setup('#/media/m1');
     server.join();
@@ -178,8 +220,9 @@ describe('ReviewController', () => {
     flushSync();
     review.liveStroke(shape);
     review.clearLive();
+    review.clearLive(true);
     expect(f.last.sentOf('live_stroke')).toEqual([{ type: 'live_stroke', media_id: 'm1', shape }]);
-    expect(f.last.sentOf('live_clear')).toHaveLength(1);
+    expect(f.last.sentOf('live_clear').map((m) => m.all)).toEqual([false, true]);
   });
 
   it('stops following and drops a waiting seek when the page closes', () => {

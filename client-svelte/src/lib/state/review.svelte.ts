@@ -69,9 +69,20 @@ export class ReviewController {
 
   // ---- the transport: the player alone, or the session for everyone
 
+  /**
+   * Whether a command moves this player alone: out of the session, or in free look. In a
+   * locked session a follower's command would be refused: it starts free look instead.
+   */
+  private alone(): boolean {
+    if (!this.inSession || this.session.freeLook) return true;
+    if (!this.session.locked || this.session.isLeader) return false;
+    this.session.detach();
+    return true;
+  }
+
   toggle(): void {
     const p = this.player;
-    if (!this.inSession) return p.toggle();
+    if (this.alone()) return p.toggle();
     if (p.playing) {
       const f = p.frame;
       p.pause();
@@ -84,7 +95,7 @@ export class ReviewController {
 
   step(delta: number): void {
     const p = this.player;
-    if (!this.inSession) return p.step(delta);
+    if (this.alone()) return p.step(delta);
     const f = p.clamp(p.frame + delta);
     const wasPlaying = p.playing;
     p.pause();
@@ -97,27 +108,28 @@ export class ReviewController {
   seek(frame: number, final = true): void {
     const f = this.player.clamp(frame);
     this.player.seek(f);
-    this.control({ action: 'seek', frame: f }, !final);
+    if (!this.alone()) this.control({ action: 'seek', frame: f }, !final);
   }
 
   setRate(rate: number): void {
     this.player.setRate(rate);
-    this.control({ action: 'rate', rate });
+    if (!this.alone()) this.control({ action: 'rate', rate });
   }
 
   toggleLoop(): void {
-    this.control({ action: 'loop', range: this.player.toggleLoop() });
+    const range = this.player.toggleLoop();
+    if (!this.alone()) this.control({ action: 'loop', range });
   }
 
   /** L. A session plays at one speed for everyone: there it just plays. */
   forward(): void {
-    if (!this.inSession) this.player.shuttleForward();
+    if (this.alone()) this.player.shuttleForward();
     else if (!this.player.playing) this.toggle();
   }
 
   /** J. Not in a session: it cannot play backwards for everyone. */
   backward(): void {
-    if (!this.inSession) this.player.shuttleBackward();
+    if (this.alone()) this.player.shuttleBackward();
   }
 
   // ---- live drawing, shown to the others in the session
@@ -126,12 +138,19 @@ export class ReviewController {
     if (this.inSession) this.room.sendLiveStroke(shape);
   }
 
-  clearLive(): void {
-    if (this.inSession) this.room.sendLiveClear();
+  /** Clears our own live ink for everyone, or (`all`) everyone's. */
+  clearLive(all = false): void {
+    if (this.inSession) this.room.sendLiveClear(all);
+  }
+
+  /** Free look on (from following) or off (back on the presenter's frame). */
+  toggleFreeLook(): void {
+    if (this.session.freeLook) this.session.rejoin();
+    else this.session.detach();
   }
 
   private control(action: CollabAction, throttle = false): void {
-    if (!this.inSession) return;
+    if (!this.inSession || this.session.freeLook) return;
     if (this.trailing) clearTimeout(this.trailing);
     this.trailing = null;
     const now = this.now();

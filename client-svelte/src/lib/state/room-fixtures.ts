@@ -9,7 +9,7 @@ export const media: MediaInfo = {
   created_at: '2026-01-01T00:00:00Z', review_status: 'needs_review', link_access: 'off',
 };
 
-export const collab: CollabState = { active: false, leader: null, playing: false, frame: 0, at_server_time: 0, rate: 1, loop_range: null, version: 0 };
+export const collab: CollabState = { active: false, leader: null, playing: false, frame: 0, at_server_time: 0, rate: 1, loop_range: null, version: 0, locked: false };
 
 export function comment(id: number, frame: number, extra: Partial<Comment> = {}): Comment {
   return {

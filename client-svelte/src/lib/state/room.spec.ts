@@ -164,7 +164,7 @@ describe('Room', () => {
     room.sendLiveStroke({ tool: 'pen', points: [{ x: 0, y: 0 }], color: '#ff0000', width: 0.01, text: null });
     refuse('live_stroke', 'join the session first');
     expect(room.lastError).toBe('join the session first');
-    room.sendLiveClear();
+    room.sendLiveClear(false);
     refuse('live_clear', 'join the room first');
     expect(room.lastError).toBe('join the room first');
     refuse('session_leave', 'the room closed');
@@ -200,8 +200,14 @@ describe('Room', () => {
     expect(room.collab?.frame).toBe(40);
     f.last.push({ type: 'live_stroke', media_id: 'm1', session_id: 4, user_id: 'bob', shape: { tool: 'line', points: [{ x: 0, y: 0 }, { x: 1, y: 1 }], color: '#ffffff', width: 0.01, text: null } });
     expect(room.liveStrokes.get(4)).toHaveLength(1);
-    f.last.push({ type: 'live_clear', media_id: 'm1', session_id: 4 });
-    expect(room.liveStrokes.size).toBe(0);
+    f.last.push({ type: 'live_stroke', media_id: 'm1', session_id: 5, user_id: 'cid', shape: { tool: 'line', points: [{ x: 0, y: 0 }, { x: 1, y: 1 }], color: '#ffffff', width: 0.01, text: null } });
+    // Clearing one's own ink takes only that member's strokes away.
+    f.last.push({ type: 'live_clear', media_id: 'm1', session_id: 4, all: false });
+    expect([...room.liveStrokes.keys()]).toEqual([5]);
+    let cleared = 0;
+    room.whenAllCleared(() => (cleared += 1));
+    f.last.push({ type: 'live_clear', media_id: 'm1', session_id: 9, all: true });
+    expect([room.liveStrokes.size, cleared]).toEqual([0, 1]);
     f.last.push({ type: 'room_closed', media_id: 'm1', reason: 'deleted' });
     expect(room.status).toBe('closed');
   });

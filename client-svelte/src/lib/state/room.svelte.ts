@@ -109,6 +109,7 @@ export class Room {
   private joinedListeners: ((rejoin: boolean) => void)[] = [];
   private eventListeners: ((event: RoomEvent) => void)[] = [];
   private accessListeners: ((access: AccessLevel) => void)[] = [];
+  private clearAllListeners: (() => void)[] = [];
   private resendTimer: ReturnType<typeof setTimeout> | null = null;
   private removedTimer: ReturnType<typeof setTimeout> | null = null;
   private noticeTimer: ReturnType<typeof setTimeout> | null = null;
@@ -147,7 +148,7 @@ export class Room {
     });
     on('collab', (m) => m.media_id === mediaId && this.setCollab(m.state));
     on('live_stroke', (m) => m.media_id === mediaId && this.addLiveStroke(m.session_id, m.shape));
-    on('live_clear', (m) => m.media_id === mediaId && this.clearLive());
+    on('live_clear', (m) => m.media_id === mediaId && this.clearLive(m.session_id, m.all));
     on('media_updated', (m) => m.media.id === mediaId && (this.media = this.view(m.media)));
     on('access_changed', (m) => m.media_id === mediaId && this.setAccess(m.access));
     on('media_progress', (m) => {
@@ -492,18 +493,35 @@ export class Room {
     this.liveStrokes = next;
   }
 
-  /** A clear (from anyone) empties the whole board: the session shares one picture. */
-  private clearLive(): void {
-    this.liveStrokes = new Map();
+  /** Someone cleared their own ink (`all` false), or the leader cleared everyone's. */
+  private clearLive(session: number, all: boolean): void {
+    if (all) {
+      this.liveStrokes = new Map();
+      for (const fn of this.clearAllListeners) fn();
+      return;
+    }
+    if (!this.liveStrokes.has(session)) return;
+    const next = new Map(this.liveStrokes);
+    next.delete(session);
+    this.liveStrokes = next;
+  }
+
+  /** Called when someone cleared everyone's ink (our own strokes included). */
+  whenAllCleared(fn: () => void): void {
+    this.clearAllListeners.push(fn);
   }
 
   sendLiveStroke(shape: Shape): void {
     this.link.send({ type: 'live_stroke', media_id: this.mediaId, shape });
   }
 
-  sendLiveClear(): void {
-    this.link.send({ type: 'live_clear', media_id: this.mediaId });
-    this.liveStrokes = new Map();
+  /**
+   * Clears our own live strokes for everyone, or (`all`: the leader, the owner, admins)
+   * everyone's; the server does not echo it back to us.
+   */
+  sendLiveClear(all: boolean): void {
+    this.link.send({ type: 'live_clear', media_id: this.mediaId, all });
+    if (all) this.liveStrokes = new Map();
   }
 
   // ---- the typed comment text survives reconnects and reloads

@@ -6,7 +6,7 @@ import { Room } from './room.svelte';
 import { Session, type FollowTarget } from './session.svelte';
 
 const media = { id: 'm1', fps_rational: { num: 25, den: 1 } } as MediaInfo;
-const idle: CollabState = { active: true, leader: 1, playing: false, frame: 0, at_server_time: 0, rate: 1, loop_range: null, version: 1 };
+const idle: CollabState = { active: true, leader: 1, playing: false, frame: 0, at_server_time: 0, rate: 1, loop_range: null, version: 1, locked: false };
 
 class FakePlayer implements FollowTarget {
   frame = 0;
@@ -187,5 +187,78 @@ describe('Session', () => {
     f.last.open();
     f.last.push({ type: 'room_joined', comments_before: null, resync: false, member_count: 1, media, comments: null, collab: idle, seq: 0, session_id: 8, members: [], access: 'comment' });
     expect(f.last.sentOf('session_join')).toHaveLength(0);
+  });
+
+  describe('free look', () => {
+    it('stops following and counts the frames behind the presenter', () => {
+      const p = new FakePlayer();
+      push({ playing: false, frame: 40 });
+      session.follow(p);
+      expect(p.frame).toBe(40);
+      session.detach();
+      expect(session.freeLook).toBe(true);
+      p.seek(12); // the follower scrubs back on its own
+      push({ playing: false, frame: 50 }); // the presenter moves on
+      session.follow(p);
+      expect(p.frame).toBe(12);
+      expect([session.sync, session.behind]).toEqual(['free', 38]);
+      // While the session plays, the count follows its running frame (25 fps, 2 s: 50 more).
+      push({ playing: true, frame: 50, at_server_time: serverNow });
+      serverNow += 2000;
+      session.follow(p);
+      expect([p.playing, session.behind]).toEqual([false, 88]);
+      expect(f.last.sentOf('session_control')).toEqual([]);
+    });
+
+    it('counts frames ahead as negative', () => {
+      const p = new FakePlayer();
+      push({ playing: false, frame: 10 });
+      session.detach();
+      p.seek(25);
+      session.follow(p);
+      expect(session.behind).toBe(-15);
+    });
+
+    it('rejoins on the presenter\u2019s frame', () => {
+      const p = new FakePlayer();
+      push({ playing: false, frame: 40 });
+      session.detach();
+      p.seek(3);
+      session.follow(p);
+      session.rejoin();
+      expect(session.freeLook).toBe(false);
+      session.follow(p);
+      expect(p.frame).toBe(40);
+      push({ playing: true, frame: 40, at_server_time: serverNow - 1000 }); // now at 65
+      session.follow(p);
+      expect([p.playing, p.frame]).toEqual([true, 65]);
+    });
+
+    it('is for followers only, and ends on leaving', () => {
+      push({ leader: 2 });
+      session.detach();
+      expect(session.freeLook).toBe(false);
+      push({ leader: 1 });
+      session.detach();
+      expect(session.freeLook).toBe(true);
+      // Granted the lead while looking around: the presenter drives, so it follows.
+      push({ leader: 2 });
+      expect(session.freeLook).toBe(false);
+      push({ leader: 1 });
+      let left = 0;
+      session.whenLeft(() => (left += 1));
+      session.leave();
+      expect(left).toBe(1);
+      push({ leader: 1 });
+      expect(session.freeLook).toBe(false);
+    });
+
+    it('knows when the presenter locked the session', () => {
+      expect(session.locked).toBe(false);
+      push({ locked: true });
+      expect(session.locked).toBe(true);
+      push({ locked: true, active: false });
+      expect(session.locked).toBe(false);
+    });
   });
 });

@@ -1,5 +1,6 @@
 // The live review session of a room: starting, joining, leading, and following the
-// shared playback state so every participant shows the same frame.
+// shared playback state so every participant shows the same frame, or (free look) not
+// following it for a while and rejoining it.
 import type { CollabAction, ClientMsg, CollabState, Member } from '../protocol/protocol';
 import { correction, inSync, sessionPosition } from './collab-math';
 import type { Room } from './room.svelte';
@@ -26,12 +27,17 @@ export interface SessionLink {
   readonly isOpen: boolean;
 }
 
-export type SyncState = 'off' | 'synced' | 'syncing' | 'waiting' | 'offline';
+export type SyncState = 'off' | 'synced' | 'syncing' | 'waiting' | 'offline' | 'free';
 
 export class Session {
   sync = $state<SyncState>('off');
   /** Frames between us and the session, for the indicator. */
   drift = $state(0);
+  /** In free look: frames the player is behind the session (negative: ahead of it). */
+  behind = $state(0);
+  /** The follower looks around on its own; the session goes on without it. */
+  private detached = $state(false);
+  private leftListeners: (() => void)[] = [];
   private lastSeek = { frame: -1, at: 0 };
   /** A control we sent whose new state has not come back yet (version before it, when). */
   private awaiting: { version: number; at: number } | null = null;
@@ -76,6 +82,14 @@ export class Session {
   get leader(): Member | null {
     return this.room.members.find((m) => m.session_id === this.room.collab?.leader) ?? null;
   }
+  /** Only the leader drives (the media's owner and admins may take over). */
+  get locked(): boolean {
+    return this.active && !!this.room.collab?.locked;
+  }
+  /** Not following: scrubbing, stepping and playing move this player alone, and send nothing. */
+  get freeLook(): boolean {
+    return this.detached && this.joined && !this.isLeader;
+  }
   get participants(): Member[] {
     return this.room.members.filter((m) => m.in_session);
   }
@@ -93,8 +107,28 @@ export class Session {
 
   leave(): void {
     this.wanted = false;
+    this.detached = false;
     this.link.send({ type: 'session_leave', media_id: this.room.mediaId });
     this.sync = 'off';
+    for (const fn of this.leftListeners) fn();
+  }
+
+  /** Called when the user leaves the session. */
+  whenLeft(fn: () => void): void {
+    this.leftListeners.push(fn);
+  }
+
+  /** Stops following, locally: the session and everyone in it are not told. */
+  detach(): void {
+    if (this.joined && !this.isLeader) this.detached = true;
+  }
+
+  /** Follows again: the next step of following puts the player on the session's frame. */
+  rejoin(): void {
+    if (!this.detached) return;
+    this.detached = false;
+    this.lastSeek = { frame: -1, at: 0 };
+    this.awaiting = null;
   }
 
   takeLead(): void {
@@ -132,6 +166,13 @@ export class Session {
       }
     }
     this.lastState = s;
+    if (this.freeLook) {
+      // Drop a catch-up nudge of the playback rate: the player plays at its own pace now.
+      if (this.sync !== 'free') p.setRate(p.rate);
+      this.behind = Math.round(sessionPosition(s, now, p.fpsValue, p.lastFrame)) - p.frame;
+      this.sync = 'free';
+      return;
+    }
     // Our own command is on its way: the old state must not pull the player back.
     if (this.awaiting) {
       if (s.version === this.awaiting.version && now - this.awaiting.at < 1500) return;
