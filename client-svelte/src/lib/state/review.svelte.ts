@@ -155,6 +155,7 @@ export class ReviewController {
     this.trailing = null;
     const now = this.now();
     if (throttle && now - this.lastSent < CONTROL_THROTTLE_MS) {
+      this.session.hold();
       this.trailing = setTimeout(() => this.control(action), CONTROL_THROTTLE_MS);
       return;
     }

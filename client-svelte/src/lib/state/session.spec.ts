@@ -133,6 +133,53 @@ describe('Session', () => {
     expect(session.sync).toBe('synced');
   });
 
+  it('a leader stepping fast keeps every step while the states of earlier ones arrive', () => {
+    const p = new FakePlayer();
+    push({ playing: false, frame: 0 });
+    session.follow(p);
+    // Five steps sent before any of their states is back; the states then arrive one by
+    // one between the steps of following (the old order lost a step here).
+    for (let i = 1; i <= 5; i++) {
+      p.seek(p.frame + 1);
+      session.control({ action: 'seek', frame: p.frame });
+    }
+    for (let i = 1; i <= 5; i++) {
+      push({ playing: false, frame: i });
+      session.follow(p);
+      expect(p.frame, `after the state of step ${i}`).toBe(5);
+    }
+    expect(session.sync).toBe('synced');
+  });
+
+  it('a step held back by the throttle is not undone before it is sent', () => {
+    const p = new FakePlayer();
+    push({ playing: false, frame: 0 });
+    session.follow(p);
+    p.seek(1);
+    session.control({ action: 'seek', frame: 1 });
+    p.seek(2);
+    session.hold(); // the second step waits for the throttle
+    push({ playing: false, frame: 1 });
+    session.follow(p);
+    expect(p.frame).toBe(2);
+    session.control({ action: 'seek', frame: 2 });
+    push({ playing: false, frame: 2 });
+    session.follow(p);
+    expect(p.frame).toBe(2);
+    expect(session.sync).toBe('synced');
+  });
+
+  it('gives up waiting for a command the server never answers', () => {
+    const p = new FakePlayer();
+    push({ playing: false, frame: 10 });
+    session.follow(p);
+    p.seek(30);
+    session.control({ action: 'seek', frame: 30 });
+    serverNow += 2000;
+    session.follow(p);
+    expect(p.frame).toBe(10);
+  });
+
   it('goes back into the session after a reconnect', () => {
     session.start();
     f.last.close(1006, '');

@@ -40,7 +40,12 @@ export class Session {
   private leftListeners: (() => void)[] = [];
   private lastSeek = { frame: -1, at: 0 };
   /** A control we sent whose new state has not come back yet (version before it, when). */
-  private awaiting: { version: number; at: number } | null = null;
+  /**
+   * Our own commands on their way: from the shared state's `version` when the first was
+   * sent, `count` sent since (each bumps the version once), or one `held` back by a throttle.
+   * Until their state arrives, the old one must not pull the player back.
+   */
+  private awaiting: { version: number; count: number; at: number; held: boolean } | null = null;
   private readonly room: Room;
   private readonly link: SessionLink;
 
@@ -138,7 +143,20 @@ export class Session {
   /** Sends a control. Whoever drives, leads: the server hands the lead to the sender. */
   control(action: CollabAction): void {
     this.link.send({ type: 'session_control', media_id: this.room.mediaId, control: action });
-    if (action.action !== 'take_lead') this.awaiting = { version: this.room.collab?.version ?? 0, at: this.link.serverNow() };
+    if (action.action === 'take_lead') return;
+    const at = this.link.serverNow();
+    const a = this.awaiting;
+    this.awaiting = a
+      ? { version: a.version, count: a.count + 1, at, held: false }
+      : { version: this.room.collab?.version ?? 0, count: 1, at, held: false };
+  }
+
+  /** A control is coming but held back (a throttled step or scrub): keep the player where
+   * the user put it until it is sent and its state comes back. */
+  hold(): void {
+    const at = this.link.serverNow();
+    const a = this.awaiting;
+    this.awaiting = a ? { ...a, at, held: true } : { version: this.room.collab?.version ?? 0, count: 0, at, held: true };
   }
 
   /**
@@ -175,7 +193,11 @@ export class Session {
     }
     // Our own command is on its way: the old state must not pull the player back.
     if (this.awaiting) {
-      if (s.version === this.awaiting.version && now - this.awaiting.at < 1500) return;
+      const a = this.awaiting;
+      // Every command we sent bumps the version once: an older state is one of ours on
+      // its way back (or from before them). Refused commands never come: give up after 1.5 s.
+      const pending = a.held || s.version < a.version + a.count;
+      if (pending && now - a.at < 1500) return;
       this.awaiting = null;
     }
     if (p.rate !== s.rate) p.setRate(s.rate);
