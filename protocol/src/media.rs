@@ -81,6 +81,17 @@ impl Rational {
     }
 }
 
+/// An HDR source: its transfer (`pq` for SMPTE ST 2084 / HDR10, `hlg` for ARIB STD-B67),
+/// primaries as ffprobe names them (e.g. `bt2020`), and the Dolby Vision profile when the
+/// stream carries one (its base layer is what is shown). The proxy, posters and sheet are
+/// tone mapped to SDR BT.709.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct HdrSource {
+    pub transfer: String,
+    pub primaries: Option<String>,
+    pub dolby_vision_profile: Option<u32>,
+}
+
 /// A scrub sprite sheet: tiles left to right, top to bottom; tile `i` shows `times[i]` seconds.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 pub struct SpriteSheet {
@@ -129,6 +140,10 @@ pub struct MediaInfo {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[ts(optional)]
     pub field_order: Option<String>,
+    /// The source is HDR (left out for SDR sources).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub hdr: Option<HdrSource>,
 }
 
 /// Stored as its wire name (the server's database keeps statuses as text).

@@ -16,6 +16,7 @@ pub fn render() -> String {
         MediaStatus::decl(),
         MediaKind::decl(),
         Rational::decl(),
+        HdrSource::decl(),
         SpriteSheet::decl(),
         LinkAccess::decl(),
         ShareRole::decl(),

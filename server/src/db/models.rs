@@ -56,6 +56,7 @@ pub struct Media {
     #[diesel(deserialize_as = String)]
     pub review_status: ReviewStatus,
     pub field_order: Option<String>,
+    pub hdr_json: Option<String>,
 }
 
 #[derive(Debug, Clone, Insertable)]
@@ -116,6 +117,7 @@ impl Media {
             review_status: self.review_status,
             link_access: self.link_access,
             field_order: self.field_order.clone(),
+            hdr: self.hdr_json.as_deref().and_then(|j| serde_json::from_str(j).ok()),
         }
     }
 }
@@ -151,6 +153,7 @@ pub struct MediaFacts {
     pub bitrate: Option<i64>,
     pub audio_channels: Option<i32>,
     pub field_order: Option<String>,
+    pub hdr_json: Option<String>,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable)]

@@ -67,6 +67,7 @@ diesel::table! {
         link_access -> Text,
         review_status -> Text,
         field_order -> Nullable<Text>,
+        hdr_json -> Nullable<Text>,
     }
 }
 

@@ -60,9 +60,11 @@ pub fn proxy_args(input: &Path, output: &Path, probe: &Probe, s: &ProxySettings)
     // height, so odd-sized and anamorphic sources come out square-pixelled with even sides.
     // ffmpeg has already turned the picture upright here (autorotate), and drops the rotation
     // from the output.
+    // An HDR source is tone mapped after scaling, so a 4K one is mapped at the proxy's size.
     let scale = format!(
-        "{}scale=w='max(2,round(oh*dar/2)*2)':h='max(2,trunc(min({mh},ih)/2)*2)',setsar=1,format=yuv420p",
-        deinterlace(probe)
+        "{}scale=w='max(2,round(oh*dar/2)*2)':h='max(2,trunc(min({mh},ih)/2)*2)',setsar=1,{}",
+        deinterlace(probe),
+        to_sdr(probe)
     );
     a.extend(strs(&["-vf", &scale]));
     if let Some(fps) = probe.fps.filter(|f| f.num > 0 && f.den > 0) {
@@ -91,6 +93,17 @@ pub fn proxy_args(input: &Path, output: &Path, probe: &Probe, s: &ProxySettings)
         "-pix_fmt",
         "yuv420p",
     ]));
+    if probe.hdr().is_some() {
+        // Tagged as what it now is, not as the source was.
+        a.extend(strs(&[
+            "-color_primaries",
+            "bt709",
+            "-color_trc",
+            "bt709",
+            "-colorspace",
+            "bt709",
+        ]));
+    }
     if probe.has_audio {
         a.extend(aac(s));
     } else {
@@ -134,6 +147,52 @@ fn deinterlace(probe: &Probe) -> String {
     }
 }
 
+/// zscale's name of an ffprobe colour matrix.
+fn zscale_matrix(space: &str) -> &'static str {
+    match space {
+        "bt2020c" => "2020_cl",
+        "bt709" => "709",
+        "smpte170m" | "bt470bg" => "170m",
+        _ => "2020_ncl",
+    }
+}
+
+/// An HDR source mapped to SDR BT.709 in 8-bit 4:2:0: to linear light (nominal peak
+/// 100 nits), BT.709 primaries, Hable's curve without desaturation, BT.709 transfer and
+/// matrix in limited range. The source's colour description is given explicitly, so a
+/// stream that tags only some frames is read the same throughout. An SDR source is only
+/// put into 8-bit 4:2:0.
+fn to_sdr(probe: &Probe) -> String {
+    let Some(t) = probe.hdr() else {
+        return "format=yuv420p".into();
+    };
+    let pin = match probe.color_primaries.as_deref() {
+        Some("bt709") => "709",
+        Some("smpte432") => "smpte432",
+        _ => "2020",
+    };
+    let min = zscale_matrix(probe.color_space.as_deref().unwrap_or("bt2020nc"));
+    let rin = if probe.color_range.as_deref() == Some("pc") {
+        "full"
+    } else {
+        "limited"
+    };
+    format!(
+        "zscale=tin={}:pin={pin}:min={min}:rin={rin}:t=linear:npl=100,format=gbrpf32le,zscale=p=709,\
+         tonemap=tonemap=hable:desat=0,zscale=t=709:m=709:r=limited,format=yuv420p",
+        t.zscale()
+    )
+}
+
+/// The tone mapping for pictures (posters, sheets), after a comma; empty for SDR.
+fn tone_map_tail(probe: &Probe) -> String {
+    if probe.hdr().is_some() {
+        format!(",{}", to_sdr(probe))
+    } else {
+        String::new()
+    }
+}
+
 /// A still image as WebP, no side longer than `max_dim`, never enlarged.
 pub fn image_args(input: &Path, output: &Path, max_dim: u32) -> Vec<String> {
     // No probe here to name the demuxer: the whitelist alone keeps lists out.
@@ -157,8 +216,9 @@ pub fn poster_args(input: &Path, output: &Path, probe: &Probe) -> Vec<String> {
     a.extend(self::input(input, probe.demuxer()));
     a.extend(map_video(probe));
     let scale = format!(
-        "{}scale=w='trunc(min({POSTER_MAX_WIDTH},iw*sar)/2)*2':h='max(2,trunc(ow/dar/2)*2)',setsar=1",
-        deinterlace(probe)
+        "{}scale=w='trunc(min({POSTER_MAX_WIDTH},iw*sar)/2)*2':h='max(2,trunc(ow/dar/2)*2)',setsar=1{}",
+        deinterlace(probe),
+        tone_map_tail(probe)
     );
     a.extend(strs(&["-frames:v", "1", "-vf", &scale]));
     a.extend(image_tail(output));
@@ -220,8 +280,9 @@ pub fn sheet_args(input: &Path, output: &Path, probe: &Probe, plan: &SheetPlan) 
         prev = k("prev_selected_t"),
     );
     let graph = format!(
-        "{d}{select},scale={w}:{h},setsar=1,tile={c}x{r}",
+        "{d}{select},scale={w}:{h},setsar=1{t},tile={c}x{r}",
         d = deinterlace(probe),
+        t = tone_map_tail(probe),
         w = plan.tile_width,
         h = plan.tile_height,
         c = plan.columns.max(1),

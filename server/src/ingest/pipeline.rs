@@ -185,6 +185,7 @@ fn facts(p: &Probe) -> MediaFacts {
         bitrate: p.bitrate,
         audio_channels: p.audio_channels,
         field_order: p.field_order.clone(),
+        hdr_json: p.hdr_source().and_then(|h| serde_json::to_string(&h).ok()),
     }
 }
 

@@ -112,3 +112,109 @@ async fn a_long_gop_transport_stream_is_not_called_damaged() {
     let d = m["duration"].as_f64().unwrap();
     assert!(d > 10.0 && d < 20.0, "the cut length: {d}");
 }
+
+/// A 10-bit HEVC clip tagged as HDR with `transfer` (smpte2084 for PQ, arib-std-b67 for HLG).
+fn hdr_clip(out: &std::path::Path, transfer: &str) {
+    ffmpeg_make(
+        out,
+        &["testsrc2=size=1280x720:rate=25"],
+        &[
+            "-t",
+            "2",
+            "-vf",
+            "format=yuv420p10le",
+            "-c:v",
+            "libx265",
+            "-x265-params",
+            &format!("log-level=error:colorprim=bt2020:transfer={transfer}:colormatrix=bt2020nc"),
+            "-color_primaries",
+            "bt2020",
+            "-color_trc",
+            transfer,
+            "-colorspace",
+            "bt2020nc",
+            "-tag:v",
+            "hvc1",
+        ],
+    );
+}
+
+/// Mean luma of a picture, 0..255, as ffmpeg's signalstats measures it.
+fn mean_luma(picture: &std::path::Path) -> f64 {
+    let out = std::process::Command::new("ffprobe")
+        .args([
+            "-v",
+            "error",
+            "-f",
+            "lavfi",
+            "-show_entries",
+            "frame_tags=lavfi.signalstats.YAVG",
+            "-of",
+            "csv=p=0",
+        ])
+        .arg(format!("movie={},signalstats", picture.display()))
+        .output()
+        .unwrap();
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .next()
+        .unwrap_or("0")
+        .trim()
+        .parse()
+        .unwrap_or(0.0)
+}
+
+#[actix_rt::test]
+async fn hdr_sources_get_tone_mapped_sdr_proxies_and_pictures() {
+    let s = TestServer::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    for (transfer, ours) in [("smpte2084", "pq"), ("arib-std-b67", "hlg")] {
+        let f = dir.path().join(format!("{ours}.mp4"));
+        hdr_clip(&f, transfer);
+        let (code, body) = s
+            .upload("alice", &format!("{ours}.mp4"), std::fs::read(&f).unwrap())
+            .await;
+        assert_eq!(code, 201, "{body}");
+        let id = body["id"].as_str().unwrap();
+        let m = s.wait_done("alice", id, 120).await;
+        assert_eq!(m["status"], "ready", "{m}");
+        assert_eq!(m["hdr"]["transfer"], ours, "{m}");
+        assert_eq!(m["hdr"]["primaries"], "bt2020", "{m}");
+        let media = s.dir.path().join("media").join(id);
+        let p = crate::common::ffprobe_streams(&media.join("proxy.mp4"));
+        let v = p["streams"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["codec_type"] == "video")
+            .unwrap()
+            .clone();
+        assert_eq!(v["codec_name"], "h264");
+        assert_eq!(v["pix_fmt"], "yuv420p", "{v}");
+        for k in ["color_transfer", "color_primaries", "color_space"] {
+            assert_eq!(v[k], "bt709", "{ours}: {k} of the proxy: {v}");
+        }
+        // Tone mapped, not the PQ/HLG code values shown as if SDR: the same test picture
+        // made in SDR is compared with the proxy's poster.
+        let sdr = dir.path().join("sdr.mp4");
+        ffmpeg_make(
+            &sdr,
+            &["testsrc2=size=1280x720:rate=25"],
+            &["-t", "2", "-pix_fmt", "yuv420p"],
+        );
+        let sdr_luma = mean_luma(&sdr);
+        let poster = media.join("thumb.webp");
+        assert!(poster.exists());
+        let luma = mean_luma(&poster);
+        assert!(
+            luma > 16.0 && (luma - sdr_luma).abs() < 60.0,
+            "{ours}: poster luma {luma}, SDR {sdr_luma}"
+        );
+    }
+    // SDR media say nothing of HDR.
+    let f = dir.path().join("plain.mp4");
+    crate::common::make_h264(&f, 1);
+    let (_, body) = s.upload("alice", "plain.mp4", std::fs::read(&f).unwrap()).await;
+    let m = s.wait_done("alice", body["id"].as_str().unwrap(), 60).await;
+    assert!(m.get("hdr").is_none(), "{m}");
+}

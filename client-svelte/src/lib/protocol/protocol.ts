@@ -15,6 +15,8 @@ export type MediaKind = "video" | "audio" | "image";
 
 export type Rational = { num: number, den: number, };
 
+export type HdrSource = { transfer: string, primaries: string | null, dolby_vision_profile: number | null, };
+
 export type SpriteSheet = { url: string, columns: number, rows: number, tile_width: number, tile_height: number, times: Array<number>, };
 
 export type LinkAccess = "off" | "view" | "comment";
@@ -58,7 +60,11 @@ link_access: LinkAccess,
  * The source is interlaced: "tff" (top field first) or "bff"; the proxy is
  * deinterlaced at the source's frame rate. Left out for progressive sources.
  */
-field_order?: string, };
+field_order?: string, 
+/**
+ * The source is HDR (left out for SDR sources).
+ */
+hdr?: HdrSource, };
 
 export type ShareEntry = { user_id: UserId, user_name?: string, role: ShareRole, };
 

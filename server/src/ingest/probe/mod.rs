@@ -48,9 +48,67 @@ pub struct Probe {
     pub audio_stream: Option<u32>,
     /// "tff" or "bff" when the video is interlaced (ffprobe's field order), else None.
     pub field_order: Option<String>,
+    /// The video's colour description as ffprobe names it.
+    pub color_transfer: Option<String>,
+    pub color_primaries: Option<String>,
+    pub color_space: Option<String>,
+    pub color_range: Option<String>,
+    /// (profile, base layer compatibility id) of a Dolby Vision stream.
+    pub dolby_vision: Option<(u32, u32)>,
+}
+
+/// How an HDR source's light is coded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Transfer {
+    /// SMPTE ST 2084 (HDR10, Dolby Vision profile 8.1).
+    Pq,
+    /// ARIB STD-B67 (phones, broadcast; Dolby Vision profile 8.4).
+    Hlg,
+}
+
+impl Transfer {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Transfer::Pq => "pq",
+            Transfer::Hlg => "hlg",
+        }
+    }
+
+    /// zscale's name of the transfer.
+    pub fn zscale(self) -> &'static str {
+        match self {
+            Transfer::Pq => "smpte2084",
+            Transfer::Hlg => "arib-std-b67",
+        }
+    }
 }
 
 impl Probe {
+    /// The transfer of an HDR video: from its colour description, or a Dolby Vision base
+    /// layer that says it is HDR10 (compatibility id 1) or HLG (4). None for SDR.
+    pub fn hdr(&self) -> Option<Transfer> {
+        match self.color_transfer.as_deref() {
+            Some("smpte2084") => return Some(Transfer::Pq),
+            Some("arib-std-b67") => return Some(Transfer::Hlg),
+            _ => {}
+        }
+        match self.dolby_vision {
+            Some((_, 1)) => Some(Transfer::Pq),
+            Some((_, 4)) => Some(Transfer::Hlg),
+            _ => None,
+        }
+    }
+
+    /// What the media object says of an HDR source.
+    pub fn hdr_source(&self) -> Option<dailies_protocol::HdrSource> {
+        let t = self.hdr()?;
+        Some(dailies_protocol::HdrSource {
+            transfer: t.as_str().into(),
+            primaries: self.color_primaries.clone(),
+            dolby_vision_profile: self.dolby_vision.map(|(p, _)| p),
+        })
+    }
+
     /// The demuxer later ffmpeg runs are told to use (`-f`), so they read the file exactly as
     /// the probe did; None when the probed container is not one Dailies reads.
     pub fn demuxer(&self) -> Option<&'static str> {

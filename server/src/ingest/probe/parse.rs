@@ -97,6 +97,11 @@ pub fn parse_ffprobe(json: &str) -> Result<Probe, ProbeError> {
         field_order: video
             .and_then(|v| str_field(v, "field_order"))
             .and_then(|f| field_order(&f)),
+        color_transfer: video.and_then(|v| str_field(v, "color_transfer")),
+        color_primaries: video.and_then(|v| str_field(v, "color_primaries")),
+        color_space: video.and_then(|v| str_field(v, "color_space")),
+        color_range: video.and_then(|v| str_field(v, "color_range")),
+        dolby_vision: video.and_then(dolby_vision),
     };
     estimate_frame_count(&mut probe);
     Ok(probe)
@@ -140,6 +145,18 @@ pub fn apply_mediainfo(json: &str, probe: &mut Probe) {
     }
 }
 
+/// A Dolby Vision configuration record among the stream's side data: (profile, base layer
+/// signal compatibility id).
+fn dolby_vision(v: &Value) -> Option<(u32, u32)> {
+    let list = v.get("side_data_list")?.as_array()?;
+    let dovi = list
+        .iter()
+        .find(|d| d.get("side_data_type").and_then(Value::as_str) == Some("DOVI configuration record"))?;
+    let profile = int_field(dovi, "dv_profile")?;
+    let compat = int_field(dovi, "dv_bl_signal_compatibility_id").unwrap_or(0);
+    Some((profile as u32, compat as u32))
+}
+
 /// ffprobe's field order as the field shown first: `tt` and `bt` show the top field first,
 /// `bb` and `tb` the bottom one; progressive and unknown are not interlaced.
 fn field_order(f: &str) -> Option<String> {
@@ -163,6 +180,7 @@ pub fn browser_playable(p: &Probe, max_bitrate: i64) -> bool {
         && audio_ok
         && p.rotation == 0
         && p.field_order.is_none()
+        && p.hdr().is_none()
         && p.bitrate.is_some_and(|b| b <= max_bitrate)
 }
 
