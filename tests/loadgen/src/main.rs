@@ -5,6 +5,7 @@ mod media;
 mod rooms;
 mod server;
 mod soak;
+mod storm;
 
 use clap::{Parser, Subcommand};
 
@@ -12,7 +13,7 @@ use clap::{Parser, Subcommand};
 #[command(about = "Dailies benchmarks: each prints its figures")]
 struct Cli {
     /// The server binary to measure
-    #[arg(long, default_value = "target/release/dailies-server")]
+    #[arg(long, global = true, default_value = "target/release/dailies-server")]
     server: std::path::PathBuf,
     #[command(subcommand)]
     cmd: Cmd,
@@ -55,6 +56,9 @@ enum Cmd {
     },
     /// Mixed traffic for a set time: errors, RSS every 10 s, latency percentiles
     Soak(soak::SoakArgs),
+    /// Many distinct users join rooms within seconds: what is pushed, memory per session,
+    /// drops, then comment fan-out and a late join
+    Storm(storm::StormArgs),
     /// Server memory per idle websocket session
     Idle {
         #[arg(long, default_value_t = 5000)]
@@ -83,6 +87,7 @@ fn main() -> anyhow::Result<()> {
             Cmd::Rooms { rooms, clients, secs } => rooms::many_rooms(&bin, rooms, clients, secs).await,
             Cmd::Idle { sessions } => rooms::idle(&bin, sessions).await,
             Cmd::Soak(args) => soak::soak(&bin, args).await,
+            Cmd::Storm(args) => storm::storm(&bin, args).await,
         }
     })
 }
