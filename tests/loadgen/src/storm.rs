@@ -501,6 +501,7 @@ pub async fn storm(bin: &std::path::Path, a: StormArgs) -> Result<()> {
     let mut expected = 0usize;
     let mut sent = 0usize;
     let arrivals0 = sh.borrow().arrivals.borrow().len();
+    let (cpu_srv1, cpu_own1, fan_t0) = (s.cpu_secs(), own_cpu_secs(), Instant::now());
     for k in 0..a.comments {
         let room = k % rooms;
         let (sock, receivers) = {
@@ -525,6 +526,27 @@ pub async fn storm(bin: &std::path::Path, a: StormArgs) -> Result<()> {
     while sh.borrow().arrivals.borrow().len() - arrivals0 < expected && Instant::now() < deadline {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
+    let (fan_srv, fan_own, fan_secs) = (
+        s.cpu_secs() - cpu_srv1,
+        own_cpu_secs() - cpu_own1,
+        fan_t0.elapsed().as_secs_f64(),
+    );
+    // Per comment, first receipt to last: how long one fan-out takes to reach everyone.
+    let mut spread: Vec<f64> = {
+        let st = sh.borrow();
+        let mut first_last = vec![(f64::INFINITY, f64::NEG_INFINITY); a.comments];
+        for &(k, _, t) in st.arrivals.borrow().iter() {
+            if let Some(fl) = first_last.get_mut(k) {
+                *fl = (fl.0.min(t), fl.1.max(t));
+            }
+        }
+        first_last
+            .iter()
+            .filter(|fl| fl.0 <= fl.1)
+            .map(|fl| fl.1 - fl.0)
+            .collect()
+    };
+    spread.sort_by(f64::total_cmp);
     let mut fan: Vec<f64> = {
         let st = sh.borrow();
         let sent_at = st.comment_sent.borrow();
@@ -575,6 +597,8 @@ pub async fn storm(bin: &std::path::Path, a: StormArgs) -> Result<()> {
 
     let log = s.log_text();
     let slow = log.matches("too slow").count();
+    let other_log = log.lines().find(|l| !l.contains("too slow")).unwrap_or("");
+    let other_log: String = other_log.chars().take(240).collect();
     let reasons = by_reason
         .iter()
         .map(|(w, c)| format!("{c} {w}"))
@@ -600,12 +624,19 @@ pub async fn storm(bin: &std::path::Path, a: StormArgs) -> Result<()> {
     println!(
         "storm driver: one current-thread runtime, one task per socket over raw tokio TCP (hand-written websocket, \
          frames counted by header, first {CAPTURE} bytes looked at), fd limit {}; during the storm the driver used \
-         {cpu_own:.1} s CPU, the server (pid {}) {cpu_srv:.1} s CPU over {storm_secs:.1} s; server log: {slow} \
-         'too slow' drops, {} lines",
+         {cpu_own:.1} s CPU, the server (pid {}) {cpu_srv:.1} s CPU over {storm_secs:.1} s; during the fan-out \
+         the driver {fan_own:.2} s ({:.1} ms per comment), the server {fan_srv:.2} s, over {fan_secs:.1} s; \
+         first to last receipt of a comment p50 {:.1} max {:.1} ms; server log: {slow} 'too slow' drops, {} lines",
         fd_limit(),
         s.pid(),
+        fan_own * 1000.0 / sent.max(1) as f64,
+        percentile(&spread, 50.0),
+        spread.last().copied().unwrap_or(f64::NAN),
         log.lines().count()
     );
+    if !other_log.is_empty() {
+        println!("storm: server log, first line not about slow clients: {other_log}");
+    }
     let errs = sh.borrow().errors.borrow().clone();
     for e in errs {
         println!("storm: first errors: {e}");
