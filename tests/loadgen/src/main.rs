@@ -6,6 +6,7 @@ mod media;
 mod rooms;
 mod server;
 mod soak;
+mod storm;
 
 use clap::{Parser, Subcommand};
 
@@ -13,7 +14,7 @@ use clap::{Parser, Subcommand};
 #[command(about = "Dailies benchmarks: each prints its figures")]
 struct Cli {
     /// The server binary to measure
-    #[arg(long, default_value = "target/release/dailies-server")]
+    #[arg(long, global = true, default_value = "target/release/dailies-server")]
     server: std::path::PathBuf,
     #[command(subcommand)]
     cmd: Cmd,
@@ -69,6 +70,9 @@ enum Cmd {
         #[arg(long, value_enum, default_value_t = laser::Kind::Laser)]
         kind: laser::Kind,
     },
+    /// Many distinct users join rooms within seconds: what is pushed, memory per session,
+    /// drops, then comment fan-out and a late join
+    Storm(storm::StormArgs),
     /// Server memory per idle websocket session
     Idle {
         #[arg(long, default_value_t = 5000)]
@@ -103,6 +107,7 @@ fn main() -> anyhow::Result<()> {
                 kind,
             } => laser::laser(&bin, participants, rate, secs, kind).await,
             Cmd::Soak(args) => soak::soak(&bin, args).await,
+            Cmd::Storm(args) => storm::storm(&bin, args).await,
         }
     })
 }

@@ -9,6 +9,8 @@ pub struct Server {
     child: Child,
     pub port: u16,
     _dir: tempfile::TempDir,
+    /// Where the server's stderr goes when it is not the bench's own.
+    log: Option<std::path::PathBuf>,
 }
 
 pub fn raise_fd_limit() {
@@ -25,13 +27,31 @@ pub fn raise_fd_limit() {
     }
 }
 
+/// The environment every bench server gets: benches open many sockets as one user, which
+/// a server with a per-user socket limit (default 20) would refuse; older servers ignore it.
+const ENV: &[(&str, &str)] = &[("DAILIES_MAX_SOCKETS_PER_USER", "0")];
+
 impl Server {
     pub async fn start(bin: &std::path::Path, args: &[&str]) -> Result<Server> {
+        Server::start_with(bin, args, false).await
+    }
+
+    /// `log_to_file`: the server's stderr goes to `server.log` beside its data dir (read it
+    /// with `log_text`) instead of the bench's stderr.
+    pub async fn start_with(bin: &std::path::Path, args: &[&str], log_to_file: bool) -> Result<Server> {
         let dir = tempfile::Builder::new()
             .prefix("dailies-bench")
             .tempdir_in(std::env::temp_dir())?;
         let port = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
+        // The data dir is a fresh empty directory, as before; the log lives beside it.
+        std::fs::create_dir(dir.path().join("data"))?;
+        let log = log_to_file.then(|| dir.path().join("server.log"));
+        let stderr = match &log {
+            Some(path) => Stdio::from(std::fs::File::create(path)?),
+            None => Stdio::inherit(),
+        };
         let child = Command::new(bin)
+            .envs(ENV.iter().copied())
             .args([
                 "--listen",
                 &format!("127.0.0.1:{port}"),
@@ -41,13 +61,18 @@ impl Server {
                 "600",
                 "--data-dir",
             ])
-            .arg(dir.path())
+            .arg(dir.path().join("data"))
             .args(args)
             .stdout(Stdio::null())
-            .stderr(Stdio::inherit())
+            .stderr(stderr)
             .spawn()
             .context("starting the server")?;
-        let mut s = Server { child, port, _dir: dir };
+        let mut s = Server {
+            child,
+            port,
+            _dir: dir,
+            log,
+        };
         // Ready when it answers, not after a fixed time; a server that exits (say, the
         // port was taken meanwhile) fails at once instead of at the deadline.
         let deadline = Instant::now() + Duration::from_secs(20);
@@ -91,6 +116,36 @@ impl Server {
                 .unwrap_or(0)
         };
         (field("VmRSS:"), field("VmHWM:"))
+    }
+
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// CPU time the server has used, user + system, in seconds.
+    pub fn cpu_secs(&self) -> f64 {
+        let stat = std::fs::read_to_string(format!("/proc/{}/stat", self.child.id())).unwrap_or_default();
+        // The fields after the command name, which is in parentheses and may hold spaces:
+        // utime and stime are the 14th and 15th fields of the whole line.
+        let rest = stat.rsplit_once(')').map(|(_, r)| r).unwrap_or("");
+        let f: Vec<u64> = rest.split_whitespace().map(|v| v.parse().unwrap_or(0)).collect();
+        let ticks = f.get(11).unwrap_or(&0) + f.get(12).unwrap_or(&0);
+        // SAFETY: sysconf has no preconditions.
+        let hz = unsafe { libc::sysconf(libc::_SC_CLK_TCK) }.max(1) as f64;
+        ticks as f64 / hz
+    }
+
+    /// The server's stderr so far, when started with `log_to_file`.
+    pub fn log_text(&self) -> String {
+        self.log
+            .as_ref()
+            .and_then(|p| std::fs::read_to_string(p).ok())
+            .unwrap_or_default()
+    }
+
+    /// Whether the server process has exited.
+    pub fn exited(&mut self) -> Option<std::process::ExitStatus> {
+        self.child.try_wait().ok().flatten()
     }
 
     /// Resets the peak RSS counter (Linux: write 5 to clear_refs).
