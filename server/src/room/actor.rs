@@ -147,12 +147,22 @@ impl Room {
     /// Who is present changed: everyone hears of it at once when nothing went out within
     /// the last `presence_interval`, else with what else changed at the interval's end.
     pub(super) fn presence_changed(&mut self, ctx: &mut Context<Self>) {
+        self.presence_changed_within(ctx, false);
+    }
+
+    /// As `presence_changed`; `defer` waits a whole interval even when it could send now
+    /// (a join into a large room, whose answer should not queue behind a delta to everyone).
+    fn presence_changed_within(&mut self, ctx: &mut Context<Self>, defer: bool) {
         if self.flush_pending {
             return;
         }
-        let wait = self.last_flush.map_or(Duration::ZERO, |t| {
-            self.limits.presence_interval.saturating_sub(t.elapsed())
-        });
+        let wait = if defer {
+            self.limits.presence_interval
+        } else {
+            self.last_flush.map_or(Duration::ZERO, |t| {
+                self.limits.presence_interval.saturating_sub(t.elapsed())
+            })
+        };
         if wait.is_zero() {
             self.flush_presence();
         } else {
@@ -479,7 +489,10 @@ impl Handler<Join> for Room {
                         more,
                     });
                 }
-                act.presence_changed(ctx);
+                // In a large room the join changes only the count for the others: it goes out
+                // a moment later, after this answer, rather than ahead of it to everyone.
+                let large = act.members.len() > act.limits.presence_list_max;
+                act.presence_changed_within(ctx, large);
                 Ok(out)
             }),
         ))
