@@ -145,6 +145,14 @@ pub fn set_media_outcome(
     })
 }
 
+/// Forgets a media's playback file (a direct original withdrawn after its decode check).
+pub fn clear_playback(conn: &mut Conn, id: &str) -> AppResult<()> {
+    diesel::update(media::table.find(id))
+        .set(media::playback_file.eq(None::<String>))
+        .execute(conn)?;
+    Ok(())
+}
+
 pub fn rename_media(conn: &mut Conn, id: &str, title: &str) -> AppResult<()> {
     let now = chrono::Utc::now().naive_utc();
     diesel::update(media::table.find(id))

@@ -261,13 +261,26 @@ pub async fn run(jc: JobContext) -> Result<(), JobError> {
     // After a restart, a file that is already playable keeps its playback file.
     let resumed =
         media.status == MediaStatus::Ready && media.playback_file.as_deref().is_some_and(|f| dir.join(f).exists());
+    // A browser-ready original is playable as soon as it is probed: reviewers start at once,
+    // and the decode check, running beside playback, withdraws it if it fails.
+    let direct = !resumed && p.kind == MediaKind::Video && probe::browser_playable(&p, MAX_DIRECT_BITRATE);
+    let mut playable_in = None;
+    if direct {
+        let (id, pb) = (media.id.clone(), media.orig_filename.clone());
+        db.run(move |c| queries::set_media_outcome(c, &id, MediaStatus::Ready, None, Some((&pb, None, None))))
+            .await
+            .map_err(retry)?;
+        progress.ready.store(true, std::sync::atomic::Ordering::SeqCst);
+        playable_in = Some(began.elapsed());
+        notifier.media_changed(&db, &media.id).await;
+    }
     let playable = async {
         let steps = &proxy_steps;
         Ok::<_, JobError>(if resumed {
             media.playback_file.clone().unwrap_or_default()
         } else {
             match p.kind {
-                MediaKind::Video if probe::browser_playable(&p, MAX_DIRECT_BITRATE) => media.orig_filename.clone(),
+                MediaKind::Video if direct => media.orig_filename.clone(),
                 MediaKind::Video => {
                     let args = command::proxy_args(&original, &dir.join(tmp_name(PLAYBACK_PROXY)), &p, &settings);
                     steps
@@ -291,19 +304,35 @@ pub async fn run(jc: JobContext) -> Result<(), JobError> {
         })
     };
     let (checked, playable) = futures_util::future::join(check, playable).await;
-    checked?;
+    if let Err(e) = checked {
+        if !direct {
+            return Err(e);
+        }
+        // Withdrawn: it no longer plays, and says why it was taken back.
+        let id = media.id.clone();
+        db.run(move |c| queries::clear_playback(c, &id)).await.map_err(retry)?;
+        return Err(match e {
+            JobError::Failed(why) => JobError::Failed(format!("it played at first, but is withdrawn: {why}")),
+            retry => retry,
+        });
+    }
     let playback = playable?;
     if cancel.is_cancelled() {
         return Err(JobError::Failed("cancelled".into()));
     }
     // Playable now: reviewers can start while posters and the scrub sheet are made.
-    let (id, pb) = (media.id.clone(), playback.clone());
-    db.run(move |c| queries::set_media_outcome(c, &id, MediaStatus::Ready, None, Some((&pb, None, None))))
-        .await
-        .map_err(retry)?;
-    progress.ready.store(true, std::sync::atomic::Ordering::SeqCst);
-    let playable_in = began.elapsed();
-    notifier.media_changed(&db, &media.id).await;
+    let playable_in = match playable_in {
+        Some(t) => t,
+        None => {
+            let (id, pb) = (media.id.clone(), playback.clone());
+            db.run(move |c| queries::set_media_outcome(c, &id, MediaStatus::Ready, None, Some((&pb, None, None))))
+                .await
+                .map_err(retry)?;
+            progress.ready.store(true, std::sync::atomic::Ordering::SeqCst);
+            notifier.media_changed(&db, &media.id).await;
+            began.elapsed()
+        }
+    };
 
     // Pictures are a nicety: a failure here is logged, the media stays ready.
     let start = if playback == PLAYBACK_PROXY || playback == PLAYBACK_AUDIO {

@@ -218,3 +218,61 @@ async fn hdr_sources_get_tone_mapped_sdr_proxies_and_pictures() {
     let m = s.wait_done("alice", body["id"].as_str().unwrap(), 60).await;
     assert!(m.get("hdr").is_none(), "{m}");
 }
+
+#[actix_rt::test]
+async fn a_browser_ready_upload_plays_at_once_and_is_withdrawn_when_its_check_fails() {
+    let s = TestServer::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join("clip.mp4");
+    // Long enough that the cut below leaves the front (index and first frames) whole.
+    crate::common::ffmpeg_make(
+        &f,
+        &["testsrc2=size=640x360:rate=25", "sine=frequency=440"],
+        &[
+            "-t",
+            "8",
+            "-c:v",
+            "libx264",
+            "-pix_fmt",
+            "yuv420p",
+            "-c:a",
+            "aac",
+            "-movflags",
+            "+faststart",
+        ],
+    );
+    let full = std::fs::read(&f).unwrap();
+    let mut ws = s.ws(Some("alice")).await;
+    ws.recv_type("welcome").await;
+
+    // A sound one: ready with the original as its playback file, the pictures after.
+    let (_, body) = s.upload("alice", "good.mp4", full.clone()).await;
+    let good = body["id"].as_str().unwrap().to_string();
+    let m = s.wait_done("alice", &good, 60).await;
+    assert_eq!(m["status"], "ready", "{m}");
+    assert_eq!(m["playback_url"], format!("/files/{good}/original.mp4"));
+
+    // A copy cut short whose index is whole: it is playable as soon as it is probed, then
+    // the decode check finds its end missing and takes it back, saying so.
+    let (_, body) = s.upload("alice", "cut.mp4", full[..full.len() * 4 / 10].to_vec()).await;
+    let cut = body["id"].as_str().unwrap().to_string();
+    let mut seen_ready = false;
+    let failed = loop {
+        let u = ws.recv_within(60).await;
+        if u["type"] != "media_updated" || u["media"]["id"] != cut.as_str() {
+            continue;
+        }
+        let media = &u["media"];
+        if media["status"] == "ready" {
+            assert!(media["playback_url"].is_string(), "{media}");
+            seen_ready = true;
+        }
+        if media["status"] == "failed" {
+            break media.clone();
+        }
+    };
+    assert!(seen_ready, "it was playable before the check");
+    let why = failed["error"].as_str().unwrap();
+    assert!(why.contains("withdrawn") && why.contains("missing"), "{why}");
+    assert!(failed["playback_url"].is_null(), "no longer played: {failed}");
+}
