@@ -10,6 +10,92 @@ use std::time::Duration;
 /// Where the packaged configuration lives; read when present and no `--config` is given.
 pub const DEFAULT_CONFIG_PATH: &str = "/etc/dailies/server.toml";
 
+/// The encoder of browser proxies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Encoder {
+    /// libx264 on the CPU.
+    Software,
+    /// VA-API (Intel, AMD) through `transcode.vaapi_device`.
+    Vaapi,
+    /// NVIDIA NVENC.
+    Nvenc,
+    /// Intel Quick Sync.
+    Qsv,
+}
+
+impl Encoder {
+    pub fn parse(s: &str) -> Option<Encoder> {
+        Some(match s {
+            "software" | "libx264" => Encoder::Software,
+            "vaapi" => Encoder::Vaapi,
+            "nvenc" => Encoder::Nvenc,
+            "qsv" => Encoder::Qsv,
+            _ => return None,
+        })
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Encoder::Software => "software",
+            Encoder::Vaapi => "vaapi",
+            Encoder::Nvenc => "nvenc",
+            Encoder::Qsv => "qsv",
+        }
+    }
+}
+
+/// How browser proxies are made (`[transcode]` in the file, `--transcode-*` flags).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Transcode {
+    /// Proxies are never taller than this; smaller sources keep their size.
+    pub max_height: u32,
+    /// Constant quality (x264 CRF; the quality parameter of hardware encoders).
+    pub crf: u32,
+    /// Peak video bitrate, kbit/s.
+    pub max_bitrate_kbps: u32,
+    /// x264 preset.
+    pub preset: String,
+    /// Seconds between keyframes: a seek or a step back decodes at most this much.
+    pub keyframe_interval: f64,
+    pub audio_bitrate_kbps: u32,
+    pub encoder: Encoder,
+    pub vaapi_device: PathBuf,
+    /// An executable told each video's probe as JSON on stdin; it answers how to make its
+    /// playback file (see the sysadmin guide).
+    pub hook: Option<PathBuf>,
+}
+
+impl Default for Transcode {
+    fn default() -> Self {
+        Transcode {
+            max_height: 1080,
+            crf: 20,
+            max_bitrate_kbps: 8000,
+            preset: "veryfast".into(),
+            keyframe_interval: 2.0,
+            audio_bitrate_kbps: 192,
+            encoder: Encoder::Software,
+            vaapi_device: PathBuf::from("/dev/dri/renderD128"),
+            hook: None,
+        }
+    }
+}
+
+/// The `[transcode]` table of the file.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TranscodeFile {
+    pub max_height: Option<u32>,
+    pub crf: Option<u32>,
+    pub max_bitrate_kbps: Option<u32>,
+    pub preset: Option<String>,
+    pub keyframe_interval: Option<f64>,
+    pub audio_bitrate_kbps: Option<u32>,
+    pub encoder: Option<String>,
+    pub vaapi_device: Option<PathBuf>,
+    pub hook: Option<PathBuf>,
+}
+
 /// Settings the server runs with. Every field has a default; see `dailies-server --help`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Config {
@@ -42,6 +128,7 @@ pub struct Config {
     pub max_sockets_per_user: usize,
     pub presence_list_max: usize,
     pub presence_interval: Duration,
+    pub transcode: Transcode,
 }
 
 impl Default for Config {
@@ -87,6 +174,7 @@ impl Default for Config {
             presence_list_max: 100,
             // Joins and leaves within this time reach each member as one message.
             presence_interval: Duration::from_millis(250),
+            transcode: Transcode::default(),
         }
     }
 }
@@ -204,6 +292,34 @@ pub struct Cli {
     /// member [default: 0.25]
     #[arg(long, env = "DAILIES_PRESENCE_INTERVAL", value_name = "SECS")]
     pub presence_interval: Option<f64>,
+    /// Largest proxy height in pixels [default: 1080]
+    #[arg(long, env = "DAILIES_TRANSCODE_MAX_HEIGHT", value_name = "PIXELS")]
+    pub transcode_max_height: Option<u32>,
+    /// Proxy quality: x264 CRF, or the hardware encoder's quality parameter [default: 20]
+    #[arg(long, env = "DAILIES_TRANSCODE_CRF", value_name = "N")]
+    pub transcode_crf: Option<u32>,
+    /// Proxy peak video bitrate in kbit/s [default: 8000]
+    #[arg(long, env = "DAILIES_TRANSCODE_MAX_BITRATE_KBPS", value_name = "KBPS")]
+    pub transcode_max_bitrate_kbps: Option<u32>,
+    /// x264 preset of proxies [default: veryfast]
+    #[arg(long, env = "DAILIES_TRANSCODE_PRESET", value_name = "NAME")]
+    pub transcode_preset: Option<String>,
+    /// Seconds between proxy keyframes [default: 2]
+    #[arg(long, env = "DAILIES_TRANSCODE_KEYFRAME_INTERVAL", value_name = "SECS")]
+    pub transcode_keyframe_interval: Option<f64>,
+    /// Proxy audio bitrate in kbit/s [default: 192]
+    #[arg(long, env = "DAILIES_TRANSCODE_AUDIO_BITRATE_KBPS", value_name = "KBPS")]
+    pub transcode_audio_bitrate_kbps: Option<u32>,
+    /// Proxy encoder: software, vaapi, nvenc or qsv (falls back to software when it fails)
+    /// [default: software]
+    #[arg(long, env = "DAILIES_TRANSCODE_ENCODER", value_name = "NAME")]
+    pub transcode_encoder: Option<String>,
+    /// The VA-API render device [default: /dev/dri/renderD128]
+    #[arg(long, env = "DAILIES_TRANSCODE_VAAPI_DEVICE", value_name = "PATH")]
+    pub transcode_vaapi_device: Option<PathBuf>,
+    /// Executable that decides how each video's playback file is made
+    #[arg(long, env = "DAILIES_TRANSCODE_HOOK", value_name = "PATH")]
+    pub transcode_hook: Option<PathBuf>,
 }
 
 /// The TOML file: the same names as the long options, with underscores.
@@ -239,6 +355,79 @@ pub struct FileConfig {
     pub max_sockets_per_user: Option<usize>,
     pub presence_list_max: Option<usize>,
     pub presence_interval: Option<f64>,
+    pub transcode: Option<TranscodeFile>,
+}
+
+impl Transcode {
+    /// Takes what `t` sets.
+    fn apply(&mut self, t: TranscodeFile) -> Result<()> {
+        if let Some(v) = t.max_height {
+            self.max_height = v;
+        }
+        if let Some(v) = t.crf {
+            self.crf = v;
+        }
+        if let Some(v) = t.max_bitrate_kbps {
+            self.max_bitrate_kbps = v;
+        }
+        if let Some(v) = t.preset {
+            self.preset = v;
+        }
+        if let Some(v) = t.keyframe_interval {
+            self.keyframe_interval = v;
+        }
+        if let Some(v) = t.audio_bitrate_kbps {
+            self.audio_bitrate_kbps = v;
+        }
+        if let Some(v) = t.encoder {
+            self.encoder = Encoder::parse(v.trim())
+                .ok_or_else(|| anyhow::anyhow!("transcode.encoder must be software, vaapi, nvenc or qsv, not {v:?}"))?;
+        }
+        if let Some(v) = t.vaapi_device {
+            self.vaapi_device = v;
+        }
+        if let Some(v) = t.hook {
+            self.hook = Some(v);
+        }
+        Ok(())
+    }
+
+    fn validate(&self) -> Result<()> {
+        anyhow::ensure!(
+            (16..=4320).contains(&self.max_height),
+            "transcode.max_height must be between 16 and 4320"
+        );
+        anyhow::ensure!(self.crf <= 51, "transcode.crf must be at most 51");
+        anyhow::ensure!(
+            self.max_bitrate_kbps >= 100,
+            "transcode.max_bitrate_kbps must be at least 100"
+        );
+        anyhow::ensure!(
+            (32..=1024).contains(&self.audio_bitrate_kbps),
+            "transcode.audio_bitrate_kbps must be between 32 and 1024"
+        );
+        anyhow::ensure!(
+            self.keyframe_interval.is_finite() && (0.04..=10.0).contains(&self.keyframe_interval),
+            "transcode.keyframe_interval must be between 0.04 and 10 seconds"
+        );
+        const PRESETS: &[&str] = &[
+            "ultrafast",
+            "superfast",
+            "veryfast",
+            "faster",
+            "fast",
+            "medium",
+            "slow",
+            "slower",
+            "veryslow",
+        ];
+        anyhow::ensure!(
+            PRESETS.contains(&self.preset.as_str()),
+            "transcode.preset must be one of {}",
+            PRESETS.join(", ")
+        );
+        Ok(())
+    }
 }
 
 impl FileConfig {
@@ -295,6 +484,20 @@ impl Config {
                  presence_list_max;
                  secs: heartbeat_interval, client_timeout, upload_expiry, upload_body_timeout, watch_settle,
                        organizer_timeout, presence_interval);
+        if let Some(t) = file.transcode {
+            c.transcode.apply(t)?;
+        }
+        c.transcode.apply(TranscodeFile {
+            max_height: cli.transcode_max_height,
+            crf: cli.transcode_crf,
+            max_bitrate_kbps: cli.transcode_max_bitrate_kbps,
+            preset: cli.transcode_preset,
+            keyframe_interval: cli.transcode_keyframe_interval,
+            audio_bitrate_kbps: cli.transcode_audio_bitrate_kbps,
+            encoder: cli.transcode_encoder,
+            vaapi_device: cli.transcode_vaapi_device,
+            hook: cli.transcode_hook,
+        })?;
         c.admin_users.retain(|u| !u.trim().is_empty());
         c.validate()?;
         Ok(c)
@@ -316,6 +519,7 @@ impl Config {
             "organizer_timeout must be longer than zero"
         );
         anyhow::ensure!(self.presence_list_max >= 1, "presence_list_max must be at least 1");
+        self.transcode.validate()?;
         anyhow::ensure!(
             self.presence_interval <= Duration::from_secs(10),
             "presence_interval must be at most 10 seconds"
@@ -422,6 +626,34 @@ mod tests {
         assert!(Config::resolve(FileConfig::default(), both).is_err());
         assert!(Config::resolve(FileConfig::default(), parse(&["--organizer-url", "ftp://x"])).is_err());
         assert!(Config::resolve(FileConfig::default(), parse(&["--organizer-timeout", "0"])).is_err());
+    }
+
+    #[test]
+    fn the_transcode_table_and_its_flags() {
+        let c = Config::resolve(FileConfig::default(), Cli::default()).unwrap();
+        assert_eq!(c.transcode, Transcode::default());
+        let file: FileConfig = toml::from_str(
+            "[transcode]\nmax_height = 720\ncrf = 23\nkeyframe_interval = 0.5\nencoder = \"vaapi\"\nhook = \"/usr/local/bin/decide\"\n",
+        )
+        .unwrap();
+        let c = Config::resolve(file, parse(&["--transcode-crf", "18"])).unwrap();
+        assert_eq!((c.transcode.max_height, c.transcode.crf), (720, 18));
+        assert_eq!(c.transcode.keyframe_interval, 0.5);
+        assert_eq!(c.transcode.encoder, Encoder::Vaapi);
+        assert_eq!(c.transcode.hook.as_deref(), Some(Path::new("/usr/local/bin/decide")));
+        for bad in [
+            "[transcode]\nencoder = \"gpu\"\n",
+            "[transcode]\npreset = \"quick\"\n",
+            "[transcode]\nkeyframe_interval = 0\n",
+            "[transcode]\ncrf = 60\n",
+        ] {
+            let file: FileConfig = toml::from_str(bad).unwrap();
+            assert!(Config::resolve(file, Cli::default()).is_err(), "{bad}");
+        }
+        assert!(
+            toml::from_str::<FileConfig>("[transcode]\nbitrate = 1\n").is_err(),
+            "unknown keys"
+        );
     }
 
     #[test]

@@ -2,7 +2,8 @@
 //! Also the reader of ffmpeg's `-progress` output; the actors spawn the processes and feed it.
 
 use super::probe::{formats, Probe};
-use std::path::Path;
+use crate::config::{Encoder, Transcode};
+use std::path::{Path, PathBuf};
 
 /// Width of one sprite-sheet tile: big enough to recognize a shot, small enough for 100 per sheet.
 pub const SHEET_TILE_WIDTH: u32 = 160;
@@ -11,28 +12,52 @@ pub const MAX_SHEET_TILES: u32 = 400;
 /// Posters fill a card in the media list, never more.
 pub const POSTER_MAX_WIDTH: u32 = 640;
 
-/// How browser proxies are encoded.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// How browser proxies are encoded (from the config's `[transcode]`).
+#[derive(Debug, Clone, PartialEq)]
 pub struct ProxySettings {
     /// Proxies are never taller than this (pixels); smaller sources keep their size.
     pub max_height: u32,
     /// Peak video bitrate (kbit/s), so playback over a studio VPN does not stall.
     pub video_bitrate_kbps: u32,
-    /// x264 constant quality; the bitrate cap only bites on hard scenes.
+    /// Constant quality; the bitrate cap only bites on hard scenes.
     pub crf: u32,
     pub preset: String,
     pub audio_bitrate_kbps: u32,
+    /// Seconds between keyframes.
+    pub keyframe_secs: f64,
+    pub encoder: Encoder,
+    pub vaapi_device: PathBuf,
+    /// Video and audio codec options a decision hook chose, in place of the ones above.
+    pub output_args: Option<Vec<String>>,
+}
+
+impl ProxySettings {
+    pub fn from_config(t: &Transcode) -> Self {
+        ProxySettings {
+            max_height: t.max_height,
+            video_bitrate_kbps: t.max_bitrate_kbps,
+            crf: t.crf,
+            preset: t.preset.clone(),
+            audio_bitrate_kbps: t.audio_bitrate_kbps,
+            keyframe_secs: t.keyframe_interval,
+            encoder: t.encoder,
+            vaapi_device: t.vaapi_device.clone(),
+            output_args: None,
+        }
+    }
+
+    /// The same in software (the fallback when a hardware encoder fails).
+    pub fn in_software(&self) -> Self {
+        ProxySettings {
+            encoder: Encoder::Software,
+            ..self.clone()
+        }
+    }
 }
 
 impl Default for ProxySettings {
     fn default() -> Self {
-        ProxySettings {
-            max_height: 1080,
-            video_bitrate_kbps: 8000,
-            crf: 20,
-            preset: "veryfast".into(),
-            audio_bitrate_kbps: 192,
-        }
+        ProxySettings::from_config(&Transcode::default())
     }
 }
 
@@ -48,9 +73,14 @@ pub struct SheetPlan {
 }
 
 /// An H.264/AAC MP4 proxy any browser plays: square pixels, upright, even size, at most
-/// `max_height` tall, keyframes every ~2 s so scrubbing stays quick.
+/// `max_height` tall, a keyframe every `keyframe_secs` so scrubbing stays quick; encoded in
+/// software or on the configured hardware encoder.
 pub fn proxy_args(input: &Path, output: &Path, probe: &Probe, s: &ProxySettings) -> Vec<String> {
-    let mut a = head(input, probe.demuxer());
+    let mut a = Vec::new();
+    if s.encoder == Encoder::Vaapi && s.output_args.is_none() {
+        a.extend(strs(&["-vaapi_device", &s.vaapi_device.to_string_lossy()]));
+    }
+    a.extend(head(input, probe.demuxer()));
     a.extend(map_video(probe));
     if probe.has_audio {
         a.extend(map_audio(probe));
@@ -61,15 +91,20 @@ pub fn proxy_args(input: &Path, output: &Path, probe: &Probe, s: &ProxySettings)
     // ffmpeg has already turned the picture upright here (autorotate), and drops the rotation
     // from the output.
     // An HDR source is tone mapped after scaling, so a 4K one is mapped at the proxy's size.
+    let upload = if s.encoder == Encoder::Vaapi && s.output_args.is_none() {
+        ",format=nv12,hwupload"
+    } else {
+        ""
+    };
     let scale = format!(
-        "{}scale=w='max(2,round(oh*dar/2)*2)':h='max(2,trunc(min({mh},ih)/2)*2)',setsar=1,{}",
+        "{}scale=w='max(2,round(oh*dar/2)*2)':h='max(2,trunc(min({mh},ih)/2)*2)',setsar=1,{}{upload}",
         deinterlace(probe),
         to_sdr(probe)
     );
     a.extend(strs(&["-vf", &scale]));
     if let Some(fps) = probe.fps.filter(|f| f.num > 0 && f.den > 0) {
         // A constant rate at the source's own rate keeps frame N of the proxy frame N of the original.
-        let gop = (fps.as_f64() * 2.0).round().max(1.0) as u32;
+        let gop = (fps.as_f64() * s.keyframe_secs).round().max(1.0) as u32;
         a.extend(strs(&[
             "-r",
             &format!("{}/{}", fps.num, fps.den),
@@ -77,22 +112,10 @@ pub fn proxy_args(input: &Path, output: &Path, probe: &Probe, s: &ProxySettings)
             &gop.to_string(),
         ]));
     }
-    a.extend(strs(&[
-        "-c:v",
-        "libx264",
-        "-preset",
-        &s.preset,
-        "-crf",
-        &s.crf.to_string(),
-        "-maxrate",
-        &format!("{}k", s.video_bitrate_kbps),
-        "-bufsize",
-        &format!("{}k", s.video_bitrate_kbps.saturating_mul(2)),
-        "-profile:v",
-        "high",
-        "-pix_fmt",
-        "yuv420p",
-    ]));
+    match &s.output_args {
+        Some(chosen) => a.extend(chosen.iter().cloned()),
+        None => a.extend(video_codec(s)),
+    }
     if probe.hdr().is_some() {
         // Tagged as what it now is, not as the source was.
         a.extend(strs(&[
@@ -104,13 +127,91 @@ pub fn proxy_args(input: &Path, output: &Path, probe: &Probe, s: &ProxySettings)
             "bt709",
         ]));
     }
-    if probe.has_audio {
+    if s.output_args.is_some() && probe.has_audio {
+        // The hook's options say the audio codec too.
+    } else if probe.has_audio {
         a.extend(aac(s));
     } else {
         a.push("-an".into());
     }
     a.extend(mp4_tail(output));
     a
+}
+
+/// The H.264 encoder and its rate control, for the configured encoder.
+fn video_codec(s: &ProxySettings) -> Vec<String> {
+    let (maxrate, bufsize) = (
+        format!("{}k", s.video_bitrate_kbps),
+        format!("{}k", s.video_bitrate_kbps.saturating_mul(2)),
+    );
+    let q = s.crf.to_string();
+    match s.encoder {
+        Encoder::Software => strs(&[
+            "-c:v",
+            "libx264",
+            "-preset",
+            &s.preset,
+            "-crf",
+            &q,
+            "-maxrate",
+            &maxrate,
+            "-bufsize",
+            &bufsize,
+            "-profile:v",
+            "high",
+            "-pix_fmt",
+            "yuv420p",
+        ]),
+        Encoder::Nvenc => strs(&[
+            "-c:v",
+            "h264_nvenc",
+            "-preset",
+            "p4",
+            "-rc",
+            "vbr",
+            "-cq",
+            &q,
+            "-b:v",
+            "0",
+            "-maxrate",
+            &maxrate,
+            "-bufsize",
+            &bufsize,
+            "-profile:v",
+            "high",
+            "-pix_fmt",
+            "yuv420p",
+        ]),
+        Encoder::Qsv => strs(&[
+            "-c:v",
+            "h264_qsv",
+            "-global_quality",
+            &q,
+            "-maxrate",
+            &maxrate,
+            "-bufsize",
+            &bufsize,
+            "-profile:v",
+            "high",
+            "-pix_fmt",
+            "nv12",
+        ]),
+        // Frames are uploaded to the device at the end of the filter graph.
+        Encoder::Vaapi => strs(&[
+            "-c:v",
+            "h264_vaapi",
+            "-rc_mode",
+            "QVBR",
+            "-global_quality",
+            &q,
+            "-maxrate",
+            &maxrate,
+            "-bufsize",
+            &bufsize,
+            "-profile:v",
+            "high",
+        ]),
+    }
 }
 
 /// An AAC file with faststart for audio-only media (write it as .m4a or .mp4).

@@ -4,6 +4,7 @@
 pub mod command;
 pub mod job;
 pub mod pipeline;
+pub mod policy;
 pub mod probe;
 pub mod queue;
 

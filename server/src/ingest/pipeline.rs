@@ -3,6 +3,7 @@
 
 use super::command::{self, ProxySettings};
 use super::job::{run_ffmpeg, FfmpegRun};
+use super::policy;
 use super::probe::{self, Probe};
 use super::Cancel;
 use crate::config::Config;
@@ -257,13 +258,58 @@ pub async fn run(jc: JobContext) -> Result<(), JobError> {
         cancel: proxy_cancel,
         progress: progress.clone(),
     };
-    let settings = ProxySettings::default();
+    let mut settings = ProxySettings::from_config(&config.transcode);
     // After a restart, a file that is already playable keeps its playback file.
     let resumed =
         media.status == MediaStatus::Ready && media.playback_file.as_deref().is_some_and(|f| dir.join(f).exists());
+    let decision = match (&config.transcode.hook, p.kind) {
+        (Some(hook), MediaKind::Video) if !resumed => {
+            let (hook, probe) = (hook.clone(), p.clone());
+            let (title, file) = (media.title.clone(), media.orig_filename.clone());
+            let asked = actix_web::web::block(move || policy::ask_hook(&hook, &probe, &title, &file))
+                .await
+                .unwrap_or_else(|e| Err(e.to_string()));
+            match asked {
+                Ok(d) => d,
+                Err(why) => {
+                    note(
+                        &dir,
+                        &format!("the transcode hook's answer is not used ({why}): the built-in rule decides"),
+                    );
+                    policy::Decision::Default
+                }
+            }
+        }
+        _ => policy::Decision::Default,
+    };
+    if let policy::Decision::Proxy(Some(args)) = &decision {
+        settings.output_args = Some(args.clone());
+    }
     // A browser-ready original is playable as soon as it is probed: reviewers start at once,
     // and the decode check, running beside playback, withdraws it if it fails.
-    let direct = !resumed && p.kind == MediaKind::Video && probe::browser_playable(&p, MAX_DIRECT_BITRATE);
+    let direct = !resumed
+        && p.kind == MediaKind::Video
+        && match decision {
+            policy::Decision::AsIs => true,
+            policy::Decision::Proxy(_) => false,
+            policy::Decision::Default => probe::browser_playable(&p, MAX_DIRECT_BITRATE),
+        };
+    if p.kind == MediaKind::Video && !direct && settings.output_args.is_none() {
+        let (enc, dev) = (settings.encoder, settings.vaapi_device.clone());
+        let present = actix_web::web::block(move || policy::encoder_present(enc, &dev))
+            .await
+            .unwrap_or_else(|e| Err(e.to_string()));
+        if let Err(why) = present {
+            note(
+                &dir,
+                &format!(
+                    "encoder {} is not available ({why}): encoding in software",
+                    enc.as_str()
+                ),
+            );
+            settings = settings.in_software();
+        }
+    }
     let mut playable_in = None;
     if direct {
         let (id, pb) = (media.id.clone(), media.orig_filename.clone());
@@ -282,10 +328,30 @@ pub async fn run(jc: JobContext) -> Result<(), JobError> {
             match p.kind {
                 MediaKind::Video if direct => media.orig_filename.clone(),
                 MediaKind::Video => {
-                    let args = command::proxy_args(&original, &dir.join(tmp_name(PLAYBACK_PROXY)), &p, &settings);
-                    steps
-                        .ffmpeg(args, PLAYBACK_PROXY, p.duration, "proxy", 0.0, 0.85)
-                        .await?;
+                    let out = dir.join(tmp_name(PLAYBACK_PROXY));
+                    let args = command::proxy_args(&original, &out, &p, &settings);
+                    let made = steps.ffmpeg(args, PLAYBACK_PROXY, p.duration, "proxy", 0.0, 0.85).await;
+                    match made {
+                        Err(JobError::Failed(why))
+                            if settings.encoder != crate::config::Encoder::Software
+                                && settings.output_args.is_none()
+                                && !steps.cancel.is_cancelled() =>
+                        {
+                            note(
+                                &dir,
+                                &format!(
+                                    "encoder {} failed ({why}): encoding in software",
+                                    settings.encoder.as_str()
+                                ),
+                            );
+                            let sw = settings.in_software();
+                            let args = command::proxy_args(&original, &out, &p, &sw);
+                            steps
+                                .ffmpeg(args, PLAYBACK_PROXY, p.duration, "proxy", 0.0, 0.85)
+                                .await?;
+                        }
+                        other => other?,
+                    }
                     PLAYBACK_PROXY.to_string()
                 }
                 MediaKind::Audio => {
@@ -414,6 +480,20 @@ pub async fn run(jc: JobContext) -> Result<(), JobError> {
     )
     .await;
     Ok(())
+}
+
+/// A line of the server's own in the media's ffmpeg log (and the server log): what was
+/// decided about encoding and why, where a sysadmin reading one file finds it.
+fn note(dir: &std::path::Path, text: &str) {
+    tracing::warn!(dir = %dir.display(), "{text}");
+    use std::io::Write;
+    if let Ok(mut f) = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(dir.join(LOG))
+    {
+        let _ = writeln!(f, "dailies: {text}");
+    }
 }
 
 fn tmp_name(final_name: &str) -> String {

@@ -276,3 +276,149 @@ async fn a_browser_ready_upload_plays_at_once_and_is_withdrawn_when_its_check_fa
     assert!(why.contains("withdrawn") && why.contains("missing"), "{why}");
     assert!(failed["playback_url"].is_null(), "no longer played: {failed}");
 }
+
+/// Keyframes of a file's video, counted by ffprobe.
+fn keyframes(path: &std::path::Path) -> usize {
+    let out = std::process::Command::new("ffprobe")
+        .args([
+            "-v",
+            "error",
+            "-select_streams",
+            "v:0",
+            "-skip_frame",
+            "nokey",
+            "-show_entries",
+            "frame=pts",
+            "-of",
+            "csv=p=0",
+        ])
+        .arg(path)
+        .output()
+        .unwrap();
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .count()
+}
+
+/// A VP9 WebM (needs a proxy by the built-in rule) of `secs` at 25 frames a second.
+fn webm(out: &std::path::Path, secs: u32) {
+    ffmpeg_make(
+        out,
+        &["testsrc2=size=320x240:rate=25"],
+        &[
+            "-t",
+            &secs.to_string(),
+            "-c:v",
+            "libvpx-vp9",
+            "-deadline",
+            "realtime",
+            "-cpu-used",
+            "8",
+            "-b:v",
+            "300k",
+        ],
+    );
+}
+
+#[actix_rt::test]
+async fn a_configured_hardware_encoder_that_is_missing_or_fails_falls_back_to_software() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join("clip.webm");
+    webm(&f, 2);
+    let bytes = std::fs::read(&f).unwrap();
+    // No GPU here: VA-API has no device; NVENC is built into Debian's ffmpeg and fails when
+    // it runs.
+    for (encoder, says) in [
+        (dailies_server::config::Encoder::Vaapi, "is not available"),
+        (dailies_server::config::Encoder::Nvenc, "failed"),
+    ] {
+        let s = TestServer::start_with(|c| {
+            c.transcode.encoder = encoder;
+            c.transcode.vaapi_device = "/nonexistent/renderD128".into();
+            c.transcode.keyframe_interval = 0.2;
+        })
+        .await;
+        let (_, body) = s.upload("alice", "clip.webm", bytes.clone()).await;
+        let id = body["id"].as_str().unwrap();
+        let m = s.wait_done("alice", id, 120).await;
+        assert_eq!(m["status"], "ready", "{encoder:?}: {m}");
+        let media = s.dir.path().join("media").join(id);
+        let log = std::fs::read_to_string(media.join("ffmpeg.log")).unwrap_or_default();
+        assert!(
+            log.contains(&format!("encoder {} {says}", encoder.as_str())) && log.contains("encoding in software"),
+            "{encoder:?}: {log}"
+        );
+        // The configured keyframe interval: 0.2 s at 25 frames a second is every 5th frame.
+        let proxy = media.join("proxy.mp4");
+        assert_eq!(
+            crate::common::ffprobe_streams(&proxy)["streams"][0]["codec_name"],
+            "h264"
+        );
+        assert_eq!(keyframes(&proxy), 10, "{encoder:?}: 50 frames, a keyframe every 5");
+    }
+}
+
+#[actix_rt::test]
+async fn the_transcode_hook_decides_as_is_proxy_or_the_options() {
+    let dir = tempfile::tempdir().unwrap();
+    let hook = dir.path().join("hook.sh");
+    // As is for names with "keep", a proxy with its own options for "custom", the built-in
+    // rule for "plain", and nonsense (then the built-in rule, noted) for "broken".
+    std::fs::write(
+        &hook,
+        r#"#!/bin/sh
+input=$(cat)
+case "$input" in
+  *keep*) echo '{"decision": "as_is"}' ;;
+  *custom*) echo '{"decision": "proxy", "output_args": ["-c:v", "libx264", "-preset", "ultrafast", "-crf", "35", "-g", "5", "-pix_fmt", "yuv420p"]}' ;;
+  *force*) echo '{"decision": "proxy"}' ;;
+  *broken*) echo 'no idea' ;;
+  *) echo '{}' ;;
+esac
+"#,
+    )
+    .unwrap();
+    std::fs::set_permissions(&hook, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    let s = TestServer::start_with(|c| c.transcode.hook = Some(hook.clone())).await;
+    let f = dir.path().join("clip.webm");
+    webm(&f, 2);
+    let vp9 = std::fs::read(&f).unwrap();
+    let mp4 = dir.path().join("ready.mp4");
+    crate::common::make_h264(&mp4, 2);
+    let mp4 = std::fs::read(&mp4).unwrap();
+
+    let up = |name: &'static str, bytes: Vec<u8>| {
+        let s = &s;
+        async move {
+            let (_, body) = s.upload("alice", name, bytes).await;
+            let id = body["id"].as_str().unwrap().to_string();
+            let m = s.wait_done("alice", &id, 120).await;
+            assert_eq!(m["status"], "ready", "{name}: {m}");
+            (id, m)
+        }
+    };
+    let (_, m) = up("keep.webm", vp9.clone()).await;
+    assert!(
+        m["playback_url"].as_str().unwrap().ends_with("/original.webm"),
+        "as is: {m}"
+    );
+    let (id, m) = up("custom.webm", vp9.clone()).await;
+    assert!(m["playback_url"].as_str().unwrap().ends_with("/proxy.mp4"), "{m}");
+    let proxy = s.dir.path().join("media").join(&id).join("proxy.mp4");
+    assert_eq!(keyframes(&proxy), 10, "the hook's -g 5");
+    let (_, m) = up("force.mp4", mp4.clone()).await;
+    assert!(
+        m["playback_url"].as_str().unwrap().ends_with("/proxy.mp4"),
+        "a proxy although browser-ready: {m}"
+    );
+    let (_, m) = up("plain.mp4", mp4.clone()).await;
+    assert!(
+        m["playback_url"].as_str().unwrap().ends_with("/original.mp4"),
+        "the built-in rule: {m}"
+    );
+    let (id, m) = up("broken.webm", vp9).await;
+    assert!(m["playback_url"].as_str().unwrap().ends_with("/proxy.mp4"), "{m}");
+    let log = std::fs::read_to_string(s.dir.path().join("media").join(&id).join("ffmpeg.log")).unwrap();
+    assert!(log.contains("hook's answer is not used"), "{log}");
+}
