@@ -34,6 +34,15 @@ enum Cmd {
         #[arg(long, default_value_t = 100)]
         mb: u64,
     },
+    /// Upload-complete to playable for a 1080p clip, as is (H.264) or through a proxy (HEVC)
+    Playable {
+        #[arg(long)]
+        hevc: bool,
+        #[arg(long, default_value_t = 10)]
+        secs: u32,
+        #[arg(long, default_value_t = 5)]
+        rounds: usize,
+    },
     /// Comment latency with many clients in one room
     Room {
         #[arg(long, default_value_t = 200)]
@@ -92,6 +101,7 @@ fn main() -> anyhow::Result<()> {
             Cmd::Upload { mib } => media::upload(&bin, mib).await,
             Cmd::Processing => media::processing(&bin).await,
             Cmd::ReadyFast { mb } => media::ready_fast(&bin, mb).await,
+            Cmd::Playable { hevc, secs, rounds } => media::playable(&bin, hevc, secs, rounds).await,
             Cmd::Room {
                 clients,
                 senders,
