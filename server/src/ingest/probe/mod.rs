@@ -71,7 +71,7 @@ pub struct AudioStream {
     pub channel_layout: Option<String>,
     /// The `language` tag (ISO 639-2, e.g. "eng"); "und" counts as none.
     pub language: Option<String>,
-    /// The `title` tag (Matroska, MOV `handler_name` is not a title).
+    /// The `title` tag, or in MOV/MP4 a handler name that is not a tool's generic one.
     pub title: Option<String>,
 }
 

@@ -159,8 +159,16 @@ fn audio_stream(s: &Value) -> Option<AudioStream> {
         channels: int_field(s, "channels").and_then(|c| i32::try_from(c).ok()),
         channel_layout: str_field(s, "channel_layout"),
         language: tag("language").filter(|l| l != "und"),
-        title: tag("title"),
+        // MOV and MP4 keep a track's name only as its handler name, which most tools fill
+        // with their own generic one.
+        title: tag("title").or_else(|| tag("handler_name").filter(|h| !generic_handler(h))),
     })
+}
+
+/// A handler name a tool writes for every sound track, not a name someone gave this one.
+fn generic_handler(name: &str) -> bool {
+    let lower = name.to_ascii_lowercase();
+    lower.contains("handler") || matches!(lower.as_str(), "core media audio" | "sound" | "audio")
 }
 
 /// A Dolby Vision configuration record among the stream's side data: (profile, base layer
@@ -513,7 +521,9 @@ mod tests {
              "tags":{"language":"eng","handler_name":"SoundHandler"}},
             {"index":2,"codec_type":"data","codec_name":"bin_data"},
             {"index":3,"codec_type":"audio","codec_name":"aac","channels":2,"channel_layout":"stereo",
-             "tags":{"language":"und","title":"Commentary"}}],
+             "tags":{"language":"und","title":"Commentary"}},
+            {"index":4,"codec_type":"audio","codec_name":"aac","channels":1,
+             "tags":{"handler_name":"Boom"}}],
             "format":{"format_name":"mov,mp4,m4a,3gp,3g2,mj2","duration":"2.0"}}"#;
         let p = parse_ffprobe(json).unwrap();
         assert_eq!(p.audio_stream, Some(1));
@@ -540,8 +550,17 @@ mod tests {
                     language: None,
                     title: Some("Commentary".into()),
                 },
+                AudioStream {
+                    index: 4,
+                    codec: Some("aac".into()),
+                    channels: Some(1),
+                    channel_layout: None,
+                    language: None,
+                    title: Some("Boom".into()),
+                },
             ]
         );
+        assert!(generic_handler("Core Media Audio") && generic_handler("GPAC ISO Audio Handler"));
         let silent =
             parse_ffprobe(&video_json("", "").replace(r#""codec_type":"audio""#, r#""codec_type":"data""#)).unwrap();
         assert!(silent.audio_streams.is_empty());
