@@ -92,6 +92,23 @@ pub struct HdrSource {
     pub dolby_vision_profile: Option<u32>,
 }
 
+/// One audio track of a media file. Track 1 is the playback file's own sound (`url` null);
+/// each further track of the source is a stereo AAC file of its own, which the player plays
+/// in time with the muted picture.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct AudioTrack {
+    /// 1 for the playback file's sound, then 2, 3… in the source's stream order.
+    pub index: u32,
+    /// The source's `title` tag.
+    pub title: Option<String>,
+    /// The source's `language` tag (ISO 639-2, e.g. "eng").
+    pub language: Option<String>,
+    /// Channels in the source; what is played is down-mixed to stereo.
+    pub channels: Option<i32>,
+    /// Where the track's own file is served; null for track 1.
+    pub url: Option<String>,
+}
+
 /// A scrub sprite sheet: tiles left to right, top to bottom; tile `i` shows `times[i]` seconds.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 pub struct SpriteSheet {
@@ -144,6 +161,10 @@ pub struct MediaInfo {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[ts(optional)]
     pub hdr: Option<HdrSource>,
+    /// Every audio track, when the source has more than one (left out otherwise).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub audio_tracks: Option<Vec<AudioTrack>>,
 }
 
 /// Stored as its wire name (the server's database keeps statuses as text).

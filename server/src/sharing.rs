@@ -495,6 +495,9 @@ fn rewrite_urls(mut m: MediaInfo) -> MediaInfo {
     };
     fix(&mut m.playback_url);
     fix(&mut m.thumb_url);
+    for t in m.audio_tracks.iter_mut().flatten() {
+        fix(&mut t.url);
+    }
     if let Some(sheet) = m.sheet.as_mut() {
         if let Some(rest) = sheet.url.strip_prefix("/files/") {
             sheet.url = format!("/api/guest/files/{rest}");

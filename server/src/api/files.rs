@@ -75,7 +75,7 @@ pub async fn send(req: &HttpRequest, state: &AppState, mid: &MediaId, name: &str
 mod tests {
     #[test]
     fn only_plain_names() {
-        for ok in ["proxy.mp4", "original.mov", "thumb.webp", "ffmpeg.log"] {
+        for ok in ["proxy.mp4", "original.mov", "thumb.webp", "ffmpeg.log", "audio-2.m4a"] {
             assert!(super::servable(ok), "{ok}");
         }
         for bad in ["", "..", ".hidden", "a/b", "..%2f", "tmp.proxy.mp4", "a b", "é.mp4"] {

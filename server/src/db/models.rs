@@ -57,6 +57,7 @@ pub struct Media {
     pub review_status: ReviewStatus,
     pub field_order: Option<String>,
     pub hdr_json: Option<String>,
+    pub audio_tracks_json: Option<String>,
 }
 
 #[derive(Debug, Clone, Insertable)]
@@ -118,6 +119,10 @@ impl Media {
             link_access: self.link_access,
             field_order: self.field_order.clone(),
             hdr: self.hdr_json.as_deref().and_then(|j| serde_json::from_str(j).ok()),
+            audio_tracks: self
+                .audio_tracks_json
+                .as_deref()
+                .and_then(|j| serde_json::from_str(j).ok()),
         }
     }
 }

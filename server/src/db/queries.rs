@@ -145,6 +145,14 @@ pub fn set_media_outcome(
     })
 }
 
+/// The media's audio tracks (JSON of the protocol's list), or None for one track or none.
+pub fn set_media_audio_tracks(conn: &mut Conn, id: &str, json: Option<&str>) -> AppResult<()> {
+    diesel::update(media::table.find(id))
+        .set(media::audio_tracks_json.eq(json))
+        .execute(conn)?;
+    Ok(())
+}
+
 /// Forgets a media's playback file (a direct original withdrawn after its decode check).
 pub fn clear_playback(conn: &mut Conn, id: &str) -> AppResult<()> {
     diesel::update(media::table.find(id))

@@ -68,6 +68,7 @@ diesel::table! {
         review_status -> Text,
         field_order -> Nullable<Text>,
         hdr_json -> Nullable<Text>,
+        audio_tracks_json -> Nullable<Text>,
     }
 }
 

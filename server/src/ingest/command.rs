@@ -1,7 +1,7 @@
 //! ffmpeg argument lists for proxies, posters, sprite sheets, audio and images: pure functions.
 //! Also the reader of ffmpeg's `-progress` output; the actors spawn the processes and feed it.
 
-use super::probe::{formats, Probe};
+use super::probe::{formats, AudioStream, Probe};
 use crate::config::{Encoder, Transcode};
 use std::path::{Path, PathBuf};
 
@@ -130,6 +130,7 @@ pub fn proxy_args(input: &Path, output: &Path, probe: &Probe, s: &ProxySettings)
     if s.output_args.is_some() && probe.has_audio {
         // The hook's options say the audio codec too.
     } else if probe.has_audio {
+        a.extend(stereo_downmix(probe.audio_streams.first()));
         a.extend(aac(s));
     } else {
         a.push("-an".into());
@@ -219,6 +220,24 @@ pub fn audio_proxy_args(input: &Path, output: &Path, probe: &Probe, s: &ProxySet
     let mut a = head(input, probe.demuxer());
     a.extend(map_audio(probe));
     a.push("-vn".into());
+    a.extend(stereo_downmix(probe.audio_streams.first()));
+    a.extend(aac(s));
+    a.extend(mp4_tail(output));
+    a
+}
+
+/// One more audio track of the source on its own: a stereo AAC file with faststart (.m4a),
+/// which the player plays beside the muted proxy.
+pub fn audio_track_args(
+    input: &Path,
+    output: &Path,
+    probe: &Probe,
+    track: &AudioStream,
+    s: &ProxySettings,
+) -> Vec<String> {
+    let mut a = head(input, probe.demuxer());
+    a.extend(strs(&["-map", &format!("0:{}", track.index), "-vn"]));
+    a.extend(stereo_downmix(Some(track)));
     a.extend(aac(s));
     a.extend(mp4_tail(output));
     a
@@ -497,6 +516,92 @@ fn aac(s: &ProxySettings) -> Vec<String> {
     strs(&["-c:a", "aac", "-b:a", &format!("{}k", s.audio_bitrate_kbps), "-ac", "2"])
 }
 
+/// ITU-R BS.775's down-mix gain for the centre and the surrounds: −3 dB.
+const MINUS_3DB: f64 = std::f64::consts::FRAC_1_SQRT_2;
+
+/// `-af pan=…` that folds a track of more than two channels into stereo by ITU-R BS.775:
+/// fronts at 0 dB, centre into both sides at −3 dB, each surround into its side at −3 dB
+/// (a back centre into both at −6 dB), LFE dropped. The gains are not renormalized, so
+/// dialogue in the centre keeps its level against the fronts (the same matrix ffmpeg's
+/// `-ac 2` applies to float audio, written out so it does not depend on ffmpeg's defaults).
+/// Empty for mono and stereo, and for a layout this table does not know (ffprobe gave
+/// none, or it has height or wide channels): `-ac 2` then lets ffmpeg down-mix with the
+/// same −3 dB centre and surround levels, guessing the layout from the channel count.
+fn stereo_downmix(track: Option<&AudioStream>) -> Vec<String> {
+    let Some(track) = track.filter(|t| t.channels.is_some_and(|c| c > 2)) else {
+        return Vec::new();
+    };
+    match track.channel_layout.as_deref().and_then(pan_to_stereo) {
+        Some(pan) => strs(&["-af", &pan]),
+        None => Vec::new(),
+    }
+}
+
+/// The pan filter for one layout, or None when a channel has no agreed place in stereo.
+fn pan_to_stereo(layout: &str) -> Option<String> {
+    let channels = layout_channels(layout)?;
+    let (mut left, mut right) = (Vec::new(), Vec::new());
+    for ch in &channels {
+        let (l, r) = stereo_gains(ch)?;
+        for (side, gain) in [(&mut left, l), (&mut right, r)] {
+            if gain > 0.0 {
+                side.push(if gain == 1.0 {
+                    (*ch).to_owned()
+                } else {
+                    format!("{gain:.4}*{ch}")
+                });
+            }
+        }
+    }
+    if left.is_empty() || right.is_empty() {
+        return None;
+    }
+    Some(format!("pan=stereo|c0={}|c1={}", left.join("+"), right.join("+")))
+}
+
+/// The channels of one of ffmpeg's named layouts, or of a "FL+FR+…" list.
+fn layout_channels(layout: &str) -> Option<Vec<&str>> {
+    let named: &[&str] = match layout {
+        "2.1" => &["FL", "FR", "LFE"],
+        "3.0" => &["FL", "FR", "FC"],
+        "3.0(back)" => &["FL", "FR", "BC"],
+        "4.0" => &["FL", "FR", "FC", "BC"],
+        "quad" => &["FL", "FR", "BL", "BR"],
+        "quad(side)" => &["FL", "FR", "SL", "SR"],
+        "3.1" => &["FL", "FR", "FC", "LFE"],
+        "5.0" => &["FL", "FR", "FC", "BL", "BR"],
+        "5.0(side)" => &["FL", "FR", "FC", "SL", "SR"],
+        "4.1" => &["FL", "FR", "FC", "LFE", "BC"],
+        "5.1" => &["FL", "FR", "FC", "LFE", "BL", "BR"],
+        "5.1(side)" => &["FL", "FR", "FC", "LFE", "SL", "SR"],
+        "6.0" => &["FL", "FR", "FC", "BC", "SL", "SR"],
+        "hexagonal" => &["FL", "FR", "FC", "BL", "BR", "BC"],
+        "6.1" => &["FL", "FR", "FC", "LFE", "BC", "SL", "SR"],
+        "6.1(back)" => &["FL", "FR", "FC", "LFE", "BL", "BR", "BC"],
+        "7.0" => &["FL", "FR", "FC", "BL", "BR", "SL", "SR"],
+        "7.1" => &["FL", "FR", "FC", "LFE", "BL", "BR", "SL", "SR"],
+        "7.1(wide)" => &["FL", "FR", "FC", "LFE", "BL", "BR", "FLC", "FRC"],
+        "7.1(wide-side)" => &["FL", "FR", "FC", "LFE", "FLC", "FRC", "SL", "SR"],
+        _ if layout.contains('+') => return Some(layout.split('+').collect()),
+        _ => return None,
+    };
+    Some(named.to_vec())
+}
+
+/// (gain into left, gain into right) of one input channel.
+fn stereo_gains(channel: &str) -> Option<(f64, f64)> {
+    Some(match channel {
+        "FL" | "FLC" | "DL" => (1.0, 0.0),
+        "FR" | "FRC" | "DR" => (0.0, 1.0),
+        "FC" => (MINUS_3DB, MINUS_3DB),
+        "BL" | "SL" => (MINUS_3DB, 0.0),
+        "BR" | "SR" => (0.0, MINUS_3DB),
+        "BC" => (0.5, 0.5),
+        "LFE" | "LFE2" => (0.0, 0.0),
+        _ => return None,
+    })
+}
+
 /// The container is named, not guessed from the extension, so jobs may write to a temporary name.
 fn mp4_tail(output: &Path) -> Vec<String> {
     strs(&[
@@ -638,6 +743,81 @@ mod tests {
         assert!(has_pair(&w, "-c:v", "png"));
         let w = waveform_args(Path::new("in.wav"), Path::new("wave.webp"), 800, 120);
         assert!(has_pair(&w, "-f", "webp"));
+    }
+
+    fn track(index: u32, channels: i32, layout: Option<&str>) -> AudioStream {
+        AudioStream {
+            index,
+            codec: Some("pcm_s16le".into()),
+            channels: Some(channels),
+            channel_layout: layout.map(str::to_owned),
+            language: None,
+            title: None,
+        }
+    }
+
+    fn af(args: &[String]) -> Option<&str> {
+        args.iter().position(|x| x == "-af").map(|i| args[i + 1].as_str())
+    }
+
+    #[test]
+    fn surround_is_folded_to_stereo_by_bs775() {
+        let pan = |layout: &str, n| af(&stereo_downmix(Some(&track(1, n, Some(layout))))).map(str::to_owned);
+        assert_eq!(
+            pan("5.1", 6).as_deref(),
+            Some("pan=stereo|c0=FL+0.7071*FC+0.7071*BL|c1=FR+0.7071*FC+0.7071*BR")
+        );
+        assert_eq!(
+            pan("5.1(side)", 6).as_deref(),
+            Some("pan=stereo|c0=FL+0.7071*FC+0.7071*SL|c1=FR+0.7071*FC+0.7071*SR")
+        );
+        assert_eq!(
+            pan("7.1", 8).as_deref(),
+            Some("pan=stereo|c0=FL+0.7071*FC+0.7071*BL+0.7071*SL|c1=FR+0.7071*FC+0.7071*BR+0.7071*SR")
+        );
+        assert_eq!(
+            pan("4.0", 4).as_deref(),
+            Some("pan=stereo|c0=FL+0.7071*FC+0.5000*BC|c1=FR+0.7071*FC+0.5000*BC")
+        );
+        // ffprobe's spelling of a layout without a name.
+        assert_eq!(
+            pan("FL+FR+FC+LFE", 4).as_deref(),
+            Some("pan=stereo|c0=FL+0.7071*FC|c1=FR+0.7071*FC")
+        );
+        // Unknown places and unknown layouts are left to ffmpeg's own -ac 2.
+        assert_eq!(pan("5.1.2", 8), None);
+        assert_eq!(pan("FL+FR+TFL+TFR", 4), None);
+        assert!(stereo_downmix(Some(&track(1, 6, None))).is_empty());
+        // Mono and stereo need no matrix.
+        assert!(stereo_downmix(Some(&track(1, 2, Some("stereo")))).is_empty());
+        assert!(stereo_downmix(Some(&track(1, 1, Some("mono")))).is_empty());
+        assert!(stereo_downmix(None).is_empty());
+    }
+
+    #[test]
+    fn proxies_and_extra_tracks_down_mix_their_own_stream() {
+        let mut p = probe(640, 360, 4.0, true);
+        p.audio_streams = vec![track(1, 6, Some("5.1")), track(2, 2, Some("stereo"))];
+        let s = ProxySettings::default();
+        let (i, o) = (Path::new("/m/in.mov"), Path::new("/m/out.m4a"));
+        for a in [proxy_args(i, o, &p, &s), audio_proxy_args(i, o, &p, &s)] {
+            assert!(
+                af(&a).is_some_and(|f| f.starts_with("pan=stereo|c0=FL+0.7071*FC")),
+                "{a:?}"
+            );
+            assert!(has_pair(&a, "-ac", "2") && has_pair(&a, "-c:a", "aac"));
+        }
+        let second = audio_track_args(i, o, &p, &p.audio_streams[1], &s);
+        assert!(has_pair(&second, "-map", "0:2") && second.contains(&"-vn".to_owned()));
+        assert_eq!(second.iter().filter(|x| *x == "-map").count(), 1);
+        assert_eq!(af(&second), None, "stereo stays as it is");
+        assert!(has_pair(&second, "-c:a", "aac") && has_pair(&second, "-ac", "2"));
+        assert!(has_pair(&second, "-b:a", "192k") && has_pair(&second, "-movflags", "+faststart"));
+        assert!(has_pair(&second, "-f", "mp4") && has_pair(input_options(&second), "-f", "mov"));
+        assert_eq!(second.last().map(String::as_str), Some("file:/m/out.m4a"));
+        let third = audio_track_args(i, o, &p, &track(3, 6, Some("5.1(side)")), &s);
+        assert!(has_pair(&third, "-map", "0:3"));
+        assert!(af(&third).is_some_and(|f| f.contains("0.7071*SL")), "{third:?}");
     }
 
     #[test]

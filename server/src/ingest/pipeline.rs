@@ -11,7 +11,7 @@ use crate::db::models::{MediaFacts, NewUserMessage};
 use crate::db::values::{JobStatus, MediaSource, MessageKind};
 use crate::db::{queries, Db};
 use crate::notice::{Notice, Notifier};
-use dailies_protocol::{MediaId, MediaKind, MediaStatus, SpriteSheet, UserId};
+use dailies_protocol::{AudioTrack, MediaId, MediaKind, MediaStatus, SpriteSheet, UserId};
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -460,6 +460,7 @@ pub async fn run(jc: JobContext) -> Result<(), JobError> {
             Some(e)
         }
     };
+    extra_audio_tracks(&steps, &db, &notifier, &media.id, &original, &p, &settings).await;
     tracing::info!(
         media_id = %media.id,
         probe_ms = probed_in.as_millis() as u64,
@@ -493,6 +494,59 @@ fn note(dir: &std::path::Path, text: &str) {
         .open(dir.join(LOG))
     {
         let _ = writeln!(f, "dailies: {text}");
+    }
+}
+
+/// Each audio stream after the first as `audio-<n>.m4a` (n = 2, 3… in stream order), then
+/// the media's list of tracks. A track that cannot be made is logged and left out of the
+/// list: the media stays ready, with its other tracks.
+async fn extra_audio_tracks(
+    steps: &Steps,
+    db: &Db,
+    notifier: &Notifier,
+    media_id: &MediaId,
+    original: &std::path::Path,
+    p: &Probe,
+    settings: &ProxySettings,
+) {
+    if p.audio_streams.len() < 2 {
+        return;
+    }
+    let mut tracks = Vec::new();
+    for (n, stream) in (1u32..).zip(&p.audio_streams) {
+        let url = if n == 1 {
+            None
+        } else {
+            let name = format!("audio-{n}.m4a");
+            let args = command::audio_track_args(original, &steps.dir.join(tmp_name(&name)), p, stream, settings);
+            if let Err(JobError::Failed(e) | JobError::Retry(e)) =
+                steps.ffmpeg(args, &name, p.duration, "audio tracks", 1.0, 1.0).await
+            {
+                tracing::warn!(%media_id, track = n, "an audio track failed (the media stays ready without it): {e}");
+                continue;
+            }
+            Some(crate::db::models::file_url(media_id, &name))
+        };
+        tracks.push(AudioTrack {
+            index: n,
+            title: stream.title.clone(),
+            language: stream.language.clone(),
+            channels: stream.channels,
+            url,
+        });
+    }
+    let json = if tracks.len() >= 2 {
+        serde_json::to_string(&tracks).ok()
+    } else {
+        None
+    };
+    let id = media_id.clone();
+    match db
+        .run(move |c| queries::set_media_audio_tracks(c, &id, json.as_deref()))
+        .await
+    {
+        Ok(()) => notifier.media_changed(db, media_id).await,
+        Err(e) => tracing::warn!(%media_id, "cannot record the audio tracks: {e}"),
     }
 }
 

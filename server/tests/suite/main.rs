@@ -9,6 +9,7 @@
 mod common;
 mod organizer_support;
 
+mod audio_tracks;
 mod binary;
 mod comment_ids;
 mod crash;

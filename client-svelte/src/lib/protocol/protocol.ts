@@ -17,6 +17,28 @@ export type Rational = { num: number, den: number, };
 
 export type HdrSource = { transfer: string, primaries: string | null, dolby_vision_profile: number | null, };
 
+export type AudioTrack = { 
+/**
+ * 1 for the playback file's sound, then 2, 3… in the source's stream order.
+ */
+index: number, 
+/**
+ * The source's `title` tag.
+ */
+title: string | null, 
+/**
+ * The source's `language` tag (ISO 639-2, e.g. "eng").
+ */
+language: string | null, 
+/**
+ * Channels in the source; what is played is down-mixed to stereo.
+ */
+channels: number | null, 
+/**
+ * Where the track's own file is served; null for track 1.
+ */
+url: string | null, };
+
 export type SpriteSheet = { url: string, columns: number, rows: number, tile_width: number, tile_height: number, times: Array<number>, };
 
 export type LinkAccess = "off" | "view" | "comment";
@@ -64,7 +86,11 @@ field_order?: string,
 /**
  * The source is HDR (left out for SDR sources).
  */
-hdr?: HdrSource, };
+hdr?: HdrSource, 
+/**
+ * Every audio track, when the source has more than one (left out otherwise).
+ */
+audio_tracks?: Array<AudioTrack>, };
 
 export type ShareEntry = { user_id: UserId, user_name?: string, role: ShareRole, };
 

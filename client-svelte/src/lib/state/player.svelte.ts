@@ -49,6 +49,8 @@ export class Player {
   private reverseTimer: ReturnType<typeof setInterval> | null = null;
   private seekTarget: number | null = null;
   private detachFns: (() => void)[] = [];
+  /** Another element plays the chosen audio track: the video stays muted whatever `muted` says. */
+  private audioElsewhere = false;
 
   configure(fps: Rational | null, frameCount: number | null, duration: number | null): void {
     if (fps && fps.num > 0 && fps.den > 0) this.fps = fps;
@@ -61,7 +63,7 @@ export class Player {
     this.video = video;
     video.playbackRate = this.rate;
     video.volume = this.volume;
-    video.muted = this.muted;
+    video.muted = this.muted || this.audioElsewhere;
     const on = (type: string, fn: () => void) => {
       video.addEventListener(type, fn);
       this.detachFns.push(() => video.removeEventListener(type, fn));
@@ -254,7 +256,13 @@ export class Player {
   setMuted(m: boolean): void {
     this.muted = m;
     if (!m) this.autoplayMuted = false;
-    if (this.video) this.video.muted = m;
+    if (this.video) this.video.muted = m || this.audioElsewhere;
+  }
+
+  /** For the audio track switcher: silences the video's own sound while another track plays. */
+  setAudioElsewhere(on: boolean): void {
+    this.audioElsewhere = on;
+    if (this.video) this.video.muted = this.muted || on;
   }
 
   setIn(frame = this.frame): void {

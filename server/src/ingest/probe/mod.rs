@@ -46,6 +46,9 @@ pub struct Probe {
     /// (and never a cover-art picture).
     pub video_stream: Option<u32>,
     pub audio_stream: Option<u32>,
+    /// Every audio stream in stream order; the first is `audio_stream`.
+    #[serde(default)]
+    pub audio_streams: Vec<AudioStream>,
     /// "tff" or "bff" when the video is interlaced (ffprobe's field order), else None.
     pub field_order: Option<String>,
     /// The video's colour description as ffprobe names it.
@@ -55,6 +58,21 @@ pub struct Probe {
     pub color_range: Option<String>,
     /// (profile, base layer compatibility id) of a Dolby Vision stream.
     pub dolby_vision: Option<(u32, u32)>,
+}
+
+/// One audio stream of the source, as ffprobe describes it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AudioStream {
+    /// Absolute ffprobe stream index.
+    pub index: u32,
+    pub codec: Option<String>,
+    pub channels: Option<i32>,
+    /// ffmpeg's name of the layout: "stereo", "5.1(side)", "FL+FR+LFE", …
+    pub channel_layout: Option<String>,
+    /// The `language` tag (ISO 639-2, e.g. "eng"); "und" counts as none.
+    pub language: Option<String>,
+    /// The `title` tag, or in MOV/MP4 a handler name that is not a tool's generic one.
+    pub title: Option<String>,
 }
 
 /// How an HDR source's light is coded.

@@ -2,7 +2,7 @@
 //! failures into reasons a person can read, and whether a browser plays the original as is.
 
 use super::formats;
-use super::{Probe, ProbeError};
+use super::{AudioStream, Probe, ProbeError};
 use dailies_protocol::{MediaKind, Rational};
 use serde_json::Value;
 
@@ -94,6 +94,11 @@ pub fn parse_ffprobe(json: &str) -> Result<Probe, ProbeError> {
         has_audio: audio.is_some(),
         video_stream: video.and_then(|v| int_field(v, "index")).map(|i| i as u32),
         audio_stream: audio.and_then(|a| int_field(a, "index")).map(|i| i as u32),
+        audio_streams: streams
+            .iter()
+            .filter(|s| is_type(s, "audio"))
+            .filter_map(audio_stream)
+            .collect(),
         field_order: video
             .and_then(|v| str_field(v, "field_order"))
             .and_then(|f| field_order(&f)),
@@ -143,6 +148,27 @@ pub fn apply_mediainfo(json: &str, probe: &mut Probe) {
             }
         }
     }
+}
+
+/// One audio stream's facts; None without an index, which later commands could not map.
+fn audio_stream(s: &Value) -> Option<AudioStream> {
+    let tag = |key: &str| s.get("tags").and_then(|t| str_field(t, key));
+    Some(AudioStream {
+        index: u32::try_from(int_field(s, "index")?).ok()?,
+        codec: str_field(s, "codec_name"),
+        channels: int_field(s, "channels").and_then(|c| i32::try_from(c).ok()),
+        channel_layout: str_field(s, "channel_layout"),
+        language: tag("language").filter(|l| l != "und"),
+        // MOV and MP4 keep a track's name only as its handler name, which most tools fill
+        // with their own generic one.
+        title: tag("title").or_else(|| tag("handler_name").filter(|h| !generic_handler(h))),
+    })
+}
+
+/// A handler name a tool writes for every sound track, not a name someone gave this one.
+fn generic_handler(name: &str) -> bool {
+    let lower = name.to_ascii_lowercase();
+    lower.contains("handler") || matches!(lower.as_str(), "core media audio" | "sound" | "audio")
 }
 
 /// A Dolby Vision configuration record among the stream's side data: (profile, base layer
@@ -485,6 +511,59 @@ mod tests {
         assert_eq!((p.video_stream, p.audio_stream), (Some(0), Some(1)));
         assert!(browser_playable(&p, 8_000_000));
         assert!(!browser_playable(&p, 4_000_000));
+    }
+
+    #[test]
+    fn every_audio_stream_is_kept_in_order_with_its_tags() {
+        let json = r#"{"streams":[
+            {"index":0,"codec_type":"video","codec_name":"h264","width":64,"height":64,"r_frame_rate":"25/1","avg_frame_rate":"25/1"},
+            {"index":1,"codec_type":"audio","codec_name":"pcm_s24le","channels":6,"channel_layout":"5.1",
+             "tags":{"language":"eng","handler_name":"SoundHandler"}},
+            {"index":2,"codec_type":"data","codec_name":"bin_data"},
+            {"index":3,"codec_type":"audio","codec_name":"aac","channels":2,"channel_layout":"stereo",
+             "tags":{"language":"und","title":"Commentary"}},
+            {"index":4,"codec_type":"audio","codec_name":"aac","channels":1,
+             "tags":{"handler_name":"Boom"}}],
+            "format":{"format_name":"mov,mp4,m4a,3gp,3g2,mj2","duration":"2.0"}}"#;
+        let p = parse_ffprobe(json).unwrap();
+        assert_eq!(p.audio_stream, Some(1));
+        assert_eq!(
+            (p.audio_codec.as_deref(), p.audio_channels),
+            (Some("pcm_s24le"), Some(6))
+        );
+        assert_eq!(
+            p.audio_streams,
+            vec![
+                AudioStream {
+                    index: 1,
+                    codec: Some("pcm_s24le".into()),
+                    channels: Some(6),
+                    channel_layout: Some("5.1".into()),
+                    language: Some("eng".into()),
+                    title: None,
+                },
+                AudioStream {
+                    index: 3,
+                    codec: Some("aac".into()),
+                    channels: Some(2),
+                    channel_layout: Some("stereo".into()),
+                    language: None,
+                    title: Some("Commentary".into()),
+                },
+                AudioStream {
+                    index: 4,
+                    codec: Some("aac".into()),
+                    channels: Some(1),
+                    channel_layout: None,
+                    language: None,
+                    title: Some("Boom".into()),
+                },
+            ]
+        );
+        assert!(generic_handler("Core Media Audio") && generic_handler("GPAC ISO Audio Handler"));
+        let silent =
+            parse_ffprobe(&video_json("", "").replace(r#""codec_type":"audio""#, r#""codec_type":"data""#)).unwrap();
+        assert!(silent.audio_streams.is_empty());
     }
 
     #[test]
