@@ -72,7 +72,7 @@ impl Default for Transcode {
             crf: 20,
             max_bitrate_kbps: 8000,
             preset: "veryfast".into(),
-            keyframe_interval: 2.0,
+            keyframe_interval: 0.5,
             audio_bitrate_kbps: 192,
             encoder: Encoder::Software,
             vaapi_device: PathBuf::from("/dev/dri/renderD128"),
@@ -304,7 +304,7 @@ pub struct Cli {
     /// x264 preset of proxies [default: veryfast]
     #[arg(long, env = "DAILIES_TRANSCODE_PRESET", value_name = "NAME")]
     pub transcode_preset: Option<String>,
-    /// Seconds between proxy keyframes [default: 2]
+    /// Seconds between proxy keyframes [default: 0.5]
     #[arg(long, env = "DAILIES_TRANSCODE_KEYFRAME_INTERVAL", value_name = "SECS")]
     pub transcode_keyframe_interval: Option<f64>,
     /// Proxy audio bitrate in kbit/s [default: 192]

@@ -877,7 +877,10 @@ mod tests {
         let mut p = probe(640, 480, 1.0, false);
         p.fps = Some(Rational { num: 30000, den: 1001 });
         let a = proxy_args(Path::new("a"), Path::new("b"), &p, &ProxySettings::default());
-        assert!(has_pair(&a, "-r", "30000/1001") && has_pair(&a, "-g", "60"));
+        assert!(
+            has_pair(&a, "-r", "30000/1001") && has_pair(&a, "-g", "15"),
+            "a keyframe every half second"
+        );
     }
 
     /// The options before `-i`, which ffmpeg applies to that input.
