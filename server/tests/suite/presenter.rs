@@ -2,26 +2,11 @@
 //! media's owner and admins, the laser pointer (rate-limited, coalesced, never stored) and
 //! clearing one's own ink or everyone's.
 
-use crate::common::{client, TestServer, Ws};
+use crate::common::{TestServer, Ws};
 use serde_json::{json, Value};
 use std::time::Instant;
 
 const OWNER: &str = "alice";
-
-async fn open_media(s: &TestServer) -> String {
-    let (code, v) = s.upload(OWNER, "cut.bin", vec![7u8; 64]).await;
-    assert_eq!(code, 201, "{v}");
-    let id = v["id"].as_str().unwrap().to_string();
-    s.wait_done(OWNER, &id, 30).await;
-    let mut r = client()
-        .put(s.url(&format!("/api/media/{id}/sharing")))
-        .insert_header(("X-Remote-User-Id", OWNER))
-        .send_json(&json!({"link_access": "comment", "users": []}))
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 200, "{:?}", r.body().await);
-    id
-}
 
 /// A member in the room and its live session; answers the socket and its session id.
 async fn participant(s: &TestServer, user: &str, m: &str) -> (Ws, u64) {
@@ -59,7 +44,7 @@ async fn refused(ws: &mut Ws, request: &str) -> String {
 #[actix_rt::test]
 async fn a_locked_session_follows_its_presenter_until_the_lead_is_handed_over() {
     let s = TestServer::start().await;
-    let m = open_media(&s).await;
+    let m = s.commentable_media(OWNER).await;
     let (mut ann, ann_sid) = participant(&s, "ann", &m).await;
     let (mut ben, ben_sid) = participant(&s, "ben", &m).await;
 
@@ -180,7 +165,7 @@ async fn a_locked_session_follows_its_presenter_until_the_lead_is_handed_over() 
 #[actix_rt::test]
 async fn the_laser_reaches_the_session_coalesced_and_is_never_stored() {
     let s = TestServer::start().await;
-    let m = open_media(&s).await;
+    let m = s.commentable_media(OWNER).await;
     let (mut lead, lead_sid) = participant(&s, "ann", &m).await;
     let mut followers = Vec::new();
     for i in 0..4 {

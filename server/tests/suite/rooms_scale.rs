@@ -2,7 +2,7 @@
 //! rest, rooms whose comments are far larger than a client's queue, catch-up thousands of
 //! events behind, and the per-user socket limit.
 
-use crate::common::{client, TestServer, Ws};
+use crate::common::{TestServer, Ws};
 use dailies_protocol::{Comment, MediaId, RoomEvent, UserId};
 use dailies_server::db::comments as cq;
 use dailies_server::db::models::NewComment;
@@ -10,23 +10,6 @@ use serde_json::{json, Value};
 use std::time::Duration;
 
 const OWNER: &str = "alice";
-
-/// A media anyone signed in may comment on: a small garbage upload fails at once and still
-/// has a room.
-async fn open_media(s: &TestServer) -> String {
-    let (code, v) = s.upload(OWNER, "cut.bin", vec![7u8; 64]).await;
-    assert_eq!(code, 201, "{v}");
-    let id = v["id"].as_str().unwrap().to_string();
-    s.wait_done(OWNER, &id, 30).await;
-    let mut r = client()
-        .put(s.url(&format!("/api/media/{id}/sharing")))
-        .insert_header(("X-Remote-User-Id", OWNER))
-        .send_json(&json!({"link_access": "comment", "users": []}))
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 200, "{:?}", r.body().await);
-    id
-}
 
 async fn join(s: &TestServer, user: &str, media: &str) -> (Ws, Value) {
     let mut ws = s.ws(Some(user)).await;
@@ -77,7 +60,7 @@ fn listed(joined: &Value) -> std::collections::BTreeMap<u64, Value> {
 #[actix_rt::test]
 async fn presence_comes_as_deltas_for_joins_leaves_and_the_live_session() {
     let s = TestServer::start().await;
-    let m = open_media(&s).await;
+    let m = s.commentable_media(OWNER).await;
     let (mut a, ja) = join(&s, "ann", &m).await;
     assert_eq!(ja["member_count"], 1);
     let mut list = listed(&ja);
@@ -100,7 +83,7 @@ async fn presence_comes_as_deltas_for_joins_leaves_and_the_live_session() {
 #[actix_rt::test]
 async fn a_burst_of_joins_reaches_each_member_as_one_delta() {
     let s = TestServer::start_with(|c| c.presence_interval = Duration::from_secs(2)).await;
-    let m = open_media(&s).await;
+    let m = s.commentable_media(OWNER).await;
     let (mut a, ja) = join(&s, "ann", &m).await;
     let mut list = listed(&ja);
     let mut count = 1;
@@ -121,7 +104,7 @@ async fn a_large_room_lists_the_first_members_and_counts_the_rest() {
         c.presence_interval = Duration::ZERO;
     })
     .await;
-    let m = open_media(&s).await;
+    let m = s.commentable_media(OWNER).await;
     let mut socks = Vec::new();
     for i in 0..5 {
         socks.push(join(&s, &format!("u{i}"), &m).await);
@@ -204,7 +187,7 @@ fn drawing_json(points: usize) -> String {
 #[actix_rt::test]
 async fn a_room_with_ten_mib_of_comments_and_drawings_opens_in_pages() {
     let s = TestServer::start().await;
-    let m = open_media(&s).await;
+    let m = s.commentable_media(OWNER).await;
     let mid = m.clone();
     // 40 drawings of about 250 kB and 300 notes of 5 kB: over 11 MB, far over the 4 MiB a
     // client's queue holds.
@@ -295,7 +278,7 @@ async fn a_room_with_ten_mib_of_comments_and_drawings_opens_in_pages() {
 #[actix_rt::test]
 async fn a_reconnect_five_thousand_events_behind_catches_up_in_pages() {
     let s = TestServer::start().await;
-    let m = open_media(&s).await;
+    let m = s.commentable_media(OWNER).await;
     let (a, _) = join(&s, "ann", &m).await;
     let (b, jb) = join(&s, "ben", &m).await;
     assert_eq!(jb["seq"], 0);

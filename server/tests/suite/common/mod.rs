@@ -222,6 +222,23 @@ impl TestServer {
         self.server.as_ref().unwrap().state.clone()
     }
 
+    /// A media of `owner` that anyone signed in may comment on: a small garbage upload fails
+    /// at once and still has a room.
+    pub async fn commentable_media(&self, owner: &str) -> String {
+        let (code, v) = self.upload(owner, "cut.bin", vec![7u8; 64]).await;
+        assert_eq!(code, 201, "{v}");
+        let id = v["id"].as_str().unwrap().to_string();
+        self.wait_done(owner, &id, 30).await;
+        let mut r = client()
+            .put(self.url(&format!("/api/media/{id}/sharing")))
+            .insert_header(("X-Remote-User-Id", owner))
+            .send_json(&serde_json::json!({"link_access": "comment", "users": []}))
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200, "{:?}", r.body().await);
+        id
+    }
+
     /// Raw-body upload as `user`; returns status and JSON.
     pub async fn upload(&self, user: &str, name: &str, body: Vec<u8>) -> (u16, Value) {
         let mut resp = client()
