@@ -10,7 +10,7 @@ pub mod timecode;
 pub mod ts_export;
 
 pub use ids::{CommentId, MediaId, UserId};
-pub use media::{AudioTrack, HdrSource, MediaInfo, MediaKind, MediaStatus, Rational, SpriteSheet};
+pub use media::{AudioTrack, HdrSource, ImageSequence, MediaInfo, MediaKind, MediaStatus, Rational, SpriteSheet};
 pub use messages::{
     ClientMsg, ErrorCode, OrganizerAction, OrganizerActionScope, OrganizerCrumb, OrganizerFolder, ServerMsg, UserInfo,
     MAX_CLIENT_REF,

@@ -109,6 +109,29 @@ pub struct AudioTrack {
     pub url: Option<String>,
 }
 
+/// A clip made of numbered image files (DPX, EXR, TIFF, PNG, JPEG): the numbers its file
+/// names carried, and the ones missing between the first and the last. A missing frame holds
+/// the picture of the frame before it, so every number keeps its place in time.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct ImageSequence {
+    /// The first and last frame numbers of the file names (e.g. 1001 and 1100).
+    #[ts(type = "number")]
+    pub first: i64,
+    #[ts(type = "number")]
+    pub last: i64,
+    /// Frame files present.
+    #[ts(type = "number")]
+    pub frames: i64,
+    /// Runs of missing numbers, each `[first, last]`, in order.
+    #[ts(type = "Array<[number, number]>")]
+    pub missing: Vec<(i64, i64)>,
+    /// The image format, e.g. "dpx" or "exr".
+    pub format: String,
+    /// Where the frame rate came from: "header" (the first frame's own metadata) or
+    /// "default" (the server's `transcode.sequence_fps`).
+    pub fps_from: String,
+}
+
 /// A scrub sprite sheet: tiles left to right, top to bottom; tile `i` shows `times[i]` seconds.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 pub struct SpriteSheet {
@@ -165,6 +188,16 @@ pub struct MediaInfo {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[ts(optional)]
     pub audio_tracks: Option<Vec<AudioTrack>>,
+    /// The number of the clip's first frame when its source numbers frames (an image
+    /// sequence's 1001); frame 0 of the timeline is shown as this number. Left out
+    /// otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional, type = "number")]
+    pub start_frame: Option<i64>,
+    /// The source was an image sequence (left out otherwise).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub sequence: Option<ImageSequence>,
 }
 
 /// Stored as its wire name (the server's database keeps statuses as text).

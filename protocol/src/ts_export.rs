@@ -17,6 +17,7 @@ pub fn render() -> String {
         MediaKind::decl(),
         Rational::decl(),
         HdrSource::decl(),
+        ImageSequence::decl(),
         AudioTrack::decl(),
         SpriteSheet::decl(),
         LinkAccess::decl(),

@@ -63,6 +63,8 @@ pub struct Transcode {
     /// An executable told each video's probe as JSON on stdin; it answers how to make its
     /// playback file (see the sysadmin guide).
     pub hook: Option<PathBuf>,
+    /// Frame rate of an image sequence whose frames do not say theirs.
+    pub sequence_fps: dailies_protocol::Rational,
 }
 
 impl Default for Transcode {
@@ -77,6 +79,7 @@ impl Default for Transcode {
             encoder: Encoder::Software,
             vaapi_device: PathBuf::from("/dev/dri/renderD128"),
             hook: None,
+            sequence_fps: dailies_protocol::Rational { num: 24, den: 1 },
         }
     }
 }
@@ -94,6 +97,7 @@ pub struct TranscodeFile {
     pub encoder: Option<String>,
     pub vaapi_device: Option<PathBuf>,
     pub hook: Option<PathBuf>,
+    pub sequence_fps: Option<String>,
 }
 
 /// Settings the server runs with. Every field has a default; see `dailies-server --help`.
@@ -320,6 +324,10 @@ pub struct Cli {
     /// Executable that decides how each video's playback file is made
     #[arg(long, env = "DAILIES_TRANSCODE_HOOK", value_name = "PATH")]
     pub transcode_hook: Option<PathBuf>,
+    /// Frame rate of image sequences whose frames do not carry one: "24", "23.976" or
+    /// "24000/1001" [default: 24]
+    #[arg(long, env = "DAILIES_TRANSCODE_SEQUENCE_FPS", value_name = "RATE")]
+    pub transcode_sequence_fps: Option<String>,
 }
 
 /// The TOML file: the same names as the long options, with underscores.
@@ -388,6 +396,13 @@ impl Transcode {
         }
         if let Some(v) = t.hook {
             self.hook = Some(v);
+        }
+        if let Some(v) = t.sequence_fps {
+            self.sequence_fps = crate::ingest::sequence::parse_fps(&v).ok_or_else(|| {
+                anyhow::anyhow!(
+                    "transcode.sequence_fps must be a frame rate such as 24, 23.976 or 24000/1001, not {v:?}"
+                )
+            })?;
         }
         Ok(())
     }
@@ -497,6 +512,7 @@ impl Config {
             encoder: cli.transcode_encoder,
             vaapi_device: cli.transcode_vaapi_device,
             hook: cli.transcode_hook,
+            sequence_fps: cli.transcode_sequence_fps,
         })?;
         c.admin_users.retain(|u| !u.trim().is_empty());
         c.validate()?;
@@ -641,7 +657,18 @@ mod tests {
         assert_eq!(c.transcode.keyframe_interval, 0.5);
         assert_eq!(c.transcode.encoder, Encoder::Vaapi);
         assert_eq!(c.transcode.hook.as_deref(), Some(Path::new("/usr/local/bin/decide")));
+        assert_eq!(c.transcode.sequence_fps, dailies_protocol::Rational { num: 24, den: 1 });
+        let file: FileConfig = toml::from_str("[transcode]\nsequence_fps = \"23.976\"\n").unwrap();
+        let c = Config::resolve(file, Cli::default()).unwrap();
+        assert_eq!(
+            c.transcode.sequence_fps,
+            dailies_protocol::Rational { num: 24000, den: 1001 }
+        );
+        let c = Config::resolve(FileConfig::default(), parse(&["--transcode-sequence-fps", "25/1"])).unwrap();
+        assert_eq!(c.transcode.sequence_fps, dailies_protocol::Rational { num: 25, den: 1 });
         for bad in [
+            "[transcode]\nsequence_fps = \"fast\"\n",
+            "[transcode]\nsequence_fps = \"0\"\n",
             "[transcode]\nencoder = \"gpu\"\n",
             "[transcode]\npreset = \"quick\"\n",
             "[transcode]\nkeyframe_interval = 0\n",

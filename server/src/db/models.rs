@@ -58,6 +58,8 @@ pub struct Media {
     pub field_order: Option<String>,
     pub hdr_json: Option<String>,
     pub audio_tracks_json: Option<String>,
+    pub start_frame: Option<i64>,
+    pub sequence_json: Option<String>,
 }
 
 #[derive(Debug, Clone, Insertable)]
@@ -123,6 +125,8 @@ impl Media {
                 .audio_tracks_json
                 .as_deref()
                 .and_then(|j| serde_json::from_str(j).ok()),
+            start_frame: self.start_frame,
+            sequence: self.sequence_json.as_deref().and_then(|j| serde_json::from_str(j).ok()),
         }
     }
 }
@@ -159,6 +163,8 @@ pub struct MediaFacts {
     pub audio_channels: Option<i32>,
     pub field_order: Option<String>,
     pub hdr_json: Option<String>,
+    pub start_frame: Option<i64>,
+    pub sequence_json: Option<String>,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable)]

@@ -80,7 +80,7 @@ pub fn proxy_args(input: &Path, output: &Path, probe: &Probe, s: &ProxySettings)
     if s.encoder == Encoder::Vaapi && s.output_args.is_none() {
         a.extend(strs(&["-vaapi_device", &s.vaapi_device.to_string_lossy()]));
     }
-    a.extend(head(input, probe.demuxer()));
+    a.extend(head(input, &probe.input_options()));
     a.extend(map_video(probe));
     if probe.has_audio {
         a.extend(map_audio(probe));
@@ -217,7 +217,7 @@ fn video_codec(s: &ProxySettings) -> Vec<String> {
 
 /// An AAC file with faststart for audio-only media (write it as .m4a or .mp4).
 pub fn audio_proxy_args(input: &Path, output: &Path, probe: &Probe, s: &ProxySettings) -> Vec<String> {
-    let mut a = head(input, probe.demuxer());
+    let mut a = head(input, &probe.input_options());
     a.extend(map_audio(probe));
     a.push("-vn".into());
     a.extend(stereo_downmix(probe.audio_streams.first()));
@@ -235,7 +235,7 @@ pub fn audio_track_args(
     track: &AudioStream,
     s: &ProxySettings,
 ) -> Vec<String> {
-    let mut a = head(input, probe.demuxer());
+    let mut a = head(input, &probe.input_options());
     a.extend(strs(&["-map", &format!("0:{}", track.index), "-vn"]));
     a.extend(stereo_downmix(Some(track)));
     a.extend(aac(s));
@@ -246,7 +246,7 @@ pub fn audio_track_args(
 /// A picture of the first audio track's waveform, PNG or WebP by the output's extension.
 pub fn waveform_args(input: &Path, output: &Path, width: u32, height: u32) -> Vec<String> {
     // No probe here to name the demuxer: the whitelist alone keeps lists out.
-    let mut a = head(input, None);
+    let mut a = head(input, &formats::input_options(None));
     let graph = format!(
         "[0:a:0]aformat=channel_layouts=mono,showwavespic=s={}x{}:colors=0x9db4d0[wave]",
         width.max(1),
@@ -316,7 +316,7 @@ fn tone_map_tail(probe: &Probe) -> String {
 /// A still image as WebP, no side longer than `max_dim`, never enlarged.
 pub fn image_args(input: &Path, output: &Path, max_dim: u32) -> Vec<String> {
     // No probe here to name the demuxer: the whitelist alone keeps lists out.
-    let mut a = head(input, None);
+    let mut a = head(input, &formats::input_options(None));
     let m = max_dim.max(2);
     // Stills have square pixels in practice, and force_original_aspect_ratio keeps iw:ih.
     let scale = format!("scale=w='min({m},iw)':h='min({m},ih)':force_original_aspect_ratio=decrease");
@@ -333,7 +333,7 @@ pub fn poster_args(input: &Path, output: &Path, probe: &Probe) -> Vec<String> {
     if at > 0.0 {
         a.extend(strs(&["-ss", &secs(at)]));
     }
-    a.extend(self::input(input, probe.demuxer()));
+    a.extend(self::input(input, &probe.input_options()));
     a.extend(map_video(probe));
     let scale = format!(
         "{}scale=w='trunc(min({POSTER_MAX_WIDTH},iw*sar)/2)*2':h='max(2,trunc(ow/dar/2)*2)',setsar=1{}",
@@ -386,7 +386,7 @@ pub fn sheet_plan(probe: &Probe, max_tiles: u32) -> SheetPlan {
 
 /// One WebP of `plan.columns × plan.rows` tiles of `tile_width × tile_height`.
 pub fn sheet_args(input: &Path, output: &Path, probe: &Probe, plan: &SheetPlan) -> Vec<String> {
-    let mut a = head(input, probe.demuxer());
+    let mut a = head(input, &probe.input_options());
     a.extend(map_video(probe));
     let n = plan.times.len().max(1);
     let span = probe.duration.filter(|d| *d > 0.0).unwrap_or(1.0);
@@ -487,17 +487,17 @@ fn parse_clock(s: &str) -> Option<f64> {
 
 /// The start of every command: quiet, overwrite, and the one input read as the single file it
 /// is (see `input`).
-fn head(input: &Path, demuxer: Option<&str>) -> Vec<String> {
+fn head(input: &Path, options: &[String]) -> Vec<String> {
     let mut a = strs(&["-hide_banner", "-nostdin", "-v", "error", "-y"]);
-    a.extend(self::input(input, demuxer));
+    a.extend(self::input(input, options));
     a
 }
 
 /// `-i file:<input>` with only the file protocol and media demuxers allowed, and the probed
 /// demuxer named when known: an upload that is a playlist or a file list (HLS, ffconcat) can
 /// then not make ffmpeg open any other file.
-fn input(input: &Path, demuxer: Option<&str>) -> Vec<String> {
-    let mut a = formats::input_options(demuxer);
+fn input(input: &Path, options: &[String]) -> Vec<String> {
+    let mut a = options.to_vec();
     a.extend(strs(&["-i", &ffmpeg_path(input)]));
     a
 }

@@ -5,6 +5,7 @@ use super::command::{self, ProxySettings};
 use super::job::{run_ffmpeg, FfmpegRun};
 use super::policy;
 use super::probe::{self, Probe};
+use super::sequence::{self, Sequence};
 use super::Cancel;
 use crate::config::Config;
 use crate::db::models::{MediaFacts, NewUserMessage};
@@ -187,6 +188,8 @@ fn facts(p: &Probe) -> MediaFacts {
         audio_channels: p.audio_channels,
         field_order: p.field_order.clone(),
         hdr_json: p.hdr_source().and_then(|h| serde_json::to_string(&h).ok()),
+        start_frame: None,
+        sequence_json: None,
     }
 }
 
@@ -219,13 +222,49 @@ pub async fn run(jc: JobContext) -> Result<(), JobError> {
     progress.report(0.0, "probe");
     let began = std::time::Instant::now();
 
+    // An image sequence (a folder or a zip of numbered frames) is first laid out as dense
+    // numbered frames; from then on every step reads it like a video, through its pattern.
+    let (orig, d, fps) = (original.clone(), dir.clone(), config.transcode.sequence_fps);
+    let sequence = actix_web::web::block(move || {
+        sequence::is_sequence_source(&orig)
+            .then(|| sequence::unpack(&orig, &d, fps))
+            .transpose()
+    })
+    .await
+    .map_err(retry)?
+    .map_err(|e| job_error(e.is_transient(), e))?;
+    let _frames = sequence.as_ref().map(|s| RemovedAtEnd(s.dir.clone()));
+    let original = sequence.as_ref().map_or(original, |s| s.pattern());
+    if let Some(s) = &sequence {
+        if s.ignored > 0 {
+            note(
+                &dir,
+                &format!(
+                    "image sequence: {} files that are not frames of it were left out",
+                    s.ignored
+                ),
+            );
+        }
+        if let Some(text) = s.missing_text() {
+            note(&dir, &format!("image sequence: {text}"));
+        }
+    }
+
     let orig = original.clone();
-    let probed = actix_web::web::block(move || probe::probe_facts(&orig))
-        .await
-        .map_err(retry)?;
+    let input = sequence.as_ref().map(|s| s.input.clone());
+    let probed = actix_web::web::block(move || match input {
+        Some(input) => probe::probe_sequence(&orig, &input),
+        None => probe::probe_facts(&orig),
+    })
+    .await
+    .map_err(retry)?;
     let p = probed.map_err(|e| job_error(e.is_transient(), e))?;
     let probed_in = began.elapsed();
-    let f = facts(&p);
+    let mut f = facts(&p);
+    if let Some(s) = &sequence {
+        f.start_frame = Some(s.first as i64);
+        f.sequence_json = serde_json::to_string(&s.info()).ok();
+    }
     let id = media.id.clone();
     db.run(move |c| queries::set_media_facts(c, &id, &f))
         .await
@@ -472,15 +511,34 @@ pub async fn run(jc: JobContext) -> Result<(), JobError> {
         .await
         .map_err(retry)?;
     progress.report_live(1.0, "done");
+    let gaps = sequence
+        .as_ref()
+        .and_then(Sequence::missing_text)
+        .map(|t| format!(" ({t})"))
+        .unwrap_or_default();
     notify_owner(
         &db,
         &notifier,
         &media.id,
         MessageKind::MediaReady,
-        format!("{} is ready for review", media.title),
+        format!("{} is ready for review{gaps}", media.title),
     )
     .await;
     Ok(())
+}
+
+/// The unpacked frames of an image sequence: copies or links of the original, needed only
+/// while the job runs, so removed when it ends however it ends.
+struct RemovedAtEnd(std::path::PathBuf);
+
+impl Drop for RemovedAtEnd {
+    fn drop(&mut self) {
+        if let Err(e) = std::fs::remove_dir_all(&self.0) {
+            if e.kind() != std::io::ErrorKind::NotFound {
+                tracing::warn!(dir = %self.0.display(), "cannot remove unpacked frames: {e}");
+            }
+        }
+    }
 }
 
 /// A line of the server's own in the media's ffmpeg log (and the server log): what was

@@ -1,5 +1,7 @@
 //! The watch folder: a file dropped into `incoming/<user-id>/` becomes that user's media
-//! once its size and modification time have stayed the same for `watch_settle`.
+//! once its size and modification time have stayed the same for `watch_settle`. A folder of
+//! numbered frames (an image sequence) becomes one clip once its files have stopped
+//! changing the same way.
 
 use super::{Intake, OnFailure};
 use crate::db::queries;
@@ -37,7 +39,33 @@ pub fn recover(incoming: &std::path::Path) {
 struct Seen {
     size: u64,
     mtime: Option<SystemTime>,
+    /// Files in it, for a folder (1 for a file).
+    count: u64,
     since: Instant,
+}
+
+/// A folder's total size, newest modification time and file count, when it holds at least
+/// one numbered frame; None for any other folder (left alone).
+fn folder_state(dir: &std::path::Path) -> Option<(u64, Option<SystemTime>, u64)> {
+    let (mut size, mut mtime, mut count, mut frames) = (0u64, None, 0u64, 0u64);
+    for f in std::fs::read_dir(dir).ok()?.flatten() {
+        let Ok(meta) = f.metadata() else { continue };
+        if !meta.is_file() {
+            continue;
+        }
+        let name = f.file_name().to_string_lossy().into_owned();
+        // A copy in progress: wait for it.
+        if name.ends_with(".part") || name.ends_with(".tmp") {
+            return None;
+        }
+        size += meta.len();
+        count += 1;
+        mtime = mtime.max(meta.modified().ok());
+        if crate::ingest::sequence::frame_name(&name).is_some() {
+            frames += 1;
+        }
+    }
+    (frames > 0).then_some((size, mtime, count))
 }
 
 /// Remembers what each scan saw, so only files that stopped changing are taken.
@@ -77,19 +105,27 @@ impl Watcher {
                     continue;
                 }
                 let Ok(meta) = f.metadata() else { continue };
-                if !meta.is_file() {
-                    continue;
-                }
                 let path = f.path();
+                let (size, mtime, count) = if meta.is_file() {
+                    (meta.len(), meta.modified().ok(), 1)
+                } else if meta.is_dir() {
+                    match folder_state(&path) {
+                        Some(state) => state,
+                        None => continue,
+                    }
+                } else {
+                    continue;
+                };
                 present.insert(path.clone());
                 let now = Instant::now();
                 let cur = Seen {
-                    size: meta.len(),
-                    mtime: meta.modified().ok(),
+                    size,
+                    mtime,
+                    count,
                     since: now,
                 };
                 match self.seen.get(&path) {
-                    Some(s) if s.size == cur.size && s.mtime == cur.mtime => {
+                    Some(s) if s.size == cur.size && s.mtime == cur.mtime && s.count == cur.count => {
                         if now.duration_since(s.since) >= settle {
                             ready.push((uname.clone(), path.clone()));
                         }
@@ -116,7 +152,10 @@ async fn take(state: &AppState, user: String, path: PathBuf) {
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
     let tmp = path.with_file_name(format!("{TAKING}{}-{name}", uuid::Uuid::new_v4().simple()));
-    let size = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
+    let size = match folder_state(&path) {
+        Some((total, _, _)) if path.is_dir() => total,
+        _ => std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0),
+    };
     if let Err(e) = std::fs::rename(&path, &tmp) {
         tracing::warn!(path = %path.display(), "watch folder: cannot take the file: {e}");
         return;
@@ -218,5 +257,35 @@ mod tests {
         }
         std::thread::sleep(Duration::from_millis(200));
         assert_eq!(w.scan(dir.path(), settle).len(), 1);
+    }
+
+    #[test]
+    fn a_folder_of_frames_is_taken_when_it_stops_changing() {
+        let dir = tempfile::tempdir().unwrap();
+        let u = dir.path().join("dana");
+        let shot = u.join("shot_010");
+        std::fs::create_dir_all(&shot).unwrap();
+        std::fs::create_dir_all(u.join("docs")).unwrap();
+        std::fs::write(u.join("docs/readme.txt"), b"not frames").unwrap();
+        std::fs::write(shot.join("shot_010.1001.exr"), b"f1").unwrap();
+        let mut w = Watcher::default();
+        // A zero settle time: taken at the second sight of the same state.
+        assert!(w.scan(dir.path(), Duration::ZERO).is_empty());
+        std::fs::write(shot.join("shot_010.1002.exr"), b"f2").unwrap();
+        assert!(w.scan(dir.path(), Duration::ZERO).is_empty(), "a frame arrived");
+        std::fs::write(shot.join("shot_010.1003.exr.part"), b"f").unwrap();
+        assert!(w.scan(dir.path(), Duration::ZERO).is_empty(), "a copy in progress");
+        std::fs::rename(shot.join("shot_010.1003.exr.part"), shot.join("shot_010.1003.exr")).unwrap();
+        assert!(w.scan(dir.path(), Duration::ZERO).is_empty());
+        assert_eq!(
+            w.scan(dir.path(), Duration::ZERO),
+            vec![("dana".to_string(), shot.clone())]
+        );
+        assert_eq!(folder_state(&shot).map(|s| (s.0, s.2)), Some((5, 3)));
+        assert_eq!(
+            folder_state(&u.join("docs")),
+            None,
+            "a folder without frames is left alone"
+        );
     }
 }

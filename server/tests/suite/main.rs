@@ -31,6 +31,7 @@ mod security_ffmpeg_inputs;
 mod security_fuzz_regressions;
 mod security_hostile;
 mod security_matrix;
+mod sequences;
 mod sharing;
 mod space;
 mod tus;

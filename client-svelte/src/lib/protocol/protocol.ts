@@ -17,6 +17,29 @@ export type Rational = { num: number, den: number, };
 
 export type HdrSource = { transfer: string, primaries: string | null, dolby_vision_profile: number | null, };
 
+export type ImageSequence = { 
+/**
+ * The first and last frame numbers of the file names (e.g. 1001 and 1100).
+ */
+first: number, last: number, 
+/**
+ * Frame files present.
+ */
+frames: number, 
+/**
+ * Runs of missing numbers, each `[first, last]`, in order.
+ */
+missing: Array<[number, number]>, 
+/**
+ * The image format, e.g. "dpx" or "exr".
+ */
+format: string, 
+/**
+ * Where the frame rate came from: "header" (the first frame's own metadata) or
+ * "default" (the server's `transcode.sequence_fps`).
+ */
+fps_from: string, };
+
 export type AudioTrack = { 
 /**
  * 1 for the playback file's sound, then 2, 3… in the source's stream order.
@@ -90,7 +113,17 @@ hdr?: HdrSource,
 /**
  * Every audio track, when the source has more than one (left out otherwise).
  */
-audio_tracks?: Array<AudioTrack>, };
+audio_tracks?: Array<AudioTrack>, 
+/**
+ * The number of the clip's first frame when its source numbers frames (an image
+ * sequence's 1001); frame 0 of the timeline is shown as this number. Left out
+ * otherwise.
+ */
+start_frame?: number, 
+/**
+ * The source was an image sequence (left out otherwise).
+ */
+sequence?: ImageSequence, };
 
 export type ShareEntry = { user_id: UserId, user_name?: string, role: ShareRole, };
 

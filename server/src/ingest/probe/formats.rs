@@ -109,6 +109,33 @@ pub fn input_options(demuxer: Option<&str>) -> Vec<String> {
     a
 }
 
+/// The options before `-i` for an unpacked image sequence (`…/frames/%08d.exr`): only the
+/// file protocol and the image2 reader, at the sequence's frame rate, from frame `start`.
+/// EXR frames hold linear light: they are shown through the sRGB curve, as compositing
+/// viewers do.
+pub fn sequence_input_options(s: &crate::ingest::sequence::SequenceInput, start: u64) -> Vec<String> {
+    let mut a: Vec<String> = [
+        "-protocol_whitelist",
+        "file",
+        "-format_whitelist",
+        "image2",
+        "-f",
+        "image2",
+        "-framerate",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    a.push(format!("{}/{}", s.fps.num, s.fps.den));
+    a.push("-start_number".into());
+    a.push(start.to_string());
+    if s.format == "exr" {
+        a.push("-apply_trc".into());
+        a.push("iec61966_2_1".into());
+    }
+    a
+}
+
 /// How to name a playlist format to the uploader, for a demuxer ffprobe picked (or refused).
 pub fn playlist_name(demuxer: &str) -> Option<&'static str> {
     let first = demuxer.split(',').next()?.trim();

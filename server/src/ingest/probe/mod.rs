@@ -11,7 +11,7 @@ use std::io;
 use std::time::Duration;
 
 pub use parse::{apply_mediainfo, browser_playable, parse_ffprobe, MP4_FAMILY};
-pub use run::{decode_check, probe_facts, run_probe, PROBE_TIMEOUT};
+pub use run::{decode_check, probe_facts, probe_sequence, run_probe, PROBE_TIMEOUT};
 
 /// The facts about a media file that decide how it is processed and shown.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -58,6 +58,9 @@ pub struct Probe {
     pub color_range: Option<String>,
     /// (profile, base layer compatibility id) of a Dolby Vision stream.
     pub dolby_vision: Option<(u32, u32)>,
+    /// Set when the input is an unpacked image sequence, read by ffmpeg's image2 demuxer.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sequence: Option<crate::ingest::sequence::SequenceInput>,
 }
 
 /// One audio stream of the source, as ffprobe describes it.
@@ -131,6 +134,20 @@ impl Probe {
     /// the probe did; None when the probed container is not one Dailies reads.
     pub fn demuxer(&self) -> Option<&'static str> {
         formats::media_demuxer(&self.container)
+    }
+
+    /// What goes before `-i` when ffmpeg reads this input: the whitelists and the probed
+    /// demuxer, or for an image sequence the image2 reader at its frame rate (stopping at
+    /// the first frame that does not decode, so a damaged frame fails the job).
+    pub fn input_options(&self) -> Vec<String> {
+        match &self.sequence {
+            Some(s) => {
+                let mut a = vec!["-xerror".to_owned()];
+                a.extend(formats::sequence_input_options(s, 0));
+                a
+            }
+            None => formats::input_options(self.demuxer()),
+        }
     }
 }
 

@@ -107,6 +107,7 @@ pub fn parse_ffprobe(json: &str) -> Result<Probe, ProbeError> {
         color_space: video.and_then(|v| str_field(v, "color_space")),
         color_range: video.and_then(|v| str_field(v, "color_range")),
         dolby_vision: video.and_then(dolby_vision),
+        sequence: None,
     };
     estimate_frame_count(&mut probe);
     Ok(probe)

@@ -4,6 +4,7 @@
 use super::formats;
 use super::parse::{apply_mediainfo, classify_failure, estimate_frame_count, parse_ffprobe, short_detail};
 use super::{Probe, ProbeError};
+use crate::ingest::sequence::SequenceInput;
 use dailies_protocol::MediaKind;
 use std::ffi::OsString;
 use std::io::{self, Read};
@@ -94,6 +95,9 @@ pub fn decode_check(file: &Path, probe: &Probe) -> Result<(), ProbeError> {
     let Some(stream) = probe.video_stream.or(probe.audio_stream) else {
         return Ok(());
     };
+    if let Some(seq) = &probe.sequence {
+        return sequence_decode_check(file, seq, stream);
+    }
     // The late frame is decoded beside the first one.
     let late = match (probe.kind, probe.duration.filter(|d| *d > 0.2)) {
         (MediaKind::Video, Some(duration)) => {
@@ -101,12 +105,17 @@ pub fn decode_check(file: &Path, probe: &Probe) -> Result<(), ProbeError> {
             let demuxer = probe.demuxer();
             Some(std::thread::spawn(move || match demuxer {
                 Some(d) if formats::UNINDEXED_DEMUXERS.contains(&d) => tail_undecodable(&file, d, stream),
-                _ => undecodable(&file, demuxer, stream, Start::FromEnd(from_end)),
+                _ => undecodable(
+                    &file,
+                    &formats::input_options(demuxer),
+                    stream,
+                    Start::FromEnd(from_end),
+                ),
             }))
         }
         _ => None,
     };
-    let first = undecodable(file, probe.demuxer(), stream, Start::Beginning);
+    let first = undecodable(file, &formats::input_options(probe.demuxer()), stream, Start::Beginning);
     let late = late.map(|t| {
         t.join().unwrap_or_else(|_| {
             Err(ProbeError::ToolFailed {
@@ -128,6 +137,73 @@ pub fn decode_check(file: &Path, probe: &Probe) -> Result<(), ProbeError> {
         });
     }
     Ok(())
+}
+
+/// An image sequence's first and last frames must decode (the frames between are decoded
+/// by the proxy, which stops at the first that does not).
+fn sequence_decode_check(pattern: &Path, seq: &SequenceInput, stream: u32) -> Result<(), ProbeError> {
+    for (index, which) in [(0, "first"), (seq.span.saturating_sub(1), "last")] {
+        let options = formats::sequence_input_options(seq, index);
+        if let Some(stderr) = undecodable(pattern, &options, stream, Start::Beginning)? {
+            return Err(ProbeError::Damaged {
+                detail: format!(
+                    "the {which} frame of the sequence does not decode{}",
+                    short_detail(&stderr).map(|d| format!(" ({d})")).unwrap_or_default()
+                ),
+                stderr,
+            });
+        }
+    }
+    Ok(())
+}
+
+/// ffprobe's facts of an unpacked image sequence (`…/frames/%08d.exr`), with the frame rate,
+/// length and frame count the sequence itself gives.
+pub fn probe_sequence(pattern: &Path, seq: &SequenceInput) -> Result<Probe, ProbeError> {
+    let mut args: Vec<OsString> = ["-v", "error", "-print_format", "json", "-show_format", "-show_streams"]
+        .into_iter()
+        .map(OsString::from)
+        .collect();
+    args.extend(formats::sequence_input_options(seq, 0).into_iter().map(OsString::from));
+    args.push("-i".into());
+    args.push(as_ffmpeg_file(pattern));
+    let mut ffprobe = Command::new("ffprobe");
+    ffprobe.args(args);
+    let out = run_with_timeout(ffprobe, "ffprobe", PROBE_TIMEOUT)?;
+    if let Some(signal) = out.signal {
+        return Err(ProbeError::Crashed {
+            tool: "ffprobe",
+            signal,
+        });
+    }
+    if !out.success {
+        return Err(ProbeError::Damaged {
+            detail: format!(
+                "the frames cannot be read{}",
+                short_detail(&out.stderr).map(|d| format!(" ({d})")).unwrap_or_default()
+            ),
+            stderr: out.stderr,
+        });
+    }
+    let mut p = parse_ffprobe(&out.stdout).map_err(|e| match e {
+        ProbeError::NotMedia { .. } => ProbeError::NotMedia {
+            stderr: out.stderr.clone(),
+        },
+        other => other,
+    })?;
+    let span = seq.span as i64;
+    p.kind = MediaKind::Video;
+    p.container = "image2".into();
+    p.fps = Some(seq.fps);
+    p.frame_count = Some(span);
+    p.frame_count_estimated = false;
+    p.duration = Some(span as f64 * seq.fps.den as f64 / seq.fps.num as f64);
+    p.bitrate = None;
+    p.has_audio = false;
+    p.audio_stream = None;
+    p.audio_streams.clear();
+    p.sequence = Some(seq.clone());
+    Ok(p)
 }
 
 /// Where a decode check starts reading.
@@ -152,7 +228,12 @@ fn tail_undecodable(file: &Path, demuxer: &str, stream: u32) -> Result<Option<St
     let size = std::fs::metadata(file).map(|m| m.len()).unwrap_or(0);
     let mut last = None;
     for w in TAIL_WINDOWS.iter().copied().take_while(|w| *w < size) {
-        match undecodable(file, Some(demuxer), stream, Start::Skip(size - w))? {
+        match undecodable(
+            file,
+            &formats::input_options(Some(demuxer)),
+            stream,
+            Start::Skip(size - w),
+        )? {
             None => return Ok(None),
             Some(stderr) => last = Some(stderr),
         }
@@ -166,9 +247,9 @@ fn tail_undecodable(file: &Path, demuxer: &str, stream: u32) -> Result<Option<St
 
 /// Decodes one frame of `stream` from `start`. None when a frame came out; otherwise
 /// ffmpeg's stderr.
-fn undecodable(file: &Path, demuxer: Option<&str>, stream: u32, start: Start) -> Result<Option<String>, ProbeError> {
+fn undecodable(file: &Path, options: &[String], stream: u32, start: Start) -> Result<Option<String>, ProbeError> {
     let mut cmd = Command::new("ffmpeg");
-    cmd.args(decode_args(file, demuxer, stream, start));
+    cmd.args(decode_args(file, options, stream, start));
     let out = run_with_timeout(cmd, "ffmpeg", PROBE_TIMEOUT)?;
     // A crash says nothing about the file: do not tell the uploader it is damaged.
     if let Some(signal) = out.signal {
@@ -193,7 +274,7 @@ fn ffprobe_args(file: &Path) -> Vec<OsString> {
 
 /// `ffmpeg … -i file:<file> -map 0:<stream> -frames 1 -f framemd5 -`, read with the demuxer the
 /// probe found.
-fn decode_args(file: &Path, demuxer: Option<&str>, stream: u32, start: Start) -> Vec<OsString> {
+fn decode_args(file: &Path, options: &[String], stream: u32, start: Start) -> Vec<OsString> {
     let mut a: Vec<OsString> = ["-hide_banner", "-nostdin", "-v", "error"]
         .into_iter()
         .map(OsString::from)
@@ -209,7 +290,7 @@ fn decode_args(file: &Path, demuxer: Option<&str>, stream: u32, start: Start) ->
             a.push(bytes.to_string().into());
         }
     }
-    a.extend(formats::input_options(demuxer).into_iter().map(OsString::from));
+    a.extend(options.iter().map(OsString::from));
     a.push("-i".into());
     a.push(as_ffmpeg_file(file));
     // framemd5 prints one line per decoded frame, which tells "decoded" from "ran without error".
@@ -319,7 +400,7 @@ mod tests {
 
         let a = words(decode_args(
             Path::new("/d/m/original.mkv"),
-            Some("matroska"),
+            &formats::input_options(Some("matroska")),
             0,
             Start::FromEnd(1.5),
         ));
@@ -335,7 +416,7 @@ mod tests {
         assert!(pair(&a, "-map", "0:0") && pair(&a, "-f", "framemd5"));
         let a = words(decode_args(
             Path::new("/d/m/original.ts"),
-            Some("mpegts"),
+            &formats::input_options(Some("mpegts")),
             0,
             Start::Skip(4096),
         ));

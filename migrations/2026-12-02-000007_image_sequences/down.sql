@@ -1,0 +1,2 @@
+ALTER TABLE media DROP COLUMN sequence_json;
+ALTER TABLE media DROP COLUMN start_frame;
