@@ -51,6 +51,10 @@ pub async fn send(req: &HttpRequest, state: &AppState, mid: &MediaId, name: &str
     let file = NamedFile::open_async(&file_path)
         .await
         .map_err(|_| AppError::NotFound("no such file".into()))?;
+    // An image sequence's original is a folder of frames, not one file to send.
+    if !file.metadata().is_file() {
+        return Err(AppError::NotFound("no such file".into()));
+    }
     let file = file
         .use_etag(true)
         .use_last_modified(true)

@@ -176,6 +176,9 @@ async fn a_folder_of_exr_frames_in_the_watch_folder_becomes_one_clip() {
         "the folder is kept, its frames untouched"
     );
     assert_eq!(std::fs::read_dir(media.join("original")).unwrap().count(), 11);
+    let mid = m["id"].as_str().unwrap();
+    let (code, _, _) = s.fetch(&format!("/files/{mid}/original"), Some("erin"), &[]).await;
+    assert_eq!(code, 404, "a folder is not sent as a file");
     assert_eq!(decoded_frames(&media.join("proxy.mp4")), 12);
     // The poster and the sheet were made from the sequence too.
     let m = s.wait_done("erin", m["id"].as_str().unwrap(), 60).await;
