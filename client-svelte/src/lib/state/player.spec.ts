@@ -52,6 +52,17 @@ describe('Player', () => {
   });
   afterEach(() => vi.useRealTimers());
 
+  it('numbers frames from an image sequence\'s first frame, and from 0 otherwise', () => {
+    expect(p.frameNumber(0)).toBe(0);
+    p.configure({ num: 25, den: 1 }, 100, 4, 1001);
+    p.seek(10);
+    expect(p.frame).toBe(10);
+    expect(p.frameNumber(p.frame)).toBe(1011);
+    expect(p.frameNumber(p.lastFrame)).toBe(1100);
+    p.configure({ num: 25, den: 1 }, 100, 4, undefined);
+    expect(p.frameNumber(5)).toBe(5);
+  });
+
   it('seeks to the middle of frames', () => {
     p.seek(10);
     expect(v.currentTime).toBeCloseTo(0.42, 9);

@@ -25,6 +25,8 @@ export const RATES = [0.25, 0.5, 1, 1.5, 2];
 export class Player {
   fps = $state<Rational>(DEFAULT_FPS);
   frameCount = $state(1);
+  /** The number frame 0 is shown as: an image sequence's first frame (1001), else 0. */
+  startFrame = $state(0);
   /** The frame on screen (or being sought to). */
   frame = $state(0);
   playing = $state(false);
@@ -52,10 +54,16 @@ export class Player {
   /** Another element plays the chosen audio track: the video stays muted whatever `muted` says. */
   private audioElsewhere = false;
 
-  configure(fps: Rational | null, frameCount: number | null, duration: number | null): void {
+  configure(fps: Rational | null, frameCount: number | null, duration: number | null, startFrame?: number | null): void {
     if (fps && fps.num > 0 && fps.den > 0) this.fps = fps;
+    this.startFrame = startFrame != null && Number.isFinite(startFrame) ? startFrame : 0;
     const n = frameCount ?? (duration ? Math.round((duration * this.fps.num) / this.fps.den) : null);
     if (n && n > 0) this.frameCount = n;
+  }
+
+  /** How frame `f` of the timeline is numbered for people: from `startFrame`. */
+  frameNumber(f: number): number {
+    return f + this.startFrame;
   }
 
   attach(video: VideoLike): () => void {

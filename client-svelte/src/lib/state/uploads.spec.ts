@@ -63,5 +63,7 @@ describe('Uploads', () => {
     u.clearFinished();
     expect(u.items).toHaveLength(0);
     expect(isMediaFile({ name: 'A001.MOV', type: '' })).toBe(true);
+    expect(isMediaFile({ name: 'shot_010.zip', type: 'application/zip' })).toBe(true);
+    expect(isMediaFile({ name: 'notes.txt', type: 'text/plain' })).toBe(false);
   });
 });

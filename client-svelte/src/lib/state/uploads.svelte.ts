@@ -16,7 +16,7 @@ export interface UploadItem {
 }
 
 const ACCEPTED = /^(video|audio|image)\//;
-const ACCEPTED_EXT = /\.(mov|mp4|m4v|mkv|mxf|avi|webm|mts|m2ts|wav|mp3|aac|flac|png|jpe?g|exr|dpx|tiff?)$/i;
+const ACCEPTED_EXT = /\.(mov|mp4|m4v|mkv|mxf|avi|webm|mts|m2ts|wav|mp3|aac|flac|png|jpe?g|exr|dpx|tiff?|zip)$/i;
 
 export function isMediaFile(f: { name: string; type: string }): boolean {
   return ACCEPTED.test(f.type) || ACCEPTED_EXT.test(f.name);

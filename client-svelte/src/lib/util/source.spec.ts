@@ -19,4 +19,13 @@ describe('sourceBadges', () => {
     expect(b.text).toBe('Interlaced source');
     expect(b.title).toContain('bottom field first');
   });
+
+  it('tells an image sequence, its numbers and its gaps', () => {
+    const seq = { first: 1001, last: 1100, frames: 96, missing: [[1050, 1052], [1080, 1080]] as [number, number][], format: 'exr', fps_from: 'default' };
+    const [b, gaps] = sourceBadges({ sequence: seq });
+    expect(b.text).toBe('Image sequence · EXR · 1001–1100');
+    expect(b.title).toContain('server’s default');
+    expect(gaps.text).toBe('4 missing frames: 1050–1052, 1080');
+    expect(sourceBadges({ sequence: { ...seq, missing: [] } })).toHaveLength(1);
+  });
 });
