@@ -425,6 +425,24 @@ pub async fn run(jc: JobContext) -> Result<(), JobError> {
     if cancel.is_cancelled() {
         return Err(JobError::Failed("cancelled".into()));
     }
+    // A container whose header announces more than it holds (an MXF or MOV cut short with its
+    // header whole) can pass a seek near its end; the proxy's length tells.
+    if playback == PLAYBACK_PROXY && !resumed {
+        if let Some(announced) = p.duration.filter(|d| *d > 1.0) {
+            let proxy = dir.join(PLAYBACK_PROXY);
+            let made = actix_web::web::block(move || probe::container_duration(&proxy))
+                .await
+                .ok()
+                .flatten();
+            if let Some(made) = made.filter(|m| *m < announced * 0.9 - 0.2) {
+                let _ = std::fs::remove_file(dir.join(PLAYBACK_PROXY));
+                return Err(JobError::Failed(format!(
+                    "the end of the video is missing: the file holds {made:.1} s of the {announced:.1} s its header \
+                     announces, perhaps the upload or copy was cut short"
+                )));
+            }
+        }
+    }
     // Playable now: reviewers can start while posters and the scrub sheet are made.
     let playable_in = match playable_in {
         Some(t) => t,

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 /// Two seconds of picture, a 5.1 first track (English) with a 1 kHz tone in the centre
 /// channel alone, and a stereo second track named "Commentary" with a 440 Hz tone.
-fn two_track_mov(out: &Path) {
+pub fn two_track_mov(out: &Path) {
     ffmpeg_make(
         out,
         &[

@@ -422,3 +422,80 @@ esac
     let log = std::fs::read_to_string(s.dir.path().join("media").join(&id).join("ffmpeg.log")).unwrap();
     assert!(log.contains("hook's answer is not used"), "{log}");
 }
+
+/// Four seconds of interlaced (top field first) MPEG-2 in MXF with PCM sound, as broadcast
+/// and camera files arrive.
+fn interlaced_mxf(out: &std::path::Path) {
+    ffmpeg_make(
+        out,
+        &["testsrc2=size=720x576:rate=25", "sine=frequency=440:sample_rate=48000"],
+        &[
+            "-t",
+            "4",
+            "-vf",
+            "setfield=tff",
+            "-flags",
+            "+ildct+ilme",
+            "-c:v",
+            "mpeg2video",
+            "-b:v",
+            "8M",
+            "-c:a",
+            "pcm_s16le",
+            "-f",
+            "mxf",
+        ],
+    );
+}
+
+#[actix_rt::test]
+async fn an_interlaced_mxf_is_deinterlaced_and_cut_copies_of_each_kind_fail_with_a_reason() {
+    let s = TestServer::start_with(|c| c.transcode_workers = 2).await;
+    let dir = tempfile::tempdir().unwrap();
+    let mxf = dir.path().join("interlaced.mxf");
+    interlaced_mxf(&mxf);
+    let hdr = dir.path().join("hlg.mov");
+    hdr_clip(&hdr, "arib-std-b67");
+    let tracks = dir.path().join("tracks.mov");
+    crate::audio_tracks::two_track_mov(&tracks);
+
+    let (_, body) = s.upload("alice", "interlaced.mxf", std::fs::read(&mxf).unwrap()).await;
+    let m = s.wait_done("alice", body["id"].as_str().unwrap(), 120).await;
+    assert_eq!(m["status"], "ready", "{m}");
+    assert_eq!(m["field_order"], "tff", "{m}");
+    let proxy = s
+        .dir
+        .path()
+        .join("media")
+        .join(m["id"].as_str().unwrap())
+        .join("proxy.mp4");
+    let p = crate::common::ffprobe_streams(&proxy);
+    let v = p["streams"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["codec_type"] == "video")
+        .unwrap();
+    assert_eq!(v["codec_name"], "h264");
+    assert_eq!(v["r_frame_rate"], "25/1", "the frame rate is kept");
+    assert!(
+        v["field_order"].is_null() || v["field_order"] == "progressive",
+        "deinterlaced: {v}"
+    );
+
+    // Each kind cut short, as a copy that stopped: none is taken as sound.
+    let mut cut = vec![];
+    for (name, file) in [("interlaced.mxf", &mxf), ("hlg.mov", &hdr), ("tracks.mov", &tracks)] {
+        let bytes = std::fs::read(file).unwrap();
+        let (_, body) = s
+            .upload("alice", &format!("cut-{name}"), bytes[..bytes.len() / 2].to_vec())
+            .await;
+        cut.push((name, body["id"].as_str().unwrap().to_owned()));
+    }
+    for (name, id) in cut {
+        let m = s.wait_done("alice", &id, 120).await;
+        assert_eq!(m["status"], "failed", "cut {name}: {m}");
+        let reason = m["error"].as_str().unwrap_or("");
+        assert!(reason.len() > 10, "cut {name} says why: {reason:?}");
+    }
+}

@@ -307,7 +307,14 @@ async fn review_status_and_resolved_notes_are_live() {
     // A late joiner sees it as stored.
     bob.send(json!({"type": "resolve_comment", "comment_id": id, "resolved": true}))
         .await;
-    bob.recv_type("room_event").await;
+    // Bob's queue still holds the earlier events: wait for this resolve's own, his second.
+    let mut resolves = 0;
+    while resolves < 2 {
+        let ev = bob.recv_type("room_event").await;
+        if ev["event"]["kind"] == "comment_resolved" && ev["event"]["comment"]["resolved_at"].is_string() {
+            resolves += 1;
+        }
+    }
     let (_, j) = joined(&s, ALICE, &m).await;
     let c = j["comments"]
         .as_array()

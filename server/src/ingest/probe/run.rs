@@ -206,6 +206,17 @@ pub fn probe_sequence(pattern: &Path, seq: &SequenceInput) -> Result<Probe, Prob
     Ok(p)
 }
 
+/// The length in seconds that ffprobe reads from a file's container (for a proxy Dailies
+/// made itself); None when it cannot tell.
+pub fn container_duration(file: &Path) -> Option<f64> {
+    let mut cmd = Command::new("ffprobe");
+    cmd.args(["-v", "error", "-show_entries", "format=duration", "-of", "csv=p=0"]);
+    cmd.args(formats::input_options(None));
+    cmd.arg("-i").arg(as_ffmpeg_file(file));
+    let out = run_with_timeout(cmd, "ffprobe", PROBE_TIMEOUT).ok()?;
+    out.success.then(|| out.stdout.trim().parse().ok()).flatten()
+}
+
 /// Where a decode check starts reading.
 #[derive(Debug, Clone, Copy)]
 enum Start {
