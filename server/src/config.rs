@@ -63,6 +63,12 @@ pub struct Transcode {
     /// An executable told each video's probe as JSON on stdin; it answers how to make its
     /// playback file (see the sysadmin guide).
     pub hook: Option<PathBuf>,
+    /// A browser-ready original whose keyframes are further apart than this (seconds) gets
+    /// a scrub proxy with `keyframe_interval` beside it, made once it plays; 0: never.
+    pub scrub_proxy_above: f64,
+    /// An HDR source also gets a 10-bit VP9 (profile 2) proxy in its own transfer, which the
+    /// client plays on an HDR display.
+    pub hdr_proxy: bool,
 }
 
 impl Default for Transcode {
@@ -77,6 +83,8 @@ impl Default for Transcode {
             encoder: Encoder::Software,
             vaapi_device: PathBuf::from("/dev/dri/renderD128"),
             hook: None,
+            scrub_proxy_above: 1.0,
+            hdr_proxy: false,
         }
     }
 }
@@ -94,6 +102,8 @@ pub struct TranscodeFile {
     pub encoder: Option<String>,
     pub vaapi_device: Option<PathBuf>,
     pub hook: Option<PathBuf>,
+    pub scrub_proxy_above: Option<f64>,
+    pub hdr_proxy: Option<bool>,
 }
 
 /// Settings the server runs with. Every field has a default; see `dailies-server --help`.
@@ -320,6 +330,13 @@ pub struct Cli {
     /// Executable that decides how each video's playback file is made
     #[arg(long, env = "DAILIES_TRANSCODE_HOOK", value_name = "PATH")]
     pub transcode_hook: Option<PathBuf>,
+    /// A browser-ready original with keyframes further apart than this gets a scrub proxy;
+    /// 0: never [default: 1]
+    #[arg(long, env = "DAILIES_TRANSCODE_SCRUB_PROXY_ABOVE", value_name = "SECS")]
+    pub transcode_scrub_proxy_above: Option<f64>,
+    /// Also make a 10-bit HDR proxy (VP9 profile 2) of HDR sources [default: false]
+    #[arg(long, env = "DAILIES_TRANSCODE_HDR_PROXY", num_args = 0..=1, default_missing_value = "true", value_name = "BOOL")]
+    pub transcode_hdr_proxy: Option<bool>,
 }
 
 /// The TOML file: the same names as the long options, with underscores.
@@ -389,6 +406,12 @@ impl Transcode {
         if let Some(v) = t.hook {
             self.hook = Some(v);
         }
+        if let Some(v) = t.scrub_proxy_above {
+            self.scrub_proxy_above = v;
+        }
+        if let Some(v) = t.hdr_proxy {
+            self.hdr_proxy = v;
+        }
         Ok(())
     }
 
@@ -409,6 +432,10 @@ impl Transcode {
         anyhow::ensure!(
             self.keyframe_interval.is_finite() && (0.04..=10.0).contains(&self.keyframe_interval),
             "transcode.keyframe_interval must be between 0.04 and 10 seconds"
+        );
+        anyhow::ensure!(
+            self.scrub_proxy_above.is_finite() && (0.0..=60.0).contains(&self.scrub_proxy_above),
+            "transcode.scrub_proxy_above must be between 0 (never) and 60 seconds"
         );
         const PRESETS: &[&str] = &[
             "ultrafast",
@@ -497,6 +524,8 @@ impl Config {
             encoder: cli.transcode_encoder,
             vaapi_device: cli.transcode_vaapi_device,
             hook: cli.transcode_hook,
+            scrub_proxy_above: cli.transcode_scrub_proxy_above,
+            hdr_proxy: cli.transcode_hdr_proxy,
         })?;
         c.admin_users.retain(|u| !u.trim().is_empty());
         c.validate()?;
@@ -641,11 +670,22 @@ mod tests {
         assert_eq!(c.transcode.keyframe_interval, 0.5);
         assert_eq!(c.transcode.encoder, Encoder::Vaapi);
         assert_eq!(c.transcode.hook.as_deref(), Some(Path::new("/usr/local/bin/decide")));
+        assert_eq!((c.transcode.scrub_proxy_above, c.transcode.hdr_proxy), (1.0, false));
+        let file: FileConfig = toml::from_str("[transcode]\nscrub_proxy_above = 4\nhdr_proxy = true\n").unwrap();
+        let c = Config::resolve(file, Cli::default()).unwrap();
+        assert_eq!((c.transcode.scrub_proxy_above, c.transcode.hdr_proxy), (4.0, true));
+        let c = Config::resolve(
+            FileConfig::default(),
+            parse(&["--transcode-scrub-proxy-above", "0", "--transcode-hdr-proxy"]),
+        )
+        .unwrap();
+        assert_eq!((c.transcode.scrub_proxy_above, c.transcode.hdr_proxy), (0.0, true));
         for bad in [
             "[transcode]\nencoder = \"gpu\"\n",
             "[transcode]\npreset = \"quick\"\n",
             "[transcode]\nkeyframe_interval = 0\n",
             "[transcode]\ncrf = 60\n",
+            "[transcode]\nscrub_proxy_above = -1\n",
         ] {
             let file: FileConfig = toml::from_str(bad).unwrap();
             assert!(Config::resolve(file, Cli::default()).is_err(), "{bad}");

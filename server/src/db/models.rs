@@ -58,6 +58,8 @@ pub struct Media {
     pub field_order: Option<String>,
     pub hdr_json: Option<String>,
     pub audio_tracks_json: Option<String>,
+    pub scrub_file: Option<String>,
+    pub hdr_file: Option<String>,
 }
 
 #[derive(Debug, Clone, Insertable)]
@@ -123,6 +125,8 @@ impl Media {
                 .audio_tracks_json
                 .as_deref()
                 .and_then(|j| serde_json::from_str(j).ok()),
+            scrub_url: self.scrub_file.as_deref().map(|f| file_url(self.id.as_str(), f)),
+            hdr_url: self.hdr_file.as_deref().map(|f| file_url(self.id.as_str(), f)),
         }
     }
 }

@@ -69,6 +69,8 @@ diesel::table! {
         field_order -> Nullable<Text>,
         hdr_json -> Nullable<Text>,
         audio_tracks_json -> Nullable<Text>,
+        scrub_file -> Nullable<Text>,
+        hdr_file -> Nullable<Text>,
     }
 }
 
