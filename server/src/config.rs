@@ -83,7 +83,7 @@ impl Default for Transcode {
             encoder: Encoder::Software,
             vaapi_device: PathBuf::from("/dev/dri/renderD128"),
             hook: None,
-            scrub_proxy_above: 1.0,
+            scrub_proxy_above: 0.75,
             hdr_proxy: false,
         }
     }
@@ -331,7 +331,7 @@ pub struct Cli {
     #[arg(long, env = "DAILIES_TRANSCODE_HOOK", value_name = "PATH")]
     pub transcode_hook: Option<PathBuf>,
     /// A browser-ready original with keyframes further apart than this gets a scrub proxy;
-    /// 0: never [default: 1]
+    /// 0: never [default: 0.75]
     #[arg(long, env = "DAILIES_TRANSCODE_SCRUB_PROXY_ABOVE", value_name = "SECS")]
     pub transcode_scrub_proxy_above: Option<f64>,
     /// Also make a 10-bit HDR proxy (VP9 profile 2) of HDR sources [default: false]
@@ -670,7 +670,7 @@ mod tests {
         assert_eq!(c.transcode.keyframe_interval, 0.5);
         assert_eq!(c.transcode.encoder, Encoder::Vaapi);
         assert_eq!(c.transcode.hook.as_deref(), Some(Path::new("/usr/local/bin/decide")));
-        assert_eq!((c.transcode.scrub_proxy_above, c.transcode.hdr_proxy), (1.0, false));
+        assert_eq!((c.transcode.scrub_proxy_above, c.transcode.hdr_proxy), (0.75, false));
         let file: FileConfig = toml::from_str("[transcode]\nscrub_proxy_above = 4\nhdr_proxy = true\n").unwrap();
         let c = Config::resolve(file, Cli::default()).unwrap();
         assert_eq!((c.transcode.scrub_proxy_above, c.transcode.hdr_proxy), (4.0, true));

@@ -298,14 +298,17 @@ pub fn hdr_proxy_args(
         "-tile-columns",
         "2",
     ]));
-    let primaries = match probe.color_primaries.as_deref() {
-        Some(p @ ("bt2020" | "smpte432" | "smpte431" | "bt709")) => p,
-        _ => "bt2020",
-    };
-    let matrix = match probe.color_space.as_deref() {
-        Some(m @ ("bt2020nc" | "bt2020c" | "bt709")) => m,
-        _ => "bt2020nc",
-    };
+    // What the source says when it is a value ffmpeg's tags take, else BT.2020.
+    let primaries = probe
+        .color_primaries
+        .as_deref()
+        .filter(|p| ["bt2020", "smpte432", "smpte431", "bt709"].contains(p))
+        .unwrap_or("bt2020");
+    let matrix = probe
+        .color_space
+        .as_deref()
+        .filter(|m| ["bt2020nc", "bt2020c", "bt709"].contains(m))
+        .unwrap_or("bt2020nc");
     let range = if probe.color_range.as_deref() == Some("pc") {
         "pc"
     } else {

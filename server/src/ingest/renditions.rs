@@ -12,7 +12,8 @@ pub const SCRUB_PROXY: &str = "scrub.mp4";
 /// The HDR proxy: VP9 profile 2, 10-bit, in the source's own transfer, with Opus in WebM.
 pub const HDR_PROXY: &str = "hdr.webm";
 /// Seconds from the start read to measure an original's keyframe interval: a camera writes
-/// one GOP length throughout, and reading packets (no decoding) of 20 s takes milliseconds.
+/// one GOP length throughout. Reading the packets (nothing decoded) of 20 s of 1080p adds
+/// about 20 ms to ffprobe's own start and file opening (0.18 s in all on the 2-core machine).
 pub const KEYFRAME_WINDOW_SECS: u32 = 20;
 
 /// ffprobe listing the video packets of the first `KEYFRAME_WINDOW_SECS` with their flags:

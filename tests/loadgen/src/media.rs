@@ -260,7 +260,12 @@ pub fn tonemap(secs: u32, rounds: usize) -> Result<()> {
     let settings = command::ProxySettings::default();
     let with = command::proxy_args(&src, &work.path().join("mapped.mp4"), &p, &settings);
     let without = command::proxy_args(&src, &work.path().join("plain.mp4"), &sdr, &settings);
-    let vf = |a: &[String]| a.iter().position(|x| x == "-vf").map(|i| a[i + 1].clone()).unwrap_or_default();
+    let vf = |a: &[String]| {
+        a.iter()
+            .position(|x| x == "-vf")
+            .map(|i| a[i + 1].clone())
+            .unwrap_or_default()
+    };
     println!("tonemap: with: -vf {}", vf(&with));
     println!("tonemap: without: -vf {}", vf(&without));
     let (mut w, mut wo) = (vec![], vec![]);
