@@ -12,6 +12,12 @@
 //   node scripts/bench-seek.mjs [--intervals 2,1,0.5,0.2] [--rounds 2] [--seeks 100]
 //     [--steps 100] [--seed 18] [--source clip.mov] [--work DIR] [--bin PATH] [--json out.json]
 //
+// With --gops 1,2,5,10 it compares instead browser-ready originals against their scrub
+// proxies (`[transcode] scrub_proxy_above`): for each GOP length (seconds) a 1080p25 H.264
+// MP4 of --secs seconds with that keyframe interval is made, uploaded to one server that
+// makes a scrub proxy of every original above 0.6 s, and both the original (as the server
+// plays it) and its scrub proxy are timed; the cost of measuring the GOP is printed too.
+//
 // Without --source a 60 s 1080p25 MPEG-4 .mov (testsrc2 with temporal noise, so every
 // frame differs) is made in the work dir. The server binary defaults to
 // target/release/dailies-server; playwright-core comes from client-svelte/node_modules.
@@ -40,6 +46,8 @@ const opts = {
   json: '',
   chromium: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
   keep: '',
+  gops: '',
+  secs: '30',
 };
 for (let i = 2; i < process.argv.length; i++) {
   const a = process.argv[i];
@@ -48,7 +56,9 @@ for (let i = 2; i < process.argv.length; i++) {
   if (!(k in opts)) throw new Error(`unknown option ${a}`);
   opts[k] = k === 'keep' ? '1' : process.argv[++i];
 }
-const intervals = opts.intervals.split(',').map(Number);
+const gops = opts.gops ? opts.gops.split(',').map(Number) : [];
+// Rows of the report: keyframe intervals of proxies, or originals and scrub proxies by GOP.
+const intervals = gops.length ? gops.flatMap((g) => [`orig-${g}s`, `scrub-${g}s`]) : opts.intervals.split(',').map(Number);
 const rounds = Number(opts.rounds);
 const nSeeks = Number(opts.seeks);
 const nSteps = Number(opts.steps);
@@ -161,7 +171,7 @@ async function waitHealthy(url, proc, timeoutMs = 30_000) {
   throw new Error(`${url}/api/health did not answer within ${timeoutMs / 1000} s`);
 }
 
-async function startServer(ki) {
+async function startServer(ki, extra = ['--transcode-keyframe-interval', String(ki)]) {
   const dataDir = join(work, `data-ki${ki}`);
   rmSync(dataDir, { recursive: true, force: true });
   mkdirSync(dataDir, { recursive: true });
@@ -170,7 +180,7 @@ async function startServer(ki) {
   writeFileSync(config, '');
   const port = await freePort();
   const args = ['--config', config, '--demo', '--listen', `127.0.0.1:${port}`, '--data-dir', dataDir,
-    '--web-root', webRoot, '--log', 'warn', '--transcode-keyframe-interval', String(ki)];
+    '--web-root', webRoot, '--log', 'warn', ...extra];
   // setsid: its own process group, so stopping it stops its ffmpeg too. Niced while it
   // transcodes (the machine is shared); put back to 0 before the browser runs.
   const proc = spawn('setsid', ['nice', '-n', '10', opts.bin, ...args], { stdio: ['ignore', 'inherit', 'inherit'] });
@@ -187,25 +197,36 @@ function stopServer(s) {
   }
 }
 
-async function makeProxy(s, source) {
+// Uploads `source` and waits until the media is ready and `done(media)` holds.
+async function uploadAndWait(s, source, name, done = (m) => !!m.playback_url) {
   const t0 = Date.now();
   const out = execFileSync('curl', ['-sS', '--fail', '-X', 'POST', '--data-binary', `@${source}`,
-    '-H', 'X-File-Name: clip.mov', `${s.url}/api/upload`]).toString();
+    '-H', `X-File-Name: ${name}`, `${s.url}/api/upload`]).toString();
   const { id } = JSON.parse(out);
   let m;
   for (;;) {
     m = await (await fetch(`${s.url}/api/media/${id}`)).json();
     m = m.media ?? m;
-    if (m.status === 'ready' && m.playback_url) break;
-    if (m.status === 'failed') throw new Error(`proxy failed: ${JSON.stringify(m)}`);
-    if (Date.now() - t0 > 30 * 60_000) throw new Error('proxy took over 30 min');
-    await sleep(1000);
+    if (m.status === 'ready' && done(m)) break;
+    if (m.status === 'failed') throw new Error(`processing failed: ${JSON.stringify(m)}`);
+    if (Date.now() - t0 > 30 * 60_000) throw new Error('processing took over 30 min');
+    await sleep(500);
   }
-  const transcodeS = (Date.now() - t0) / 1000;
-  const r = await fetch(`${s.url}${m.playback_url}`);
-  if (!r.ok) throw new Error(`GET ${m.playback_url}: ${r.status}`);
-  const file = join(work, `proxy-ki${s.ki}.mp4`);
+  return { id, m, transcodeS: (Date.now() - t0) / 1000 };
+}
+
+async function makeProxy(s, source) {
+  const { id, m, transcodeS } = await uploadAndWait(s, source, 'clip.mov');
+  return { id, transcodeS, ...(await servedFile(s, m.playback_url, `proxy-ki${s.ki}.mp4`)) };
+}
+
+// Downloads a served file and reads its keyframes and frames with ffprobe.
+async function servedFile(s, url, name) {
+  const r = await fetch(`${s.url}${url}`);
+  if (!r.ok) throw new Error(`GET ${url}: ${r.status}`);
+  const file = join(work, name);
   writeFileSync(file, Buffer.from(await r.arrayBuffer()));
+  const playbackUrl = url;
   const bytes = statSync(file).size;
   // Keyframes and frames of the proxy, as ffprobe reads its packets.
   const pk = execFileSync('ffprobe', ['-v', 'error', '-select_streams', 'v:0', '-show_entries',
@@ -214,8 +235,31 @@ async function makeProxy(s, source) {
   const gaps = keys.slice(1).map((k, i) => k - keys[i]);
   const st = JSON.parse(execFileSync('ffprobe', ['-v', 'error', '-select_streams', 'v:0', '-show_entries',
     'stream=width,height,r_frame_rate,nb_frames,has_b_frames,profile', '-of', 'json', file]).toString()).streams[0];
-  return { id, playbackUrl: m.playback_url, file, bytes, transcodeS, packets: pk.length, keyframes: keys.length, keyTimes: keys,
+  return { playbackUrl, file, bytes, packets: pk.length, keyframes: keys.length, keyTimes: keys,
     maxKeyGapS: Math.max(...gaps), stream: st };
+}
+
+// A browser-ready 1080p25 H.264 MP4 (noisy, so every frame differs) with a keyframe every
+// `gop` seconds, as a camera would write it.
+function makeOriginal(gop) {
+  const out = join(work, `original-gop${gop}.mp4`);
+  if (existsSync(out)) return out;
+  const g = String(Math.round(gop * 25));
+  log(`making a ${opts.secs} s original with a keyframe every ${gop} s`);
+  execFileSync('nice', ['-n', '10', 'ffmpeg', '-hide_banner', '-loglevel', 'error', '-y',
+    '-f', 'lavfi', '-i', `testsrc2=size=1920x1080:rate=25:duration=${opts.secs}`,
+    '-vf', 'noise=alls=6:allf=t', '-c:v', 'libx264', '-preset', 'veryfast', '-crf', '20',
+    '-maxrate', '8000k', '-bufsize', '16000k', '-g', g, '-keyint_min', g, '-sc_threshold', '0',
+    '-pix_fmt', 'yuv420p', '-movflags', '+faststart', out]);
+  return out;
+}
+
+// What measuring an original's GOP costs the server: the same ffprobe over the first 20 s.
+function gopProbeMs(file) {
+  const t0 = process.hrtime.bigint();
+  execFileSync('ffprobe', ['-v', 'error', '-select_streams', 'v:0', '-read_intervals', '%+20',
+    '-show_entries', 'packet=pts_time,dts_time,flags', '-of', 'json', file]);
+  return Number(process.hrtime.bigint() - t0) / 1e6;
 }
 
 // ---- the plan: the same positions for every interval ---------------------------------------
@@ -302,7 +346,7 @@ function pct(xs, q) {
 const f1 = (x) => (Number.isFinite(x) ? x.toFixed(1) : '-');
 
 // ---- main -----------------------------------------------------------------------------------
-const source = opts.source || makeSource();
+const source = gops.length ? makeOriginal(gops[0]) : opts.source || makeSource();
 const probe = JSON.parse(execFileSync('ffprobe', ['-v', 'error', '-select_streams', 'v:0', '-show_entries',
   'stream=r_frame_rate,nb_frames,width,height,codec_name:format=duration,size', '-of', 'json', source]).toString());
 const [fn, fd] = probe.streams[0].r_frame_rate.split('/').map(Number);
@@ -319,8 +363,30 @@ process.on('exit', cleanup);
 process.on('SIGINT', () => process.exit(130));
 process.on('SIGTERM', () => process.exit(143));
 
+const targets = [];
+if (gops.length) {
+  // One server: every original plays as is, and each gets a scrub proxy beside it.
+  const s = await startServer('gops', ['--transcode-scrub-proxy-above', '0.6']);
+  servers.push(s);
+  for (const g of gops) {
+    const file = makeOriginal(g);
+    const probeMs = [1, 2, 3].map(() => gopProbeMs(file));
+    log(`GOP ${g} s: uploading to ${s.url} (load ${load()}); GOP probe ${probeMs.map((x) => x.toFixed(1)).join(', ')} ms`);
+    const { m, transcodeS } = await uploadAndWait(s, file, `gop${g}.mp4`, (m) => !!m.scrub_url);
+    if (!m.playback_url.endsWith('/original.mp4')) throw new Error(`the original is not played as is: ${m.playback_url}`);
+    proxies[`orig-${g}s`] = { ...(await servedFile(s, m.playback_url, `orig-gop${g}.mp4`)), transcodeS: 0, probeMs };
+    proxies[`scrub-${g}s`] = { ...(await servedFile(s, m.scrub_url, `scrub-gop${g}.mp4`)), transcodeS };
+    targets.push({ ...s, ki: `orig-${g}s` }, { ...s, ki: `scrub-${g}s` });
+    for (const k of [`orig-${g}s`, `scrub-${g}s`]) {
+      const pr = proxies[k];
+      log(`  ${k}: ${(pr.bytes / 1e6).toFixed(2)} MB, ${pr.keyframes} keyframes in ${pr.packets} frames ` +
+        `(largest gap ${pr.maxKeyGapS.toFixed(2)} s)`);
+    }
+  }
+  execFileSync('renice', ['-n', '0', '-g', String(s.proc.pid)], { stdio: 'ignore' });
+}
 // Proxies one after the other (they would only slow each other down); the servers stay up.
-for (const ki of intervals) {
+for (const ki of gops.length ? [] : intervals) {
   const s = await startServer(ki);
   servers.push(s);
   log(`keyframe interval ${ki} s: transcoding on ${s.url} (load ${load()})`);
@@ -333,6 +399,7 @@ for (const ki of intervals) {
   const pr = proxies[ki];
   log(`  ${(pr.bytes / 1e6).toFixed(2)} MB, ${pr.keyframes} keyframes in ${pr.packets} frames ` +
     `(largest gap ${pr.maxKeyGapS.toFixed(2)} s), ${pr.transcodeS.toFixed(0)} s to make`);
+  targets.push(s);
 }
 
 const browser = await chromium.launch({
@@ -343,7 +410,7 @@ const browser = await chromium.launch({
 log(`chromium ${browser.version()}`);
 const runs = [];
 for (let r = 1; r <= rounds; r++) {
-  for (const s of servers) {
+  for (const s of targets) {
     const before = load();
     const t0 = Date.now();
     const res = await run(browser, s, proxies[s.ki], fps, frames, p);
@@ -362,6 +429,14 @@ const cases = ['seek', 'fwd', 'back'];
 console.log(`\nsource: ${frames} frames at ${fps} fps; ${nSeeks} seeks, ${nSteps} steps (half forward, half back) per run; ` +
   `${rounds} rounds, interleaved; seed ${seed}`);
 console.log('times in ms, from setting currentTime to the requestVideoFrameCallback of the target frame\n');
+if (gops.length) {
+  for (const g of gops) {
+    const pm = proxies[`orig-${g}s`].probeMs;
+    console.log(`GOP ${g} s: measuring it took ${pm.map((x) => x.toFixed(1)).join(', ')} ms; scrub proxy ready ` +
+      `${proxies[`scrub-${g}s`].transcodeS.toFixed(1)} s after the upload`);
+  }
+  console.log('');
+}
 console.log('| keyframe interval s | keyframes | proxy MB | seek p50 | seek p99 | seek max | fwd p50 | fwd p99 | fwd max | back p50 | back p99 | back max | timeouts |');
 console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|');
 for (const ki of intervals) {

@@ -4,7 +4,8 @@
 #   bash scripts/bench-seek.sh [bench-seek.mjs options, e.g. --rounds 3 --json seek.json]
 set -euo pipefail
 cd "$(dirname "$0")/.."
-nice -n 10 cargo build --release -p dailies-server
+# With the loadgen too, as the other benchmarks build it: the same features, no rebuild.
+nice -n 10 cargo build --release -p dailies-server -p dailies-loadgen
 [ -d client-svelte/node_modules/playwright-core ] || (cd client-svelte && npm ci --no-audit --no-fund)
 echo "# before: $(uptime)"
 node scripts/bench-seek.mjs "$@"

@@ -198,6 +198,17 @@ pub struct MediaInfo {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[ts(optional)]
     pub sequence: Option<ImageSequence>,
+    /// A scrub proxy beside a browser-ready original whose keyframes are far apart: the
+    /// same frames with the configured short keyframe interval, so seeks and steps decode
+    /// few frames (left out when there is none).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub scrub_url: Option<String>,
+    /// A 10-bit HDR proxy (VP9 profile 2 WebM, the source's own transfer and BT.2020) beside
+    /// the SDR one, for HDR displays (left out when there is none).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub hdr_url: Option<String>,
 }
 
 /// Stored as its wire name (the server's database keeps statuses as text).

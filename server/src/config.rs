@@ -65,6 +65,12 @@ pub struct Transcode {
     pub hook: Option<PathBuf>,
     /// Frame rate of an image sequence whose frames do not say theirs.
     pub sequence_fps: dailies_protocol::Rational,
+    /// A browser-ready original whose keyframes are further apart than this (seconds) gets
+    /// a scrub proxy with `keyframe_interval` beside it, made once it plays; 0: never.
+    pub scrub_proxy_above: f64,
+    /// An HDR source also gets a 10-bit VP9 (profile 2) proxy in its own transfer, which the
+    /// client plays on an HDR display.
+    pub hdr_proxy: bool,
 }
 
 impl Default for Transcode {
@@ -80,6 +86,8 @@ impl Default for Transcode {
             vaapi_device: PathBuf::from("/dev/dri/renderD128"),
             hook: None,
             sequence_fps: dailies_protocol::Rational { num: 24, den: 1 },
+            scrub_proxy_above: 0.75,
+            hdr_proxy: false,
         }
     }
 }
@@ -98,6 +106,8 @@ pub struct TranscodeFile {
     pub vaapi_device: Option<PathBuf>,
     pub hook: Option<PathBuf>,
     pub sequence_fps: Option<String>,
+    pub scrub_proxy_above: Option<f64>,
+    pub hdr_proxy: Option<bool>,
 }
 
 /// Settings the server runs with. Every field has a default; see `dailies-server --help`.
@@ -328,6 +338,13 @@ pub struct Cli {
     /// "24000/1001" [default: 24]
     #[arg(long, env = "DAILIES_TRANSCODE_SEQUENCE_FPS", value_name = "RATE")]
     pub transcode_sequence_fps: Option<String>,
+    /// A browser-ready original with keyframes further apart than this gets a scrub proxy;
+    /// 0: never [default: 0.75]
+    #[arg(long, env = "DAILIES_TRANSCODE_SCRUB_PROXY_ABOVE", value_name = "SECS")]
+    pub transcode_scrub_proxy_above: Option<f64>,
+    /// Also make a 10-bit HDR proxy (VP9 profile 2) of HDR sources [default: false]
+    #[arg(long, env = "DAILIES_TRANSCODE_HDR_PROXY", num_args = 0..=1, default_missing_value = "true", value_name = "BOOL")]
+    pub transcode_hdr_proxy: Option<bool>,
 }
 
 /// The TOML file: the same names as the long options, with underscores.
@@ -404,6 +421,12 @@ impl Transcode {
                 )
             })?;
         }
+        if let Some(v) = t.scrub_proxy_above {
+            self.scrub_proxy_above = v;
+        }
+        if let Some(v) = t.hdr_proxy {
+            self.hdr_proxy = v;
+        }
         Ok(())
     }
 
@@ -424,6 +447,10 @@ impl Transcode {
         anyhow::ensure!(
             self.keyframe_interval.is_finite() && (0.04..=10.0).contains(&self.keyframe_interval),
             "transcode.keyframe_interval must be between 0.04 and 10 seconds"
+        );
+        anyhow::ensure!(
+            self.scrub_proxy_above.is_finite() && (0.0..=60.0).contains(&self.scrub_proxy_above),
+            "transcode.scrub_proxy_above must be between 0 (never) and 60 seconds"
         );
         const PRESETS: &[&str] = &[
             "ultrafast",
@@ -513,6 +540,8 @@ impl Config {
             vaapi_device: cli.transcode_vaapi_device,
             hook: cli.transcode_hook,
             sequence_fps: cli.transcode_sequence_fps,
+            scrub_proxy_above: cli.transcode_scrub_proxy_above,
+            hdr_proxy: cli.transcode_hdr_proxy,
         })?;
         c.admin_users.retain(|u| !u.trim().is_empty());
         c.validate()?;
@@ -666,6 +695,16 @@ mod tests {
         );
         let c = Config::resolve(FileConfig::default(), parse(&["--transcode-sequence-fps", "25/1"])).unwrap();
         assert_eq!(c.transcode.sequence_fps, dailies_protocol::Rational { num: 25, den: 1 });
+        assert_eq!((c.transcode.scrub_proxy_above, c.transcode.hdr_proxy), (0.75, false));
+        let file: FileConfig = toml::from_str("[transcode]\nscrub_proxy_above = 4\nhdr_proxy = true\n").unwrap();
+        let c = Config::resolve(file, Cli::default()).unwrap();
+        assert_eq!((c.transcode.scrub_proxy_above, c.transcode.hdr_proxy), (4.0, true));
+        let c = Config::resolve(
+            FileConfig::default(),
+            parse(&["--transcode-scrub-proxy-above", "0", "--transcode-hdr-proxy"]),
+        )
+        .unwrap();
+        assert_eq!((c.transcode.scrub_proxy_above, c.transcode.hdr_proxy), (0.0, true));
         for bad in [
             "[transcode]\nsequence_fps = \"fast\"\n",
             "[transcode]\nsequence_fps = \"0\"\n",
@@ -673,6 +712,7 @@ mod tests {
             "[transcode]\npreset = \"quick\"\n",
             "[transcode]\nkeyframe_interval = 0\n",
             "[transcode]\ncrf = 60\n",
+            "[transcode]\nscrub_proxy_above = -1\n",
         ] {
             let file: FileConfig = toml::from_str(bad).unwrap();
             assert!(Config::resolve(file, Cli::default()).is_err(), "{bad}");

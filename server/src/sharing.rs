@@ -495,6 +495,8 @@ fn rewrite_urls(mut m: MediaInfo) -> MediaInfo {
     };
     fix(&mut m.playback_url);
     fix(&mut m.thumb_url);
+    fix(&mut m.scrub_url);
+    fix(&mut m.hdr_url);
     for t in m.audio_tracks.iter_mut().flatten() {
         fix(&mut t.url);
     }

@@ -60,6 +60,8 @@ pub struct Media {
     pub audio_tracks_json: Option<String>,
     pub start_frame: Option<i64>,
     pub sequence_json: Option<String>,
+    pub scrub_file: Option<String>,
+    pub hdr_file: Option<String>,
 }
 
 #[derive(Debug, Clone, Insertable)]
@@ -127,6 +129,8 @@ impl Media {
                 .and_then(|j| serde_json::from_str(j).ok()),
             start_frame: self.start_frame,
             sequence: self.sequence_json.as_deref().and_then(|j| serde_json::from_str(j).ok()),
+            scrub_url: self.scrub_file.as_deref().map(|f| file_url(self.id.as_str(), f)),
+            hdr_url: self.hdr_file.as_deref().map(|f| file_url(self.id.as_str(), f)),
         }
     }
 }

@@ -153,6 +153,22 @@ pub fn set_media_audio_tracks(conn: &mut Conn, id: &str, json: Option<&str>) -> 
     Ok(())
 }
 
+/// The media's scrub proxy (a file of its directory), or None.
+pub fn set_media_scrub_file(conn: &mut Conn, id: &str, file: Option<&str>) -> AppResult<()> {
+    diesel::update(media::table.find(id))
+        .set(media::scrub_file.eq(file))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// The media's 10-bit HDR proxy (a file of its directory), or None.
+pub fn set_media_hdr_file(conn: &mut Conn, id: &str, file: Option<&str>) -> AppResult<()> {
+    diesel::update(media::table.find(id))
+        .set(media::hdr_file.eq(file))
+        .execute(conn)?;
+    Ok(())
+}
+
 /// Forgets a media's playback file (a direct original withdrawn after its decode check).
 pub fn clear_playback(conn: &mut Conn, id: &str) -> AppResult<()> {
     diesel::update(media::table.find(id))

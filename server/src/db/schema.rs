@@ -71,6 +71,8 @@ diesel::table! {
         audio_tracks_json -> Nullable<Text>,
         start_frame -> Nullable<BigInt>,
         sequence_json -> Nullable<Text>,
+        scrub_file -> Nullable<Text>,
+        hdr_file -> Nullable<Text>,
     }
 }
 

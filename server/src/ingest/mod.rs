@@ -7,6 +7,7 @@ pub mod pipeline;
 pub mod policy;
 pub mod probe;
 pub mod queue;
+pub mod renditions;
 pub mod sequence;
 
 use std::sync::atomic::{AtomicBool, Ordering};

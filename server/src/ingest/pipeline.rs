@@ -518,6 +518,18 @@ pub async fn run(jc: JobContext) -> Result<(), JobError> {
         }
     };
     extra_audio_tracks(&steps, &db, &notifier, &media.id, &original, &p, &settings).await;
+    let direct_playback = playback == media.orig_filename;
+    extra_renditions(
+        &steps,
+        &db,
+        &notifier,
+        &config,
+        &media.id,
+        &original,
+        &p,
+        direct_playback,
+    )
+    .await;
     tracing::info!(
         media_id = %media.id,
         probe_ms = probed_in.as_millis() as u64,
@@ -623,6 +635,131 @@ async fn extra_audio_tracks(
     {
         Ok(()) => notifier.media_changed(db, media_id).await,
         Err(e) => tracing::warn!(%media_id, "cannot record the audio tracks: {e}"),
+    }
+}
+
+/// Playback files beside the main one, made once the media plays (so they never delay it):
+/// a scrub proxy when the original itself is played and its keyframes are further apart
+/// than `scrub_proxy_above`, and the 10-bit HDR proxy of an HDR source when configured.
+/// A failure is logged and leaves the media as it was.
+#[allow(clippy::too_many_arguments)]
+async fn extra_renditions(
+    steps: &Steps,
+    db: &Db,
+    notifier: &Notifier,
+    config: &Config,
+    media_id: &MediaId,
+    original: &std::path::Path,
+    p: &Probe,
+    direct_playback: bool,
+) {
+    use super::renditions::{self, HDR_PROXY, SCRUB_PROXY};
+    let t = &config.transcode;
+    if p.kind != MediaKind::Video {
+        return;
+    }
+    // No hook options here: they are for the playback proxy.
+    let settings = ProxySettings::from_config(t);
+    if direct_playback && t.scrub_proxy_above > 0.0 {
+        let (orig, probe) = (original.to_path_buf(), p.clone());
+        let began = Instant::now();
+        let gap = actix_web::web::block(move || renditions::measure_keyframe_gap(&orig, &probe))
+            .await
+            .unwrap_or_else(|e| Err(e.to_string()));
+        match gap {
+            Err(e) => tracing::warn!(%media_id, "cannot measure the keyframe interval: {e}"),
+            Ok(gap) => {
+                tracing::info!(%media_id, gap_s = ?gap, ms = began.elapsed().as_millis() as u64, "keyframe interval of the original");
+                if renditions::wants_scrub_proxy(gap, t.scrub_proxy_above, settings.keyframe_secs) {
+                    note(
+                        &steps.dir,
+                        &format!(
+                            "the original's keyframes are up to {:.2} s apart (more than {} s): making a scrub proxy",
+                            gap.unwrap_or_default(),
+                            t.scrub_proxy_above
+                        ),
+                    );
+                    let out = steps.dir.join(tmp_name(SCRUB_PROXY));
+                    let made = encoded_with_fallback(
+                        steps,
+                        &settings,
+                        |s| command::proxy_args(original, &out, p, s),
+                        SCRUB_PROXY,
+                        p.duration,
+                        "scrub proxy",
+                    )
+                    .await;
+                    record_rendition(db, notifier, media_id, SCRUB_PROXY, made, queries::set_media_scrub_file).await;
+                }
+            }
+        }
+    }
+    if t.hdr_proxy {
+        let out = steps.dir.join(tmp_name(HDR_PROXY));
+        if let Some(args) = renditions::hdr_proxy_args(original, &out, p, &settings) {
+            let made = steps.ffmpeg(args, HDR_PROXY, p.duration, "hdr proxy", 1.0, 1.0).await;
+            record_rendition(db, notifier, media_id, HDR_PROXY, made, queries::set_media_hdr_file).await;
+        }
+    }
+}
+
+/// One encode on the configured encoder, again in software when that is missing or fails.
+async fn encoded_with_fallback(
+    steps: &Steps,
+    settings: &ProxySettings,
+    args: impl Fn(&ProxySettings) -> Vec<String>,
+    name: &str,
+    duration: Option<f64>,
+    stage: &'static str,
+) -> Result<(), JobError> {
+    let mut s = settings.clone();
+    if s.encoder != crate::config::Encoder::Software {
+        let (enc, dev) = (s.encoder, s.vaapi_device.clone());
+        let present = actix_web::web::block(move || policy::encoder_present(enc, &dev))
+            .await
+            .unwrap_or_else(|e| Err(e.to_string()));
+        if let Err(why) = present {
+            note(
+                &steps.dir,
+                &format!(
+                    "encoder {} is not available ({why}): encoding in software",
+                    enc.as_str()
+                ),
+            );
+            s = s.in_software();
+        }
+    }
+    match steps.ffmpeg(args(&s), name, duration, stage, 1.0, 1.0).await {
+        Err(JobError::Failed(why)) if s.encoder != crate::config::Encoder::Software && !steps.cancel.is_cancelled() => {
+            note(
+                &steps.dir,
+                &format!("encoder {} failed ({why}): encoding in software", s.encoder.as_str()),
+            );
+            steps
+                .ffmpeg(args(&s.in_software()), name, duration, stage, 1.0, 1.0)
+                .await
+        }
+        other => other,
+    }
+}
+
+/// Stores a made rendition and tells who watches the media; logs one that failed.
+async fn record_rendition(
+    db: &Db,
+    notifier: &Notifier,
+    media_id: &MediaId,
+    name: &'static str,
+    made: Result<(), JobError>,
+    set: fn(&mut crate::db::Conn, &str, Option<&str>) -> crate::error::AppResult<()>,
+) {
+    if let Err(JobError::Failed(e) | JobError::Retry(e)) = made {
+        tracing::warn!(%media_id, "{name} failed (the media stays ready without it): {e}");
+        return;
+    }
+    let id = media_id.clone();
+    match db.run(move |c| set(c, &id, Some(name))).await {
+        Ok(()) => notifier.media_changed(db, media_id).await,
+        Err(e) => tracing::warn!(%media_id, "cannot record {name}: {e}"),
     }
 }
 

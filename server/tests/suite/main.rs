@@ -25,6 +25,7 @@ mod organizer;
 mod organizer_bench;
 mod presenter;
 mod processing;
+mod renditions;
 mod rooms;
 mod rooms_scale;
 mod security_ffmpeg_inputs;

@@ -28,7 +28,20 @@ enum Cmd {
         mib: u64,
     },
     /// Upload-complete to ready for a file that needs a proxy, against bare ffmpeg
-    Processing,
+    Processing {
+        /// A 1080p PQ HEVC source (tone mapped proxy and pictures) instead of MPEG-4
+        #[arg(long)]
+        hdr: bool,
+        #[arg(long, default_value_t = 5)]
+        rounds: usize,
+    },
+    /// Tone mapping's cost per second of 1080p HDR: the proxy with it against without it
+    Tonemap {
+        #[arg(long, default_value_t = 10)]
+        secs: u32,
+        #[arg(long, default_value_t = 3)]
+        rounds: usize,
+    },
     /// Upload-complete to ready for a browser-ready H.264 file of about 100 MB
     ReadyFast {
         #[arg(long, default_value_t = 100)]
@@ -99,7 +112,8 @@ fn main() -> anyhow::Result<()> {
     actix_rt::System::new().block_on(async move {
         match cli.cmd {
             Cmd::Upload { mib } => media::upload(&bin, mib).await,
-            Cmd::Processing => media::processing(&bin).await,
+            Cmd::Processing { hdr, rounds } => media::processing(&bin, hdr, rounds).await,
+            Cmd::Tonemap { secs, rounds } => media::tonemap(secs, rounds),
             Cmd::ReadyFast { mb } => media::ready_fast(&bin, mb).await,
             Cmd::Playable { hevc, secs, rounds } => media::playable(&bin, hevc, secs, rounds).await,
             Cmd::Room {

@@ -118,6 +118,16 @@ impl Server {
         (field("VmRSS:"), field("VmHWM:"))
     }
 
+    /// Whether the server has a child process (an ffmpeg, ffprobe or mediainfo of a job).
+    pub fn children_running(&self) -> bool {
+        let tasks = format!("/proc/{}/task", self.child.id());
+        std::fs::read_dir(tasks)
+            .into_iter()
+            .flatten()
+            .flatten()
+            .any(|t| std::fs::read_to_string(t.path().join("children")).is_ok_and(|c| !c.trim().is_empty()))
+    }
+
     pub fn pid(&self) -> u32 {
         self.child.id()
     }

@@ -123,7 +123,18 @@ start_frame?: number,
 /**
  * The source was an image sequence (left out otherwise).
  */
-sequence?: ImageSequence, };
+sequence?: ImageSequence, 
+/**
+ * A scrub proxy beside a browser-ready original whose keyframes are far apart: the
+ * same frames with the configured short keyframe interval, so seeks and steps decode
+ * few frames (left out when there is none).
+ */
+scrub_url?: string, 
+/**
+ * A 10-bit HDR proxy (VP9 profile 2 WebM, the source's own transfer and BT.2020) beside
+ * the SDR one, for HDR displays (left out when there is none).
+ */
+hdr_url?: string, };
 
 export type ShareEntry = { user_id: UserId, user_name?: string, role: ShareRole, };
 

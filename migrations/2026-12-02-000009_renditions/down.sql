@@ -1,0 +1,2 @@
+ALTER TABLE media DROP COLUMN hdr_file;
+ALTER TABLE media DROP COLUMN scrub_file;
