@@ -557,3 +557,33 @@ pub async fn end_guest_session(state: &AppState, user: &UserInfo) -> AppResult<(
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_guest_gets_every_file_url_under_its_own_route() {
+        let mut m: MediaInfo = serde_json::from_value(serde_json::json!({
+            "id": "abcdefghijkl", "title": "t", "owner_id": "alice", "status": "ready", "error": null,
+            "kind": "video", "duration": 1.0, "fps": 25.0, "fps_rational": {"num": 25, "den": 1},
+            "frame_count": 25, "width": 320, "height": 240, "video_codec": "h264", "audio_codec": null,
+            "playback_url": "/files/abcdefghijkl/original.mp4", "thumb_url": "/files/abcdefghijkl/thumb.webp",
+            "sheet": {"url": "/files/abcdefghijkl/sheet.webp", "columns": 1, "rows": 1, "tile_width": 1,
+                      "tile_height": 1, "times": [0.0]},
+            "progress": null, "created_at": "2026-12-02T00:00:00Z", "review_status": "needs_review",
+            "link_access": "off",
+            "scrub_url": "/files/abcdefghijkl/scrub.mp4", "hdr_url": "/files/abcdefghijkl/hdr.webm",
+            "audio_tracks": [{"index": 2, "title": null, "language": null, "channels": 2,
+                              "url": "/files/abcdefghijkl/audio-2.m4a"}]
+        }))
+        .unwrap();
+        m = rewrite_urls(m);
+        let v = serde_json::to_value(&m).unwrap();
+        let text = v.to_string();
+        assert!(!text.contains("\"/files/"), "{text}");
+        assert_eq!(v["scrub_url"], "/api/guest/files/abcdefghijkl/scrub.mp4");
+        assert_eq!(v["hdr_url"], "/api/guest/files/abcdefghijkl/hdr.webm");
+        assert_eq!(v["sheet"]["url"], "/api/guest/files/abcdefghijkl/sheet.webp");
+    }
+}

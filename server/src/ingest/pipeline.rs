@@ -517,6 +517,8 @@ pub async fn run(jc: JobContext) -> Result<(), JobError> {
             Some(e)
         }
     };
+    // The frames of an image sequence have served every picture: free their disk now.
+    drop(_frames);
     extra_audio_tracks(&steps, &db, &notifier, &media.id, &original, &p, &settings).await;
     let direct_playback = playback == media.orig_filename;
     extra_renditions(
@@ -655,7 +657,8 @@ async fn extra_renditions(
 ) {
     use super::renditions::{self, HDR_PROXY, SCRUB_PROXY};
     let t = &config.transcode;
-    if p.kind != MediaKind::Video {
+    // An image sequence's frames are gone by now, and its proxy is already scrub-friendly.
+    if p.kind != MediaKind::Video || p.sequence.is_some() {
         return;
     }
     // No hook options here: they are for the playback proxy.
