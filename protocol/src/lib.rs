@@ -16,7 +16,9 @@ pub use messages::{
     ClientMsg, ErrorCode, OrganizerAction, OrganizerActionScope, OrganizerCrumb, OrganizerFolder, ServerMsg, UserInfo,
     MAX_CLIENT_REF,
 };
-pub use notify::{MailMode, NewWebhook, NotifyPref, NotifySettings, NotifySettingsUpdate, WebhookDelivery, WebhookInfo};
+pub use notify::{
+    MailMode, NewWebhook, NotifyPref, NotifySettings, NotifySettingsUpdate, WebhookDelivery, WebhookInfo,
+};
 pub use review::{
     CollabAction, CollabState, Comment, Drawing, Member, MemberChange, Point, RoomEvent, SeqEvent, Shape, Tool,
     UserMessage,

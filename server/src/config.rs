@@ -725,7 +725,10 @@ secret = "s3cret"
         assert_eq!(c.webhooks.len(), 2);
         assert_eq!(c.webhooks[0].format, notify::WebhookFormat::Slack);
         assert_eq!(c.webhooks[0].events, vec!["comment_added", "reply"]);
-        assert_eq!((c.webhooks[1].secret.as_str(), c.webhooks[1].format), ("s3cret", notify::WebhookFormat::Json));
+        assert_eq!(
+            (c.webhooks[1].secret.as_str(), c.webhooks[1].format),
+            ("s3cret", notify::WebhookFormat::Json)
+        );
         let smtp: FileConfig = toml::from_str("[smtp]\nhost = \"mx\"\nfrom = \"a@b.c\"\n").unwrap();
         let c = Config::resolve(smtp, Cli::default()).unwrap();
         let smtp = c.smtp.unwrap();
@@ -744,7 +747,10 @@ secret = "s3cret"
             let file: FileConfig = toml::from_str(bad).unwrap();
             assert!(Config::resolve(file, Cli::default()).is_err(), "{bad}");
         }
-        assert!(toml::from_str::<FileConfig>("[notify]\nretry = 1\n").is_err(), "unknown keys");
+        assert!(
+            toml::from_str::<FileConfig>("[notify]\nretry = 1\n").is_err(),
+            "unknown keys"
+        );
         assert!(toml::from_str::<FileConfig>("[[webhook]]\nurl = \"http://x\"\nsign = 1\n").is_err());
     }
 

@@ -98,7 +98,10 @@ impl Notifier {
             return;
         }
         let outbox = self.outbox.clone();
-        match db.run(move |c| c.immediate_transaction(|c| outbox.record(c, &events))).await {
+        match db
+            .run(move |c| c.immediate_transaction(|c| outbox.record(c, &events)))
+            .await
+        {
             Ok(r) => self.announce(r),
             Err(e) => tracing::warn!("recording notifications: {e}"),
         }

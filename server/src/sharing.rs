@@ -4,11 +4,11 @@
 
 use crate::access::{self, Action};
 use crate::db::models::Media;
-use crate::notify::{Event, MediaRef};
 use crate::db::sharing::{self as sq, GuestGrant, NewGuestLinkRow};
 use crate::db::{queries, Conn};
 use crate::error::{AppError, AppResult};
 use crate::notice::Notice;
+use crate::notify::{Event, MediaRef};
 use crate::room::actor::{GetMembers, RecordStatus, SetAccess};
 use crate::room::hub::{CloseUsers, FindRoom, ToUsers};
 use crate::state::AppState;

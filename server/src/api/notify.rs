@@ -42,7 +42,9 @@ const MAX_EMAIL: usize = 254;
 fn check_email(e: &str) -> AppResult<()> {
     let ok = e.len() <= MAX_EMAIL
         && e.parse::<lettre::Address>().is_ok()
-        && !e.chars().any(|c| c.is_control() || c.is_whitespace() || c == ',' || c == '<');
+        && !e
+            .chars()
+            .any(|c| c.is_control() || c.is_whitespace() || c == ',' || c == '<');
     if ok {
         Ok(())
     } else {
@@ -189,7 +191,12 @@ mod tests {
     #[test]
     fn addresses_are_single_and_plain() {
         assert!(check_email("ann@example.com").is_ok());
-        for bad in ["ann", "ann@example.com, bob@example.com", "Ann <ann@example.com>", "a\r\n@x.y"] {
+        for bad in [
+            "ann",
+            "ann@example.com, bob@example.com",
+            "Ann <ann@example.com>",
+            "a\r\n@x.y",
+        ] {
             assert!(check_email(bad).is_err(), "{bad}");
         }
     }

@@ -66,7 +66,8 @@ async fn add(state: web::Data<AppState>, who: Identity, body: web::Json<NewWebho
     }
     let format = match b.format.as_deref() {
         None => WebhookFormat::Json,
-        Some(f) => WebhookFormat::parse(f).ok_or_else(|| AppError::BadRequest(format!("format must be json or slack, not {f:?}")))?,
+        Some(f) => WebhookFormat::parse(f)
+            .ok_or_else(|| AppError::BadRequest(format!("format must be json or slack, not {f:?}")))?,
     };
     let row = state
         .db

@@ -173,7 +173,11 @@ pub fn link_path(media: &MediaId, comment: Option<i64>, frame: Option<i64>) -> S
     if let Some(c) = comment {
         q.push(format!("comment={c}"));
     }
-    let qs = if q.is_empty() { String::new() } else { format!("?{}", q.join("&")) };
+    let qs = if q.is_empty() {
+        String::new()
+    } else {
+        format!("?{}", q.join("&"))
+    };
     format!("/#/media/{id}{qs}")
 }
 
@@ -443,7 +447,10 @@ mod tests {
 
     #[test]
     fn the_owner_hears_of_comments_by_others_only() {
-        assert_eq!(told("bob", None, "alice", false), vec![("comment_added", vec!["alice".into()])]);
+        assert_eq!(
+            told("bob", None, "alice", false),
+            vec![("comment_added", vec!["alice".into()])]
+        );
         assert_eq!(told("alice", None, "alice", false), vec![("comment_added", vec![])]);
     }
 
@@ -459,7 +466,10 @@ mod tests {
             vec![("comment_added", vec![]), ("reply", vec!["alice".into()])]
         );
         // Replying to oneself tells nobody but the owner.
-        assert_eq!(told("bob", Some("bob"), "alice", false), vec![("comment_added", vec!["alice".into()])]);
+        assert_eq!(
+            told("bob", Some("bob"), "alice", false),
+            vec![("comment_added", vec!["alice".into()])]
+        );
     }
 
     #[test]
@@ -485,7 +495,10 @@ mod tests {
 
     #[test]
     fn links_escape_the_media_id() {
-        assert_eq!(link_path(&MediaId("a b/c".into()), None, Some(3)), "/#/media/a%20b%2Fc?frame=3");
+        assert_eq!(
+            link_path(&MediaId("a b/c".into()), None, Some(3)),
+            "/#/media/a%20b%2Fc?frame=3"
+        );
     }
 
     #[test]
@@ -503,7 +516,10 @@ mod tests {
     #[test]
     fn resolving_tells_the_author_but_not_oneself() {
         let c = comment(false);
-        assert_eq!(Event::comment_resolved(&c, &user("alice"), "Cut", true).to, vec![UserId("w".into())]);
+        assert_eq!(
+            Event::comment_resolved(&c, &user("alice"), "Cut", true).to,
+            vec![UserId("w".into())]
+        );
         assert!(Event::comment_resolved(&c, &user("w"), "Cut", true).to.is_empty());
         assert!(Event::comment_resolved(&c, &user("alice"), "Cut", false).to.is_empty());
     }

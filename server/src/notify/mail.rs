@@ -39,7 +39,9 @@ fn html_escape(s: &str) -> String {
 }
 
 fn label(kind: &str) -> &'static str {
-    EventKind::parse(kind).map(|k| k.label()).unwrap_or("Other notifications")
+    EventKind::parse(kind)
+        .map(|k| k.label())
+        .unwrap_or("Other notifications")
 }
 
 /// Composes a mail of `items` (`period`: "now", "hourly" or "daily"); `unsubscribe` gives
@@ -57,9 +59,8 @@ pub fn compose(items: &[Item], period: &str, unsubscribe: &[(String, String)]) -
         }
     };
     let mut text = String::new();
-    let mut html = String::from(
-        "<!doctype html><html><body style=\"font-family:sans-serif;font-size:14px;color:#222\">\n<ul>\n",
-    );
+    let mut html =
+        String::from("<!doctype html><html><body style=\"font-family:sans-serif;font-size:14px;color:#222\">\n<ul>\n");
     // Grouped by kind in the order they first occur, so a digest reads by subject.
     let mut kinds: Vec<&str> = Vec::new();
     for i in items {
@@ -185,13 +186,25 @@ mod tests {
 
     #[test]
     fn one_event_at_once_is_its_own_subject() {
-        let unsub = vec![("reply".to_string(), "https://d.example/api/notify/unsubscribe/t".to_string())];
+        let unsub = vec![(
+            "reply".to_string(),
+            "https://d.example/api/notify/unsubscribe/t".to_string(),
+        )];
         let m = compose(&[item("reply", "Bob replied on Cut 3: <b>yes</b>")], "now", &unsub);
         assert_eq!(m.subject, "[Dailies] Bob replied on Cut 3: <b>yes</b>");
-        assert!(m.text.starts_with("Bob replied on Cut 3: <b>yes</b>\nhttps://d.example/#/media/m"));
-        assert!(m.html.contains("Bob replied on Cut 3: &lt;b&gt;yes&lt;/b&gt; <a href=\"https://d.example/#/media/m?frame=1&amp;c="));
-        assert!(m.text.contains("No more mail about \"Replies to you\": https://d.example/api/notify/unsubscribe/t"));
-        assert_eq!(m.list_unsubscribe.as_deref(), Some("https://d.example/api/notify/unsubscribe/t"));
+        assert!(m
+            .text
+            .starts_with("Bob replied on Cut 3: <b>yes</b>\nhttps://d.example/#/media/m"));
+        assert!(m.html.contains(
+            "Bob replied on Cut 3: &lt;b&gt;yes&lt;/b&gt; <a href=\"https://d.example/#/media/m?frame=1&amp;c="
+        ));
+        assert!(m
+            .text
+            .contains("No more mail about \"Replies to you\": https://d.example/api/notify/unsubscribe/t"));
+        assert_eq!(
+            m.list_unsubscribe.as_deref(),
+            Some("https://d.example/api/notify/unsubscribe/t")
+        );
     }
 
     #[test]

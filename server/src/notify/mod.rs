@@ -18,6 +18,13 @@ use serde_json::json;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
+/// A new unsubscribe token for `user` and `kind`; only its hash is stored.
+pub fn unsubscribe_token(c: &mut Conn, user: &str, kind: EventKind) -> AppResult<String> {
+    let token = crate::sharing::new_token();
+    store::insert_token(c, &crate::sharing::token_hash(&token), user, kind)?;
+    Ok(token)
+}
+
 /// What `record` needs to know beyond the database, and the bell that wakes the worker.
 /// Cheap to clone; the default records inbox messages and webhooks but no mail.
 #[derive(Clone, Default)]
@@ -74,7 +81,9 @@ impl Outbox {
 
     /// Whether `addr` differs from what was last stored for `user` (and remembers it).
     pub fn proxy_email_changed(&self, user: &UserId, addr: &str) -> bool {
-        let Ok(mut m) = self.0.proxy_emails.lock() else { return true };
+        let Ok(mut m) = self.0.proxy_emails.lock() else {
+            return true;
+        };
         if m.get(user).map(String::as_str) == Some(addr) {
             return false;
         }
@@ -130,7 +139,9 @@ impl Outbox {
                     match store::mode_of(c, to.as_str(), ev.kind)? {
                         MailMode::Never => continue,
                         MailMode::Now => store::insert_mail(c, to.as_str(), "now", &json!([item]).to_string(), now)?,
-                        MailMode::Hourly => store::insert_digest_item(c, to.as_str(), "hourly", &item.to_string(), now)?,
+                        MailMode::Hourly => {
+                            store::insert_digest_item(c, to.as_str(), "hourly", &item.to_string(), now)?
+                        }
                         MailMode::Daily => store::insert_digest_item(c, to.as_str(), "daily", &item.to_string(), now)?,
                     }
                     out.queued = true;

@@ -100,7 +100,9 @@ pub fn sync_config_endpoints(c: &mut Conn, hooks: &[crate::config::notify::Webho
             });
             match same {
                 Some(e) if !kept.contains(&e.id) => {
-                    diesel::update(we::table.find(e.id)).set(we::active.eq(true)).execute(c)?;
+                    diesel::update(we::table.find(e.id))
+                        .set(we::active.eq(true))
+                        .execute(c)?;
                     kept.push(e.id);
                 }
                 _ => kept.push(insert_endpoint(c, &h.url, &h.secret, &h.events, h.format.as_str(), "config")?.id),
@@ -111,7 +113,10 @@ pub fn sync_config_endpoints(c: &mut Conn, hooks: &[crate::config::notify::Webho
             .set(we::active.eq(false))
             .execute(c)?;
         diesel::update(wd::table.filter(wd::endpoint_id.eq_any(&gone).and(wd::state.eq(PENDING))))
-            .set((wd::state.eq(FAILED), wd::last_error.eq("the endpoint left the configuration")))
+            .set((
+                wd::state.eq(FAILED),
+                wd::last_error.eq("the endpoint left the configuration"),
+            ))
             .execute(c)?;
         Ok(())
     })
@@ -133,7 +138,14 @@ pub struct DeliveryRow {
     pub done_at: Option<NaiveDateTime>,
 }
 
-pub fn insert_delivery(c: &mut Conn, id: &str, endpoint: i64, event: &str, body: &str, now: NaiveDateTime) -> AppResult<()> {
+pub fn insert_delivery(
+    c: &mut Conn,
+    id: &str,
+    endpoint: i64,
+    event: &str,
+    body: &str,
+    now: NaiveDateTime,
+) -> AppResult<()> {
     diesel::insert_into(wd::table)
         .values((
             wd::id.eq(id),
@@ -255,7 +267,12 @@ pub fn email_of(c: &mut Conn, user: &str) -> AppResult<Option<(String, String)>>
 pub fn set_email(c: &mut Conn, user: &str, email: Option<&str>, source: &str) -> AppResult<()> {
     let now = chrono::Utc::now().naive_utc();
     diesel::insert_into(ns::table)
-        .values((ns::user_id.eq(user), ns::email.eq(email), ns::email_source.eq(source), ns::updated_at.eq(now)))
+        .values((
+            ns::user_id.eq(user),
+            ns::email.eq(email),
+            ns::email_source.eq(source),
+            ns::updated_at.eq(now),
+        ))
         .on_conflict(ns::user_id)
         .do_update()
         .set((ns::email.eq(email), ns::email_source.eq(source), ns::updated_at.eq(now)))
@@ -291,7 +308,11 @@ pub fn modes(c: &mut Conn, user: &str) -> AppResult<Vec<(EventKind, MailMode)>> 
 
 pub fn set_mode(c: &mut Conn, user: &str, kind: EventKind, mode: MailMode) -> AppResult<()> {
     diesel::insert_into(np::table)
-        .values((np::user_id.eq(user), np::kind.eq(kind.as_str()), np::mode.eq(mode.as_str())))
+        .values((
+            np::user_id.eq(user),
+            np::kind.eq(kind.as_str()),
+            np::mode.eq(mode.as_str()),
+        ))
         .on_conflict((np::user_id, np::kind))
         .do_update()
         .set(np::mode.eq(mode.as_str()))
@@ -361,7 +382,12 @@ pub fn mail_attempted(c: &mut Conn, id: i64, error: Option<&str>, outcome: Outco
 
 pub fn insert_digest_item(c: &mut Conn, user: &str, period: &str, item: &str, now: NaiveDateTime) -> AppResult<()> {
     diesel::insert_into(di::table)
-        .values((di::user_id.eq(user), di::period.eq(period), di::item.eq(item), di::created_at.eq(now)))
+        .values((
+            di::user_id.eq(user),
+            di::period.eq(period),
+            di::item.eq(item),
+            di::created_at.eq(now),
+        ))
         .execute(c)?;
     Ok(())
 }
@@ -403,7 +429,11 @@ pub fn ripen_digests(
 }
 
 /// The earliest moment a digest ripens.
-pub fn next_digest(c: &mut Conn, hourly: chrono::Duration, daily: chrono::Duration) -> AppResult<Option<NaiveDateTime>> {
+pub fn next_digest(
+    c: &mut Conn,
+    hourly: chrono::Duration,
+    daily: chrono::Duration,
+) -> AppResult<Option<NaiveDateTime>> {
     let mut next: Option<NaiveDateTime> = None;
     for (period, wait) in [("hourly", hourly), ("daily", daily)] {
         let first: Option<NaiveDateTime> = di::table

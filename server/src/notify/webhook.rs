@@ -137,7 +137,10 @@ pub async fn post(url: &str, delivery: &str, event: &str, secret: &str, body: St
     let req = hyper::Request::post(t.path.as_str())
         .header(hyper::header::HOST, t.authority.as_str())
         .header(hyper::header::CONTENT_TYPE, "application/json")
-        .header(hyper::header::USER_AGENT, concat!("Dailies/", env!("CARGO_PKG_VERSION")))
+        .header(
+            hyper::header::USER_AGENT,
+            concat!("Dailies/", env!("CARGO_PKG_VERSION")),
+        )
         .header("Dailies-Delivery", delivery)
         .header("Dailies-Event", event)
         .header("Dailies-Signature", sig)

@@ -134,7 +134,13 @@ async fn run(db: Db, config: Arc<Config>, outbox: Outbox) {
             last_prune = std::time::Instant::now();
             let _ = sh
                 .db
-                .run(|c| store::prune(c, chrono::Duration::days(TOKEN_AGE_DAYS), chrono::Duration::days(KEEP_DAYS)))
+                .run(|c| {
+                    store::prune(
+                        c,
+                        chrono::Duration::days(TOKEN_AGE_DAYS),
+                        chrono::Duration::days(KEEP_DAYS),
+                    )
+                })
                 .await;
         }
         // Sleep until the next thing falls due, something new is recorded, or an attempt
@@ -167,7 +173,13 @@ async fn next_wait(sh: &Shared) -> AppResult<Duration> {
         .await?;
     let now = chrono::Utc::now().naive_utc();
     Ok(match next {
-        Some(t) => (t - now).to_std().unwrap_or(Duration::ZERO).min(Duration::from_secs(60)) + Duration::from_millis(5),
+        Some(t) => {
+            (t - now)
+                .to_std()
+                .unwrap_or(Duration::ZERO)
+                .min(Duration::from_secs(60))
+                + Duration::from_millis(5)
+        }
         None => Duration::from_secs(60),
     })
 }
@@ -271,21 +283,33 @@ fn release(sh: &Shared, endpoint: i64) {
 
 async fn deliver(sh: &Arc<Shared>, d: store::DeliveryRow, e: store::EndpointRow) {
     let n = &sh.config.notify;
-    let attempt = tokio::time::timeout(n.timeout, webhook::post(&e.url, &d.id, &d.event, &e.secret, d.body.clone()))
-        .await
-        .unwrap_or_else(|_| Err(format!("no answer within {:?}", n.timeout)));
+    let attempt = tokio::time::timeout(
+        n.timeout,
+        webhook::post(&e.url, &d.id, &d.event, &e.secret, d.body.clone()),
+    )
+    .await
+    .unwrap_or_else(|_| Err(format!("no answer within {:?}", n.timeout)));
     release(sh, e.id);
     let now = chrono::Utc::now().naive_utc();
     let (status, error, outcome) = match attempt {
         Ok(s) if (200..300).contains(&s) => (Some(s as i32), None, Outcome::Delivered),
         Ok(s) => {
             let err = format!("answered {s}");
-            let retry = webhook::retryable(s).then(|| next_try(d.created_at, d.attempts, now, n.first_retry, n.give_up_after));
-            (Some(s as i32), Some(err), retry.flatten().map_or(Outcome::GiveUp, |at| Outcome::Retry { at }))
+            let retry =
+                webhook::retryable(s).then(|| next_try(d.created_at, d.attempts, now, n.first_retry, n.give_up_after));
+            (
+                Some(s as i32),
+                Some(err),
+                retry.flatten().map_or(Outcome::GiveUp, |at| Outcome::Retry { at }),
+            )
         }
         Err(err) => {
             let retry = next_try(d.created_at, d.attempts, now, n.first_retry, n.give_up_after);
-            (None, Some(err), retry.map_or(Outcome::GiveUp, |at| Outcome::Retry { at }))
+            (
+                None,
+                Some(err),
+                retry.map_or(Outcome::GiveUp, |at| Outcome::Retry { at }),
+            )
         }
     };
     match &outcome {
@@ -327,8 +351,7 @@ async fn send_mail(sh: &Arc<Shared>, m: store::MailRow) {
             let mut links = Vec::new();
             for k in &kinds {
                 let Some(kind) = EventKind::parse(k) else { continue };
-                let token = crate::sharing::new_token();
-                store::insert_token(c, &crate::sharing::token_hash(&token), &user, kind)?;
+                let token = super::unsubscribe_token(c, &user, kind)?;
                 links.push((k.clone(), format!("{base}/api/notify/unsubscribe/{token}")));
             }
             Ok(Some((addr, links)))
@@ -361,7 +384,8 @@ async fn send_mail(sh: &Arc<Shared>, m: store::MailRow) {
 }
 
 fn retry_or_give_up(m: &store::MailRow, now: NaiveDateTime, n: &crate::config::notify::Notify) -> Outcome {
-    next_try(m.created_at, m.attempts, now, n.first_retry, n.give_up_after).map_or(Outcome::GiveUp, |at| Outcome::Retry { at })
+    next_try(m.created_at, m.attempts, now, n.first_retry, n.give_up_after)
+        .map_or(Outcome::GiveUp, |at| Outcome::Retry { at })
 }
 
 #[cfg(test)]
@@ -370,11 +394,20 @@ mod tests {
 
     #[test]
     fn backoff_doubles_and_gives_up_after_a_day() {
-        let t0 = chrono::NaiveDate::from_ymd_opt(2026, 12, 2).unwrap().and_hms_opt(0, 0, 0).unwrap();
+        let t0 = chrono::NaiveDate::from_ymd_opt(2026, 12, 2)
+            .unwrap()
+            .and_hms_opt(0, 0, 0)
+            .unwrap();
         let (first, day) = (Duration::from_secs(5), Duration::from_secs(86400));
         assert_eq!(next_try(t0, 0, t0, first, day), Some(t0 + chrono::Duration::seconds(5)));
-        assert_eq!(next_try(t0, 1, t0, first, day), Some(t0 + chrono::Duration::seconds(10)));
-        assert_eq!(next_try(t0, 3, t0, first, day), Some(t0 + chrono::Duration::seconds(40)));
+        assert_eq!(
+            next_try(t0, 1, t0, first, day),
+            Some(t0 + chrono::Duration::seconds(10))
+        );
+        assert_eq!(
+            next_try(t0, 3, t0, first, day),
+            Some(t0 + chrono::Duration::seconds(40))
+        );
         // Capped at an hour between tries.
         assert_eq!(next_try(t0, 20, t0, first, day), Some(t0 + chrono::Duration::hours(1)));
         let late = t0 + chrono::Duration::hours(23) + chrono::Duration::minutes(30);

@@ -153,14 +153,11 @@ impl Room {
                 added_seq: Some(seq),
             };
             let comment = cq::insert(c, &row)?;
-            let events = Event::for_new_comment(
-                &comment,
-                &user,
-                parent.as_ref().map(|p| &p.user_id),
-                &owner,
-                &title,
-            );
-            Ok(Committed::Event(RoomEvent::CommentAdded { comment, client_ref }, events))
+            let events = Event::for_new_comment(&comment, &user, parent.as_ref().map(|p| &p.user_id), &owner, &title);
+            Ok(Committed::Event(
+                RoomEvent::CommentAdded { comment, client_ref },
+                events,
+            ))
         })
     }
 
