@@ -123,11 +123,11 @@ async fn run(db: Db, config: Arc<Config>, outbox: Outbox) {
     });
     let mut last_prune = std::time::Instant::now() - Duration::from_secs(3600);
     loop {
-        let blocked = match pass(&sh).await {
-            Ok(b) => b,
+        let (started, waiting) = match pass(&sh).await {
+            Ok(p) => p,
             Err(e) => {
                 tracing::warn!("notification worker: {e}");
-                true
+                (0, true)
             }
         };
         if last_prune.elapsed() > Duration::from_secs(3600) {
@@ -144,9 +144,13 @@ async fn run(db: Db, config: Arc<Config>, outbox: Outbox) {
                 .await;
         }
         // Sleep until the next thing falls due, something new is recorded, or an attempt
-        // ends (which may free an endpoint that was at its limit).
-        let wait = if blocked {
-            Duration::from_secs(5)
+        // ends (which may free an endpoint that was at its limit). While due work waits for
+        // a slot, what is due is no guide (it is due now): an ending attempt wakes us, a
+        // second at most.
+        let wait = if started > 0 {
+            Duration::ZERO
+        } else if waiting {
+            Duration::from_secs(1)
         } else {
             next_wait(&sh).await.unwrap_or(Duration::from_secs(60))
         };
@@ -184,9 +188,9 @@ async fn next_wait(sh: &Shared) -> AppResult<Duration> {
     })
 }
 
-/// One look at the outbox: starts what is due. Answers whether due work had to wait for
-/// a free slot.
-async fn pass(sh: &Arc<Shared>) -> AppResult<bool> {
+/// One look at the outbox: starts what is due. Answers how many attempts it started, and
+/// whether due work may be waiting for a free slot (overall, or of its endpoint).
+async fn pass(sh: &Arc<Shared>) -> AppResult<(usize, bool)> {
     let n = &sh.config.notify;
     let now = chrono::Utc::now().naive_utc();
     let lease = now + chrono_dur(n.timeout * 2 + Duration::from_secs(1));
@@ -200,7 +204,8 @@ async fn pass(sh: &Arc<Shared>) -> AppResult<bool> {
         b.iter().filter(|(_, n)| **n >= per_endpoint).map(|(e, _)| *e).collect()
     };
     let free = sh.slots.available_permits() as i64;
-    let mut blocked = false;
+    let mut blocked = !busy.is_empty();
+    let mut started = 0;
     if free > 0 {
         let due = sh
             .db
@@ -233,6 +238,7 @@ async fn pass(sh: &Arc<Shared>) -> AppResult<bool> {
                 blocked = true;
                 continue;
             };
+            started += 1;
             tokio::spawn(async move {
                 deliver(&sh, d, e).await;
                 drop(permit);
@@ -260,6 +266,7 @@ async fn pass(sh: &Arc<Shared>) -> AppResult<bool> {
                     blocked = true;
                     continue;
                 };
+                started += 1;
                 tokio::spawn(async move {
                     send_mail(&sh, m).await;
                     drop(permit);
@@ -268,7 +275,7 @@ async fn pass(sh: &Arc<Shared>) -> AppResult<bool> {
             }
         }
     }
-    Ok(blocked)
+    Ok((started, blocked))
 }
 
 fn release(sh: &Shared, endpoint: i64) {
