@@ -29,7 +29,9 @@ async fn receiver(hang: bool) -> Result<(String, Rc<Cell<u64>>)> {
                         return;
                     }
                     buf.extend_from_slice(&chunk[..n]);
-                    let Some(p) = buf.windows(4).position(|w| w == b"\r\n\r\n") else { continue };
+                    let Some(p) = buf.windows(4).position(|w| w == b"\r\n\r\n") else {
+                        continue;
+                    };
                     let head = String::from_utf8_lossy(&buf[..p]).to_ascii_lowercase();
                     let len: usize = head
                         .lines()
