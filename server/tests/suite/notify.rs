@@ -17,6 +17,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 struct Got {
     headers: HashMap<String, String>,
     body: Vec<u8>,
+    at: Instant,
 }
 
 impl Got {
@@ -88,7 +89,11 @@ impl Receiver {
             buf.extend_from_slice(&chunk[..n]);
         }
         let body = buf[head_end..head_end + len].to_vec();
-        self.got.lock().unwrap().push(Got { headers, body });
+        self.got.lock().unwrap().push(Got {
+            headers,
+            body,
+            at: Instant::now(),
+        });
         if hang {
             // Holds the connection open and says nothing, for longer than any test runs.
             tokio::time::sleep(Duration::from_secs(600)).await;
@@ -344,6 +349,7 @@ async fn a_restart_between_attempts_loses_no_delivery() {
     let id = first.header("Dailies-Delivery").to_string();
     drop(bob);
     s.stop().await;
+    let stopped = Instant::now();
     let dir = std::mem::replace(&mut s.dir, tempfile::tempdir().unwrap());
     let s = TestServer::start_in(dir, tweak).await;
     let again = wait_until(20, || {
