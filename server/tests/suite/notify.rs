@@ -358,6 +358,10 @@ async fn a_restart_between_attempts_loses_no_delivery() {
     })
     .await;
     let same: Vec<_> = again.iter().filter(|g| g.header("Dailies-Delivery") == id).collect();
+    assert!(
+        same[1].at > stopped,
+        "the second attempt came from the restarted server"
+    );
     assert_eq!(
         same[1].body, first.body,
         "the stored body, sent again after the restart"
