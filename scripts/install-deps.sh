@@ -44,3 +44,14 @@ if [[ "${1:-}" == "--test" ]] && ! python3 -c "import grpc, grpc_tools" 2>/dev/n
   $SUDO python3 -m pip "${pip_args[@]}"
   python3 -c "import grpc, grpc_tools" || { echo "install-deps: grpcio is still missing" >&2; exit 1; }
 fi
+
+# A real SMTP server on loopback receives the notification mails in the notify tests.
+if [[ "${1:-}" == "--test" ]] && ! python3 -c "import aiosmtpd" 2>/dev/null; then
+  echo "install-deps: installing aiosmtpd (notification mail tests)"
+  pip_args=(install --quiet --root-user-action=ignore "aiosmtpd>=1.4")
+  if python3 -m pip install --help 2>/dev/null | grep -- --break-system-packages >/dev/null; then
+    pip_args+=(--break-system-packages)
+  fi
+  $SUDO python3 -m pip "${pip_args[@]}"
+  python3 -c "import aiosmtpd" || { echo "install-deps: aiosmtpd is still missing" >&2; exit 1; }
+fi

@@ -4,6 +4,7 @@
 pub mod ids;
 pub mod media;
 pub mod messages;
+pub mod notify;
 pub mod review;
 pub mod sharing;
 pub mod timecode;
@@ -14,6 +15,9 @@ pub use media::{AudioTrack, HdrSource, ImageSequence, MediaInfo, MediaKind, Medi
 pub use messages::{
     ClientMsg, ErrorCode, OrganizerAction, OrganizerActionScope, OrganizerCrumb, OrganizerFolder, ServerMsg, UserInfo,
     MAX_CLIENT_REF,
+};
+pub use notify::{
+    MailMode, NewWebhook, NotifyPref, NotifySettings, NotifySettingsUpdate, WebhookDelivery, WebhookInfo,
 };
 pub use review::{
     CollabAction, CollabState, Comment, Drawing, Member, MemberChange, Point, RoomEvent, SeqEvent, Shape, Tool,

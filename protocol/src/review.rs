@@ -253,7 +253,9 @@ pub enum CollabAction {
 pub struct UserMessage {
     #[ts(type = "number")]
     pub id: i64,
-    /// `reply`, `comment`, `media_ready`, `media_failed`, `organizer`.
+    /// `reply`, `comment`, `media_ready`, `media_failed`, `organizer`, `shared`,
+    /// `comment_resolved`, `new_version`, `status_changed`, `guest_comment`,
+    /// `live_session_started`: the personal kinds of the notification events.
     pub kind: String,
     pub media_id: Option<MediaId>,
     pub comment_id: Option<CommentId>,

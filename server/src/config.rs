@@ -1,6 +1,8 @@
 //! One `Config` value for the whole server, built once at start-up:
 //! built-in defaults < TOML file < `DAILIES_*` environment < command-line flags.
 
+pub mod notify;
+
 use anyhow::{Context, Result};
 use clap::Parser;
 use serde::Deserialize;
@@ -143,6 +145,10 @@ pub struct Config {
     pub presence_list_max: usize,
     pub presence_interval: Duration,
     pub transcode: Transcode,
+    pub notify: notify::Notify,
+    /// Without it no mail is sent (and none is queued).
+    pub smtp: Option<notify::Smtp>,
+    pub webhooks: Vec<notify::Webhook>,
 }
 
 impl Default for Config {
@@ -189,6 +195,9 @@ impl Default for Config {
             // Joins and leaves within this time reach each member as one message.
             presence_interval: Duration::from_millis(250),
             transcode: Transcode::default(),
+            notify: notify::Notify::default(),
+            smtp: None,
+            webhooks: Vec::new(),
         }
     }
 }
@@ -381,6 +390,9 @@ pub struct FileConfig {
     pub presence_list_max: Option<usize>,
     pub presence_interval: Option<f64>,
     pub transcode: Option<TranscodeFile>,
+    pub notify: Option<notify::NotifyFile>,
+    pub smtp: Option<notify::SmtpFile>,
+    pub webhook: Option<Vec<notify::WebhookFile>>,
 }
 
 impl Transcode {
@@ -543,6 +555,15 @@ impl Config {
             scrub_proxy_above: cli.transcode_scrub_proxy_above,
             hdr_proxy: cli.transcode_hdr_proxy,
         })?;
+        if let Some(n) = file.notify {
+            c.notify.apply(n)?;
+        }
+        if let Some(m) = file.smtp {
+            c.smtp = Some(m.resolve()?);
+        }
+        for w in file.webhook.unwrap_or_default() {
+            c.webhooks.push(w.resolve(crate::notify::EventKind::NAMES)?);
+        }
         c.admin_users.retain(|u| !u.trim().is_empty());
         c.validate()?;
         Ok(c)
@@ -565,6 +586,7 @@ impl Config {
         );
         anyhow::ensure!(self.presence_list_max >= 1, "presence_list_max must be at least 1");
         self.transcode.validate()?;
+        self.notify.validate()?;
         anyhow::ensure!(
             self.presence_interval <= Duration::from_secs(10),
             "presence_interval must be at most 10 seconds"
@@ -721,6 +743,82 @@ mod tests {
             toml::from_str::<FileConfig>("[transcode]\nbitrate = 1\n").is_err(),
             "unknown keys"
         );
+    }
+
+    #[test]
+    fn the_notification_tables() {
+        let c = Config::resolve(FileConfig::default(), Cli::default()).unwrap();
+        assert_eq!(c.notify, notify::Notify::default());
+        assert!(c.smtp.is_none() && c.webhooks.is_empty());
+        let file: FileConfig = toml::from_str(
+            r#"
+[notify]
+public_url = "https://dailies.example.com/"
+email_header = "X-Remote-User-Email"
+first_retry = 0.2
+give_up_after = 60
+timeout = 3
+concurrency = 2
+hourly_digest = 1.5
+daily_digest = 7
+
+[smtp]
+host = "127.0.0.1"
+port = 2525
+security = "none"
+from = "Dailies <dailies@example.com>"
+
+[[webhook]]
+url = "https://chat.example.com/hooks/1"
+format = "slack"
+events = ["comment_added", "reply"]
+
+[[webhook]]
+url = "http://127.0.0.1:9000/in"
+secret = "s3cret"
+"#,
+        )
+        .unwrap();
+        let c = Config::resolve(file, Cli::default()).unwrap();
+        assert_eq!(c.notify.public_url.as_deref(), Some("https://dailies.example.com"));
+        assert_eq!(c.notify.email_header.as_deref(), Some("X-Remote-User-Email"));
+        assert_eq!(c.notify.first_retry, Duration::from_millis(200));
+        assert_eq!(c.notify.give_up_after, Duration::from_secs(60));
+        assert_eq!((c.notify.timeout, c.notify.concurrency), (Duration::from_secs(3), 2));
+        assert_eq!(c.notify.hourly_digest, Duration::from_millis(1500));
+        assert_eq!(c.notify.daily_digest, Duration::from_secs(7));
+        let smtp = c.smtp.unwrap();
+        assert_eq!((smtp.port, smtp.security), (2525, notify::SmtpSecurity::None));
+        assert_eq!(c.webhooks.len(), 2);
+        assert_eq!(c.webhooks[0].format, notify::WebhookFormat::Slack);
+        assert_eq!(c.webhooks[0].events, vec!["comment_added", "reply"]);
+        assert_eq!(
+            (c.webhooks[1].secret.as_str(), c.webhooks[1].format),
+            ("s3cret", notify::WebhookFormat::Json)
+        );
+        let smtp: FileConfig = toml::from_str("[smtp]\nhost = \"mx\"\nfrom = \"a@b.c\"\n").unwrap();
+        let c = Config::resolve(smtp, Cli::default()).unwrap();
+        let smtp = c.smtp.unwrap();
+        assert_eq!((smtp.port, smtp.security), (587, notify::SmtpSecurity::StartTls));
+        for bad in [
+            "[[webhook]]\nurl = \"ftp://x\"\n",
+            "[[webhook]]\nurl = \"http://x\"\nevents = [\"comment_typed\"]\n",
+            "[[webhook]]\nurl = \"http://x\"\nformat = \"xml\"\n",
+            "[smtp]\nhost = \"mx\"\nfrom = \"not an address\"\n",
+            "[smtp]\nhost = \"mx\"\nfrom = \"a@b.c\"\nsecurity = \"ssl\"\n",
+            "[smtp]\nhost = \"mx\"\nfrom = \"a@b.c\"\nuser = \"u\"\n",
+            "[notify]\nconcurrency = 0\n",
+            "[notify]\nfirst_retry = 0\n",
+            "[notify]\npublic_url = \"dailies.example.com\"\n",
+        ] {
+            let file: FileConfig = toml::from_str(bad).unwrap();
+            assert!(Config::resolve(file, Cli::default()).is_err(), "{bad}");
+        }
+        assert!(
+            toml::from_str::<FileConfig>("[notify]\nretry = 1\n").is_err(),
+            "unknown keys"
+        );
+        assert!(toml::from_str::<FileConfig>("[[webhook]]\nurl = \"http://x\"\nsign = 1\n").is_err());
     }
 
     #[test]

@@ -133,7 +133,30 @@ pub async fn authenticate(req: &HttpRequest) -> Result<UserInfo, AppError> {
         state.db.run(move |c| queries::upsert_user(c, &u)).await?;
         state.users.remember(&user);
     }
+    if let Some(h) = &state.config.notify.email_header {
+        proxy_email(state, &user, header(req, h)?).await?;
+    }
     Ok(user)
+}
+
+/// Stores the address the proxy passes when it differs from what was stored (a request
+/// that brings the same one writes nothing).
+async fn proxy_email(state: &AppState, user: &UserInfo, addr: Option<String>) -> Result<(), AppError> {
+    let Some(addr) = addr.map(|a| a.trim().to_string()).filter(|a| !a.is_empty()) else {
+        return Ok(());
+    };
+    if addr.len() > 254 || addr.parse::<lettre::Address>().is_err() {
+        tracing::debug!(user = %user.id, "the proxy's e-mail header holds no address");
+        return Ok(());
+    }
+    if state.notifier.outbox().proxy_email_changed(&user.id, &addr) {
+        let u = user.id.0.clone();
+        state
+            .db
+            .run(move |c| crate::notify::store::set_email(c, &u, Some(&addr), "proxy"))
+            .await?;
+    }
+    Ok(())
 }
 
 impl FromRequest for Identity {

@@ -11,6 +11,7 @@ pub mod ingest;
 pub mod intake;
 pub(crate) mod media_ops;
 pub mod notice;
+pub mod notify;
 pub mod organizer;
 pub mod room;
 pub mod session;

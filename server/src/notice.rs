@@ -1,9 +1,11 @@
 //! Notices: whatever happened in the domain, said once. Domain code emits a `Notice` through
-//! a cheap `Notifier` handle; the hub, the organizer proxy (and later webhooks, e-mail and
-//! other nodes) subscribe, so no domain module calls a listener by name.
+//! a cheap `Notifier` handle; the hub, the organizer proxy (and later other nodes)
+//! subscribe, so no domain module calls a listener by name. Events that tell people or
+//! other systems (bell, webhooks, mail) are recorded through its `Outbox` (see `notify`).
 
 use crate::db::models::Media;
 use crate::db::{queries, Db};
+use crate::notify::{Event, Outbox, Recorded};
 use actix::prelude::*;
 use dailies_protocol::{Comment, MediaId, UserId, UserInfo, UserMessage};
 use std::sync::{Arc, RwLock};
@@ -50,6 +52,7 @@ type Listener = Box<dyn Fn(&Arc<Notice>) + Send + Sync>;
 #[derive(Clone, Default)]
 pub struct Notifier {
     listeners: Arc<RwLock<Vec<Listener>>>,
+    outbox: Outbox,
 }
 
 impl std::fmt::Debug for Notifier {
@@ -60,6 +63,50 @@ impl std::fmt::Debug for Notifier {
 }
 
 impl Notifier {
+    /// A notifier whose events also go out as webhooks and mail through `outbox`.
+    pub fn with_outbox(outbox: Outbox) -> Notifier {
+        Notifier {
+            listeners: Default::default(),
+            outbox,
+        }
+    }
+
+    /// Where events are recorded: `notifier.outbox().record(conn, &events)` inside the
+    /// transaction that stored what happened, then `announce` once it committed.
+    pub fn outbox(&self) -> &Outbox {
+        &self.outbox
+    }
+
+    /// After the commit: the inbox messages reach their users' open sessions, and the
+    /// delivery worker looks at what was queued.
+    pub fn announce(&self, recorded: Recorded) {
+        for m in recorded.messages {
+            self.emit(Notice::MessageStored {
+                user: m.user_id.clone(),
+                message: m.to_wire(),
+            });
+        }
+        if recorded.queued {
+            self.outbox.wake();
+        }
+    }
+
+    /// Records `events` in a transaction of their own and announces them: for events that
+    /// follow a change already committed (a live session started, processing ended).
+    pub async fn record(&self, db: &Db, events: Vec<Event>) {
+        if events.is_empty() {
+            return;
+        }
+        let outbox = self.outbox.clone();
+        match db
+            .run(move |c| c.immediate_transaction(|c| outbox.record(c, &events)))
+            .await
+        {
+            Ok(r) => self.announce(r),
+            Err(e) => tracing::warn!("recording notifications: {e}"),
+        }
+    }
+
     /// An actor hears every notice from now on.
     pub fn subscribe(&self, r: Recipient<Noticed>) {
         self.listen(move |n| r.do_send(Noticed(n.clone())));

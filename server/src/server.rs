@@ -21,6 +21,7 @@ pub struct RunningServer {
     pub state: AppState,
     handle: ServerHandle,
     task: tokio::task::JoinHandle<std::io::Result<()>>,
+    notify_worker: crate::notify::worker::Worker,
 }
 
 impl RunningServer {
@@ -35,6 +36,10 @@ impl RunningServer {
         self.handle.stop(true).await;
         self.state.organizer.stop().await;
         let _ = self.task.await;
+        // Attempts in flight are abandoned, not lost: their lease runs out and the next
+        // start tries them again.
+        let mut worker = self.notify_worker;
+        let _ = web::block(move || worker.stop()).await;
         let db = self.state.db.clone();
         let _ = web::block(move || db.checkpoint()).await;
         Ok(())
@@ -95,7 +100,14 @@ pub async fn start(config: Config, listener: TcpListener) -> Result<RunningServe
         .await
         .context("opening database")??;
     let config = Arc::new(config);
-    let notifier = Notifier::default();
+    let hooks = config.webhooks.clone();
+    db.run(move |c| crate::notify::store::sync_config_endpoints(c, &hooks))
+        .await
+        .context("storing the configured webhooks")?;
+    let outbox = crate::notify::Outbox::new(config.smtp.is_some(), config.notify.public_url.clone());
+    let notify_worker = crate::notify::worker::Worker::start(db.clone(), config.clone(), outbox.clone())
+        .context("starting the notification worker")?;
+    let notifier = Notifier::with_outbox(outbox);
     let hub: Addr<Hub> = Hub::new(
         db.clone(),
         notifier.clone(),
@@ -169,5 +181,6 @@ pub async fn start(config: Config, listener: TcpListener) -> Result<RunningServe
         state,
         handle,
         task,
+        notify_worker,
     })
 }

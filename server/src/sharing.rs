@@ -3,12 +3,12 @@
 //! effect at once in open rooms and sockets (docs/sharing.md).
 
 use crate::access::{self, Action};
-use crate::db::models::{Media, NewUserMessage};
+use crate::db::models::Media;
 use crate::db::sharing::{self as sq, GuestGrant, NewGuestLinkRow};
-use crate::db::values::MessageKind;
 use crate::db::{queries, Conn};
 use crate::error::{AppError, AppResult};
 use crate::notice::Notice;
+use crate::notify::{Event, MediaRef};
 use crate::room::actor::{GetMembers, RecordStatus, SetAccess};
 use crate::room::hub::{CloseUsers, FindRoom, ToUsers};
 use crate::state::AppState;
@@ -88,28 +88,33 @@ pub async fn put_sharing(state: &AppState, user: &UserInfo, id: &MediaId, new: S
         roles.push((e.user_id.clone(), e.role));
     }
     let (mid, link) = (id.0.clone(), new.link_access);
-    let by = user.name.clone();
-    let (removed, added, media, users, notes) = state
+    let (by, outbox) = (user.clone(), state.notifier.outbox().clone());
+    let (removed, added, media, users, recorded) = state
         .db
         .run(move |c| {
             let (removed, added) = sq::replace(c, &mid, link, &roles)?;
             let media = queries::get_media(c, &mid)?.ok_or_else(|| AppError::NotFound("no such media".into()))?;
-            let mut notes = Vec::with_capacity(added.len());
-            // Only users who signed in have an inbox; the others find it in "Shared with me".
-            for u in &added {
-                if queries::get_user(c, u.as_str())?.is_none() {
-                    continue;
-                }
-                let note = NewUserMessage {
-                    user_id: u.clone(),
-                    kind: MessageKind::Shared,
-                    media_id: Some(mid.clone()),
-                    comment_id: None,
-                    text: format!("{by} shared {} with you", media.title),
+            let users = sq::shares(c, &mid)?;
+            let recorded = if added.is_empty() {
+                Default::default()
+            } else {
+                let m = MediaRef {
+                    id: MediaId(mid.clone()),
+                    title: media.title.clone(),
                 };
-                notes.push(queries::insert_user_message(c, &note)?);
-            }
-            Ok((removed, added, media, sq::shares(c, &mid)?, notes))
+                let role_of = |u: &UserId| {
+                    let r = users.iter().find(|e| e.user_id == *u).map(|e| e.role);
+                    match r {
+                        Some(ShareRole::Commenter) => "commenter",
+                        _ => "viewer",
+                    }
+                    .to_string()
+                };
+                // Only users who signed in get a bell message (`record` checks); the others
+                // find it in "Shared with me".
+                outbox.record(c, &[Event::shared(m, &by, &added, role_of)])?
+            };
+            Ok((removed, added, media, users, recorded))
         })
         .await?;
     tracing::info!(media_id = %id, by = %user.id, link = link.as_str(), users = users.len(), "sharing changed");
@@ -123,12 +128,7 @@ pub async fn put_sharing(state: &AppState, user: &UserInfo, id: &MediaId, new: S
     for u in &added {
         state.notifier.emit(Notice::OrganizerRefresh { user: u.clone() });
     }
-    for n in notes {
-        state.notifier.emit(Notice::MessageStored {
-            user: n.user_id.clone(),
-            message: n.to_wire(),
-        });
-    }
+    state.notifier.announce(recorded);
     if !added.is_empty() {
         state.hub.do_send(ToUsers {
             users: added,
@@ -220,14 +220,22 @@ pub async fn set_status(
         at: now.and_utc().to_rfc3339(),
     };
     let (mid, ch) = (id.0.clone(), change.clone());
-    let (media, history) = state
+    let (by, outbox) = (user.clone(), state.notifier.outbox().clone());
+    let (media, history, recorded) = state
         .db
         .run(move |c| {
             sq::set_status(c, &mid, &ch, now)?;
             let media = queries::get_media(c, &mid)?.ok_or_else(|| AppError::NotFound("no such media".into()))?;
-            Ok((media, sq::history(c, &mid, HISTORY)?))
+            let m = MediaRef {
+                id: MediaId(mid.clone()),
+                title: media.title.clone(),
+            };
+            let event = Event::status_changed(m, &media.owner_id, &by, status.as_str());
+            let recorded = outbox.record(c, &[event])?;
+            Ok((media, sq::history(c, &mid, HISTORY)?, recorded))
         })
         .await?;
+    state.notifier.announce(recorded);
     tracing::info!(media_id = %id, by = %user.id, status = status.as_str(), "review status changed");
     state.notifier.emit(Notice::MediaChanged {
         media,

@@ -6,10 +6,12 @@ pub mod files;
 pub mod guest;
 pub mod health;
 pub mod media;
+pub mod notify;
 pub mod safety;
 pub mod sharing;
 pub mod tus;
 pub mod upload;
+pub mod webhooks;
 pub mod ws;
 
 use crate::error::AppError;
@@ -33,6 +35,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .configure(tus::routes)
             .configure(ws::routes)
             .configure(admin::routes)
+            .configure(notify::routes)
+            .configure(webhooks::routes)
             .default_service(web::to(|| async {
                 Err::<actix_web::HttpResponse, _>(AppError::NotFound("no such API route".into()))
             })),

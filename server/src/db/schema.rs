@@ -175,6 +175,86 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    webhook_endpoints (id) {
+        id -> BigInt,
+        url -> Text,
+        secret -> Text,
+        events -> Text,
+        format -> Text,
+        source -> Text,
+        active -> Bool,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    webhook_deliveries (id) {
+        id -> Text,
+        endpoint_id -> BigInt,
+        event -> Text,
+        body -> Text,
+        state -> Text,
+        attempts -> Integer,
+        next_at -> Timestamp,
+        created_at -> Timestamp,
+        last_status -> Nullable<Integer>,
+        last_error -> Nullable<Text>,
+        done_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    notify_settings (user_id) {
+        user_id -> Text,
+        email -> Nullable<Text>,
+        email_source -> Text,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    notify_prefs (user_id, kind) {
+        user_id -> Text,
+        kind -> Text,
+        mode -> Text,
+    }
+}
+
+diesel::table! {
+    mail_outbox (id) {
+        id -> BigInt,
+        user_id -> Text,
+        period -> Text,
+        items -> Text,
+        state -> Text,
+        attempts -> Integer,
+        next_at -> Timestamp,
+        created_at -> Timestamp,
+        last_error -> Nullable<Text>,
+        done_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    mail_digest_items (id) {
+        id -> BigInt,
+        user_id -> Text,
+        period -> Text,
+        item -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    unsubscribe_tokens (token_hash) {
+        token_hash -> Text,
+        user_id -> Text,
+        kind -> Text,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(comments -> media (media_id));
 diesel::joinable!(comments -> users (user_id));
 diesel::joinable!(jobs -> media (media_id));
@@ -185,18 +265,26 @@ diesel::joinable!(guest_sessions -> guest_links (link_id));
 diesel::joinable!(media -> users (owner_id));
 diesel::joinable!(room_events -> media (media_id));
 diesel::joinable!(user_messages -> users (user_id));
+diesel::joinable!(webhook_deliveries -> webhook_endpoints (endpoint_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     comments,
     guest_links,
     guest_sessions,
     jobs,
+    mail_digest_items,
+    mail_outbox,
     media,
     media_shares,
+    notify_prefs,
+    notify_settings,
     organizer_kv,
     room_events,
     status_history,
+    unsubscribe_tokens,
     user_messages,
     user_quotas,
     users,
+    webhook_deliveries,
+    webhook_endpoints,
 );

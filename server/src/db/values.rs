@@ -82,6 +82,14 @@ text_enum!(
         Organizer => "organizer",
         /// Someone shared a media file with the user.
         Shared => "shared",
+        /// Someone resolved the user's note.
+        Resolved => "comment_resolved",
+        /// A new version of the user's media (issue 16).
+        NewVersion => "new_version",
+        StatusChanged => "status_changed",
+        /// A guest of a review link commented on the user's media.
+        GuestComment => "guest_comment",
+        LiveSession => "live_session_started",
     }
 );
 

@@ -8,10 +8,11 @@ use super::probe::{self, Probe};
 use super::sequence::{self, Sequence};
 use super::Cancel;
 use crate::config::Config;
-use crate::db::models::{MediaFacts, NewUserMessage};
-use crate::db::values::{JobStatus, MediaSource, MessageKind};
+use crate::db::models::MediaFacts;
+use crate::db::values::{JobStatus, MediaSource};
 use crate::db::{queries, Db};
 use crate::notice::{Notice, Notifier};
+use crate::notify::{Event, MediaRef};
 use dailies_protocol::{AudioTrack, MediaId, MediaKind, MediaStatus, SpriteSheet, UserId};
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
@@ -105,35 +106,29 @@ impl Progress {
     }
 }
 
-/// A watch-folder file's owner did not see the upload finish: tell them in their inbox.
-async fn notify_owner(db: &Db, notifier: &Notifier, media_id: &str, kind: MessageKind, text: String) {
+/// Processing ended: the owner is told (webhooks and mail; in the bell only for a
+/// watch-folder file, whose owner did not see the upload finish).
+async fn notify_owner(db: &Db, notifier: &Notifier, media_id: &str, ready: bool, reason: Option<String>) {
     let id = media_id.to_string();
+    let outbox = notifier.outbox().clone();
     let res = db
         .run(move |c| {
             let Some(m) = queries::get_media(c, &id)? else {
                 return Ok(None);
             };
-            if m.source != MediaSource::Watch {
-                return Ok(None);
-            }
-            let row = queries::insert_user_message(
-                c,
-                &NewUserMessage {
-                    user_id: m.owner_id.clone(),
-                    kind,
-                    media_id: Some(id),
-                    comment_id: None,
-                    text,
-                },
-            )?;
-            Ok(Some((m.owner_id, row)))
+            let media = MediaRef {
+                id: MediaId(id),
+                title: m.title.clone(),
+            };
+            let watch = m.source == MediaSource::Watch;
+            let event = Event::media_done(media, &m.owner_id, ready, reason.as_deref(), watch);
+            Ok(Some(outbox.record(c, &[event])?))
         })
         .await;
-    if let Ok(Some((owner, row))) = res {
-        notifier.emit(Notice::MessageStored {
-            user: owner,
-            message: row.to_wire(),
-        });
+    match res {
+        Ok(Some(recorded)) => notifier.announce(recorded),
+        Ok(None) => {}
+        Err(e) => tracing::warn!(media_id, "recording the outcome's notifications: {e}"),
     }
 }
 
@@ -151,25 +146,7 @@ pub async fn mark_failed(db: &Db, notifier: &Notifier, job_id: i64, media_id: &s
         tracing::error!(media_id, "cannot record the failure: {e}");
     }
     notifier.media_changed(db, media_id).await;
-    let title = title_of(db, media_id).await;
-    notify_owner(
-        db,
-        notifier,
-        media_id,
-        MessageKind::MediaFailed,
-        format!("{title} could not be processed: {reason}"),
-    )
-    .await;
-}
-
-async fn title_of(db: &Db, media_id: &str) -> String {
-    let id = media_id.to_string();
-    db.run(move |c| queries::get_media(c, &id))
-        .await
-        .ok()
-        .flatten()
-        .map(|m| m.title)
-        .unwrap_or_default()
+    notify_owner(db, notifier, media_id, false, Some(reason.to_string())).await;
 }
 
 fn facts(p: &Probe) -> MediaFacts {
@@ -543,19 +520,8 @@ pub async fn run(jc: JobContext) -> Result<(), JobError> {
         .await
         .map_err(retry)?;
     progress.report_live(1.0, "done");
-    let gaps = sequence
-        .as_ref()
-        .and_then(Sequence::missing_text)
-        .map(|t| format!(" ({t})"))
-        .unwrap_or_default();
-    notify_owner(
-        &db,
-        &notifier,
-        &media.id,
-        MessageKind::MediaReady,
-        format!("{} is ready for review{gaps}", media.title),
-    )
-    .await;
+    let gaps = sequence.as_ref().and_then(Sequence::missing_text);
+    notify_owner(&db, &notifier, &media.id, true, gaps).await;
     Ok(())
 }
 

@@ -7,8 +7,7 @@ use super::hub::{Hub, Push, RoomEmpty, RoomStopped};
 use super::paging::{self, MAX_CATCH_UP};
 use super::{collab, presence, RoomLimits};
 use crate::db::comments as cq;
-use crate::db::models::NewUserMessage;
-use crate::db::{queries, Db};
+use crate::db::Db;
 use crate::error::{AppError, AppResult};
 use crate::notice::{Notice, Notifier};
 use crate::room::MAILBOX;
@@ -20,9 +19,10 @@ use dailies_protocol::{
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
-/// What a change committed: an event for everyone (and inbox messages), or nothing new.
+/// What a change committed: an event for everyone (and the notifications it makes), or
+/// nothing new.
 pub(super) enum Committed {
-    Event(RoomEvent, Vec<NewUserMessage>),
+    Event(RoomEvent, Vec<crate::notify::Event>),
     /// Nothing new was stored (a retried request): session `to` alone gets the earlier
     /// event again, at its own sequence number.
     Again {
@@ -61,7 +61,7 @@ pub struct Room {
     pub(super) last_frame: Option<i64>,
     pub(super) db: Db,
     hub: Addr<Hub>,
-    notifier: Notifier,
+    pub(super) notifier: Notifier,
     seq: i64,
     pub(super) members: BTreeMap<u64, Present>,
     pub(super) collab: CollabState,
@@ -314,6 +314,7 @@ impl Room {
         let db = self.db.clone();
         let seq = self.seq + 1;
         let mid = self.media_id.0.clone();
+        let outbox = self.notifier.outbox().clone();
         Box::pin(
             async move {
                 db.run(move |c| {
@@ -328,18 +329,17 @@ impl Room {
                             Committed::Again { to, seq, event } => return Ok(Err((to, seq, event))),
                         };
                         cq::append_event(c, &mid, seq, &event)?;
-                        let mut stored = Vec::new();
-                        for n in &notes {
-                            stored.push(queries::insert_user_message(c, n)?);
-                        }
-                        Ok::<_, AppError>(Ok((event, stored)))
+                        // In the same transaction: a notification exists exactly when
+                        // the change does.
+                        let recorded = outbox.record(c, &notes)?;
+                        Ok::<_, AppError>(Ok((event, recorded)))
                     })
                 })
                 .await
             }
             .into_actor(self)
             .map(move |res, act, _| {
-                let (event, notes) = match res? {
+                let (event, recorded) = match res? {
                     Ok(new) => new,
                     Err((to, seq, event)) => {
                         act.send_event_to(to, seq, event);
@@ -354,12 +354,7 @@ impl Room {
                 if let Some(comment) = added {
                     act.notifier.emit(Notice::CommentAdded { comment });
                 }
-                for n in notes {
-                    act.notifier.emit(Notice::MessageStored {
-                        user: n.user_id.clone(),
-                        message: n.to_wire(),
-                    });
-                }
+                act.notifier.announce(recorded);
                 Ok(())
             }),
         )

@@ -2,10 +2,10 @@
 //! and delete commands, each committed with its room event before anyone hears of it.
 
 use super::actor::{Committed, Room};
-use super::notes::{self, NewCommentFacts};
 use crate::db::comments as cq;
 use crate::db::models::NewComment;
 use crate::error::{AppError, AppResult};
+use crate::notify::Event;
 use actix::prelude::*;
 use dailies_protocol::review::MAX_COMMENT_LEN;
 use dailies_protocol::{Comment, CommentId, Drawing, RoomEvent, UserInfo};
@@ -153,14 +153,11 @@ impl Room {
                 added_seq: Some(seq),
             };
             let comment = cq::insert(c, &row)?;
-            let notes = notes::for_comment(&NewCommentFacts {
-                comment: &comment,
-                writer: &user,
-                parent_author: parent.as_ref().map(|p| &p.user_id),
-                owner: &owner,
-                title: &title,
-            });
-            Ok(Committed::Event(RoomEvent::CommentAdded { comment, client_ref }, notes))
+            let events = Event::for_new_comment(&comment, &user, parent.as_ref().map(|p| &p.user_id), &owner, &title);
+            Ok(Committed::Event(
+                RoomEvent::CommentAdded { comment, client_ref },
+                events,
+            ))
         })
     }
 
@@ -177,7 +174,7 @@ impl Room {
             Ok(p) => p,
             Err(e) => return Box::pin(fut::ready(Err(e))),
         };
-        let mid = self.media_id.clone();
+        let (mid, title) = (self.media_id.clone(), self.title.clone());
         self.commit(ctx, move |c, _| {
             owned_comment(c, comment_id, &mid, &user)?;
             if text.is_empty() && drawing.is_none() {
@@ -185,7 +182,8 @@ impl Room {
             }
             cq::update_text(c, comment_id.0, &text, drawing.as_deref())?;
             let comment = cq::get(c, comment_id.0)?.ok_or_else(|| AppError::NotFound("no such comment".into()))?;
-            Ok(RoomEvent::CommentEdited { comment }.into())
+            let events = vec![Event::comment_edited(&comment, &user, &title)];
+            Ok(Committed::Event(RoomEvent::CommentEdited { comment }, events))
         })
     }
 
@@ -197,14 +195,15 @@ impl Room {
         resolved: bool,
         ctx: &mut Context<Self>,
     ) -> ResponseActFuture<Self, AppResult<()>> {
-        let mid = self.media_id.clone();
+        let (mid, title) = (self.media_id.clone(), self.title.clone());
         self.commit(ctx, move |c, _| {
             cq::get(c, comment_id.0)?
                 .filter(|x| x.media_id == mid && !x.deleted)
                 .ok_or_else(|| AppError::NotFound("no such comment".into()))?;
             cq::set_resolved(c, comment_id.0, resolved.then_some(user.id.as_str()))?;
             let comment = cq::get(c, comment_id.0)?.ok_or_else(|| AppError::NotFound("no such comment".into()))?;
-            Ok(RoomEvent::CommentResolved { comment }.into())
+            let events = vec![Event::comment_resolved(&comment, &user, &title, resolved)];
+            Ok(Committed::Event(RoomEvent::CommentResolved { comment }, events))
         })
     }
 
@@ -214,9 +213,10 @@ impl Room {
         comment_id: CommentId,
         ctx: &mut Context<Self>,
     ) -> ResponseActFuture<Self, AppResult<()>> {
-        let mid = self.media_id.clone();
+        let (mid, title) = (self.media_id.clone(), self.title.clone());
         self.commit(ctx, move |c, _| {
             owned_comment(c, comment_id, &mid, &user)?;
+            let events = vec![Event::comment_deleted(&mid, comment_id.0, &user, &title)];
             // A comment with replies stays as a marker, so the thread keeps its place.
             let marker = if cq::has_replies(c, comment_id.0)? {
                 cq::mark_deleted(c, comment_id.0)?;
@@ -225,11 +225,13 @@ impl Room {
                 cq::delete(c, comment_id.0)?;
                 None
             };
-            Ok(RoomEvent::CommentDeleted {
-                comment_id,
-                comment: marker,
-            }
-            .into())
+            Ok(Committed::Event(
+                RoomEvent::CommentDeleted {
+                    comment_id,
+                    comment: marker,
+                },
+                events,
+            ))
         })
     }
 }

@@ -58,10 +58,23 @@ impl Room {
             self.collab.active = true;
             self.collab.leader = Some(sid);
             self.collab.at_server_time = now_ms();
+            self.session_started(sid);
         }
         self.collab.version += 1;
         self.broadcast_collab();
         self.presence_changed(ctx);
+    }
+
+    /// The owner hears that a live session began on their media (unless they began it).
+    fn session_started(&self, sid: u64) {
+        let Some(p) = self.members.get(&sid) else { return };
+        let media = crate::notify::MediaRef {
+            id: self.media_id.clone(),
+            title: self.title.clone(),
+        };
+        let event = crate::notify::Event::live_session_started(media, &self.owner, &p.user);
+        let (db, notifier) = (self.db.clone(), self.notifier.clone());
+        actix::spawn(async move { notifier.record(&db, vec![event]).await });
     }
 
     pub(super) fn session_leave(&mut self, sid: u64, ctx: &mut Context<Self>) {

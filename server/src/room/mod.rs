@@ -1,12 +1,12 @@
 //! Rooms and the hub: who is connected, and (per media file) who is reviewing together.
-//! `actor` holds membership and the event sequence; `comments`, `live` and `notes` its parts.
+//! `actor` holds membership and the event sequence; `comments` and `live` its parts (who hears
+//! of a change in the bell, by webhook or mail is `notify::event`).
 
 pub mod actor;
 pub mod collab;
 mod comments;
 pub mod hub;
 mod live;
-mod notes;
 pub mod paging;
 mod presence;
 

@@ -21,6 +21,7 @@ mod foundation;
 mod identity_names;
 mod ingest;
 mod notices;
+mod notify;
 mod organizer;
 mod organizer_bench;
 mod presenter;

@@ -176,6 +176,15 @@ const ROUTES: &[(&str, &str, Rule)] = &[
     ("DELETE", "/api/admin/uploads/{upload}", Rule::Admin(204)),
     ("GET", "/api/admin/users/{user}/quota", Rule::Admin(200)),
     ("PUT", "/api/admin/users/{user}/quota", Rule::Admin(200)),
+    ("GET", "/api/admin/webhooks", Rule::Admin(200)),
+    ("POST", "/api/admin/webhooks", Rule::Admin(201)),
+    ("GET", "/api/admin/webhooks/deliveries", Rule::Admin(200)),
+    ("DELETE", "/api/admin/webhooks/{webhook}", Rule::Admin(204)),
+    ("GET", "/api/notify/settings", Rule::SignedIn(200)),
+    ("PUT", "/api/notify/settings", Rule::SignedIn(200)),
+    // The token is the credential: mails' links work without signing in.
+    ("GET", "/api/notify/unsubscribe/{token}", Rule::Open(200)),
+    ("POST", "/api/notify/unsubscribe/{token}", Rule::Open(200)),
     ("POST", "/api/guest/session", Rule::GuestOpen),
     ("DELETE", "/api/guest/session", Rule::GuestClose),
     ("GET", "/api/guest/media", Rule::GuestAny(200)),
@@ -660,6 +669,27 @@ async fn http_case(s: &TestServer, method: &str, template: &str, actor: Actor, w
         path = path.replace("{comment}", &new_drawing(s, &media).await.to_string());
     }
     path = path.replace("{user}", OWNER);
+    if path.contains("{webhook}") {
+        let (code, v) = as_admin(
+            s,
+            "POST",
+            "/api/admin/webhooks",
+            json!({"url": "http://127.0.0.1:9/hook", "events": ["new_version"]}),
+        )
+        .await;
+        assert_eq!(code, 201, "{v}");
+        path = path.replace("{webhook}", &v["id"].to_string());
+    }
+    if path.contains("{token}") {
+        let token = s
+            .state()
+            .db
+            .run_blocking(|c| {
+                dailies_server::notify::unsubscribe_token(c, OWNER, dailies_server::notify::EventKind::Reply)
+            })
+            .unwrap();
+        path = path.replace("{token}", &token);
+    }
     let mut cookie = w.cookies.get(&actor).cloned();
     if template == "/api/guest/session" && method == "DELETE" && actor.guest_session() {
         // Ending a session must not end the one the rest of the matrix uses.
@@ -708,6 +738,14 @@ async fn http_case(s: &TestServer, method: &str, template: &str, actor: Actor, w
             req.send_json(&json!({"token": token, "name": format!("{actor:?}"), "password": pw}))
                 .await
         }
+        ("PUT", "/api/notify/settings") => {
+            req.send_json(&json!({"prefs": [{"kind": "reply", "mode": "daily"}]}))
+                .await
+        }
+        ("POST", "/api/admin/webhooks") => {
+            req.send_json(&json!({"url": "http://127.0.0.1:9/hook", "events": ["new_version"]}))
+                .await
+        }
         ("PUT", _) => {
             req.send_json(&json!({"uploads": 1_000_000, "stored_bytes": null}))
                 .await
@@ -727,6 +765,20 @@ async fn http_case(s: &TestServer, method: &str, template: &str, actor: Actor, w
         _ => req.send().await,
     };
     resp.unwrap().status().as_u16()
+}
+
+async fn as_admin(s: &TestServer, method: &str, path: &str, body: Value) -> (u16, Value) {
+    let mut resp = client()
+        .request(Method::from_bytes(method.as_bytes()).unwrap(), s.url(path))
+        .insert_header(("X-Remote-User-Id", ADMIN))
+        .send_json(&body)
+        .await
+        .unwrap();
+    let b = resp.body().await.unwrap();
+    (
+        resp.status().as_u16(),
+        serde_json::from_slice(&b).unwrap_or(Value::Null),
+    )
 }
 
 /// Sets up the media, shares and guests the matrix tries.

@@ -7,6 +7,7 @@ mod rooms;
 mod server;
 mod soak;
 mod storm;
+mod webhooks;
 
 use clap::{Parser, Subcommand};
 
@@ -95,6 +96,14 @@ enum Cmd {
     /// Many distinct users join rooms within seconds: what is pushed, memory per session,
     /// drops, then comment fan-out and a late join
     Storm(storm::StormArgs),
+    /// Comment ack latency with 3 webhook endpoints (one hangs) against none
+    Webhooks {
+        #[arg(long, default_value_t = 2000)]
+        comments: usize,
+        /// The server's per-attempt timeout (`[notify] timeout`), seconds
+        #[arg(long, default_value_t = 10.0)]
+        timeout: f64,
+    },
     /// Server memory per idle websocket session
     Idle {
         #[arg(long, default_value_t = 5000)]
@@ -132,6 +141,7 @@ fn main() -> anyhow::Result<()> {
             } => laser::laser(&bin, participants, rate, secs, kind).await,
             Cmd::Soak(args) => soak::soak(&bin, args).await,
             Cmd::Storm(args) => storm::storm(&bin, args).await,
+            Cmd::Webhooks { comments, timeout } => webhooks::webhooks(&bin, comments, timeout).await,
         }
     })
 }

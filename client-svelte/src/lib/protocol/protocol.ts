@@ -258,9 +258,77 @@ export type CollabAction = { "action": "play", frame: number, } | { "action": "p
 
 export type UserMessage = { id: number, 
 /**
- * `reply`, `comment`, `media_ready`, `media_failed`, `organizer`.
+ * `reply`, `comment`, `media_ready`, `media_failed`, `organizer`, `shared`,
+ * `comment_resolved`, `new_version`, `status_changed`, `guest_comment`,
+ * `live_session_started`: the personal kinds of the notification events.
  */
 kind: string, media_id: MediaId | null, comment_id: CommentId | null, text: string, seen: boolean, created_at: string, };
+
+export type MailMode = "now" | "hourly" | "daily" | "never";
+
+export type NotifyPref = { 
+/**
+ * `reply`, `comment_added`, `shared`… (every kind that tells people).
+ */
+kind: string, mode: MailMode, 
+/**
+ * How the settings page names it (answers only).
+ */
+label?: string, };
+
+export type NotifySettings = { 
+/**
+ * Where mail goes; null: no mail.
+ */
+email: string | null, 
+/**
+ * The address comes from the sign-in (the proxy), and cannot be changed here.
+ */
+email_from_proxy: boolean, 
+/**
+ * The server can send mail (SMTP is configured).
+ */
+mail_enabled: boolean, prefs: Array<NotifyPref>, };
+
+export type NotifySettingsUpdate = { 
+/**
+ * A new address; `""` removes it; absent leaves it.
+ */
+email?: string, 
+/**
+ * Modes to set; kinds not listed keep theirs.
+ */
+prefs: Array<NotifyPref>, };
+
+export type NewWebhook = { url: string, 
+/**
+ * Key of the `Dailies-Signature` HMAC; stored as given (signing needs it), never shown.
+ */
+secret: string, 
+/**
+ * Event names; empty for all.
+ */
+events: Array<string>, 
+/**
+ * `json` (default) or `slack`.
+ */
+format?: string, };
+
+export type WebhookInfo = { id: number, url: string, events: Array<string>, format: string, 
+/**
+ * `config` (a `[[webhook]]` table: change it there) or `api`.
+ */
+source: string, has_secret: boolean, created_at: string, };
+
+export type WebhookDelivery = { id: string, endpoint_id: number, event: string, 
+/**
+ * `pending`, `delivered` or `failed`.
+ */
+state: string, attempts: number, created_at: string, 
+/**
+ * When the next attempt is due (pending only).
+ */
+next_at: string | null, done_at: string | null, last_status: number | null, last_error: string | null, };
 
 export type ErrorCode = "bad_message" | "too_large" | "forbidden" | "not_found" | "rate_limited" | "quota_exceeded" | "internal";
 

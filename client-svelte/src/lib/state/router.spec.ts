@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { adminHref, libraryHref, mediaHref, parseHash } from './router.svelte';
+import { adminHref, libraryHref, mediaHref, parseHash, settingsHref } from './router.svelte';
 
 describe('routes', () => {
   it('parses the library and media links', () => {
@@ -8,6 +8,10 @@ describe('routes', () => {
     expect(parseHash('#/media/abc?session=1&frame=12')).toEqual({ name: 'media', id: 'abc', session: true, frame: 12, comment: null });
     expect(parseHash('#/media/abc?comment=x')).toMatchObject({ comment: null, session: false });
   });
+  it('parses the notification settings page', () => {
+    expect(parseHash(settingsHref)).toEqual({ name: 'settings' });
+  });
+
   it('parses the admin page', () => {
     expect(parseHash(adminHref)).toEqual({ name: 'admin' });
     expect(parseHash('#/admin/uploads')).toEqual({ name: 'admin' });

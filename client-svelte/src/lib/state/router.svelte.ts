@@ -1,10 +1,11 @@
 // Hash routes: `#/` is the library, `#/media/{id}` a review (`?session=1` joins the live
 // session, `&frame=N` opens at a frame, `&comment=ID` at a comment). With an organizer
 // plugin, `#/?path=/f/3` is one of its pages (no `path`: the top page). `#/admin` is the
-// admins' page (unfinished uploads, user quotas).
+// admins' page (unfinished uploads, user quotas); `#/settings` the notification settings.
 export type Route =
   | { name: 'library'; path?: string }
   | { name: 'admin' }
+  | { name: 'settings' }
   | { name: 'media'; id: string; session: boolean; frame: number | null; comment: number | null };
 
 export function parseHash(hash: string): Route {
@@ -12,6 +13,7 @@ export function parseHash(hash: string): Route {
   const [path, query = ''] = h.split('?');
   const parts = path.split('/').filter(Boolean);
   if (parts[0] === 'admin') return { name: 'admin' };
+  if (parts[0] === 'settings') return { name: 'settings' };
   if (parts[0] === 'media' && parts[1]) {
     const q = new URLSearchParams(query);
     const num = (k: string) => {
@@ -36,6 +38,8 @@ export function libraryHref(path = '/'): string {
 }
 
 export const adminHref = '#/admin';
+
+export const settingsHref = '#/settings';
 
 export function mediaHref(id: string, opts: { session?: boolean; frame?: number; comment?: number } = {}): string {
   const q = new URLSearchParams();
