@@ -43,5 +43,20 @@ describe('guest routes', () => {
     const g = guestFiles(m);
     expect([g.playback_url, g.thumb_url, g.sheet?.url]).toEqual(['/api/guest/files/m1/proxy.mp4', '/api/guest/files/m1/thumb.jpg', '/api/guest/files/m1/sheet.webp']);
     expect(guestFiles({ ...m, playback_url: null, sheet: null }).playback_url).toBeNull();
+    const more = guestFiles({
+      ...m,
+      scrub_url: '/files/m1/scrub.mp4',
+      hdr_url: '/files/m1/hdr.webm',
+      audio_tracks: [
+        { index: 1, title: null, language: null, channels: 6, url: null },
+        { index: 2, title: 'Commentary', language: null, channels: 2, url: '/files/m1/audio-2.m4a' },
+      ],
+    });
+    expect([more.scrub_url, more.hdr_url, more.audio_tracks?.[1].url]).toEqual([
+      '/api/guest/files/m1/scrub.mp4',
+      '/api/guest/files/m1/hdr.webm',
+      '/api/guest/files/m1/audio-2.m4a',
+    ]);
+    expect(more.audio_tracks?.[0].url).toBeNull();
   });
 });

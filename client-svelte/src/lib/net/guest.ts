@@ -73,12 +73,17 @@ export function guestSocketUrl(loc: Pick<Location, 'protocol' | 'host'> = window
  */
 export function guestFiles(m: MediaInfo): MediaInfo {
   const fix = (u: string | null) => (u && u.startsWith('/files/') ? `/api/guest${u}` : u);
-  return {
+  const out: MediaInfo = {
     ...m,
     playback_url: fix(m.playback_url),
     thumb_url: fix(m.thumb_url),
     sheet: m.sheet ? { ...m.sheet, url: fix(m.sheet.url) ?? m.sheet.url } : null,
   };
+  // Every other file a player may open: the scrub and HDR proxies, further audio tracks.
+  if (m.scrub_url) out.scrub_url = fix(m.scrub_url) ?? m.scrub_url;
+  if (m.hdr_url) out.hdr_url = fix(m.hdr_url) ?? m.hdr_url;
+  if (m.audio_tracks) out.audio_tracks = m.audio_tracks.map((t) => ({ ...t, url: fix(t.url) }));
+  return out;
 }
 
 /**
