@@ -23,7 +23,8 @@ describe('routes', () => {
     expect(parseHash(mediaHref('v2', { compare: 'v1' }))).toMatchObject({ name: 'media', id: 'v2', compare: 'v1', session: false });
     expect(parseHash(mediaHref('m', { session: true, playlist: 'p 1', item: 2 }))).toMatchObject({ session: true, playlist: 'p 1', item: 2 });
     expect(parseHash(playlistsHref)).toEqual({ name: 'playlists' });
-    expect(parseHash(playlistHref('p/1'))).toEqual({ name: 'playlist', id: 'p/1' });
+    expect(parseHash(playlistHref('p/1'))).toEqual({ name: 'playlist', id: 'p/1', edit: false });
+    expect(parseHash(`${playlistHref('p')}?edit=1`)).toEqual({ name: 'playlist', id: 'p', edit: true });
   });
   it('keeps an organizer page in the library route', () => {
     expect(parseHash('#/?path=/f/3')).toEqual({ name: 'library', path: '/f/3' });

@@ -4,13 +4,13 @@
 // admins' page (unfinished uploads, user quotas); `#/settings` the notification settings.
 // `#/media/{id}?compare={other}` compares the media with another (docs/versions.md);
 // `&playlist={id}&item=N` (with `session=1`) starts a live session over a playlist on its
-// item N. `#/playlists` lists the dailies playlists, `#/playlists/{id}` is one of them.
+// item N. `#/playlists` lists the dailies playlists, `#/playlists/{id}` is one of them (`?edit=1`: its builder open).
 export type Route =
   | { name: 'library'; path?: string }
   | { name: 'admin' }
   | { name: 'settings' }
   | { name: 'playlists' }
-  | { name: 'playlist'; id: string }
+  | { name: 'playlist'; id: string; edit: boolean }
   | {
       name: 'media';
       id: string;
@@ -28,7 +28,10 @@ export function parseHash(hash: string): Route {
   const parts = path.split('/').filter(Boolean);
   if (parts[0] === 'admin') return { name: 'admin' };
   if (parts[0] === 'settings') return { name: 'settings' };
-  if (parts[0] === 'playlists') return parts[1] ? { name: 'playlist', id: decodeURIComponent(parts[1]) } : { name: 'playlists' };
+  if (parts[0] === 'playlists') {
+    if (!parts[1]) return { name: 'playlists' };
+    return { name: 'playlist', id: decodeURIComponent(parts[1]), edit: new URLSearchParams(query).get('edit') === '1' };
+  }
   if (parts[0] === 'media' && parts[1]) {
     const q = new URLSearchParams(query);
     const num = (k: string) => {
