@@ -12,6 +12,7 @@ pub mod intake;
 pub(crate) mod media_ops;
 pub mod notice;
 pub mod notify;
+pub mod playlists;
 pub mod organizer;
 pub mod room;
 pub mod session;
@@ -19,6 +20,7 @@ pub(crate) mod sharing;
 pub mod space;
 pub mod state;
 pub mod storage;
+pub mod versions;
 
 mod server;
 

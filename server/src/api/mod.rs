@@ -9,6 +9,8 @@ pub mod media;
 pub mod notify;
 pub mod safety;
 pub mod sharing;
+pub mod versions;
+pub mod playlists;
 pub mod tus;
 pub mod upload;
 pub mod webhooks;
@@ -30,6 +32,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .configure(health::routes)
             .configure(media::routes)
             .configure(sharing::routes)
+            .configure(versions::routes)
+            .configure(playlists::routes)
             .configure(guest::routes)
             .configure(upload::routes)
             .configure(tus::routes)

@@ -3,11 +3,13 @@
 
 pub mod comments;
 pub mod models;
+pub mod playlists;
 pub mod queries;
 pub mod quotas;
 pub mod schema;
 pub mod sharing;
 pub mod users;
+pub mod versions;
 pub mod values;
 
 use crate::error::{AppError, AppResult};
