@@ -10,11 +10,11 @@ use dailies_protocol::{PlaylistEdit, PlaylistId, PlaylistSharing};
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/playlists", web::get().to(list))
         .route("/playlists", web::post().to(create))
-        .route("/playlists/{id}", web::get().to(get))
-        .route("/playlists/{id}", web::put().to(update))
-        .route("/playlists/{id}", web::delete().to(delete))
-        .route("/playlists/{id}/sharing", web::get().to(get_sharing))
-        .route("/playlists/{id}/sharing", web::put().to(put_sharing));
+        .route("/playlists/{playlist}", web::get().to(get))
+        .route("/playlists/{playlist}", web::put().to(update))
+        .route("/playlists/{playlist}", web::delete().to(delete))
+        .route("/playlists/{playlist}/sharing", web::get().to(get_sharing))
+        .route("/playlists/{playlist}/sharing", web::put().to(put_sharing));
 }
 
 async fn list(state: web::Data<AppState>, who: Identity) -> AppResult<HttpResponse> {
