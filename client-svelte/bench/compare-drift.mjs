@@ -8,11 +8,11 @@
 //
 // Needs target/debug/dailies-server (or DAILIES_SERVER_BIN) and client-svelte/dist.
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import { cpus, loadavg } from 'node:os';
+import { existsSync, mkdirSync, readFileSync, renameSync } from 'node:fs';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { openAs, startServer, tempDir, until } from '../e2e/harness.mjs';
+import { openAs, startServer, until } from '../e2e/harness.mjs';
 
 const { values: opt } = parseArgs({
   options: {
@@ -61,9 +61,15 @@ async function ready(apiUrl, id) {
   );
 }
 
-const dir = tempDir('dailies-bench-drift-');
-console.error(`# making two ${opt.width}x${opt.height} clips of ${seconds + 8} s…`);
-const files = [clip(dir, 'drift_v1.mp4', 'v1'), clip(dir, 'drift_v2.mp4', 'v2')];
+// The clips are kept between runs (they take minutes to make on a loaded 2-core machine).
+const dir = join(tmpdir(), `dailies-bench-drift-${opt.width}x${opt.height}-${fps}-${seconds + 8}s`);
+mkdirSync(dir, { recursive: true });
+const files = ['v1', 'v2'].map((label) => {
+  const f = join(dir, `drift_${label}.mp4`);
+  if (existsSync(f)) return f;
+  console.error(`# making a ${opt.width}x${opt.height} clip of ${seconds + 8} s (${label})…`);
+  return clip(dir, `drift_${label}.mp4.part.mp4`, label) && (renameSync(join(dir, `drift_${label}.mp4.part.mp4`), f), f);
+});
 const server = await startServer();
 let browser;
 try {

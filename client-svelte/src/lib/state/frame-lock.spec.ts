@@ -14,6 +14,7 @@ function side(fps: Rational, frames: number) {
     playing: false,
     rate: 1,
     elementRate: 1,
+    seeking: false,
     seeks: [] as number[],
     exactPosition: () => s.pos,
     seek(f: number) {
@@ -71,7 +72,7 @@ describe('lockRate', () => {
     expect(lockRate(1, 0.1, 25)).toBe(1);
     expect(lockRate(1, 1, 25)).toBeLessThan(1);
     expect(lockRate(1, -1, 25)).toBeGreaterThan(1);
-    expect(lockRate(2, -50, 25)).toBeCloseTo(2 * 1.12);
+    expect(lockRate(2, -50, 25)).toBeCloseTo(2 * 1.15);
   });
 });
 
@@ -130,6 +131,28 @@ describe('FrameLock', () => {
     a.pos = 100;
     lock.tick(16);
     expect(b.seeks.at(-1)).toBeGreaterThanOrEqual(100);
+  });
+
+  it('waits for a seek to land before judging the drift, and aims further ahead after a slow one', () => {
+    const a = side(r(25), 2500);
+    const b = side(r(25), 2500);
+    const lock = new FrameLock(a, b);
+    a.play();
+    lock.tick(0);
+    a.pos = 500;
+    lock.tick(100);
+    const first = b.seeks.length;
+    b.seeking = true;
+    a.pos = 520;
+    lock.tick(500);
+    expect(b.seeks.length).toBe(first);
+    b.seeking = false;
+    a.pos = b.pos;
+    lock.tick(900);
+    expect(lock.seekLead).toBeGreaterThan(0.3);
+    a.pos = 900;
+    lock.tick(1000);
+    expect(b.seeks.at(-1)).toBeGreaterThan(900 + 25 * 0.3);
   });
 
   it('pauses the follower with the leader', () => {

@@ -26,6 +26,8 @@ export interface LockSide {
   readonly lastFrame: number;
   /** The element's actual rate (a live session may nudge the leader's). */
   readonly elementRate: number;
+  /** A seek is still landing (the element's `seeking`). */
+  readonly seeking: boolean;
   exactPosition(): number;
   seek(frame: number): void;
   play(): void;
@@ -45,7 +47,7 @@ export interface LockTuning {
   maxNudge: number;
 }
 
-export const LOCK_TUNING: LockTuning = { seekAbove: 4, ignoreBelow: 0.2, closeIn: 0.5, maxNudge: 0.12 };
+export const LOCK_TUNING: LockTuning = { seekAbove: 8, ignoreBelow: 0.2, closeIn: 0.5, maxNudge: 0.15 };
 
 /** How the follower's rate is set for a drift of `drift` of its frames at `fps`. */
 export function lockRate(base: number, drift: number, fps: number, t: LockTuning = LOCK_TUNING): number {
@@ -58,6 +60,13 @@ export class FrameLock {
   /** The follower's drift from where it should be, in its frames (for the indicator). */
   drift = 0;
   private lastSeek: { frame: number; at: number } = { frame: -1, at: 0 };
+  /** When the follower's last seek while playing went out (null: none is landing). */
+  private playSeekAt: number | null = null;
+  /**
+   * How long (s) such a seek took last: a seek aims that far ahead of the leader, so the
+   * follower lands where the leader is by then. 1080p on a loaded machine takes ~0.5 s.
+   */
+  seekLead = 0.15;
 
   constructor(
     private readonly lead: LockSide,
@@ -96,6 +105,11 @@ export class FrameLock {
       this.drift = 0;
       return;
     }
+    if (b.seeking) return; // a seek is landing: judge the drift once it has
+    if (this.playSeekAt != null) {
+      this.seekLead = Math.min(1.5, Math.max(0.05, 0.5 * this.seekLead + (0.5 * (now - this.playSeekAt)) / 1000));
+      this.playSeekAt = null;
+    }
     if (!b.playing) {
       this.seekOnce(Math.floor(target), now);
       b.play();
@@ -104,8 +118,9 @@ export class FrameLock {
     const drift = b.exactPosition() - target;
     this.drift = drift;
     if (Math.abs(drift) > this.tuning.seekAbove) {
-      // Aim a little ahead: the seek takes a moment while the leader plays on.
-      this.seekOnce(Math.floor(target + fpsB * 0.1), now);
+      // Aim ahead by what the last seek took: the leader plays on meanwhile.
+      this.seekOnce(Math.floor(target + fpsB * a.elementRate * this.seekLead), now);
+      this.playSeekAt = now;
       return;
     }
     b.setElementRate(lockRate(a.elementRate, drift, fpsB, this.tuning));

@@ -8,6 +8,7 @@ import { currentTimeToFrame, DEFAULT_FPS, mediaTimeToFrame, seekTime } from '../
 export interface VideoLike {
   currentTime: number;
   readonly paused: boolean;
+  readonly seeking?: boolean;
   playbackRate: number;
   volume: number;
   muted: boolean;
@@ -111,6 +112,11 @@ export class Player {
 
   get element(): VideoLike | null {
     return this.video;
+  }
+
+  /** A seek of the element is still landing. */
+  get seeking(): boolean {
+    return !!this.video?.seeking;
   }
 
   /** The element's playback rate (a live session or a compare lock may nudge it). */
