@@ -54,7 +54,9 @@ async fn load(state: &AppState, user: &UserInfo, id: &PlaylistId) -> AppResult<(
 async fn load_for(state: &AppState, user: &UserInfo, id: &PlaylistId, needs: AccessLevel) -> AppResult<PlaylistRow> {
     let (row, level) = load(state, user, id).await?;
     if level < needs {
-        return Err(AppError::Forbidden("only the playlist's owner or an admin changes it".into()));
+        return Err(AppError::Forbidden(
+            "only the playlist's owner or an admin changes it".into(),
+        ));
     }
     Ok(row)
 }
@@ -67,7 +69,9 @@ fn clean_title(t: &str) -> AppResult<String> {
 /// sharing the playlist passes on.
 async fn checked_items(state: &AppState, user: &UserInfo, items: &[MediaId]) -> AppResult<Vec<NewItem>> {
     if items.len() > MAX_ITEMS {
-        return Err(AppError::BadRequest(format!("a playlist holds at most {MAX_ITEMS} items")));
+        return Err(AppError::BadRequest(format!(
+            "a playlist holds at most {MAX_ITEMS} items"
+        )));
     }
     let mut out = Vec::with_capacity(items.len());
     let mut levels: HashMap<MediaId, AccessLevel> = HashMap::new();
@@ -131,7 +135,9 @@ async fn view(state: &AppState, user: &UserInfo, row: PlaylistRow, access: Acces
             PlaylistItem {
                 media_id: MediaId(it.media_id.clone()),
                 review_status: media.as_ref().map(|m| m.review_status),
-                open_comments: media.as_ref().map_or(0, |_| open.get(&it.media_id).copied().unwrap_or(0)),
+                open_comments: media
+                    .as_ref()
+                    .map_or(0, |_| open.get(&it.media_id).copied().unwrap_or(0)),
                 shared: it.shares,
                 media,
             }
@@ -195,13 +201,18 @@ pub async fn list(state: &AppState, user: &UserInfo) -> AppResult<Vec<PlaylistSu
 
 pub async fn create(state: &AppState, user: &UserInfo, edit: PlaylistEdit) -> AppResult<Playlist> {
     if user.id.starts_with(access::GUEST_PREFIX) {
-        return Err(AppError::Forbidden("a guest of a review link may not make playlists".into()));
+        return Err(AppError::Forbidden(
+            "a guest of a review link may not make playlists".into(),
+        ));
     }
     let title = clean_title(&edit.title)?;
     let items = checked_items(state, user, &edit.items).await?;
     let id = crate::storage::new_media_id().0;
     let (pid, owner) = (id.clone(), user.id.0.clone());
-    state.db.run(move |c| dp::insert(c, &pid, &owner, &title, &items)).await?;
+    state
+        .db
+        .run(move |c| dp::insert(c, &pid, &owner, &title, &items))
+        .await?;
     tracing::info!(playlist = %id, by = %user.id, "playlist created");
     get(state, user, &PlaylistId(id)).await
 }
@@ -274,8 +285,12 @@ pub async fn put_sharing(
     tracing::info!(playlist = %id, by = %user.id, link = link.as_str(), "playlist sharing changed");
     if !removed.is_empty() || link == dailies_protocol::LinkAccess::Off {
         for it in items.iter().filter(|i| i.shares) {
-            crate::sharing::recheck_room(state, &MediaId(it.media_id.clone()), "your access to this media was removed")
-                .await;
+            crate::sharing::recheck_room(
+                state,
+                &MediaId(it.media_id.clone()),
+                "your access to this media was removed",
+            )
+            .await;
         }
     }
     get_sharing(state, user, id).await
@@ -283,12 +298,7 @@ pub async fn put_sharing(
 
 /// The media of a playlist's item at `index`, for a live session moving there: the caller
 /// may view the playlist and the media.
-pub async fn item_for_session(
-    state: &AppState,
-    user: &UserInfo,
-    id: &PlaylistId,
-    index: i64,
-) -> AppResult<MediaInfo> {
+pub async fn item_for_session(state: &AppState, user: &UserInfo, id: &PlaylistId, index: i64) -> AppResult<MediaInfo> {
     load(state, user, id).await?;
     let pid = id.0.clone();
     let items = state.db.run(move |c| dp::items(c, &pid)).await?;

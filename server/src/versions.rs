@@ -58,7 +58,12 @@ pub async fn stack(state: &AppState, user: &UserInfo, id: &MediaId) -> AppResult
 }
 
 /// Puts the versions of `id`'s stack in `order` (v1 first); its managers only.
-pub async fn reorder(state: &AppState, user: &UserInfo, id: &MediaId, order: Vec<MediaId>) -> AppResult<Vec<StackVersion>> {
+pub async fn reorder(
+    state: &AppState,
+    user: &UserInfo,
+    id: &MediaId,
+    order: Vec<MediaId>,
+) -> AppResult<Vec<StackVersion>> {
     let m = access::media_for(state, user, id, Action::Manage).await?;
     let key = m.stack_key().to_string();
     let k = key.clone();
@@ -80,7 +85,8 @@ pub async fn split(state: &AppState, user: &UserInfo, id: &MediaId) -> AppResult
     state
         .db
         .run(move |c| {
-            let m = crate::db::queries::get_media(c, &mid)?.ok_or_else(|| AppError::NotFound("no such media".into()))?;
+            let m =
+                crate::db::queries::get_media(c, &mid)?.ok_or_else(|| AppError::NotFound("no such media".into()))?;
             dv::info(c, &m)
         })
         .await
@@ -105,8 +111,7 @@ pub async fn all_comments(state: &AppState, user: &UserInfo, id: &MediaId) -> Ap
                     }
                     if comment.drawing.is_some() {
                         comment.drawing = None;
-                        comment.drawing_url =
-                            Some(format!("/api/media/{mid}/comments/{}/drawing", comment.id.0));
+                        comment.drawing_url = Some(format!("/api/media/{mid}/comments/{}/drawing", comment.id.0));
                     }
                     out.push(VersionComment { version, comment });
                 }

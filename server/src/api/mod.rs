@@ -7,12 +7,12 @@ pub mod guest;
 pub mod health;
 pub mod media;
 pub mod notify;
+pub mod playlists;
 pub mod safety;
 pub mod sharing;
-pub mod versions;
-pub mod playlists;
 pub mod tus;
 pub mod upload;
+pub mod versions;
 pub mod webhooks;
 pub mod ws;
 

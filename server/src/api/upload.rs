@@ -99,14 +99,17 @@ pub async fn version_target(
     let Some(t) = target.map(|t| t.trim().to_string()).filter(|t| !t.is_empty()) else {
         return Ok(None);
     };
-    let media = crate::access::media_for(state, user, &dailies_protocol::MediaId(t), crate::access::Action::Manage)
-        .await
-        .map_err(|e| match e {
-            AppError::Forbidden(_) => {
-                AppError::Forbidden("only the media's owner or an admin adds versions to it".into())
-            }
-            e => e,
-        })?;
+    let media = crate::access::media_for(
+        state,
+        user,
+        &dailies_protocol::MediaId(t),
+        crate::access::Action::Manage,
+    )
+    .await
+    .map_err(|e| match e {
+        AppError::Forbidden(_) => AppError::Forbidden("only the media's owner or an admin adds versions to it".into()),
+        e => e,
+    })?;
     Ok(Some(intake::VersionOf {
         target: media.id,
         by: user.clone(),

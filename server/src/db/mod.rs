@@ -9,8 +9,8 @@ pub mod quotas;
 pub mod schema;
 pub mod sharing;
 pub mod users;
-pub mod versions;
 pub mod values;
+pub mod versions;
 
 use crate::error::{AppError, AppResult};
 use anyhow::{Context, Result};

@@ -175,10 +175,7 @@ pub fn update(conn: &mut Conn, id: &str, title: &str, items: &[NewItem], by: &st
 }
 
 fn items_of(conn: &mut Conn, id: &str) -> AppResult<HashMap<String, bool>> {
-    Ok(items(conn, id)?
-        .into_iter()
-        .map(|i| (i.media_id, i.shares))
-        .collect())
+    Ok(items(conn, id)?.into_iter().map(|i| (i.media_id, i.shares)).collect())
 }
 
 pub fn delete(conn: &mut Conn, id: &str) -> AppResult<()> {

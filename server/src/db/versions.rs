@@ -203,9 +203,15 @@ pub fn split(conn: &mut Conn, id: &str) -> AppResult<String> {
         let key = m.stack_key().to_string();
         let stack = members(c, &key)?;
         let Some(other) = stack.iter().find(|x| x.id != m.id) else {
-            return Err(AppError::BadRequest("this media has no other versions to split from".into()));
+            return Err(AppError::BadRequest(
+                "this media has no other versions to split from".into(),
+            ));
         };
-        let left = if m.stack_id.is_some() { key.clone() } else { other.id.0.clone() };
+        let left = if m.stack_id.is_some() {
+            key.clone()
+        } else {
+            other.id.0.clone()
+        };
         leave_stack(c, &m, false)?;
         if m.stack_id.is_some() {
             copy_team(c, &key, id)?;
@@ -268,7 +274,9 @@ pub fn infos(conn: &mut Conn, rows: &[Media]) -> AppResult<Vec<dailies_protocol:
 
 /// The wire form of one media with its stack.
 pub fn info(conn: &mut Conn, m: &Media) -> AppResult<dailies_protocol::MediaInfo> {
-    Ok(infos(conn, std::slice::from_ref(m))?.pop().unwrap_or_else(|| m.to_info()))
+    Ok(infos(conn, std::slice::from_ref(m))?
+        .pop()
+        .unwrap_or_else(|| m.to_info()))
 }
 
 /// A library's cards: the newest version of each stack among `rows`, with its stack.

@@ -13,8 +13,8 @@ use crate::notice::{Notice, Notifier};
 use crate::room::MAILBOX;
 use actix::prelude::*;
 use dailies_protocol::{
-    AccessLevel, CollabAction, CollabState, CommentId, Drawing, MediaId, MediaInfo, Member, MemberChange, PlaylistCursor, Rational,
-    RoomEvent, ServerMsg, Shape, UserId, UserInfo,
+    AccessLevel, CollabAction, CollabState, CommentId, Drawing, MediaId, MediaInfo, Member, MemberChange,
+    PlaylistCursor, Rational, RoomEvent, ServerMsg, Shape, UserId, UserInfo,
 };
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};

@@ -161,7 +161,11 @@ const ROUTES: &[(&str, &str, Rule)] = &[
     ),
     ("GET", "/api/media/{media}/stack", Rule::Media(Level::View, 200)),
     ("PUT", "/api/media/{media}/stack", Rule::Media(Level::Manage, 200)),
-    ("GET", "/api/media/{media}/stack/comments", Rule::Media(Level::View, 200)),
+    (
+        "GET",
+        "/api/media/{media}/stack/comments",
+        Rule::Media(Level::View, 200),
+    ),
     // A media without other versions: checked for access first, then refused as such.
     ("POST", "/api/media/{media}/split", Rule::Media(Level::Manage, 400)),
     ("GET", "/api/playlists", Rule::SignedIn(200)),
@@ -170,8 +174,16 @@ const ROUTES: &[(&str, &str, Rule)] = &[
     ("GET", "/api/playlists/{playlist}", Rule::Media(Level::View, 200)),
     ("PUT", "/api/playlists/{playlist}", Rule::Media(Level::Manage, 200)),
     ("DELETE", "/api/playlists/{playlist}", Rule::Media(Level::Manage, 204)),
-    ("GET", "/api/playlists/{playlist}/sharing", Rule::Media(Level::Manage, 200)),
-    ("PUT", "/api/playlists/{playlist}/sharing", Rule::Media(Level::Manage, 200)),
+    (
+        "GET",
+        "/api/playlists/{playlist}/sharing",
+        Rule::Media(Level::Manage, 200),
+    ),
+    (
+        "PUT",
+        "/api/playlists/{playlist}/sharing",
+        Rule::Media(Level::Manage, 200),
+    ),
     ("GET", "/api/users", Rule::SignedIn(200)),
     ("POST", "/api/upload", Rule::SignedIn(201)),
     ("OPTIONS", "/api/tus", Rule::Open(204)),
@@ -526,7 +538,13 @@ async fn new_shared_media(s: &TestServer, body: &[u8], link: &str) -> String {
 
 /// A new playlist of the owner's holding `media`, shared as `new_shared_media` shares.
 async fn new_playlist(s: &TestServer, media: &str, link: &str) -> String {
-    let (code, v) = as_owner(s, "POST", "/api/playlists", json!({"title": "dailies", "items": [media]})).await;
+    let (code, v) = as_owner(
+        s,
+        "POST",
+        "/api/playlists",
+        json!({"title": "dailies", "items": [media]}),
+    )
+    .await;
     assert_eq!(code, 201, "{v}");
     let id = v["id"].as_str().unwrap().to_string();
     let (code, v) = as_owner(s, "PUT", &format!("/api/playlists/{id}/sharing"), sharing_for(link)).await;
@@ -768,7 +786,10 @@ async fn http_case(s: &TestServer, method: &str, template: &str, actor: Actor, w
         ("PATCH", "/api/media/{media}") => req.send_json(&json!({"title": format!("title by {actor:?}")})).await,
         ("PUT", "/api/media/{media}/sharing") => req.send_json(&sharing_for(w.link_of(actor))).await,
         ("PUT", "/api/media/{media}/stack") => req.send_json(&json!({"order": [media]})).await,
-        ("POST", "/api/playlists") => req.send_json(&json!({"title": format!("dailies of {actor:?}"), "items": []})).await,
+        ("POST", "/api/playlists") => {
+            req.send_json(&json!({"title": format!("dailies of {actor:?}"), "items": []}))
+                .await
+        }
         ("PUT", "/api/playlists/{playlist}") => {
             req.send_json(&json!({"title": format!("retitled by {actor:?}"), "items": [media]}))
                 .await
