@@ -13,6 +13,7 @@ let server;
 let alice;
 let bob;
 const ids = {};
+const missing = new Set();
 
 /** 3 s at 25 fps of testsrc2 with the frame number burnt in (and which version it is). */
 function numberedClip(dir, name, label) {
@@ -61,12 +62,14 @@ describe('versions, compare and playlists', { skip: !!process.env.DAILIES_E2E_MO
     server = await startServer({ admins: ['bob'] });
     alice = await openAs('alice', 'Alice');
     bob = await openAs('bob', 'Bob');
+    for (const u of [alice, bob]) u.page.on('response', (r) => r.status() === 404 && missing.add(r.url()));
   });
   after(async () => {
     for (const u of [alice, bob]) {
-      if (u?.errors.length) console.log(`# page errors of a browser: ${u.errors.join(' | ')}`);
+      if (u?.errors.length) console.log(`# page errors of a browser: ${[...new Set(u.errors)].join(' | ')}`);
       await u?.close();
     }
+    if (missing.size) console.log(`# 404: ${[...missing].join(' ')}`);
     await server?.stop();
   });
 
@@ -79,11 +82,16 @@ describe('versions, compare and playlists', { skip: !!process.env.DAILIES_E2E_MO
       numberedClip(dir, 'shot020.mp4', 'shot 20'),
       numberedClip(dir, 'shot030.mp4', 'shot 30'),
     ]);
-    await until(async () => (await page.locator('[data-testid=media-card]').count()) === 3, { what: 'three cards' });
-    for (const card of await page.locator('[data-testid=media-card]').all()) {
-      const title = await card.locator('.title').textContent();
-      ids[title.replace(/\.mp4$/, '')] = await card.getAttribute('data-id');
-    }
+    await until(
+      async () => {
+        for (const card of await page.locator('[data-testid=media-card]').all()) {
+          const title = await card.locator('a.title').textContent();
+          ids[title.trim().replace(/\.mp4$/, '')] = await card.getAttribute('data-id');
+        }
+        return ids.shot010 && ids.shot020 && ids.shot030;
+      },
+      { what: 'the three cards' },
+    );
     ids.v1 = ids.shot010;
     await waitReady(page, ids.v1);
 
