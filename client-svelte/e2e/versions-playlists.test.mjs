@@ -122,6 +122,18 @@ describe('versions, compare and playlists', { skip: !!process.env.DAILIES_E2E_MO
     assert.equal(await page.locator('[data-testid=review-version]').textContent(), 'v2');
     assert.equal(await page.locator('[data-testid=version-switcher]').inputValue(), v2);
 
+    // The versions menu reorders the stack (and back), the server renumbering it.
+    await page.locator('[data-testid=versions-menu-button]').click();
+    const rows = page.locator('[data-testid=version-row]');
+    const order = async () => (await rows.evaluateAll((els) => els.map((e) => e.getAttribute('data-id')))).join(' ');
+    assert.equal(await order(), `${ids.v1} ${v2}`);
+    await page.getByRole('button', { name: 'Move v2 earlier' }).click();
+    await until(async () => (await order()) === `${v2} ${ids.v1}`, { what: 'v2 moved first' });
+    assert.deepEqual((await mediaJson(page, v2)).stack.map((x) => [x.id, x.version]), [[v2, 1], [ids.v1, 2]]);
+    await page.getByRole('button', { name: 'Move v1 later' }).click();
+    await until(async () => (await order()) === `${ids.v1} ${v2}`, { what: 'the stack back in order' });
+    await page.locator('[data-testid=versions-menu] button[aria-label=Close]').click();
+
     // Compare with v1, side by side.
     await page.locator('[data-testid=compare-with]').selectOption(ids.v1);
     await until(async () => (await page.locator('[data-testid=compare-bar]').getAttribute('data-mode')) === 'side_by_side', { what: 'the compare bar' });
