@@ -209,6 +209,12 @@ pub struct MediaInfo {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[ts(optional)]
     pub hdr_url: Option<String>,
+    /// The source's own start timecode (`"01:00:00:00"`, `;` before the frames when it
+    /// counts drop-frame), read at ingest from its tmcd/timecode track or tags: frame 0 is
+    /// shown as this timecode. Left out when the source states none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub start_timecode: Option<String>,
 }
 
 /// Stored as its wire name (the server's database keeps statuses as text).

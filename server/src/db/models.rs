@@ -62,6 +62,8 @@ pub struct Media {
     pub sequence_json: Option<String>,
     pub scrub_file: Option<String>,
     pub hdr_file: Option<String>,
+    pub start_timecode: Option<String>,
+    pub upload_name: Option<String>,
 }
 
 #[derive(Debug, Clone, Insertable)]
@@ -79,6 +81,7 @@ pub struct NewMedia {
     pub source: MediaSource,
     #[diesel(serialize_as = String)]
     pub link_access: LinkAccess,
+    pub upload_name: Option<String>,
 }
 
 /// The URL under which a file of a media's directory is served.
@@ -131,6 +134,7 @@ impl Media {
             sequence: self.sequence_json.as_deref().and_then(|j| serde_json::from_str(j).ok()),
             scrub_url: self.scrub_file.as_deref().map(|f| file_url(self.id.as_str(), f)),
             hdr_url: self.hdr_file.as_deref().map(|f| file_url(self.id.as_str(), f)),
+            start_timecode: self.start_timecode.clone(),
         }
     }
 }
@@ -169,6 +173,7 @@ pub struct MediaFacts {
     pub hdr_json: Option<String>,
     pub start_frame: Option<i64>,
     pub sequence_json: Option<String>,
+    pub start_timecode: Option<String>,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable)]

@@ -73,6 +73,8 @@ diesel::table! {
         sequence_json -> Nullable<Text>,
         scrub_file -> Nullable<Text>,
         hdr_file -> Nullable<Text>,
+        start_timecode -> Nullable<Text>,
+        upload_name -> Nullable<Text>,
     }
 }
 

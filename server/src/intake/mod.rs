@@ -101,6 +101,7 @@ pub async fn register(state: &AppState, intake: Intake) -> AppResult<MediaId> {
         file_size: intake.size as i64,
         source: intake.source,
         link_access: state.config.default_link_access,
+        upload_name: Some(storage::title_from_name(&intake.uploaded_name)),
     };
     let job_id = match state.db.run(move |c| queries::insert_media_with_job(c, &row)).await {
         Ok(j) => j,

@@ -134,7 +134,13 @@ scrub_url?: string,
  * A 10-bit HDR proxy (VP9 profile 2 WebM, the source's own transfer and BT.2020) beside
  * the SDR one, for HDR displays (left out when there is none).
  */
-hdr_url?: string, };
+hdr_url?: string, 
+/**
+ * The source's own start timecode (`"01:00:00:00"`, `;` before the frames when it
+ * counts drop-frame), read at ingest from its tmcd/timecode track or tags: frame 0 is
+ * shown as this timecode. Left out when the source states none.
+ */
+start_timecode?: string, };
 
 export type ShareEntry = { user_id: UserId, user_name?: string, role: ShareRole, };
 
