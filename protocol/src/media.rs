@@ -209,12 +209,23 @@ pub struct MediaInfo {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[ts(optional)]
     pub hdr_url: Option<String>,
+    /// This media's number in its version stack (1 for a media without other versions).
+    #[serde(default = "first_version")]
+    #[ts(type = "number")]
+    pub version: i64,
+    /// Every version of its stack, v1 first (this one among them).
+    #[serde(default)]
+    pub stack: Vec<crate::versions::StackVersion>,
     /// The source's own start timecode (`"01:00:00:00"`, `;` before the frames when it
     /// counts drop-frame), read at ingest from its tmcd/timecode track or tags: frame 0 is
     /// shown as this timecode. Left out when the source states none.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[ts(optional)]
     pub start_timecode: Option<String>,
+}
+
+fn first_version() -> i64 {
+    1
 }
 
 /// Stored as its wire name (the server's database keeps statuses as text).

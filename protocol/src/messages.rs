@@ -349,6 +349,18 @@ pub enum ServerMsg {
     },
     /// The collaborative session's new state.
     Collab { media_id: MediaId, state: CollabState },
+    /// The leader moved the playlist session of `media_id`'s room to the item `index`,
+    /// the media `to`: members in the session leave this room, join `to`'s and its
+    /// session, which is already running with the same leader on `frame`.
+    SessionMoved {
+        media_id: MediaId,
+        to: MediaId,
+        playlist_id: crate::ids::PlaylistId,
+        #[ts(type = "number")]
+        index: i64,
+        #[ts(type = "number")]
+        frame: i64,
+    },
     /// A live stroke from someone in the session.
     LiveStroke {
         media_id: MediaId,

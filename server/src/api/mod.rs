@@ -8,10 +8,12 @@ pub mod health;
 pub mod interchange;
 pub mod media;
 pub mod notify;
+pub mod playlists;
 pub mod safety;
 pub mod sharing;
 pub mod tus;
 pub mod upload;
+pub mod versions;
 pub mod webhooks;
 pub mod ws;
 
@@ -32,6 +34,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .configure(media::routes)
             .configure(interchange::routes)
             .configure(sharing::routes)
+            .configure(versions::routes)
+            .configure(playlists::routes)
             .configure(guest::routes)
             .configure(upload::routes)
             .configure(tus::routes)

@@ -136,7 +136,10 @@ async fn source_timecode_is_read_and_every_export_reads_back_at_its_frames() {
         assert_eq!(rows.len(), 5, "{text}");
         let reply = rows.iter().find(|r| r["text"] == "a reply").unwrap();
         assert_eq!(reply["parent_id"], ids[1].to_string());
-        let resolved = rows.iter().find(|r| r["id"].as_str() == Some(ids[2].to_string().as_str())).unwrap();
+        let resolved = rows
+            .iter()
+            .find(|r| r["id"].as_str() == Some(ids[2].to_string().as_str()))
+            .unwrap();
         assert_eq!(
             (resolved["status"].as_str(), resolved["resolved"].as_str()),
             (Some("resolved"), Some("true"))
