@@ -3,7 +3,7 @@
 
 use crate::rooms::{connect, join, media, next_text, send};
 use crate::server::{client, percentile, Server};
-use anyhow::{Context, Result};
+use anyhow::Result;
 use serde_json::json;
 use std::path::Path;
 use std::time::Instant;
@@ -64,5 +64,5 @@ pub async fn exports(bin: &Path, comments: usize, rounds: usize) -> Result<()> {
         );
     }
     drop(s);
-    Ok(()).context("exports")
+    Ok(())
 }
