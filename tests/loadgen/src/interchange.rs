@@ -16,7 +16,10 @@ pub async fn exports(bin: &Path, comments: usize, rounds: usize) -> Result<()> {
     join(&mut sink, &mut stream, &id).await?;
     let began = Instant::now();
     let mut last_root = None;
+    // Under the session's 100 messages a second (`session::RATE_PER_SEC`).
+    let mut pace = tokio::time::interval(std::time::Duration::from_millis(11));
     for i in 0..comments {
+        pace.tick().await;
         let parent = if i % 10 == 9 { last_root } else { None };
         send(
             &mut sink,
