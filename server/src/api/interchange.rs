@@ -58,6 +58,7 @@ async fn export(
             clock: Clock::of(&media),
             frames: media.frame_count.unwrap_or(1).max(1),
             review_status: media.review_status.as_str(),
+            first_frame: media.start_frame.unwrap_or(0),
             comments: &comments,
         };
         let text = format.write(&review);

@@ -16,6 +16,8 @@ pub struct Review<'a> {
     /// Frames in the media (at least 1).
     pub frames: i64,
     pub review_status: &'a str,
+    /// The number the source gives frame 0 (an image sequence's 1001), else 0.
+    pub first_frame: i64,
     pub comments: &'a [Comment],
 }
 
@@ -157,7 +159,7 @@ fn csv_field(s: &str) -> String {
 }
 
 pub const CSV_HEADER: &str = "id,parent_id,frame,end_frame,timecode,end_timecode,seconds,author,guest,text,\
-     status,resolved,resolved_by,resolved_at,created_at,edited_at,review_status";
+     status,resolved,resolved_by,resolved_at,created_at,edited_at,review_status,frame_number";
 
 pub fn csv(r: &Review) -> String {
     let mut out = String::with_capacity(64 + r.comments.len() * 160);
@@ -185,6 +187,7 @@ pub fn csv(r: &Review) -> String {
             c.created_at.clone(),
             c.edited_at.clone().unwrap_or_default(),
             r.review_status.to_string(),
+            (r.first_frame + c.frame).to_string(),
         ];
         out.push_str(&fields.join(","));
         out.push_str("\r\n");
@@ -418,6 +421,7 @@ mod tests {
             clock: Clock::new(Some(Rational { num: 25, den: 1 }), Some("01:00:00:00")),
             frames: 250,
             review_status: "in_progress",
+            first_frame: 0,
             comments,
         }
     }
@@ -447,6 +451,16 @@ mod tests {
             row.starts_with("1,,25,,01:00:01:00,,1.000,Ann,false,\"'=HYPERLINK(\"\"x\"\"), see\",open"),
             "{row}"
         );
+    }
+
+    #[test]
+    fn csv_numbers_frames_as_the_source_does() {
+        let cs = [comment(1, None, 4, "matte edge")];
+        let mut r = review(&cs);
+        r.first_frame = 1001;
+        let out = csv(&r);
+        assert!(out.lines().next().unwrap().ends_with(",review_status,frame_number"));
+        assert!(out.lines().nth(1).unwrap().ends_with(",in_progress,1005"), "{out}");
     }
 
     #[test]

@@ -146,6 +146,7 @@ async fn source_timecode_is_read_and_every_export_reads_back_at_its_frames() {
         );
         assert_eq!(rows[0]["text"], "note at 0, \"quoted\"");
         assert!(rows[0]["author"].as_str().unwrap().starts_with(OWNER), "{text}");
+        assert_eq!(rows[0]["frame_number"], "0", "a video counts from 0: {text}");
 
         // EDL, FCPXML and FCP 7 XML through OpenTimelineIO: one marker per top-level comment
         // at its frame, whose source timecode is ffprobe's start counted on by that frame.
