@@ -252,6 +252,8 @@ pub enum ErrorCode {
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 #[serde(tag = "type", rename_all = "snake_case")]
+// Built, serialized once and dropped: the size of the largest variant costs nothing kept.
+#[allow(clippy::large_enum_variant)]
 pub enum ServerMsg {
     /// First message on every connection.
     Welcome {
