@@ -247,9 +247,6 @@ pub enum ErrorCode {
 }
 
 /// Messages the server sends.
-// A message lives only from being built to being serialized once: the size of its largest
-// variant (a room's media) costs nothing worth a Box in every constructor.
-#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 #[serde(tag = "type", rename_all = "snake_case")]
 // Built, serialized once and dropped: the size of the largest variant costs nothing kept.
