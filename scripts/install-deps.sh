@@ -55,3 +55,16 @@ if [[ "${1:-}" == "--test" ]] && ! python3 -c "import aiosmtpd" 2>/dev/null; the
   $SUDO python3 -m pip "${pip_args[@]}"
   python3 -c "import aiosmtpd" || { echo "install-deps: aiosmtpd is still missing" >&2; exit 1; }
 fi
+
+# OpenTimelineIO reads the EDL, FCPXML and FCP 7 XML exports back in the interchange tests.
+if [[ "${1:-}" == "--test" ]] && ! python3 -c "import opentimelineio, otio_cmx3600_adapter, otio_fcpx_xml_adapter, otio_fcp_adapter" 2>/dev/null; then
+  echo "install-deps: installing opentimelineio and its EDL/FCP adapters (interchange tests)"
+  pip_args=(install --quiet --root-user-action=ignore "opentimelineio>=0.17" otio-cmx3600-adapter
+    otio-fcpx-xml-adapter otio-fcp-adapter)
+  if python3 -m pip install --help 2>/dev/null | grep -- --break-system-packages >/dev/null; then
+    pip_args+=(--break-system-packages)
+  fi
+  $SUDO python3 -m pip "${pip_args[@]}"
+  python3 -c "import opentimelineio, otio_cmx3600_adapter, otio_fcpx_xml_adapter, otio_fcp_adapter" \
+    || { echo "install-deps: opentimelineio is still missing" >&2; exit 1; }
+fi

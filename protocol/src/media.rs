@@ -216,6 +216,12 @@ pub struct MediaInfo {
     /// Every version of its stack, v1 first (this one among them).
     #[serde(default)]
     pub stack: Vec<crate::versions::StackVersion>,
+    /// The source's own start timecode (`"01:00:00:00"`, `;` before the frames when it
+    /// counts drop-frame), read at ingest from its tmcd/timecode track or tags: frame 0 is
+    /// shown as this timecode. Left out when the source states none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub start_timecode: Option<String>,
 }
 
 fn first_version() -> i64 {

@@ -9,6 +9,7 @@ pub mod error;
 pub mod identity;
 pub mod ingest;
 pub mod intake;
+pub mod interchange;
 pub(crate) mod media_ops;
 pub mod notice;
 pub mod notify;

@@ -529,11 +529,6 @@ pub async fn guest_by_secret(state: &AppState, secret: &str) -> AppResult<(UserI
     Ok((user, grant))
 }
 
-/// A guest's file URL for a file of the link's media.
-pub fn guest_file_url(media_id: &str, file: &str) -> String {
-    format!("/api/guest/files/{media_id}/{file}")
-}
-
 pub(crate) fn rewrite_urls(mut m: MediaInfo) -> MediaInfo {
     let fix = |u: &mut Option<String>| {
         if let Some(s) = u.as_mut() {
@@ -597,7 +592,7 @@ pub async fn guest_media(state: &AppState, user: &UserInfo) -> AppResult<GuestMe
             download_url: grant
                 .link
                 .can_download
-                .then(|| format!("{}?download=1", guest_file_url(media.id.as_str(), &media.orig_filename))),
+                .then(|| format!("/api/guest/media/{}/download/original", media.id.as_str())),
         },
         media: info,
     })

@@ -23,7 +23,29 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/guest/ws", web::get().to(ws))
         .route("/guest/comments/{comment}/drawing", web::get().to(drawing))
         .route("/guest/files/{media_id}/{name}", web::get().to(file))
-        .route("/guest/files/{media_id}/{name}", web::head().to(file));
+        .route("/guest/files/{media_id}/{name}", web::head().to(file))
+        .route("/guest/media/{id}/download/original", web::get().to(download_original))
+        .route("/guest/media/{id}/download/proxy", web::get().to(download_proxy));
+}
+
+async fn download_original(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    guest: Guest,
+    id: web::Path<String>,
+) -> AppResult<HttpResponse> {
+    use crate::api::interchange::{guest_download, Which};
+    guest_download(&req, &state, &guest, &id, Which::Original).await
+}
+
+async fn download_proxy(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    guest: Guest,
+    id: web::Path<String>,
+) -> AppResult<HttpResponse> {
+    use crate::api::interchange::{guest_download, Which};
+    guest_download(&req, &state, &guest, &id, Which::Proxy).await
 }
 
 /// The guest a request's cookie names, while its link lives.

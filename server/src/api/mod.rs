@@ -5,6 +5,7 @@ pub mod client;
 pub mod files;
 pub mod guest;
 pub mod health;
+pub mod interchange;
 pub mod media;
 pub mod notify;
 pub mod playlists;
@@ -31,6 +32,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         web::scope("/api")
             .configure(health::routes)
             .configure(media::routes)
+            .configure(interchange::routes)
             .configure(sharing::routes)
             .configure(versions::routes)
             .configure(playlists::routes)

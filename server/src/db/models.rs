@@ -64,6 +64,8 @@ pub struct Media {
     pub hdr_file: Option<String>,
     pub stack_id: Option<String>,
     pub version: i64,
+    pub start_timecode: Option<String>,
+    pub upload_name: Option<String>,
 }
 
 #[derive(Debug, Clone, Insertable)]
@@ -81,6 +83,7 @@ pub struct NewMedia {
     pub source: MediaSource,
     #[diesel(serialize_as = String)]
     pub link_access: LinkAccess,
+    pub upload_name: Option<String>,
 }
 
 /// The URL under which a file of a media's directory is served.
@@ -135,6 +138,7 @@ impl Media {
             hdr_url: self.hdr_file.as_deref().map(|f| file_url(self.id.as_str(), f)),
             version: self.version,
             stack: Vec::new(),
+            start_timecode: self.start_timecode.clone(),
         }
     }
 
@@ -179,6 +183,7 @@ pub struct MediaFacts {
     pub hdr_json: Option<String>,
     pub start_frame: Option<i64>,
     pub sequence_json: Option<String>,
+    pub start_timecode: Option<String>,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable)]

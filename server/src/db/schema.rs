@@ -75,6 +75,8 @@ diesel::table! {
         hdr_file -> Nullable<Text>,
         stack_id -> Nullable<Text>,
         version -> BigInt,
+        start_timecode -> Nullable<Text>,
+        upload_name -> Nullable<Text>,
     }
 }
 

@@ -167,6 +167,7 @@ fn facts(p: &Probe) -> MediaFacts {
         hdr_json: p.hdr_source().and_then(|h| serde_json::to_string(&h).ok()),
         start_frame: None,
         sequence_json: None,
+        start_timecode: p.start_timecode.clone(),
     }
 }
 
@@ -830,6 +831,7 @@ mod tests {
                         file_size: 1,
                         source: MediaSource::Watch,
                         link_access: dailies_protocol::LinkAccess::Off,
+                        upload_name: None,
                     },
                 )
             })

@@ -111,6 +111,7 @@ pub async fn register(state: &AppState, intake: Intake) -> AppResult<MediaId> {
         file_size: intake.size as i64,
         source: intake.source,
         link_access: state.config.default_link_access,
+        upload_name: Some(storage::title_from_name(&intake.uploaded_name)),
     };
     let (new_id, version_of, outbox) = (id.clone(), intake.version_of.clone(), state.notifier.outbox().clone());
     let stored_row = state

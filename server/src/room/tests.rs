@@ -76,6 +76,7 @@ async fn fixture() -> Fixture {
                 file_size: 1,
                 source: MediaSource::Upload,
                 link_access: dailies_protocol::LinkAccess::Off,
+                upload_name: None,
             },
         )
     })

@@ -64,6 +64,7 @@ async fn unknown_and_foreign_media_are_404() {
                     file_size: 10,
                     source: dailies_server::db::values::MediaSource::Upload,
                     link_access: dailies_protocol::LinkAccess::Off,
+                    upload_name: None,
                 },
             )
         })

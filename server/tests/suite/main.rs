@@ -20,6 +20,7 @@ mod footage;
 mod foundation;
 mod identity_names;
 mod ingest;
+mod interchange;
 mod notices;
 mod notify;
 mod organizer;

@@ -27,6 +27,7 @@ fn stage_media(s: &TestServer, id: &str, owner: &str) -> i64 {
         file_size: 1,
         source: MediaSource::Upload,
         link_access: dailies_protocol::LinkAccess::Off,
+        upload_name: None,
     };
     s.state()
         .db

@@ -144,6 +144,22 @@ const ROUTES: &[(&str, &str, Rule)] = &[
         "/api/media/{media}/comments/{comment}/drawing",
         Rule::Media(Level::View, 200),
     ),
+    ("GET", "/api/media/{media}/export", Rule::Media(Level::View, 200)),
+    (
+        "GET",
+        "/api/media/{media}/download/original",
+        Rule::Media(Level::View, 200),
+    ),
+    (
+        "GET",
+        "/api/media/{media}/download/proxy",
+        Rule::Media(Level::View, 200),
+    ),
+    (
+        "POST",
+        "/api/media/{media}/import/edl",
+        Rule::Media(Level::Comment, 200),
+    ),
     ("GET", "/api/media/{media}/sharing", Rule::Media(Level::Manage, 200)),
     ("PUT", "/api/media/{media}/sharing", Rule::Media(Level::Manage, 200)),
     ("GET", "/api/media/{media}/status", Rule::Media(Level::View, 200)),
@@ -232,6 +248,13 @@ const ROUTES: &[(&str, &str, Rule)] = &[
     ("GET", "/api/guest/comments/{comment}/drawing", Rule::GuestMedia(200)),
     ("GET", "/api/guest/files/{media}/{file}", Rule::GuestMedia(200)),
     ("HEAD", "/api/guest/files/{media}/{file}", Rule::GuestMedia(200)),
+    // The matrix's links do not allow downloads.
+    (
+        "GET",
+        "/api/guest/media/{media}/download/original",
+        Rule::GuestMedia(403),
+    ),
+    ("GET", "/api/guest/media/{media}/download/proxy", Rule::GuestMedia(403)),
 ];
 
 /// The status `actor` must get from a route with `rule`.
@@ -727,6 +750,9 @@ async fn ws_of(s: &TestServer, actor: Actor, w: &World) -> Option<Ws> {
 
 async fn http_case(s: &TestServer, method: &str, template: &str, actor: Actor, w: &World) -> u16 {
     let mut path = template.replace("{file}", "original.mp4");
+    if template.ends_with("/export") {
+        path.push_str("?format=edl");
+    }
     let media = w.media_of(actor).to_string();
     if method == "DELETE" && template == "/api/playlists/{playlist}" {
         path = path.replace("{playlist}", &new_playlist(s, &media, w.link_of(actor)).await);
@@ -855,6 +881,10 @@ async fn http_case(s: &TestServer, method: &str, template: &str, actor: Actor, w
         }
         ("PUT", _) => {
             req.send_json(&json!({"uploads": 1_000_000, "stored_bytes": null}))
+                .await
+        }
+        ("POST", "/api/media/{media}/import/edl") => {
+            req.send_body("001  AX V C 00:00:00:00 00:00:01:00 00:00:00:00 00:00:01:00\n* LOC: 00:00:00:01 RED hi\n")
                 .await
         }
         ("POST", "/api/upload") => {

@@ -614,9 +614,15 @@ async fn downloads_follow_the_link() {
         let (code, _, headers) = guest_get(&s, &format!("{original}?download=1"), &cookie, &[]).await;
         assert_eq!(code, want, "can_download {can_download}");
         if can_download {
-            assert_eq!(media["guest"]["download_url"], format!("{original}?download=1"));
             let cd = headers.get("content-disposition").unwrap().to_str().unwrap();
             assert!(cd.starts_with("attachment"), "{cd}");
+            // The page's download button: the original under its uploaded name.
+            let url = format!("/api/guest/media/{m}/download/original");
+            assert_eq!(media["guest"]["download_url"], url);
+            let (code, _, headers) = guest_get(&s, &url, &cookie, &[]).await;
+            assert_eq!(code, 200);
+            let cd = headers.get("content-disposition").unwrap().to_str().unwrap();
+            assert!(cd.contains("filename=\"clip.avi\""), "{cd}");
         }
         // What the browser plays is always there.
         let playback = media["media"]["playback_url"].as_str().unwrap();

@@ -1,6 +1,7 @@
 //! `dailies-bench`: starts a real dailies-server (release build) on loopback and prints
 //! figures: upload throughput and memory, processing overhead, room latency, idle sessions.
 
+mod interchange;
 mod laser;
 mod media;
 mod playlist;
@@ -112,6 +113,14 @@ enum Cmd {
         #[arg(long, default_value_t = 20)]
         moves: usize,
     },
+    /// Export of one media's comments in each format (CSV, EDL, FCPXML, FCP 7 XML, Avid):
+    /// p50 of N rounds
+    Exports {
+        #[arg(long, default_value_t = 2000)]
+        comments: usize,
+        #[arg(long, default_value_t = 5)]
+        rounds: usize,
+    },
     /// Server memory per idle websocket session
     Idle {
         #[arg(long, default_value_t = 5000)]
@@ -142,6 +151,7 @@ fn main() -> anyhow::Result<()> {
             Cmd::Rooms { rooms, clients, secs } => rooms::many_rooms(&bin, rooms, clients, secs).await,
             Cmd::Playlist { followers, moves } => playlist::playlist(&bin, followers, moves).await,
             Cmd::Idle { sessions } => rooms::idle(&bin, sessions).await,
+            Cmd::Exports { comments, rounds } => interchange::exports(&bin, comments, rounds).await,
             Cmd::Laser {
                 participants,
                 rate,

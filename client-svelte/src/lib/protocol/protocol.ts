@@ -219,7 +219,13 @@ version: number,
 /**
  * Every version of its stack, v1 first (this one among them).
  */
-stack: Array<StackVersion>, };
+stack: Array<StackVersion>, 
+/**
+ * The source's own start timecode (`"01:00:00:00"`, `;` before the frames when it
+ * counts drop-frame), read at ingest from its tmcd/timecode track or tags: frame 0 is
+ * shown as this timecode. Left out when the source states none.
+ */
+start_timecode?: string, };
 
 export type ShareEntry = { user_id: UserId, user_name?: string, role: ShareRole, };
 

@@ -3,6 +3,7 @@
 // loops and in/out marks are all in frames.
 import type { Rational } from '../protocol/protocol';
 import { currentTimeToFrame, DEFAULT_FPS, mediaTimeToFrame, seekTime } from '../time/timecode';
+import { formatFrame, isTimeDisplay, parseFrame, type TimeDisplay } from '../time/display';
 
 /** The part of HTMLVideoElement the player drives (a fake in tests). */
 export interface VideoLike {
@@ -28,6 +29,12 @@ export class Player {
   frameCount = $state(1);
   /** The number frame 0 is shown as: an image sequence's first frame (1001), else 0. */
   startFrame = $state(0);
+  /** The source's own start timecode (media `start_timecode`), if any. */
+  startTimecode = $state<string | null>(null);
+  /** How positions are shown: the viewer's choice, kept in this browser. */
+  display = $state<TimeDisplay>(readDisplay());
+  /** The number the first frame is shown as in frame-number display (null: the source's). */
+  firstFrame = $state<number | null>(readFirstFrame());
   /** The frame on screen (or being sought to). */
   frame = $state(0);
   /** The frame the element last presented (not the one being sought to). */
@@ -57,11 +64,44 @@ export class Player {
   /** Another element plays the chosen audio track: the video stays muted whatever `muted` says. */
   private audioElsewhere = false;
 
-  configure(fps: Rational | null, frameCount: number | null, duration: number | null, startFrame?: number | null): void {
+  configure(
+    fps: Rational | null,
+    frameCount: number | null,
+    duration: number | null,
+    startFrame?: number | null,
+    startTimecode?: string | null,
+  ): void {
     if (fps && fps.num > 0 && fps.den > 0) this.fps = fps;
+    this.startTimecode = startTimecode ?? null;
     this.startFrame = startFrame != null && Number.isFinite(startFrame) ? startFrame : 0;
     const n = frameCount ?? (duration ? Math.round((duration * this.fps.num) / this.fps.den) : null);
     if (n && n > 0) this.frameCount = n;
+  }
+
+  /** Frame `f` as the chosen display shows it (source timecode by default). */
+  label(f: number, mode: TimeDisplay = this.display): string {
+    return formatFrame(f, this.clock(), mode, this.firstFrame);
+  }
+
+  /** What a person typed, in the chosen display, as a frame (null: unreadable). */
+  parseLabel(text: string): number | null {
+    return parseFrame(text, this.clock(), this.display, this.firstFrame);
+  }
+
+  setDisplay(mode: TimeDisplay, firstFrame: number | null = this.firstFrame): void {
+    this.display = mode;
+    this.firstFrame = firstFrame != null && Number.isFinite(firstFrame) ? Math.trunc(firstFrame) : null;
+    try {
+      globalThis.localStorage?.setItem('dailies.timeDisplay', mode);
+      if (this.firstFrame == null) globalThis.localStorage?.removeItem('dailies.firstFrame');
+      else globalThis.localStorage?.setItem('dailies.firstFrame', String(this.firstFrame));
+    } catch {
+      /* private mode: the choice lasts this page */
+    }
+  }
+
+  private clock() {
+    return { fps: this.fps, startTimecode: this.startTimecode, startFrame: this.startFrame };
   }
 
   /** How frame `f` of the timeline is numbered for people: from `startFrame`. */
@@ -317,6 +357,24 @@ export class Player {
 }
 
 /** Preferences that outlive the page (volume); absent storage is fine. */
+function readDisplay(): TimeDisplay {
+  try {
+    const v = globalThis.localStorage?.getItem('dailies.timeDisplay');
+    return isTimeDisplay(v) ? v : 'source';
+  } catch {
+    return 'source';
+  }
+}
+
+function readFirstFrame(): number | null {
+  try {
+    const v = globalThis.localStorage?.getItem('dailies.firstFrame');
+    return v != null && Number.isFinite(Number(v)) ? Number(v) : null;
+  } catch {
+    return null;
+  }
+}
+
 function readNumber(key: string, fallback: number): number {
   try {
     const v = Number(globalThis.localStorage?.getItem(key));

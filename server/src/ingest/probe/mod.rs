@@ -61,6 +61,9 @@ pub struct Probe {
     /// Set when the input is an unpacked image sequence, read by ffmpeg's image2 demuxer.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sequence: Option<crate::ingest::sequence::SequenceInput>,
+    /// The start timecode the source states (format, video stream or tmcd track tags).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub start_timecode: Option<String>,
 }
 
 /// One audio stream of the source, as ffprobe describes it.

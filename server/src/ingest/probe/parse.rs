@@ -108,6 +108,7 @@ pub fn parse_ffprobe(json: &str) -> Result<Probe, ProbeError> {
         color_range: video.and_then(|v| str_field(v, "color_range")),
         dolby_vision: video.and_then(dolby_vision),
         sequence: None,
+        start_timecode: start_timecode(&format, streams, fps),
     };
     estimate_frame_count(&mut probe);
     Ok(probe)
@@ -454,6 +455,22 @@ fn disposition(stream: &Value, key: &str) -> Option<i64> {
         .and_then(Value::as_i64)
 }
 
+/// The start timecode a source states: the container's `timecode` tag (MOV, MP4, MXF),
+/// else the video stream's, else a data stream's (a QuickTime `tmcd` track), checked and
+/// written back as this rate counts it (`;` before the frames at 29.97 and 59.94).
+fn start_timecode(format: &Value, streams: &[Value], fps: Option<Rational>) -> Option<String> {
+    let tag = |v: &Value| v.get("tags").and_then(|t| str_field(t, "timecode"));
+    let is = |s: &Value, t: &str| s.get("codec_type").and_then(Value::as_str) == Some(t);
+    let stated = tag(format)
+        .or_else(|| streams.iter().filter(|s| is(s, "video")).find_map(tag))
+        .or_else(|| streams.iter().filter(|s| is(s, "data")).find_map(tag))?;
+    let fps = fps?;
+    let frame = dailies_protocol::timecode::parse_timecode(&stated, fps).ok()?;
+    dailies_protocol::timecode::frame_to_timecode(frame, fps)
+        .ok()
+        .map(|t| t.to_string())
+}
+
 fn str_field(v: &Value, key: &str) -> Option<String> {
     v.get(key)
         .and_then(Value::as_str)
@@ -497,6 +514,19 @@ mod tests {
             {{"index":1,"codec_type":"audio","codec_name":"aac","channels":2,"disposition":{{"attached_pic":0}}}}],
             "format":{{"format_name":"mov,mp4,m4a,3gp,3g2,mj2","duration":"10.010000","bit_rate":"5000000"{format}}}}}"#
         )
+    }
+
+    #[test]
+    fn reads_the_start_timecode_from_tags() {
+        let p = parse_ffprobe(&video_json("", r#","tags":{"timecode":"01:00:00;00"}"#)).unwrap();
+        assert_eq!(p.start_timecode.as_deref(), Some("01:00:00;00"));
+        // On the video stream (MOV), and written as the rate counts it.
+        let p = parse_ffprobe(&video_json(r#","tags":{"timecode":"00:59:59:29"}"#, "")).unwrap();
+        assert_eq!(p.start_timecode.as_deref(), Some("00:59:59;29"));
+        assert_eq!(parse_ffprobe(&video_json("", "")).unwrap().start_timecode, None);
+        // Nonsense is dropped, never kept.
+        let p = parse_ffprobe(&video_json("", r#","tags":{"timecode":"99:99"}"#)).unwrap();
+        assert_eq!(p.start_timecode, None);
     }
 
     #[test]
