@@ -70,7 +70,7 @@ fn check_user_id(id: &str) -> AppResult<()> {
 /// Replaces who a media is shared with. Users who lose access leave its room and hear
 /// `media_removed`; users who gain it get the media and a message in their inbox.
 pub async fn put_sharing(state: &AppState, user: &UserInfo, id: &MediaId, new: Sharing) -> AppResult<Sharing> {
-    let media = access::media_for(state, user, id, Action::Manage).await?;
+    let media = access::media_for(state, user, id, Action::Share).await?;
     if new.users.len() > MAX_SHARES {
         return Err(AppError::BadRequest(format!(
             "a media is shared with at most {MAX_SHARES} users"
@@ -124,6 +124,14 @@ pub async fn put_sharing(state: &AppState, user: &UserInfo, id: &MediaId, new: S
     state.notifier.emit(Notice::MediaChanged {
         media: media.clone(),
         previous_owner: None,
+    });
+    state.notifier.emit(Notice::SharingChanged {
+        media_id: id.clone(),
+        sharing: Sharing {
+            link_access: media.link_access,
+            users: users.clone(),
+        },
+        by: user.clone(),
     });
     for u in &added {
         state.notifier.emit(Notice::OrganizerRefresh { user: u.clone() });
@@ -211,7 +219,7 @@ pub async fn set_status(
     id: &MediaId,
     status: ReviewStatus,
 ) -> AppResult<StatusView> {
-    access::media_for(state, user, id, Action::Comment).await?;
+    access::media_for(state, user, id, Action::SetStatus).await?;
     let now = chrono::Utc::now().naive_utc();
     let change = StatusChange {
         status,
@@ -240,6 +248,10 @@ pub async fn set_status(
     state.notifier.emit(Notice::MediaChanged {
         media,
         previous_owner: None,
+    });
+    state.notifier.emit(Notice::StatusChanged {
+        media_id: id.clone(),
+        change: change.clone(),
     });
     if let Ok(Some(room)) = state.hub.send(FindRoom(id.clone())).await {
         room.do_send(RecordStatus(change));
@@ -288,7 +300,7 @@ pub async fn create_link(
     id: &MediaId,
     req: NewGuestLink,
 ) -> AppResult<GuestLinkCreated> {
-    access::media_for(state, user, id, Action::Manage).await?;
+    access::media_for(state, user, id, Action::CreateGuestLink).await?;
     let label = clean_label(req.label)?;
     let expires_at = match req.expires_at.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
         None => None,

@@ -243,6 +243,7 @@ async fn create(req: HttpRequest, state: web::Data<AppState>, who: Identity) -> 
             return Err(too_large(state.config.max_upload_size));
         }
         precheck(&state, Some(length))?;
+        crate::access::may_upload(&state, &who.0).await?;
         let filename = metadata_filename(&req).unwrap_or_else(|| "upload".into());
         let id = uuid::Uuid::new_v4().simple().to_string();
         // The whole length is reserved now, and stays so until the upload ends.

@@ -218,6 +218,7 @@ async fn receive(
 ) -> Result<HttpResponse, BodyError> {
     let declared = content_length(&req);
     precheck(&state, declared)?;
+    crate::access::may_upload(&state, &who.0).await?;
     let limit = state.config.max_upload_size;
     let stall = state.config.upload_body_timeout;
     let is_multipart = req

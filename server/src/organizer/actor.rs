@@ -438,7 +438,8 @@ impl Handler<Noticed> for Organizer {
     type Result = ();
 
     fn handle(&mut self, Noticed(n): Noticed, ctx: &mut Context<Self>) {
-        let Some(kind) = super::events::event_for(&n) else {
+        let minor = self.up.as_ref().map(|u| u.hello.protocol_minor).unwrap_or(0);
+        let Some(kind) = super::events::event_for(&n, minor) else {
             return;
         };
         let event = pb::Event { kind: Some(kind) };
