@@ -105,9 +105,10 @@ impl Inbox {
     }
 
     /// Whom a write acts as: the user the plugin speaks for (who must exist, and gets
-    /// exactly their own rights), or the plugin itself as `organizer:<name>` (allowed what
-    /// an admin is). Answers the user and the plugin's name.
-    async fn actor(&self, as_user: &str) -> Result<(UserInfo, String), Status> {
+    /// exactly their own rights), or the plugin itself as `organizer:<name>`, with an
+    /// admin's rights when `admin` (to comment anywhere, set titles and statuses), else
+    /// none beyond its own comments. Answers the user and the plugin's name.
+    async fn actor(&self, as_user: &str, admin: bool) -> Result<(UserInfo, String), Status> {
         let plugin = self.plugin().await?;
         if as_user.is_empty() {
             let me = UserInfo {
@@ -120,7 +121,7 @@ impl Inbox {
                 .run(move |c| crate::db::queries::upsert_user(c, &row))
                 .await
                 .map_err(status)?;
-            return Ok((UserInfo { is_admin: true, ..me }, plugin));
+            return Ok((UserInfo { is_admin: admin, ..me }, plugin));
         }
         if as_user.starts_with(crate::access::GUEST_PREFIX) || as_user.starts_with(crate::access::PLUGIN_PREFIX) {
             return Err(Status::invalid_argument(format!(
@@ -350,7 +351,7 @@ impl pb::organizer_inbox_server::OrganizerInbox for Inbox {
 
     async fn add_comment(&self, req: Request<pb::AddCommentRequest>) -> Result<Response<pb::Comment>, Status> {
         let r = req.into_inner();
-        let (user, plugin) = self.actor(&r.as_user_id).await?;
+        let (user, plugin) = self.actor(&r.as_user_id, true).await?;
         let app = self.app()?;
         let media_id = MediaId(r.media_id.clone());
         crate::access::media_for(app, &user, &media_id, crate::access::Action::Comment)
@@ -384,7 +385,7 @@ impl pb::organizer_inbox_server::OrganizerInbox for Inbox {
 
     async fn edit_comment(&self, req: Request<pb::EditCommentRequest>) -> Result<Response<pb::Comment>, Status> {
         let r = req.into_inner();
-        let (user, _) = self.actor(&r.as_user_id).await?;
+        let (user, _) = self.actor(&r.as_user_id, false).await?;
         let comment = self.comment_for(&user, r.comment_id, "edit_comment").await?;
         let cmd = crate::room::actor::RoomCmd::EditComment {
             comment_id: comment.id,
@@ -407,7 +408,7 @@ impl pb::organizer_inbox_server::OrganizerInbox for Inbox {
         req: Request<pb::DeleteCommentRequest>,
     ) -> Result<Response<pb::DeleteCommentResponse>, Status> {
         let r = req.into_inner();
-        let (user, _) = self.actor(&r.as_user_id).await?;
+        let (user, _) = self.actor(&r.as_user_id, false).await?;
         let comment = self.comment_for(&user, r.comment_id, "delete_comment").await?;
         let cmd = crate::room::actor::RoomCmd::DeleteComment { comment_id: comment.id };
         self.in_room(user, &comment.media_id, cmd).await?;
@@ -416,7 +417,7 @@ impl pb::organizer_inbox_server::OrganizerInbox for Inbox {
 
     async fn set_media_title(&self, req: Request<pb::SetMediaTitleRequest>) -> Result<Response<pb::Media>, Status> {
         let r = req.into_inner();
-        let (user, _) = self.actor(&r.as_user_id).await?;
+        let (user, _) = self.actor(&r.as_user_id, true).await?;
         let m = crate::media_ops::rename(self.app()?, &user, &MediaId(r.media_id), &r.title)
             .await
             .map_err(status)?;
@@ -434,7 +435,7 @@ impl pb::organizer_inbox_server::OrganizerInbox for Inbox {
                 r.status
             ))
         })?;
-        let (user, _) = self.actor(&r.as_user_id).await?;
+        let (user, _) = self.actor(&r.as_user_id, true).await?;
         let id = MediaId(r.media_id.clone());
         let v = crate::sharing::set_status(self.app()?, &user, &id, st)
             .await
@@ -487,9 +488,12 @@ impl pb::organizer_inbox_server::OrganizerInbox for Inbox {
         req: Request<pb::OpenOnClientRequest>,
     ) -> Result<Response<pb::OpenOnClientResponse>, Status> {
         let r = req.into_inner();
+        if r.user_id.is_empty() {
+            return Err(Status::invalid_argument("name the user whose clients should open it"));
+        }
         let msg = match (r.media_id.is_empty(), r.path.is_empty()) {
             (false, true) => {
-                let (user, _) = self.actor(&r.user_id).await?;
+                let (user, _) = self.actor(&r.user_id, true).await?;
                 if r.frame < 0 {
                     return Err(Status::invalid_argument("frames start at 0"));
                 }
@@ -510,7 +514,7 @@ impl pb::organizer_inbox_server::OrganizerInbox for Inbox {
                         "a page path starts with / and has no control characters",
                     ));
                 }
-                self.actor(&r.user_id).await?;
+                self.actor(&r.user_id, true).await?;
                 ServerMsg::OrganizerOpen {
                     media_id: None,
                     frame: None,
