@@ -508,7 +508,7 @@ async fn inbox_writes_take_the_users_paths_and_rooms_see_them_live() {
     )
     .await;
     assert_eq!(code, 201, "{link}");
-    let mut r = client()
+    let r = client()
         .post(s.url("/api/guest/session"))
         .send_json(&json!({"token": link["token"], "name": "Cleo"}))
         .await
@@ -642,4 +642,40 @@ async fn tracker_notes_imports_a_csv_export_as_comments_once() {
     assert_eq!(r["result"]["already_imported"], 3, "{r}");
     let r = command(&mut ann, "import_notes", json!({"csv": "just,some\ntext,here\n"})).await;
     assert_eq!(err_code(&r), ("error", "bad_message"), "{r}");
+}
+
+/// The plugin of docs/plugin-guide.md, in each language: the same answers.
+async fn guide_plugin(flavor: Flavor) {
+    let cmd = match flavor {
+        Flavor::Rust => plugin_cmd("embargo", &[]),
+        Flavor::Python => py_plugin_cmd("organizer-sdk/python/examples/embargo.py", &[]),
+    };
+    let s = TestServer::start_with(move |c| c.organizer_cmd = Some(cmd)).await;
+    assert_eq!(wait_up(&s).await.plugin.as_deref(), Some("embargo"));
+    add_user(&s, "ann", false);
+    add_user(&s, "admin", true);
+    add_media(&s, "m1", "ann", "Trailer");
+    let mut ann = s.ws(Some("ann")).await;
+    let p = page(&mut ann, "/").await;
+    assert_eq!(names(&p["media"], "id"), ["m1"], "{p}");
+    assert_eq!(p["actions"][0]["command"], "embargo", "{p}");
+    let r = command(&mut ann, "embargo", json!({"media": "m1"})).await;
+    assert_eq!(r["result"]["title"], "[embargo] Trailer", "{r}");
+    assert_eq!(r["refresh"], true);
+    let (code, body) = s.get("/api/media/m1", Some("ann")).await;
+    assert_eq!(code, 404, "embargoed for its owner too: {body}");
+    assert_eq!(s.get("/api/media/m1", Some("admin")).await.0, 200);
+    assert!(page(&mut ann, "/").await["media"].as_array().unwrap().is_empty());
+    let r = command(&mut ann, "embargo", json!({})).await;
+    assert_eq!(err_code(&r), ("error", "bad_message"), "{r}");
+}
+
+#[actix_rt::test]
+async fn the_guide_plugin_in_rust() {
+    guide_plugin(Flavor::Rust).await;
+}
+
+#[actix_rt::test]
+async fn the_guide_plugin_in_python() {
+    guide_plugin(Flavor::Python).await;
 }
