@@ -63,6 +63,10 @@ string_id!(
     MediaId
 );
 string_id!(
+    /// A dailies playlist's id: short, random, URL-safe.
+    PlaylistId
+);
+string_id!(
     /// A user's id as given by the reverse proxy (or "demo").
     UserId
 );

@@ -9,8 +9,9 @@ pub mod review;
 pub mod sharing;
 pub mod timecode;
 pub mod ts_export;
+pub mod versions;
 
-pub use ids::{CommentId, MediaId, UserId};
+pub use ids::{CommentId, MediaId, PlaylistId, UserId};
 pub use media::{AudioTrack, HdrSource, ImageSequence, MediaInfo, MediaKind, MediaStatus, Rational, SpriteSheet};
 pub use messages::{
     ClientMsg, ErrorCode, OrganizerAction, OrganizerActionScope, OrganizerCrumb, OrganizerFolder, ServerMsg, UserInfo,
@@ -30,3 +31,7 @@ pub use sharing::{
 
 /// Version of the websocket protocol; bumped on any incompatible change.
 pub const PROTOCOL_VERSION: u32 = 2;
+pub use versions::{
+    CompareAudio, CompareMode, CompareView, Playlist, PlaylistCursor, PlaylistEdit, PlaylistItem, PlaylistLive,
+    PlaylistSharing, PlaylistSummary, StackOrder, StackVersion, VersionComment,
+};

@@ -209,6 +209,17 @@ pub struct MediaInfo {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[ts(optional)]
     pub hdr_url: Option<String>,
+    /// This media's number in its version stack (1 for a media without other versions).
+    #[serde(default = "first_version")]
+    #[ts(type = "number")]
+    pub version: i64,
+    /// Every version of its stack, v1 first (this one among them).
+    #[serde(default)]
+    pub stack: Vec<crate::versions::StackVersion>,
+}
+
+fn first_version() -> i64 {
+    1
 }
 
 /// Stored as its wire name (the server's database keeps statuses as text).

@@ -249,6 +249,8 @@ pub enum ErrorCode {
 /// Messages the server sends.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 #[serde(tag = "type", rename_all = "snake_case")]
+// Built, serialized once and dropped: the size of the largest variant costs nothing kept.
+#[allow(clippy::large_enum_variant)]
 pub enum ServerMsg {
     /// First message on every connection.
     Welcome {
@@ -349,6 +351,18 @@ pub enum ServerMsg {
     },
     /// The collaborative session's new state.
     Collab { media_id: MediaId, state: CollabState },
+    /// The leader moved the playlist session of `media_id`'s room to the item `index`,
+    /// the media `to`: members in the session leave this room, join `to`'s and its
+    /// session, which is already running with the same leader on `frame`.
+    SessionMoved {
+        media_id: MediaId,
+        to: MediaId,
+        playlist_id: crate::ids::PlaylistId,
+        #[ts(type = "number")]
+        index: i64,
+        #[ts(type = "number")]
+        frame: i64,
+    },
     /// A live stroke from someone in the session.
     LiveStroke {
         media_id: MediaId,

@@ -217,6 +217,15 @@ pub struct CollabState {
     /// (the media's owner and admins may still take over).
     #[serde(default)]
     pub locked: bool,
+    /// The session compares the room's media with another (everyone sees the same pair,
+    /// mode and wipe position).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub compare: Option<crate::versions::CompareView>,
+    /// The session runs over a playlist and this room's media is its current item.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub playlist: Option<crate::versions::PlaylistCursor>,
 }
 
 /// A control of the collaborative session.
@@ -250,6 +259,17 @@ pub enum CollabAction {
     /// The leader locks the session (presenter mode) or unlocks it.
     Lock {
         locked: bool,
+    },
+    /// The leader shows the room's media against another (or stops comparing).
+    Compare {
+        view: Option<crate::versions::CompareView>,
+    },
+    /// The leader moves a playlist session to the item at `index`: everyone in the session
+    /// is told (`session_moved`) and follows into that media's room, on its first frame.
+    Goto {
+        playlist_id: crate::ids::PlaylistId,
+        #[ts(type = "number")]
+        index: i64,
     },
 }
 

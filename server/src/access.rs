@@ -76,7 +76,7 @@ pub fn guest_session(user: &UserInfo) -> Option<i64> {
 
 /// What a guest's link grants on its own media, while the link lives.
 fn guest_level(grant: &GuestGrant, media: &Media) -> Option<AccessLevel> {
-    if !grant.opens(media.id.as_str()) {
+    if !grant.opens(media) {
         return None;
     }
     Some(if grant.link.can_comment {
@@ -97,8 +97,9 @@ pub fn builtin_level(conn: &mut Conn, user: &UserInfo, media: &Media) -> AppResu
     if user.is_admin || media.owner_id == user.id {
         return Ok(Some(AccessLevel::Manage));
     }
-    let role = sharing::role_of(conn, media.id.as_str(), user.id.as_str())?.map(|r| r.level());
-    Ok(role.max(media.link_access.level()))
+    let role = sharing::role_of(conn, media.stack_key(), user.id.as_str())?.map(|r| r.level());
+    let via_playlist = crate::db::playlists::level_through(conn, user.id.as_str(), media.id.as_str())?;
+    Ok(role.max(media.link_access.level()).max(via_playlist))
 }
 
 /// Loads the media with the caller's built-in level.
@@ -208,15 +209,17 @@ pub async fn visible(state: &AppState, user: &UserInfo, rows: Vec<Media>) -> Vec
 /// error.
 async fn builtin_visible(state: &AppState, user: &UserInfo, rows: &[Media]) -> Vec<bool> {
     let ids: Vec<String> = rows.iter().map(|m| m.id.0.clone()).collect();
+    // Shares and guest links of a stack are kept under its root's id.
+    let keys: Vec<String> = rows.iter().map(|m| m.stack_key().to_string()).collect();
     let u = user.clone();
     let read = if let Some(session) = guest_session(user) {
         state
             .db
             .run(move |c| {
                 let grant = sharing::grant_by_session(c, session)?;
-                Ok(ids
+                Ok(keys
                     .iter()
-                    .map(|id| grant.as_ref().is_some_and(|g| g.opens(id)))
+                    .map(|k| grant.as_ref().is_some_and(|g| g.opens_stack(k)))
                     .collect())
             })
             .await
@@ -227,7 +230,13 @@ async fn builtin_visible(state: &AppState, user: &UserInfo, rows: &[Media]) -> V
             .iter()
             .map(|m| user.is_admin || m.owner_id == user.id || m.link_access.level().is_some())
             .collect();
-        let rest: Vec<String> = ids
+        let rest: Vec<String> = keys
+            .iter()
+            .zip(&open)
+            .filter(|(_, o)| !**o)
+            .map(|(k, _)| k.clone())
+            .collect();
+        let rest_ids: Vec<String> = ids
             .iter()
             .zip(&open)
             .filter(|(_, o)| !**o)
@@ -241,10 +250,13 @@ async fn builtin_visible(state: &AppState, user: &UserInfo, rows: &[Media]) -> V
                 .run(move |c| {
                     let refs: Vec<&str> = rest.iter().map(String::as_str).collect();
                     let roles = sharing::roles_of(c, u.id.as_str(), &refs)?;
+                    let id_refs: Vec<&str> = rest_ids.iter().map(String::as_str).collect();
+                    let listed = crate::db::playlists::opened_through(c, u.id.as_str(), &id_refs)?;
                     Ok(ids
                         .iter()
+                        .zip(&keys)
                         .zip(open)
-                        .map(|(id, o)| o || roles.contains_key(id))
+                        .map(|((id, k), o)| o || roles.contains_key(k) || listed.contains(id))
                         .collect())
                 })
                 .await

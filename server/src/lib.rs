@@ -13,12 +13,14 @@ pub(crate) mod media_ops;
 pub mod notice;
 pub mod notify;
 pub mod organizer;
+pub mod playlists;
 pub mod room;
 pub mod session;
 pub(crate) mod sharing;
 pub mod space;
 pub mod state;
 pub mod storage;
+pub mod versions;
 
 mod server;
 

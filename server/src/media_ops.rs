@@ -49,12 +49,17 @@ pub async fn delete(state: &AppState, user: &UserInfo, id: &MediaId) -> AppResul
     state.ingest.do_send(CancelMedia { media_id: id.clone() });
     let mid = id.0.clone();
     // Those it was shared with lose it from "Shared with me" at once.
-    let shared: Vec<UserId> = state
+    let (shared, stack_left): (Vec<UserId>, Option<String>) = state
         .db
         .run(move |c| {
-            let users = crate::db::sharing::shares(c, &mid)?;
-            queries::delete_media(c, &mid)?;
-            Ok(users.into_iter().map(|u| u.user_id).collect())
+            let m = queries::get_media(c, &mid)?.ok_or_else(|| AppError::NotFound("no such media".into()))?;
+            c.immediate_transaction(|c| {
+                let users = crate::db::sharing::shares(c, m.stack_key())?;
+                // The rest of its version stack lives on, renumbered.
+                let left = crate::db::versions::before_delete(c, &m)?;
+                queries::delete_media(c, &mid)?;
+                Ok((users.into_iter().map(|u| u.user_id).collect(), left))
+            })
         })
         .await?;
     if !shared.is_empty() {
@@ -69,6 +74,9 @@ pub async fn delete(state: &AppState, user: &UserInfo, id: &MediaId) -> AppResul
         tracing::warn!(media_id = %id, "media files not fully removed: {e}");
     }
     tracing::info!(media_id = %id, by = %user.id, "media deleted");
+    if let Some(key) = stack_left {
+        crate::versions::announce(state, &key).await;
+    }
     state.notifier.emit(Notice::MediaDeleted {
         media,
         by: user.clone(),

@@ -49,7 +49,7 @@ pub fn token_hash(token: &str) -> String {
 
 pub async fn get_sharing(state: &AppState, user: &UserInfo, id: &MediaId) -> AppResult<Sharing> {
     let media = access::media_for(state, user, id, Action::Manage).await?;
-    let mid = id.0.clone();
+    let mid = media.stack_key().to_string();
     let users = state.db.run(move |c| sq::shares(c, &mid)).await?;
     Ok(Sharing {
         link_access: media.link_access,
@@ -57,7 +57,7 @@ pub async fn get_sharing(state: &AppState, user: &UserInfo, id: &MediaId) -> App
     })
 }
 
-fn check_user_id(id: &str) -> AppResult<()> {
+pub(crate) fn check_user_id(id: &str) -> AppResult<()> {
     if id.is_empty() || id.len() > 128 || id.chars().any(char::is_control) || id.trim() != id {
         return Err(AppError::BadRequest(format!("{id:?} is not a valid user id")));
     }
@@ -87,14 +87,14 @@ pub async fn put_sharing(state: &AppState, user: &UserInfo, id: &MediaId, new: S
         }
         roles.push((e.user_id.clone(), e.role));
     }
-    let (mid, link) = (id.0.clone(), new.link_access);
+    let (mid, key, link) = (id.0.clone(), media.stack_key().to_string(), new.link_access);
     let (by, outbox) = (user.clone(), state.notifier.outbox().clone());
     let (removed, added, media, users, recorded) = state
         .db
         .run(move |c| {
-            let (removed, added) = sq::replace(c, &mid, link, &roles)?;
+            let (removed, added) = sq::replace(c, &key, link, &roles)?;
             let media = queries::get_media(c, &mid)?.ok_or_else(|| AppError::NotFound("no such media".into()))?;
-            let users = sq::shares(c, &mid)?;
+            let users = sq::shares(c, &key)?;
             let recorded = if added.is_empty() {
                 Default::default()
             } else {
@@ -120,7 +120,9 @@ pub async fn put_sharing(state: &AppState, user: &UserInfo, id: &MediaId, new: S
     tracing::info!(media_id = %id, by = %user.id, link = link.as_str(), users = users.len(), "sharing changed");
     // The room hears who lost access before the media's new state, so someone removed gets
     // `room_closed` and nothing after it.
-    recheck_room(state, id, "your access to this media was removed").await;
+    for v in stack_ids(state, &media).await {
+        recheck_room(state, &v, "your access to this media was removed").await;
+    }
     state.notifier.emit(Notice::MediaChanged {
         media: media.clone(),
         previous_owner: None,
@@ -153,6 +155,15 @@ pub async fn put_sharing(state: &AppState, user: &UserInfo, id: &MediaId, new: S
         link_access: media.link_access,
         users,
     })
+}
+
+/// The ids of every version of `media`'s stack (just its own when the stack cannot be read).
+pub async fn stack_ids(state: &AppState, media: &Media) -> Vec<MediaId> {
+    let key = media.stack_key().to_string();
+    match state.db.run(move |c| crate::db::versions::members(c, &key)).await {
+        Ok(v) if !v.is_empty() => v.into_iter().map(|m| m.id).collect(),
+        _ => vec![media.id.clone()],
+    }
 }
 
 /// Asks the media's open room for its members and gives each the level it has now: one
@@ -204,7 +215,7 @@ const HISTORY: i64 = 200;
 
 pub async fn status(state: &AppState, user: &UserInfo, id: &MediaId) -> AppResult<StatusView> {
     let media = access::media_for(state, user, id, Action::View).await?;
-    let mid = id.0.clone();
+    let mid = media.stack_key().to_string();
     let history = state.db.run(move |c| sq::history(c, &mid, HISTORY)).await?;
     Ok(StatusView {
         status: media.review_status,
@@ -219,7 +230,8 @@ pub async fn set_status(
     id: &MediaId,
     status: ReviewStatus,
 ) -> AppResult<StatusView> {
-    access::media_for(state, user, id, Action::SetStatus).await?;
+    let before = access::media_for(state, user, id, Action::SetStatus).await?;
+    let key = before.stack_key().to_string();
     let now = chrono::Utc::now().naive_utc();
     let change = StatusChange {
         status,
@@ -232,7 +244,7 @@ pub async fn set_status(
     let (media, history, recorded) = state
         .db
         .run(move |c| {
-            sq::set_status(c, &mid, &ch, now)?;
+            sq::set_status(c, &key, &ch, now)?;
             let media = queries::get_media(c, &mid)?.ok_or_else(|| AppError::NotFound("no such media".into()))?;
             let m = MediaRef {
                 id: MediaId(mid.clone()),
@@ -240,21 +252,25 @@ pub async fn set_status(
             };
             let event = Event::status_changed(m, &media.owner_id, &by, status.as_str());
             let recorded = outbox.record(c, &[event])?;
-            Ok((media, sq::history(c, &mid, HISTORY)?, recorded))
+            let history = sq::history(c, media.stack_key(), HISTORY)?;
+            Ok((media, history, recorded))
         })
         .await?;
     state.notifier.announce(recorded);
     tracing::info!(media_id = %id, by = %user.id, status = status.as_str(), "review status changed");
     state.notifier.emit(Notice::MediaChanged {
-        media,
+        media: media.clone(),
         previous_owner: None,
     });
     state.notifier.emit(Notice::StatusChanged {
         media_id: id.clone(),
         change: change.clone(),
     });
-    if let Ok(Some(room)) = state.hub.send(FindRoom(id.clone())).await {
-        room.do_send(RecordStatus(change));
+    // Every version's room shows the stack's status.
+    for v in stack_ids(state, &media).await {
+        if let Ok(Some(room)) = state.hub.send(FindRoom(v)).await {
+            room.do_send(RecordStatus(change.clone()));
+        }
     }
     Ok(StatusView { status, history })
 }
@@ -300,7 +316,7 @@ pub async fn create_link(
     id: &MediaId,
     req: NewGuestLink,
 ) -> AppResult<GuestLinkCreated> {
-    access::media_for(state, user, id, Action::CreateGuestLink).await?;
+    let media = access::media_for(state, user, id, Action::CreateGuestLink).await?;
     let label = clean_label(req.label)?;
     let expires_at = match req.expires_at.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
         None => None,
@@ -330,7 +346,7 @@ pub async fn create_link(
     let token = new_token();
     let now = chrono::Utc::now().naive_utc();
     let row = NewGuestLinkRow {
-        media_id: id.0.clone(),
+        media_id: media.stack_key().to_string(),
         token_hash: token_hash(&token),
         label,
         password_hash,
@@ -351,8 +367,8 @@ pub async fn create_link(
 }
 
 pub async fn list_links(state: &AppState, user: &UserInfo, id: &MediaId) -> AppResult<Vec<GuestLinkInfo>> {
-    access::media_for(state, user, id, Action::Manage).await?;
-    let mid = id.0.clone();
+    let media = access::media_for(state, user, id, Action::Manage).await?;
+    let mid = media.stack_key().to_string();
     let rows = state.db.run(move |c| sq::links_of(c, &mid)).await?;
     let now = chrono::Utc::now().naive_utc();
     Ok(rows.iter().map(|r| r.to_info(now)).collect())
@@ -360,8 +376,8 @@ pub async fn list_links(state: &AppState, user: &UserInfo, id: &MediaId) -> AppR
 
 /// Revokes a link: its guest sessions end and their sockets close at once.
 pub async fn delete_link(state: &AppState, user: &UserInfo, id: &MediaId, link_id: i64) -> AppResult<()> {
-    access::media_for(state, user, id, Action::Manage).await?;
-    let mid = id.0.clone();
+    let media = access::media_for(state, user, id, Action::Manage).await?;
+    let mid = media.stack_key().to_string();
     let guests = state
         .db
         .run(move |c| sq::delete_link(c, &mid, link_id))
@@ -531,18 +547,23 @@ fn rewrite_urls(mut m: MediaInfo) -> MediaInfo {
 /// The link's media as its guest sees it.
 pub async fn guest_media(state: &AppState, user: &UserInfo) -> AppResult<GuestMedia> {
     let session = access::guest_session(user).ok_or_else(|| AppError::Unauthorized("not a guest".into()))?;
-    let found: Option<(GuestGrant, Media)> = state
+    let found: Option<(GuestGrant, Media, MediaInfo)> = state
         .db
         .run(move |c: &mut Conn| {
             let Some(g) = sq::grant_by_session(c, session)? else {
                 return Ok(None);
             };
-            let m = queries::get_media(c, &g.link.media_id)?;
-            Ok(m.map(|m| (g, m)))
+            // The link opens its stack: the guest lands on the newest version.
+            let Some(m) = crate::db::versions::newest(c, &g.link.media_id)? else {
+                return Ok(None);
+            };
+            let info = crate::db::versions::info(c, &m)?;
+            Ok(Some((g, m, info)))
         })
         .await?;
-    let (grant, media) = found.ok_or_else(|| AppError::Unauthorized("this review link is no longer valid".into()))?;
-    let info = rewrite_urls(media.to_info());
+    let (grant, media, info) =
+        found.ok_or_else(|| AppError::Unauthorized("this review link is no longer valid".into()))?;
+    let info = rewrite_urls(info);
     Ok(GuestMedia {
         guest: GuestInfo {
             name: grant.name.clone(),

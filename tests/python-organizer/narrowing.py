@@ -32,7 +32,7 @@ class Narrowing(Organizer):
 
     async def on_event(self, ctx, event):
         kind = event.WhichOneof("kind")
-        if kind in ("shares_changed", "status_changed", "guest_comment_added", "comment_added"):
+        if kind in ("shares_changed", "status_changed", "guest_comment_added", "comment_added", "version_added"):
             from google.protobuf.json_format import MessageToDict
 
             body = MessageToDict(getattr(event, kind), preserving_proto_field_name=True)

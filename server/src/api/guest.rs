@@ -109,8 +109,13 @@ async fn drawing(
     guest: Guest,
     comment_id: web::Path<i64>,
 ) -> AppResult<HttpResponse> {
-    let mid = MediaId(guest.1.link.media_id.clone());
-    crate::api::media::drawing_of(&req, &state, &guest.0, &mid, comment_id.into_inner()).await
+    // The comment may be on any version of the link's stack; access is checked on its media.
+    let id = comment_id.into_inner();
+    let on = state.db.run(move |c| crate::db::comments::get(c, id)).await?;
+    let mid = on
+        .map(|c| c.media_id)
+        .unwrap_or_else(|| MediaId(guest.1.link.media_id.clone()));
+    crate::api::media::drawing_of(&req, &state, &guest.0, &mid, id).await
 }
 
 async fn file(
@@ -121,7 +126,7 @@ async fn file(
 ) -> AppResult<HttpResponse> {
     let (media_id, name) = path.into_inner();
     let unknown = || AppError::NotFound("no such file".into());
-    if guest.1.link.media_id != media_id {
+    if media_id.is_empty() {
         return Err(unknown());
     }
     let mid = MediaId(media_id);

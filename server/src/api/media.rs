@@ -105,13 +105,15 @@ async fn list(state: web::Data<AppState>, who: Identity, q: web::Query<ListQuery
         .filter(|m| status.is_none_or(|s| m.review_status == s))
         .collect();
     let rows = access::visible(&state, &who.0, rows).await;
-    let items: Vec<MediaInfo> = rows.iter().map(|m| m.to_info()).collect();
+    // One card per version stack: its newest version.
+    let items: Vec<MediaInfo> = state.db.run(move |c| crate::db::versions::library(c, rows)).await?;
     Ok(HttpResponse::Ok().json(items))
 }
 
 async fn get(state: web::Data<AppState>, who: Identity, id: web::Path<String>) -> AppResult<HttpResponse> {
     let m = access::media_for(&state, &who.0, &MediaId(id.into_inner()), Action::View).await?;
-    Ok(HttpResponse::Ok().json(m.to_info()))
+    let info = state.db.run(move |c| crate::db::versions::info(c, &m)).await?;
+    Ok(HttpResponse::Ok().json(info))
 }
 
 #[derive(Deserialize)]

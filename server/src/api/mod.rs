@@ -7,10 +7,12 @@ pub mod guest;
 pub mod health;
 pub mod media;
 pub mod notify;
+pub mod playlists;
 pub mod safety;
 pub mod sharing;
 pub mod tus;
 pub mod upload;
+pub mod versions;
 pub mod webhooks;
 pub mod ws;
 
@@ -30,6 +32,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .configure(health::routes)
             .configure(media::routes)
             .configure(sharing::routes)
+            .configure(versions::routes)
+            .configure(playlists::routes)
             .configure(guest::routes)
             .configure(upload::routes)
             .configure(tus::routes)

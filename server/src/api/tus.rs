@@ -115,6 +115,9 @@ struct TusInfo {
     length: u64,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     media_id: Option<String>,
+    /// Metadata `version_of`: the media whose stack the upload joins once complete.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    version_of: Option<String>,
 }
 
 /// Mounts the routes; they need `web::Data<TusLocks>` and `web::Data<Writers>` from the
@@ -190,6 +193,15 @@ pub fn parse_upload_metadata(raw: &str) -> Option<Vec<(String, Vec<u8>)>> {
     Some(out)
 }
 
+/// A metadata value as text (`None` when absent or not UTF-8).
+fn metadata_value(req: &HttpRequest, key: &str) -> Option<String> {
+    let raw = req.headers().get("upload-metadata")?.to_str().ok()?;
+    parse_upload_metadata(raw)?
+        .into_iter()
+        .find(|(k, _)| k == key)
+        .and_then(|(_, v)| String::from_utf8(v).ok())
+}
+
 /// The uploaded file's name from `Upload-Metadata` (`filename`, or `name` as some clients send).
 pub fn metadata_filename_of(raw: &str) -> Option<String> {
     parse_upload_metadata(raw)?
@@ -244,6 +256,8 @@ async fn create(req: HttpRequest, state: web::Data<AppState>, who: Identity) -> 
         }
         precheck(&state, Some(length))?;
         crate::access::may_upload(&state, &who.0).await?;
+        let version_of = metadata_value(&req, "version_of");
+        crate::api::upload::version_target(&state, &who.0, version_of.clone()).await?;
         let filename = metadata_filename(&req).unwrap_or_else(|| "upload".into());
         let id = uuid::Uuid::new_v4().simple().to_string();
         // The whole length is reserved now, and stays so until the upload ends.
@@ -255,9 +269,9 @@ async fn create(req: HttpRequest, state: web::Data<AppState>, who: Identity) -> 
             written: 0,
         };
         state.space.admit(&who.0, new).await?;
-        Ok((id, filename, length))
+        Ok((id, filename, length, version_of))
     };
-    let (id, filename, length) = match admitted.await {
+    let (id, filename, length, version_of) = match admitted.await {
         Ok(a) => a,
         Err(e) => return tus_err(e),
     };
@@ -269,6 +283,7 @@ async fn create(req: HttpRequest, state: web::Data<AppState>, who: Identity) -> 
             filename,
             length,
             media_id: None,
+            version_of,
         };
         std::fs::write(&info, serde_json::to_vec(&meta).map_err(AppError::internal)?).map_err(AppError::internal)?;
         std::fs::File::create(&part).map_err(AppError::internal)?;
@@ -467,6 +482,7 @@ async fn patch_inner(
         size: total,
         source: MediaSource::Tus,
         on_failure: OnFailure::Delete,
+        version_of: crate::api::upload::version_target(state, &who.0, info.version_of.clone()).await?,
     };
     let registered = intake::register(state, intake).await;
     // Media now (counted as what the user keeps), or gone: no longer an upload.

@@ -76,6 +76,46 @@ fn file_name_header(req: &HttpRequest) -> AppResult<String> {
     Ok(name)
 }
 
+/// The value of `key` in a query string, percent-decoded.
+pub fn query_value(query: &str, key: &str) -> AppResult<Option<String>> {
+    for pair in query.split('&').filter(|p| !p.is_empty()) {
+        let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+        if k == key {
+            let v = percent_decode(&v.replace('+', " "))
+                .map_err(|_| AppError::BadRequest(format!("{key} is not valid UTF-8")))?;
+            return Ok(Some(v));
+        }
+    }
+    Ok(None)
+}
+
+/// Checks, before any byte is stored, that `user` may put a new version on `target`
+/// (manage it: its owner or an admin). Unknown and invisible look the same (404).
+pub async fn version_target(
+    state: &AppState,
+    user: &dailies_protocol::UserInfo,
+    target: Option<String>,
+) -> AppResult<Option<intake::VersionOf>> {
+    let Some(t) = target.map(|t| t.trim().to_string()).filter(|t| !t.is_empty()) else {
+        return Ok(None);
+    };
+    let media = crate::access::media_for(
+        state,
+        user,
+        &dailies_protocol::MediaId(t),
+        crate::access::Action::Manage,
+    )
+    .await
+    .map_err(|e| match e {
+        AppError::Forbidden(_) => AppError::Forbidden("only the media's owner or an admin adds versions to it".into()),
+        e => e,
+    })?;
+    Ok(Some(intake::VersionOf {
+        target: media.id,
+        by: user.clone(),
+    }))
+}
+
 pub fn content_length(req: &HttpRequest) -> Option<u64> {
     req.headers().get("content-length")?.to_str().ok()?.parse().ok()
 }
@@ -219,6 +259,7 @@ async fn receive(
     let declared = content_length(&req);
     precheck(&state, declared)?;
     crate::access::may_upload(&state, &who.0).await?;
+    let version_of = version_target(&state, &who.0, query_value(req.query_string(), "version_of")?).await?;
     let limit = state.config.max_upload_size;
     let stall = state.config.upload_body_timeout;
     let is_multipart = req
@@ -299,6 +340,7 @@ async fn receive(
         size,
         source: MediaSource::Upload,
         on_failure: OnFailure::Delete,
+        version_of,
     };
     let id = intake::register(&state, intake).await?;
     // The bytes count as the user's media now, no longer as an upload.

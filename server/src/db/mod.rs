@@ -3,12 +3,14 @@
 
 pub mod comments;
 pub mod models;
+pub mod playlists;
 pub mod queries;
 pub mod quotas;
 pub mod schema;
 pub mod sharing;
 pub mod users;
 pub mod values;
+pub mod versions;
 
 use crate::error::{AppError, AppResult};
 use anyhow::{Context, Result};

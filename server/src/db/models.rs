@@ -62,6 +62,8 @@ pub struct Media {
     pub sequence_json: Option<String>,
     pub scrub_file: Option<String>,
     pub hdr_file: Option<String>,
+    pub stack_id: Option<String>,
+    pub version: i64,
 }
 
 #[derive(Debug, Clone, Insertable)]
@@ -131,7 +133,15 @@ impl Media {
             sequence: self.sequence_json.as_deref().and_then(|j| serde_json::from_str(j).ok()),
             scrub_url: self.scrub_file.as_deref().map(|f| file_url(self.id.as_str(), f)),
             hdr_url: self.hdr_file.as_deref().map(|f| file_url(self.id.as_str(), f)),
+            version: self.version,
+            stack: Vec::new(),
         }
+    }
+
+    /// The id its stack's sharing, guest links and status history are kept under: its
+    /// root's (its own for a media without versions, or the root itself).
+    pub fn stack_key(&self) -> &str {
+        self.stack_id.as_deref().unwrap_or(self.id.as_str())
     }
 }
 

@@ -74,6 +74,38 @@ diesel::table! {
         sequence_json -> Nullable<Text>,
         scrub_file -> Nullable<Text>,
         hdr_file -> Nullable<Text>,
+        stack_id -> Nullable<Text>,
+        version -> BigInt,
+    }
+}
+
+diesel::table! {
+    playlists (id) {
+        id -> Text,
+        owner_id -> Text,
+        title -> Text,
+        link_access -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    playlist_items (playlist_id, position) {
+        playlist_id -> Text,
+        position -> BigInt,
+        media_id -> Text,
+        shares -> Bool,
+        added_by -> Text,
+    }
+}
+
+diesel::table! {
+    playlist_shares (playlist_id, user_id) {
+        playlist_id -> Text,
+        user_id -> Text,
+        role -> Text,
+        created_at -> Timestamp,
     }
 }
 
@@ -265,6 +297,9 @@ diesel::joinable!(guest_links -> media (media_id));
 diesel::joinable!(guest_sessions -> guest_links (link_id));
 diesel::joinable!(media -> users (owner_id));
 diesel::joinable!(room_events -> media (media_id));
+diesel::joinable!(playlist_items -> playlists (playlist_id));
+diesel::joinable!(playlist_items -> media (media_id));
+diesel::joinable!(playlist_shares -> playlists (playlist_id));
 diesel::joinable!(user_messages -> users (user_id));
 diesel::joinable!(webhook_deliveries -> webhook_endpoints (endpoint_id));
 
@@ -280,6 +315,9 @@ diesel::allow_tables_to_appear_in_same_query!(
     notify_prefs,
     notify_settings,
     organizer_kv,
+    playlist_items,
+    playlist_shares,
+    playlists,
     room_events,
     status_history,
     unsubscribe_tokens,

@@ -72,9 +72,7 @@ pub fn replace(
             .filter(media_shares::media_id.eq(media_id))
             .select(media_shares::user_id)
             .load(c)?;
-        diesel::update(media::table.find(media_id))
-            .set(media::link_access.eq(link.as_str()))
-            .execute(c)?;
+        super::versions::set_link_access(c, media_id, link.as_str())?;
         diesel::delete(media_shares::table.filter(media_shares::media_id.eq(media_id))).execute(c)?;
         let now = chrono::Utc::now().naive_utc();
         for (u, r) in users_roles {
@@ -103,8 +101,12 @@ pub fn replace(
 
 /// Media others shared with `user` by name, newest first.
 pub fn shared_with(conn: &mut Conn, user: &str) -> AppResult<Vec<Media>> {
+    // Shares of a stack are kept under its root: every version is shared.
+    let on_stack = media_shares::media_id
+        .eq(media::id)
+        .or(media_shares::media_id.nullable().eq(media::stack_id));
     Ok(media::table
-        .inner_join(media_shares::table)
+        .inner_join(media_shares::table.on(on_stack))
         .filter(media_shares::user_id.eq(user))
         .filter(media::owner_id.ne(user))
         .order((media::created_at.desc(), media::id.desc()))
@@ -125,9 +127,7 @@ pub fn known_users(conn: &mut Conn) -> AppResult<Vec<(String, String)>> {
 /// Sets the review status and records the change, in one transaction.
 pub fn set_status(conn: &mut Conn, media_id: &str, change: &StatusChange, at: NaiveDateTime) -> AppResult<()> {
     conn.immediate_transaction(|c| {
-        diesel::update(media::table.find(media_id))
-            .set(media::review_status.eq(change.status.as_str()))
-            .execute(c)?;
+        super::versions::set_review_status(c, media_id, change.status.as_str())?;
         diesel::insert_into(status_history::table)
             .values((
                 status_history::media_id.eq(media_id),
@@ -303,9 +303,14 @@ pub struct GuestGrant {
 }
 
 impl GuestGrant {
-    /// Whether the grant opens this media now (its link's media, not expired).
-    pub fn opens(&self, media_id: &str) -> bool {
-        self.link.media_id == media_id && !self.link.expired(chrono::Utc::now().naive_utc())
+    /// Whether the grant opens this media now (a version of its link's stack, not expired).
+    pub fn opens(&self, media: &Media) -> bool {
+        self.opens_stack(media.stack_key())
+    }
+
+    /// Whether the grant opens the stack kept under `key` now.
+    pub fn opens_stack(&self, key: &str) -> bool {
+        self.link.media_id == key && !self.link.expired(chrono::Utc::now().naive_utc())
     }
 }
 

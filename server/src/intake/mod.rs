@@ -35,6 +35,16 @@ pub struct Intake {
     pub size: u64,
     pub source: MediaSource,
     pub on_failure: OnFailure,
+    /// Put it on top of this media's version stack (checked by the caller: `by` may manage
+    /// the target).
+    pub version_of: Option<VersionOf>,
+}
+
+/// A new version's target and who adds it.
+#[derive(Debug, Clone)]
+pub struct VersionOf {
+    pub target: MediaId,
+    pub by: dailies_protocol::UserInfo,
 }
 
 /// Applies `rule` to the file now at `at`. Answers where the file ended up, for the log.
@@ -102,8 +112,42 @@ pub async fn register(state: &AppState, intake: Intake) -> AppResult<MediaId> {
         source: intake.source,
         link_access: state.config.default_link_access,
     };
-    let job_id = match state.db.run(move |c| queries::insert_media_with_job(c, &row)).await {
-        Ok(j) => j,
+    let (new_id, version_of, outbox) = (id.clone(), intake.version_of.clone(), state.notifier.outbox().clone());
+    let stored_row = state
+        .db
+        .run(move |c| {
+            c.immediate_transaction(|c| {
+                let job = queries::insert_media_with_job(c, &row)?;
+                let Some(v) = version_of else {
+                    return Ok((job, Default::default()));
+                };
+                // One transaction: the new media is never seen outside its stack.
+                let now = chrono::Utc::now().naive_utc();
+                let number = crate::db::versions::add_version(c, new_id.as_str(), v.target.as_str(), &v.by, now)?;
+                let root = queries::get_media(c, v.target.as_str())?
+                    .map(|t| t.stack_key().to_string())
+                    .unwrap_or_default();
+                let stack_owner = queries::get_media(c, &root)?.map(|m| m.owner_id);
+                let watchers: Vec<dailies_protocol::UserId> = crate::db::sharing::shares(c, &root)?
+                    .into_iter()
+                    .map(|e| e.user_id)
+                    .collect();
+                let m = crate::notify::MediaRef {
+                    id: new_id.clone(),
+                    title: row.title.clone(),
+                };
+                let owner = stack_owner.unwrap_or_else(|| v.by.id.clone());
+                let event = crate::notify::Event::new_version(m, &owner, &v.by, number, &watchers);
+                let recorded = outbox.record(c, &[event])?;
+                Ok((job, recorded))
+            })
+        })
+        .await;
+    let job_id = match stored_row {
+        Ok((j, recorded)) => {
+            state.notifier.announce(recorded);
+            j
+        }
         Err(e) => {
             let (d, t, rule) = (dir.clone(), intake.tmp.clone(), intake.on_failure.clone());
             let at = dir.join(&stored);
@@ -114,7 +158,14 @@ pub async fn register(state: &AppState, intake: Intake) -> AppResult<MediaId> {
     tracing::info!(media_id = %id, owner = %intake.owner, size = intake.size, source = %intake.source, "media added");
     let mid = id.clone();
     match state.db.run(move |c| queries::get_media(c, &mid)).await {
-        Ok(Some(media)) => state.notifier.emit(Notice::MediaAdded { media }),
+        Ok(Some(media)) => {
+            if media.stack_id.is_some() {
+                // Everyone who sees the stack gets its new shape (the hub tells only the
+                // owner of a media that is not stacked).
+                crate::versions::announce(state, media.stack_key()).await;
+            }
+            state.notifier.emit(Notice::MediaAdded { media })
+        }
         Ok(None) => {}
         Err(e) => tracing::warn!(media_id = %id, "cannot announce new media: {e}"),
     }

@@ -183,6 +183,7 @@ async fn take(state: &AppState, user: String, path: PathBuf) {
         size,
         source: MediaSource::Watch,
         on_failure: OnFailure::Restore(path),
+        version_of: None,
     };
     if let Err(e) = super::register(state, intake).await {
         tracing::error!(user, "watch folder: cannot add the file: {e}");

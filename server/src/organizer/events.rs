@@ -5,6 +5,22 @@ use super::convert;
 use crate::notice::Notice;
 use organizer_sdk::pb;
 
+/// The plugin's events for a notice: none for notices plugins do not hear; for a new
+/// version of a media (a media added into a stack) `media_added` and then, from protocol
+/// 1.2, `version_added`.
+pub fn events_for(n: &Notice, minor: u32) -> Vec<pb::event::Kind> {
+    let mut out: Vec<pb::event::Kind> = event_for(n, minor).into_iter().collect();
+    if let Notice::MediaAdded { media } = n {
+        if let Some(root) = media.stack_id.as_ref().filter(|_| minor >= 2) {
+            out.push(pb::event::Kind::VersionAdded(pb::VersionAdded {
+                media: Some(convert::media(media)),
+                version_of: root.clone(),
+            }));
+        }
+    }
+    out
+}
+
 /// The plugin's event for a notice, or `None` for notices plugins do not hear. `minor` is
 /// the plugin's protocol minor version: events it cannot know are left out, and a guest's
 /// comment reaches a plugin older than 1.2 as a plain `comment_added`.

@@ -13,8 +13,8 @@ use crate::notice::{Notice, Notifier};
 use crate::room::MAILBOX;
 use actix::prelude::*;
 use dailies_protocol::{
-    AccessLevel, CollabAction, CollabState, CommentId, Drawing, MediaId, MediaInfo, Member, MemberChange, Rational,
-    RoomEvent, ServerMsg, Shape, UserId, UserInfo,
+    AccessLevel, CollabAction, CollabState, CommentId, Drawing, MediaId, MediaInfo, Member, MemberChange,
+    PlaylistCursor, Rational, RoomEvent, ServerMsg, Shape, UserId, UserInfo,
 };
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
@@ -548,6 +548,11 @@ pub enum RoomCmd {
         x: f32,
         y: f32,
     },
+    /// Move a playlist session to `to` (resolved and checked by the session).
+    Goto {
+        to: Box<MediaInfo>,
+        cursor: PlaylistCursor,
+    },
 }
 
 #[derive(Message)]
@@ -614,6 +619,7 @@ impl Handler<Command> for Room {
             RoomCmd::RequestLead => done(self.request_lead(sid)),
             RoomCmd::AnswerLead { to, grant } => done(self.answer_lead(sid, to, grant, ctx)),
             RoomCmd::Laser { x, y } => done(self.laser(sid, x, y, ctx)),
+            RoomCmd::Goto { to, cursor } => done(self.goto(sid, *to, cursor, ctx)),
         }
     }
 }
@@ -777,6 +783,63 @@ impl Handler<RecordStatus> for Room {
                 tracing::warn!("recording a status change: {e}");
             }
         }));
+    }
+}
+
+/// A playlist session arriving from another room: it runs here with `leader`, paused on the
+/// first frame, before its members join.
+#[derive(Debug, Clone, Message)]
+#[rtype(result = "()")]
+pub struct Seed {
+    pub leader: u64,
+    pub rate: f64,
+    pub locked: bool,
+    pub playlist: PlaylistCursor,
+}
+
+/// How long a room seeded for a session nobody came to stays open.
+const SEED_WAIT: std::time::Duration = std::time::Duration::from_secs(60);
+
+impl Handler<Seed> for Room {
+    type Result = ();
+    fn handle(&mut self, msg: Seed, ctx: &mut Context<Self>) {
+        let s = &mut self.collab;
+        s.active = true;
+        s.leader = Some(msg.leader);
+        s.playing = false;
+        s.frame = 0;
+        s.at_server_time = now_ms();
+        s.rate = msg.rate;
+        s.loop_range = None;
+        s.locked = msg.locked;
+        s.compare = None;
+        s.playlist = Some(msg.playlist);
+        s.version += 1;
+        self.broadcast_collab();
+        ctx.run_later(SEED_WAIT, |act, ctx| {
+            if act.members.is_empty() {
+                act.hub.do_send(RoomEmpty {
+                    media_id: act.media_id.clone(),
+                    room: ctx.address(),
+                });
+            }
+        });
+    }
+}
+
+impl Room {
+    /// Has the hub start (or find) `to`'s room and seed its session.
+    pub(super) fn seed_room(&self, to: MediaInfo, seed: Seed) {
+        self.hub.do_send(super::hub::SeedRoom { media: to, seed });
+    }
+
+    /// Tells the hub where a playlist's live session is, for late joiners.
+    pub(super) fn hub_live(&self, media: &MediaId, cursor: &PlaylistCursor) {
+        self.hub.do_send(super::hub::PlaylistAt {
+            playlist: cursor.playlist_id.clone(),
+            media: media.clone(),
+            index: cursor.index,
+        });
     }
 }
 

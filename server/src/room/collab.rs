@@ -19,6 +19,8 @@ pub fn idle() -> CollabState {
         loop_range: None,
         version: 0,
         locked: false,
+        compare: None,
+        playlist: None,
     }
 }
 
@@ -93,6 +95,17 @@ pub fn apply(
         }
         CollabAction::TakeLead {} => {}
         CollabAction::Lock { locked } => s.locked = *locked,
+        CollabAction::Compare { view } => {
+            if let Some(v) = view {
+                let unit = |x: f64| x.is_finite() && (0.0..=1.0).contains(&x);
+                if !unit(v.wipe) || !unit(v.opacity) {
+                    return Err("wipe and opacity lie between 0 and 1".into());
+                }
+            }
+            s.compare = view.clone();
+        }
+        // The room moves the session to another media itself (`Room::goto`).
+        CollabAction::Goto { .. } => return Err("a playlist move is not a playback control".into()),
     }
     s.leader = Some(session);
     s.version += 1;

@@ -6,7 +6,7 @@ use crate::db::Db;
 use crate::notice::{Notice, Noticed, Notifier};
 use crate::room::{RoomLimits, MAILBOX};
 use actix::prelude::*;
-use dailies_protocol::{MediaId, MediaInfo, ServerMsg, UserId};
+use dailies_protocol::{MediaId, MediaInfo, PlaylistId, PlaylistLive, ServerMsg, UserId};
 use std::collections::HashMap;
 
 /// Something for a session to deliver to its client.
@@ -68,6 +68,62 @@ impl Handler<GetRoom> for Hub {
             .or_insert_with(|| Room::new(&msg.media, self.db.clone(), hub, self.notifier.clone(), self.limits).start())
             .clone();
         MessageResult(room)
+    }
+}
+
+/// Starts (or finds) a media's room and seeds its live session (a playlist session moving
+/// there). Handled before any join that follows the move, as messages to the hub keep order.
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct SeedRoom {
+    pub media: MediaInfo,
+    pub seed: super::actor::Seed,
+}
+
+impl Handler<SeedRoom> for Hub {
+    type Result = ();
+
+    fn handle(&mut self, msg: SeedRoom, ctx: &mut Context<Self>) {
+        let hub = ctx.address();
+        let room = self
+            .rooms
+            .entry(msg.media.id.clone())
+            .or_insert_with(|| Room::new(&msg.media, self.db.clone(), hub, self.notifier.clone(), self.limits).start());
+        room.do_send(msg.seed);
+    }
+}
+
+/// A playlist's live session is now on `media`, its item `index`.
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct PlaylistAt {
+    pub playlist: PlaylistId,
+    pub media: MediaId,
+    pub index: i64,
+}
+
+impl Handler<PlaylistAt> for Hub {
+    type Result = ();
+
+    fn handle(&mut self, msg: PlaylistAt, _: &mut Context<Self>) {
+        self.playlists.insert(msg.playlist, (msg.media, msg.index));
+    }
+}
+
+/// Where a playlist's live session is, if one runs (its room is open).
+#[derive(Message)]
+#[rtype(result = "Option<PlaylistLive>")]
+pub struct PlaylistLiveOf(pub PlaylistId);
+
+impl Handler<PlaylistLiveOf> for Hub {
+    type Result = Option<PlaylistLive>;
+
+    fn handle(&mut self, msg: PlaylistLiveOf, _: &mut Context<Self>) -> Self::Result {
+        let (media, index) = self.playlists.get(&msg.0)?;
+        self.rooms.contains_key(media).then(|| PlaylistLive {
+            media_id: media.clone(),
+            index: *index,
+        })
     }
 }
 
@@ -168,6 +224,7 @@ impl Handler<RoomStopped> for Hub {
     fn handle(&mut self, msg: RoomStopped, _: &mut Context<Self>) {
         if self.rooms.get(&msg.media_id) == Some(&msg.room) {
             self.rooms.remove(&msg.media_id);
+            self.playlists.retain(|_, (m, _)| *m != msg.media_id);
         }
     }
 }
@@ -191,6 +248,8 @@ pub struct HubStats {
 pub struct Hub {
     sessions: HashMap<UserId, HashMap<u64, Recipient<Push>>>,
     rooms: HashMap<MediaId, Addr<Room>>,
+    /// Playlist sessions: the media (and item) each is on.
+    playlists: HashMap<PlaylistId, (MediaId, i64)>,
     next_id: u64,
     db: Db,
     notifier: Notifier,
@@ -203,6 +262,7 @@ impl Hub {
         Hub {
             sessions: HashMap::new(),
             rooms: HashMap::new(),
+            playlists: HashMap::new(),
             next_id: 0,
             db,
             notifier,
@@ -246,6 +306,8 @@ impl Handler<Noticed> for Hub {
 
     fn handle(&mut self, Noticed(n): Noticed, _: &mut Context<Self>) {
         match &*n {
+            // A new version's stack is announced with the stack (`versions::announce`).
+            Notice::MediaAdded { media } if media.stack_id.is_some() => {}
             Notice::MediaAdded { media } => {
                 let owner = media.owner_id.clone();
                 self.to_user(&owner, &ServerMsg::MediaUpdated { media: media.to_info() });

@@ -7,7 +7,7 @@ use super::collab;
 use super::hub::Push;
 use crate::error::{AppError, AppResult};
 use actix::{AsyncContext, Context};
-use dailies_protocol::{CollabAction, ServerMsg, Shape, UserInfo};
+use dailies_protocol::{CollabAction, MediaInfo, PlaylistCursor, ServerMsg, Shape, UserInfo};
 use std::time::{Duration, Instant};
 
 /// Laser points of one member that reach the others: 30 a second, with a burst of 2 so a
@@ -107,25 +107,81 @@ impl Room {
         }
     }
 
-    pub(super) fn control(&mut self, sid: u64, action: CollabAction, ctx: &mut Context<Self>) -> AppResult<()> {
+    /// Whether `sid` may control the session now; answers the role by which it takes over a
+    /// locked session, if it does.
+    fn may_control(&self, sid: u64, locking: bool) -> AppResult<Option<&'static str>> {
         self.in_session(sid)?;
-        let was_leader = self.collab.leader;
-        let mut took_over = None;
-        if was_leader != Some(sid) {
-            let overrides = self.may_override(sid);
-            if self.collab.locked {
-                if overrides.is_none() {
-                    return Err(AppError::Forbidden(
-                        "the presenter has locked the session: raise your hand to ask for the lead".into(),
-                    ));
-                }
-                took_over = overrides;
-            } else if matches!(action, CollabAction::Lock { .. }) && overrides.is_none() {
+        if self.collab.leader == Some(sid) {
+            return Ok(None);
+        }
+        let overrides = self.may_override(sid);
+        if self.collab.locked {
+            if overrides.is_none() {
                 return Err(AppError::Forbidden(
-                    "only the leader locks or unlocks the session: take the lead first".into(),
+                    "the presenter has locked the session: raise your hand to ask for the lead".into(),
                 ));
             }
+            return Ok(overrides);
         }
+        if locking && overrides.is_none() {
+            return Err(AppError::Forbidden(
+                "only the leader locks or unlocks the session: take the lead first".into(),
+            ));
+        }
+        Ok(None)
+    }
+
+    /// The leader moves a playlist session to `to`, the item at `cursor`: on this media the
+    /// state just gains the cursor; to another, the hub seeds that room's session with the
+    /// same leader on the first frame before the members here are told to follow, so they
+    /// find it running when they arrive.
+    pub(super) fn goto(
+        &mut self,
+        sid: u64,
+        to: MediaInfo,
+        cursor: PlaylistCursor,
+        ctx: &mut Context<Self>,
+    ) -> AppResult<()> {
+        self.may_control(sid, false)?;
+        let was_leader = self.collab.leader;
+        self.hub_live(&to.id, &cursor);
+        if to.id == self.media_id {
+            self.collab.playlist = Some(cursor);
+            self.collab.leader = Some(sid);
+            self.collab.version += 1;
+            self.broadcast_collab();
+            if was_leader != self.collab.leader {
+                self.lead_moved();
+                self.presence_changed(ctx);
+            }
+            return Ok(());
+        }
+        let seed = super::actor::Seed {
+            leader: sid,
+            rate: self.collab.rate,
+            locked: self.collab.locked,
+            playlist: cursor.clone(),
+        };
+        self.seed_room(to.clone(), seed);
+        let moved = ServerMsg::SessionMoved {
+            media_id: self.media_id.clone(),
+            to: to.id.clone(),
+            playlist_id: cursor.playlist_id.clone(),
+            index: cursor.index,
+            frame: 0,
+        };
+        self.broadcast_where(&moved, |_, p| p.in_session);
+        // This room's session is over for the playlist; whoever stays keeps watching.
+        self.collab.playlist = None;
+        self.collab.playing = false;
+        self.collab.version += 1;
+        self.broadcast_collab();
+        Ok(())
+    }
+
+    pub(super) fn control(&mut self, sid: u64, action: CollabAction, ctx: &mut Context<Self>) -> AppResult<()> {
+        let was_leader = self.collab.leader;
+        let took_over = self.may_control(sid, matches!(action, CollabAction::Lock { .. }))?;
         collab::apply(&mut self.collab, &action, sid, self.fps, self.last_frame, now_ms())
             .map_err(AppError::BadRequest)?;
         self.broadcast_collab();

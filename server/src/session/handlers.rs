@@ -145,16 +145,18 @@ impl UserSession {
                         .run(move |c| match guest {
                             // A guest's library is the link's media.
                             Some(g) => match crate::db::sharing::grant_by_session(c, g)? {
-                                Some(grant) => Ok(queries::get_media(c, &grant.link.media_id)?.into_iter().collect()),
+                                Some(grant) => Ok(crate::db::versions::newest(c, &grant.link.media_id)?
+                                    .into_iter()
+                                    .collect()),
                                 None => Ok(Vec::new()),
                             },
                             None => queries::list_media_of(c, &uid),
                         })
                         .await?;
-                    Ok::<_, AppError>(access::visible(&state, &user, rows).await)
+                    let rows = access::visible(&state, &user, rows).await;
+                    state.db.run(move |c| crate::db::versions::library(c, rows)).await
                 };
-                self.run(request, fut, ctx, |act, rows, ctx| {
-                    let items = rows.iter().map(|m| m.to_info()).collect();
+                self.run(request, fut, ctx, |act, items, ctx| {
                     act.send(&ServerMsg::MediaList { items }, ctx);
                 });
             }
@@ -284,6 +286,10 @@ impl UserSession {
                 self.room_request(request, None, find, RoomCmd::SessionJoin, ctx);
             }
             ClientMsg::SessionLeave { media_id } => self.send_to_room(request, &media_id, RoomCmd::SessionLeave, ctx),
+            ClientMsg::SessionControl {
+                media_id,
+                control: dailies_protocol::CollabAction::Goto { playlist_id, index },
+            } => self.goto(request, media_id, playlist_id, index, ctx),
             ClientMsg::SessionControl { media_id, control } => {
                 self.send_to_room(request, &media_id, RoomCmd::Control(control), ctx)
             }
@@ -422,6 +428,45 @@ impl UserSession {
         self.room_request(request, None, find, cmd, ctx);
     }
 
+    /// A playlist move: the item is resolved and checked here (the caller may view the
+    /// playlist and the item's media), then the room moves its session.
+    fn goto(
+        &mut self,
+        request: &'static str,
+        media_id: MediaId,
+        playlist_id: dailies_protocol::PlaylistId,
+        index: i64,
+        ctx: &mut Context<Self>,
+    ) {
+        let Some(room) = self.rooms.get(&media_id).cloned() else {
+            self.send_app_error(AppError::BadRequest("join the room first".into()), request, ctx);
+            return;
+        };
+        let (state, user, sid) = (self.state.clone(), self.user.clone(), self.id);
+        async move {
+            let to = crate::playlists::item_for_session(&state, &user, &playlist_id, index).await?;
+            let cursor = dailies_protocol::PlaylistCursor { playlist_id, index };
+            let cmd = RoomCmd::Goto {
+                to: Box::new(to),
+                cursor,
+            };
+            room.send(Command {
+                session_id: sid,
+                user,
+                cmd,
+            })
+            .await
+            .map_err(|_| AppError::Unavailable("the room closed".into()))?
+        }
+        .into_actor(self)
+        .map(move |res, act, ctx| {
+            if let Err(e) = res {
+                act.send_app_error(e, request, ctx);
+            }
+        })
+        .spawn(ctx);
+    }
+
     fn join_room(&mut self, media_id: MediaId, since_seq: Option<i64>, ctx: &mut Context<Self>) {
         if let Some(old) = self.rooms.remove(&media_id) {
             old.do_send(Leave { session_id: self.id });
@@ -432,7 +477,7 @@ impl UserSession {
         let recipient = ctx.address().recipient();
         let fut = async move {
             let (media, access) = access::media_and_level(&state, &user, &media_id, Action::View).await?;
-            let media = media.to_info();
+            let media = state.db.run(move |c| crate::db::versions::info(c, &media)).await?;
             // A room that just emptied may be stopping: ask the hub again for its successor.
             for attempt in 0..20 {
                 let room = state

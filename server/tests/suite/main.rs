@@ -39,5 +39,6 @@ mod sharing;
 mod space;
 mod tus;
 mod uploads;
+mod versions;
 mod web_safety;
 mod ws_fragments;

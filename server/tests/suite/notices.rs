@@ -155,6 +155,7 @@ async fn a_file_that_cannot_be_registered_is_given_back_and_no_directory_is_left
             size: before.len() as u64,
             source: MediaSource::Watch,
             on_failure: OnFailure::Restore(original.clone()),
+            version_of: None,
         },
     )
     .await;

@@ -498,6 +498,24 @@ async fn inbox_writes_take_the_users_paths_and_rooms_see_them_live() {
     let o = answer(&mut ann, "-", "organizer_open").await;
     assert_eq!(o["path"], "/f/3", "{o}");
 
+    // A new version uploaded into m2's stack reaches the plugin as version_added.
+    let mut resp = client()
+        .post(s.url("/api/upload?version_of=m2"))
+        .insert_header(("X-Remote-User-Id", "ann"))
+        .insert_header(("X-Remote-User-Name", "ann name"))
+        .insert_header(("X-File-Name", "v2.mov"))
+        .send_body(&b"any bytes: processing may fail"[..])
+        .await
+        .unwrap();
+    let up: Value = resp.json().await.unwrap();
+    assert_eq!(resp.status().as_u16(), 201, "{up}");
+    let ev = stored(&s, "event/version_added").await;
+    assert_eq!(
+        (ev["version_of"].as_str(), ev["media"]["id"].as_str()),
+        (Some("m2"), up["id"].as_str()),
+        "{ev}"
+    );
+
     // A guest's comment reaches the plugin as guest_comment_added.
     let (code, link) = call(
         &s,

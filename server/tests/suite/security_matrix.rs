@@ -159,6 +159,31 @@ const ROUTES: &[(&str, &str, Rule)] = &[
         "/api/media/{media}/guest-links/{link}",
         Rule::Media(Level::Manage, 204),
     ),
+    ("GET", "/api/media/{media}/stack", Rule::Media(Level::View, 200)),
+    ("PUT", "/api/media/{media}/stack", Rule::Media(Level::Manage, 200)),
+    (
+        "GET",
+        "/api/media/{media}/stack/comments",
+        Rule::Media(Level::View, 200),
+    ),
+    // A media without other versions: checked for access first, then refused as such.
+    ("POST", "/api/media/{media}/split", Rule::Media(Level::Manage, 400)),
+    ("GET", "/api/playlists", Rule::SignedIn(200)),
+    ("POST", "/api/playlists", Rule::SignedIn(201)),
+    // `{playlist}` is shared like `{media}`: the same levels for the same actors.
+    ("GET", "/api/playlists/{playlist}", Rule::Media(Level::View, 200)),
+    ("PUT", "/api/playlists/{playlist}", Rule::Media(Level::Manage, 200)),
+    ("DELETE", "/api/playlists/{playlist}", Rule::Media(Level::Manage, 204)),
+    (
+        "GET",
+        "/api/playlists/{playlist}/sharing",
+        Rule::Media(Level::Manage, 200),
+    ),
+    (
+        "PUT",
+        "/api/playlists/{playlist}/sharing",
+        Rule::Media(Level::Manage, 200),
+    ),
     ("GET", "/api/users", Rule::SignedIn(200)),
     ("POST", "/api/upload", Rule::SignedIn(201)),
     ("OPTIONS", "/api/tus", Rule::Open(204)),
@@ -511,6 +536,22 @@ async fn new_shared_media(s: &TestServer, body: &[u8], link: &str) -> String {
     id
 }
 
+/// A new playlist of the owner's holding `media`, shared as `new_shared_media` shares.
+async fn new_playlist(s: &TestServer, media: &str, link: &str) -> String {
+    let (code, v) = as_owner(
+        s,
+        "POST",
+        "/api/playlists",
+        json!({"title": "dailies", "items": [media]}),
+    )
+    .await;
+    assert_eq!(code, 201, "{v}");
+    let id = v["id"].as_str().unwrap().to_string();
+    let (code, v) = as_owner(s, "PUT", &format!("/api/playlists/{id}/sharing"), sharing_for(link)).await;
+    assert_eq!(code, 200, "{v}");
+    id
+}
+
 /// A guest link of `media`; answers (id, token).
 async fn new_link(s: &TestServer, media: &str, can_comment: bool) -> (i64, String) {
     let (code, v) = as_owner(
@@ -593,6 +634,10 @@ struct World {
     media: String,
     media_link_view: String,
     media_link_comment: String,
+    /// Playlists holding `media`, shared as the three media are.
+    playlist: String,
+    playlist_link_view: String,
+    playlist_link_comment: String,
     /// The password and token each guest actor opens a session with.
     tokens: HashMap<Actor, (String, String)>,
     cookies: HashMap<Actor, String>,
@@ -604,6 +649,14 @@ impl World {
             Actor::LinkView => &self.media_link_view,
             Actor::LinkComment => &self.media_link_comment,
             _ => &self.media,
+        }
+    }
+
+    fn playlist_of(&self, actor: Actor) -> &str {
+        match actor {
+            Actor::LinkView => &self.playlist_link_view,
+            Actor::LinkComment => &self.playlist_link_comment,
+            _ => &self.playlist,
         }
     }
 
@@ -654,6 +707,11 @@ async fn ws_of(s: &TestServer, actor: Actor, w: &World) -> Option<Ws> {
 async fn http_case(s: &TestServer, method: &str, template: &str, actor: Actor, w: &World) -> u16 {
     let mut path = template.replace("{file}", "original.mp4");
     let media = w.media_of(actor).to_string();
+    if method == "DELETE" && template == "/api/playlists/{playlist}" {
+        path = path.replace("{playlist}", &new_playlist(s, &media, w.link_of(actor)).await);
+    } else {
+        path = path.replace("{playlist}", w.playlist_of(actor));
+    }
     if method == "DELETE" && template == "/api/media/{media}" {
         path = path.replace("{media}", &new_shared_media(s, &w.clip, w.link_of(actor)).await);
     } else {
@@ -702,6 +760,9 @@ async fn http_case(s: &TestServer, method: &str, template: &str, actor: Actor, w
             media: String::new(),
             media_link_view: String::new(),
             media_link_comment: String::new(),
+            playlist: String::new(),
+            playlist_link_view: String::new(),
+            playlist_link_comment: String::new(),
             tokens: HashMap::new(),
             cookies: HashMap::new(),
         };
@@ -724,6 +785,16 @@ async fn http_case(s: &TestServer, method: &str, template: &str, actor: Actor, w
     let resp = match (method, template) {
         ("PATCH", "/api/media/{media}") => req.send_json(&json!({"title": format!("title by {actor:?}")})).await,
         ("PUT", "/api/media/{media}/sharing") => req.send_json(&sharing_for(w.link_of(actor))).await,
+        ("PUT", "/api/media/{media}/stack") => req.send_json(&json!({"order": [media]})).await,
+        ("POST", "/api/playlists") => {
+            req.send_json(&json!({"title": format!("dailies of {actor:?}"), "items": []}))
+                .await
+        }
+        ("PUT", "/api/playlists/{playlist}") => {
+            req.send_json(&json!({"title": format!("retitled by {actor:?}"), "items": [media]}))
+                .await
+        }
+        ("PUT", "/api/playlists/{playlist}/sharing") => req.send_json(&sharing_for(w.link_of(actor))).await,
         ("PUT", "/api/media/{media}/status") => req.send_json(&json!({"status": "in_progress"})).await,
         ("POST", "/api/media/{media}/guest-links") => {
             req.send_json(&json!({"can_comment": true, "can_download": false}))
@@ -792,6 +863,9 @@ async fn world(s: &TestServer) -> World {
     for m in [&media_link_view, &media_link_comment, &other_media] {
         s.wait_done(OWNER, m, 60).await;
     }
+    let playlist = new_playlist(s, &media, "off").await;
+    let playlist_link_view = new_playlist(s, &media_link_view, "view").await;
+    let playlist_link_comment = new_playlist(s, &media_link_comment, "comment").await;
     let mut tokens = HashMap::new();
     let pw = GUEST_PASSWORD.to_string();
     tokens.insert(Actor::Guest, (pw.clone(), new_link(s, &media, true).await.1));
@@ -841,6 +915,9 @@ async fn world(s: &TestServer) -> World {
         media,
         media_link_view,
         media_link_comment,
+        playlist,
+        playlist_link_view,
+        playlist_link_comment,
         tokens,
         cookies,
     }

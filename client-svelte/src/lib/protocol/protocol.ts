@@ -72,6 +72,83 @@ export type AccessLevel = "view" | "comment" | "manage";
 
 export type ReviewStatus = "needs_review" | "in_progress" | "changes_requested" | "approved";
 
+export type PlaylistId = string;
+
+export type StackVersion = { id: MediaId, 
+/**
+ * 1, 2, … in the stack's order.
+ */
+version: number, 
+/**
+ * RFC 3339.
+ */
+created_at: string, 
+/**
+ * Processing status of this version.
+ */
+status: MediaStatus, title: string, };
+
+export type StackOrder = { order: Array<MediaId>, };
+
+export type VersionComment = { version: number, comment: Comment, };
+
+export type CompareMode = "side_by_side" | "wipe" | "overlay";
+
+export type CompareAudio = "this" | "other" | "off";
+
+export type CompareView = { other: MediaId, mode: CompareMode, 
+/**
+ * 0.0 ..= 1.0, the wipe's position from the left.
+ */
+wipe: number, 
+/**
+ * 0.0 ..= 1.0, the other media's opacity in overlay.
+ */
+opacity: number, audio: CompareAudio, };
+
+export type PlaylistCursor = { playlist_id: PlaylistId, 
+/**
+ * 0-based position of the current item.
+ */
+index: number, };
+
+export type PlaylistItem = { media_id: MediaId, 
+/**
+ * The media, when the caller may view it (else the entry is shown as unavailable).
+ */
+media: MediaInfo | null, review_status: ReviewStatus | null, 
+/**
+ * Top-level comments not resolved yet.
+ */
+open_comments: number, 
+/**
+ * Whether the playlist's sharing opens this item to those it is shared with (it does
+ * for items whoever added them could manage).
+ */
+shared: boolean, };
+
+export type PlaylistLive = { media_id: MediaId, index: number, };
+
+export type Playlist = { id: PlaylistId, title: string, owner_id: UserId, owner_name: string, 
+/**
+ * RFC 3339.
+ */
+created_at: string, updated_at: string, items: Array<PlaylistItem>, 
+/**
+ * What the caller may do with the playlist (manage: edit and share it).
+ */
+access: AccessLevel, 
+/**
+ * The live session running over it, if any: its current media and position.
+ */
+live: PlaylistLive | null, };
+
+export type PlaylistSummary = { id: PlaylistId, title: string, owner_id: UserId, owner_name: string, item_count: number, updated_at: string, access: AccessLevel, };
+
+export type PlaylistEdit = { title: string, items: Array<MediaId>, };
+
+export type PlaylistSharing = { link_access: LinkAccess, users: Array<ShareEntry>, };
+
 export type MediaInfo = { id: MediaId, title: string, owner_id: UserId, status: MediaStatus, 
 /**
  * Why processing failed, in words a person understands.
@@ -134,7 +211,15 @@ scrub_url?: string,
  * A 10-bit HDR proxy (VP9 profile 2 WebM, the source's own transfer and BT.2020) beside
  * the SDR one, for HDR displays (left out when there is none).
  */
-hdr_url?: string, };
+hdr_url?: string, 
+/**
+ * This media's number in its version stack (1 for a media without other versions).
+ */
+version: number, 
+/**
+ * Every version of its stack, v1 first (this one among them).
+ */
+stack: Array<StackVersion>, };
 
 export type ShareEntry = { user_id: UserId, user_name?: string, role: ShareRole, };
 
@@ -257,9 +342,18 @@ version: number,
  * Presenter mode: only the leader controls playback; others ask with `request_lead`
  * (the media's owner and admins may still take over).
  */
-locked: boolean, };
+locked: boolean, 
+/**
+ * The session compares the room's media with another (everyone sees the same pair,
+ * mode and wipe position).
+ */
+compare?: CompareView, 
+/**
+ * The session runs over a playlist and this room's media is its current item.
+ */
+playlist?: PlaylistCursor, };
 
-export type CollabAction = { "action": "play", frame: number, } | { "action": "pause", frame: number, } | { "action": "seek", frame: number, } | { "action": "rate", rate: number, } | { "action": "loop", range: [number, number] | null, } | { "action": "take_lead", } | { "action": "lock", locked: boolean, };
+export type CollabAction = { "action": "play", frame: number, } | { "action": "pause", frame: number, } | { "action": "seek", frame: number, } | { "action": "rate", rate: number, } | { "action": "loop", range: [number, number] | null, } | { "action": "take_lead", } | { "action": "lock", locked: boolean, } | { "action": "compare", view: CompareView | null, } | { "action": "goto", playlist_id: PlaylistId, index: number, };
 
 export type UserMessage = { id: number, 
 /**
@@ -401,7 +495,7 @@ session_id: number,
 /**
  * What the caller may do here (a viewer cannot comment or join live sessions).
  */
-access: AccessLevel, } | { "type": "access_changed", media_id: MediaId, access: AccessLevel, } | { "type": "room_event", media_id: MediaId, seq: number, event: RoomEvent, } | { "type": "room_events", media_id: MediaId, events: Array<SeqEvent>, more: boolean, } | { "type": "comments_page", media_id: MediaId, comments: Array<Comment>, before: CommentId | null, } | { "type": "presence_delta", media_id: MediaId, changes: Array<MemberChange>, member_count: number, } | { "type": "collab", media_id: MediaId, state: CollabState, } | { "type": "live_stroke", media_id: MediaId, session_id: number, user_id: UserId, shape: Shape, } | { "type": "live_clear", media_id: MediaId, session_id: number, all: boolean, } | { "type": "lead_requested", media_id: MediaId, session_id: number, user: UserInfo, } | { "type": "lead_request_closed", media_id: MediaId, session_id: number, granted: boolean, } | { "type": "laser", media_id: MediaId, session_id: number, user_name: string, x: number, y: number, } | { "type": "session_notice", media_id: MediaId, message: string, } | { "type": "room_closed", media_id: MediaId, reason: string, } | { "type": "user_messages", items: Array<UserMessage>, unseen: number, } | { "type": "user_message_added", message: UserMessage, } | { "type": "messages_seen", ids: Array<number>, unseen: number, } | { "type": "organizer_page_view", 
+access: AccessLevel, } | { "type": "access_changed", media_id: MediaId, access: AccessLevel, } | { "type": "room_event", media_id: MediaId, seq: number, event: RoomEvent, } | { "type": "room_events", media_id: MediaId, events: Array<SeqEvent>, more: boolean, } | { "type": "comments_page", media_id: MediaId, comments: Array<Comment>, before: CommentId | null, } | { "type": "presence_delta", media_id: MediaId, changes: Array<MemberChange>, member_count: number, } | { "type": "collab", media_id: MediaId, state: CollabState, } | { "type": "session_moved", media_id: MediaId, to: MediaId, playlist_id: PlaylistId, index: number, frame: number, } | { "type": "live_stroke", media_id: MediaId, session_id: number, user_id: UserId, shape: Shape, } | { "type": "live_clear", media_id: MediaId, session_id: number, all: boolean, } | { "type": "lead_requested", media_id: MediaId, session_id: number, user: UserInfo, } | { "type": "lead_request_closed", media_id: MediaId, session_id: number, granted: boolean, } | { "type": "laser", media_id: MediaId, session_id: number, user_name: string, x: number, y: number, } | { "type": "session_notice", media_id: MediaId, message: string, } | { "type": "room_closed", media_id: MediaId, reason: string, } | { "type": "user_messages", items: Array<UserMessage>, unseen: number, } | { "type": "user_message_added", message: UserMessage, } | { "type": "messages_seen", ids: Array<number>, unseen: number, } | { "type": "organizer_page_view", 
 /**
  * The canonical path of the page (send it back to reload).
  */

@@ -1,0 +1,3 @@
+DROP TABLE playlist_shares;
+DROP TABLE playlist_items;
+DROP TABLE playlists;
