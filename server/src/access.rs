@@ -277,11 +277,20 @@ async fn allows(
     action: Action,
     level: Option<AccessLevel>,
 ) -> Result<(), String> {
-    let builtin = level.is_some_and(|l| l >= action.needs());
+    let mut builtin = level.is_some_and(|l| l >= action.needs());
     let denied = || format!("you may not {} this media", action.as_str());
     // Guests are the link's alone: no plugin widens what a link grants.
     if !action.asks_plugin() || user.id.starts_with(GUEST_PREFIX) {
         return if builtin { Ok(()) } else { Err(denied()) };
+    }
+    // Up to protocol 1.1 whoever may comment (by the plugin's verdict too) joined sessions
+    // and set statuses: that is the verdict a plugin hears as the built-in one, so a plugin
+    // that answers it back for actions it does not know changes nothing.
+    if matches!(action, Action::JoinSession | Action::SetStatus) && !builtin {
+        builtin = matches!(
+            state.organizer.authorize(user, media, Action::Comment.as_str(), false).await,
+            Some(v) if v.allow
+        );
     }
     match state.organizer.authorize(user, media, action.as_str(), builtin).await {
         Some(v) if v.allow => Ok(()),
@@ -303,7 +312,14 @@ pub async fn comment_action(
     action: &'static str,
 ) -> AppResult<()> {
     let (media, level) = load(state, user, &comment.media_id).await?;
-    let may_comment = level.is_some_and(|l| l >= AccessLevel::Comment);
+    let mut may_comment = level.is_some_and(|l| l >= AccessLevel::Comment);
+    if !may_comment && !user.id.starts_with(GUEST_PREFIX) {
+        // Commenting by the plugin's verdict counts too, as it did before protocol 1.2.
+        may_comment = matches!(
+            state.organizer.authorize(user, &media, Action::Comment.as_str(), false).await,
+            Some(v) if v.allow
+        );
+    }
     let author = comment.user_id == user.id;
     // The plugin under its own name changes what it wrote, wherever that is.
     let builtin = if user.id.starts_with(PLUGIN_PREFIX) {
