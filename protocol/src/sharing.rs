@@ -221,4 +221,9 @@ pub struct GuestInfo {
 pub struct GuestMedia {
     pub media: MediaInfo,
     pub guest: GuestInfo,
+    /// A playlist's link: the playlist (its items the link opens carry their media; the
+    /// guest starts on the first, `media`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub playlist: Option<crate::versions::Playlist>,
 }

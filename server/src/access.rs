@@ -217,9 +217,10 @@ async fn builtin_visible(state: &AppState, user: &UserInfo, rows: &[Media]) -> V
             .db
             .run(move |c| {
                 let grant = sharing::grant_by_session(c, session)?;
-                Ok(keys
+                Ok(ids
                     .iter()
-                    .map(|k| grant.as_ref().is_some_and(|g| g.opens_stack(k)))
+                    .zip(&keys)
+                    .map(|(id, k)| grant.as_ref().is_some_and(|g| g.opens_id(id, k)))
                     .collect())
             })
             .await

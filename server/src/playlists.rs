@@ -309,3 +309,93 @@ pub async fn item_for_session(state: &AppState, user: &UserInfo, id: &PlaylistId
     let m = access::media_for(state, user, &MediaId(item.media_id.clone()), Action::View).await?;
     state.db.run(move |c| dv::info(c, &m)).await
 }
+
+/// Makes a guest link of a playlist (its managers): it opens the items its sharing opens.
+pub async fn create_link(
+    state: &AppState,
+    user: &UserInfo,
+    id: &PlaylistId,
+    req: dailies_protocol::NewGuestLink,
+) -> AppResult<dailies_protocol::GuestLinkCreated> {
+    load_for(state, user, id, AccessLevel::Manage).await?;
+    let link = crate::sharing::make_link(state, user, None, Some(id.0.clone()), req).await?;
+    tracing::info!(playlist = %id, by = %user.id, link = link.id, "playlist guest link created");
+    Ok(link)
+}
+
+pub async fn list_links(
+    state: &AppState,
+    user: &UserInfo,
+    id: &PlaylistId,
+) -> AppResult<Vec<dailies_protocol::GuestLinkInfo>> {
+    load_for(state, user, id, AccessLevel::Manage).await?;
+    crate::sharing::links_under(state, id.0.clone()).await
+}
+
+pub async fn delete_link(state: &AppState, user: &UserInfo, id: &PlaylistId, link_id: i64) -> AppResult<()> {
+    load_for(state, user, id, AccessLevel::Manage).await?;
+    crate::sharing::revoke_link(state, id.0.clone(), link_id).await?;
+    tracing::info!(playlist = %id, by = %user.id, link = link_id, "playlist guest link revoked");
+    Ok(())
+}
+
+/// The playlist as a guest of its link sees it: every item, with its media (under the guest
+/// routes) where the link opens it.
+pub async fn guest_view(state: &AppState, grant: &crate::db::sharing::GuestGrant, id: &str) -> AppResult<Playlist> {
+    let (pid, opened) = (id.to_string(), grant.items.clone());
+    let (row, items, infos, open, owner_name) = state
+        .db
+        .run(move |c| {
+            let row = dp::get(c, &pid)?.ok_or_else(unknown)?;
+            let items = dp::items(c, &pid)?;
+            let rows = crate::organizer::store::media_by_ids(c, &opened)?;
+            let infos = dv::infos(c, &rows)?;
+            let refs: Vec<&str> = opened.iter().map(String::as_str).collect();
+            let open = dp::open_comments(c, &refs)?;
+            let owner_name = queries::get_user(c, &row.owner_id)?
+                .map(|u| u.name)
+                .unwrap_or_else(|| row.owner_id.clone());
+            Ok((row, items, infos, open, owner_name))
+        })
+        .await?;
+    let by_id: HashMap<String, MediaInfo> = infos
+        .into_iter()
+        .map(|m| (m.id.0.clone(), crate::sharing::rewrite_urls(m)))
+        .collect();
+    let items = items
+        .iter()
+        .map(|it| {
+            let media = by_id.get(&it.media_id).cloned();
+            PlaylistItem {
+                media_id: MediaId(it.media_id.clone()),
+                review_status: media.as_ref().map(|m| m.review_status),
+                open_comments: media
+                    .as_ref()
+                    .map_or(0, |_| open.get(&it.media_id).copied().unwrap_or(0)),
+                shared: it.shares,
+                media,
+            }
+        })
+        .collect();
+    let live = state
+        .hub
+        .send(PlaylistLiveOf(PlaylistId(row.id.clone())))
+        .await
+        .ok()
+        .flatten();
+    Ok(Playlist {
+        id: PlaylistId(row.id),
+        title: row.title,
+        owner_id: UserId(row.owner_id),
+        owner_name,
+        created_at: rfc3339(row.created_at),
+        updated_at: rfc3339(row.updated_at),
+        items,
+        access: if grant.link.can_comment {
+            AccessLevel::Comment
+        } else {
+            AccessLevel::View
+        },
+        live,
+    })
+}

@@ -317,6 +317,21 @@ pub async fn create_link(
     req: NewGuestLink,
 ) -> AppResult<GuestLinkCreated> {
     let media = access::media_for(state, user, id, Action::CreateGuestLink).await?;
+    let key = media.stack_key().to_string();
+    let link = make_link(state, user, Some(key), None, req).await?;
+    tracing::info!(media_id = %id, by = %user.id, link = link.id, "guest link created");
+    Ok(link)
+}
+
+/// Makes a guest link of a stack (`media_id`, its key) or of a playlist, checked by the
+/// caller.
+pub(crate) async fn make_link(
+    state: &AppState,
+    user: &UserInfo,
+    media_id: Option<String>,
+    playlist_id: Option<String>,
+    req: NewGuestLink,
+) -> AppResult<GuestLinkCreated> {
     let label = clean_label(req.label)?;
     let expires_at = match req.expires_at.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
         None => None,
@@ -346,7 +361,8 @@ pub async fn create_link(
     let token = new_token();
     let now = chrono::Utc::now().naive_utc();
     let row = NewGuestLinkRow {
-        media_id: media.stack_key().to_string(),
+        media_id,
+        playlist_id,
         token_hash: token_hash(&token),
         label,
         password_hash,
@@ -357,7 +373,6 @@ pub async fn create_link(
         created_at: now,
     };
     let link = state.db.run(move |c| sq::insert_link(c, &row)).await?;
-    tracing::info!(media_id = %id, by = %user.id, link = link.id, "guest link created");
     Ok(GuestLinkCreated {
         id: link.id,
         url: format!("/r/{token}"),
@@ -368,8 +383,12 @@ pub async fn create_link(
 
 pub async fn list_links(state: &AppState, user: &UserInfo, id: &MediaId) -> AppResult<Vec<GuestLinkInfo>> {
     let media = access::media_for(state, user, id, Action::Manage).await?;
-    let mid = media.stack_key().to_string();
-    let rows = state.db.run(move |c| sq::links_of(c, &mid)).await?;
+    links_under(state, media.stack_key().to_string()).await
+}
+
+/// The guest links kept under a stack's key or a playlist's id.
+pub(crate) async fn links_under(state: &AppState, key: String) -> AppResult<Vec<GuestLinkInfo>> {
+    let rows = state.db.run(move |c| sq::links_of(c, &key)).await?;
     let now = chrono::Utc::now().naive_utc();
     Ok(rows.iter().map(|r| r.to_info(now)).collect())
 }
@@ -377,13 +396,19 @@ pub async fn list_links(state: &AppState, user: &UserInfo, id: &MediaId) -> AppR
 /// Revokes a link: its guest sessions end and their sockets close at once.
 pub async fn delete_link(state: &AppState, user: &UserInfo, id: &MediaId, link_id: i64) -> AppResult<()> {
     let media = access::media_for(state, user, id, Action::Manage).await?;
-    let mid = media.stack_key().to_string();
+    revoke_link(state, media.stack_key().to_string(), link_id).await?;
+    tracing::info!(media_id = %id, by = %user.id, link = link_id, "guest link revoked");
+    Ok(())
+}
+
+/// Revokes a link kept under a stack's key or a playlist's id: its guest sessions end and
+/// their sockets close at once.
+pub(crate) async fn revoke_link(state: &AppState, key: String, link_id: i64) -> AppResult<()> {
     let guests = state
         .db
-        .run(move |c| sq::delete_link(c, &mid, link_id))
+        .run(move |c| sq::delete_link(c, &key, link_id))
         .await?
         .ok_or_else(|| AppError::NotFound("no such guest link".into()))?;
-    tracing::info!(media_id = %id, by = %user.id, link = link_id, guests = guests.len(), "guest link revoked");
     if !guests.is_empty() {
         state.hub.do_send(CloseUsers {
             users: guests,
@@ -521,7 +546,7 @@ pub fn guest_file_url(media_id: &str, file: &str) -> String {
     format!("/api/guest/files/{media_id}/{file}")
 }
 
-fn rewrite_urls(mut m: MediaInfo) -> MediaInfo {
+pub(crate) fn rewrite_urls(mut m: MediaInfo) -> MediaInfo {
     let fix = |u: &mut Option<String>| {
         if let Some(s) = u.as_mut() {
             if let Some(rest) = s.strip_prefix("/files/") {
@@ -553,8 +578,14 @@ pub async fn guest_media(state: &AppState, user: &UserInfo) -> AppResult<GuestMe
             let Some(g) = sq::grant_by_session(c, session)? else {
                 return Ok(None);
             };
-            // The link opens its stack: the guest lands on the newest version.
-            let Some(m) = crate::db::versions::newest(c, &g.link.media_id)? else {
+            // A media's link opens its stack: the guest lands on the newest version. A
+            // playlist's starts on its first item the link opens.
+            let first = match (&g.link.media_id, g.items.first()) {
+                (Some(key), _) => crate::db::versions::newest(c, key)?,
+                (None, Some(item)) => queries::get_media(c, item)?,
+                (None, None) => None,
+            };
+            let Some(m) = first else {
                 return Ok(None);
             };
             let info = crate::db::versions::info(c, &m)?;
@@ -564,7 +595,12 @@ pub async fn guest_media(state: &AppState, user: &UserInfo) -> AppResult<GuestMe
     let (grant, media, info) =
         found.ok_or_else(|| AppError::Unauthorized("this review link is no longer valid".into()))?;
     let info = rewrite_urls(info);
+    let playlist = match &grant.link.playlist_id {
+        Some(p) => Some(crate::playlists::guest_view(state, &grant, p).await?),
+        None => None,
+    };
     Ok(GuestMedia {
+        playlist,
         guest: GuestInfo {
             name: grant.name.clone(),
             label: grant.link.label.clone(),

@@ -114,7 +114,7 @@ async fn drawing(
     let on = state.db.run(move |c| crate::db::comments::get(c, id)).await?;
     let mid = on
         .map(|c| c.media_id)
-        .unwrap_or_else(|| MediaId(guest.1.link.media_id.clone()));
+        .ok_or_else(|| AppError::NotFound("no such comment".into()))?;
     crate::api::media::drawing_of(&req, &state, &guest.0, &mid, id).await
 }
 

@@ -5,7 +5,7 @@ use crate::identity::Identity;
 use crate::playlists;
 use crate::state::AppState;
 use actix_web::{web, HttpResponse};
-use dailies_protocol::{PlaylistEdit, PlaylistId, PlaylistSharing};
+use dailies_protocol::{NewGuestLink, PlaylistEdit, PlaylistId, PlaylistSharing};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/playlists", web::get().to(list))
@@ -14,7 +14,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/playlists/{playlist}", web::put().to(update))
         .route("/playlists/{playlist}", web::delete().to(delete))
         .route("/playlists/{playlist}/sharing", web::get().to(get_sharing))
-        .route("/playlists/{playlist}/sharing", web::put().to(put_sharing));
+        .route("/playlists/{playlist}/sharing", web::put().to(put_sharing))
+        .route("/playlists/{playlist}/guest-links", web::get().to(list_links))
+        .route("/playlists/{playlist}/guest-links", web::post().to(create_link))
+        .route("/playlists/{playlist}/guest-links/{link}", web::delete().to(revoke));
 }
 
 async fn list(state: web::Data<AppState>, who: Identity) -> AppResult<HttpResponse> {
@@ -56,4 +59,24 @@ async fn put_sharing(
 ) -> AppResult<HttpResponse> {
     let id = PlaylistId(id.into_inner());
     Ok(HttpResponse::Ok().json(playlists::put_sharing(&state, &who.0, &id, body.into_inner()).await?))
+}
+
+async fn list_links(state: web::Data<AppState>, who: Identity, id: web::Path<String>) -> AppResult<HttpResponse> {
+    Ok(HttpResponse::Ok().json(playlists::list_links(&state, &who.0, &PlaylistId(id.into_inner())).await?))
+}
+
+async fn create_link(
+    state: web::Data<AppState>,
+    who: Identity,
+    id: web::Path<String>,
+    body: web::Json<NewGuestLink>,
+) -> AppResult<HttpResponse> {
+    let id = PlaylistId(id.into_inner());
+    Ok(HttpResponse::Created().json(playlists::create_link(&state, &who.0, &id, body.into_inner()).await?))
+}
+
+async fn revoke(state: web::Data<AppState>, who: Identity, path: web::Path<(String, i64)>) -> AppResult<HttpResponse> {
+    let (id, link) = path.into_inner();
+    playlists::delete_link(&state, &who.0, &PlaylistId(id), link).await?;
+    Ok(HttpResponse::NoContent().finish())
 }

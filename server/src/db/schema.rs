@@ -132,7 +132,7 @@ diesel::table! {
 diesel::table! {
     guest_links (id) {
         id -> BigInt,
-        media_id -> Text,
+        media_id -> Nullable<Text>,
         token_hash -> Text,
         label -> Nullable<Text>,
         password_hash -> Nullable<Text>,
@@ -143,6 +143,7 @@ diesel::table! {
         created_at -> Timestamp,
         last_used_at -> Nullable<Timestamp>,
         uses -> BigInt,
+        playlist_id -> Nullable<Text>,
     }
 }
 
@@ -300,6 +301,7 @@ diesel::joinable!(room_events -> media (media_id));
 diesel::joinable!(playlist_items -> playlists (playlist_id));
 diesel::joinable!(playlist_items -> media (media_id));
 diesel::joinable!(playlist_shares -> playlists (playlist_id));
+diesel::joinable!(guest_links -> playlists (playlist_id));
 diesel::joinable!(user_messages -> users (user_id));
 diesel::joinable!(webhook_deliveries -> webhook_endpoints (endpoint_id));
 

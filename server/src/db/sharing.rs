@@ -172,7 +172,8 @@ pub fn history(conn: &mut Conn, media_id: &str, limit: i64) -> AppResult<Vec<Sta
 #[diesel(table_name = guest_links)]
 pub struct GuestLinkRow {
     pub id: i64,
-    pub media_id: String,
+    /// The stack (its root's id) the link opens, or
+    pub media_id: Option<String>,
     pub token_hash: String,
     pub label: Option<String>,
     pub password_hash: Option<String>,
@@ -183,6 +184,8 @@ pub struct GuestLinkRow {
     pub created_at: NaiveDateTime,
     pub last_used_at: Option<NaiveDateTime>,
     pub uses: i64,
+    /// the playlist it opens (the items its sharing opens).
+    pub playlist_id: Option<String>,
 }
 
 impl GuestLinkRow {
@@ -210,7 +213,8 @@ impl GuestLinkRow {
 #[derive(Debug, Clone, Insertable)]
 #[diesel(table_name = guest_links)]
 pub struct NewGuestLinkRow {
-    pub media_id: String,
+    pub media_id: Option<String>,
+    pub playlist_id: Option<String>,
     pub token_hash: String,
     pub label: Option<String>,
     pub password_hash: Option<String>,
@@ -230,7 +234,11 @@ pub fn insert_link(conn: &mut Conn, l: &NewGuestLinkRow) -> AppResult<GuestLinkR
 
 pub fn links_of(conn: &mut Conn, media_id: &str) -> AppResult<Vec<GuestLinkRow>> {
     Ok(guest_links::table
-        .filter(guest_links::media_id.eq(media_id))
+        .filter(
+            guest_links::media_id
+                .eq(media_id)
+                .or(guest_links::playlist_id.eq(media_id)),
+        )
         .order(guest_links::id.desc())
         .select(GuestLinkRow::as_select())
         .load(conn)?)
@@ -250,7 +258,11 @@ pub fn delete_link(conn: &mut Conn, media_id: &str, link_id: i64) -> AppResult<O
     conn.immediate_transaction(|c| {
         let n = guest_links::table
             .filter(guest_links::id.eq(link_id))
-            .filter(guest_links::media_id.eq(media_id))
+            .filter(
+                guest_links::media_id
+                    .eq(media_id)
+                    .or(guest_links::playlist_id.eq(media_id)),
+            )
             .count()
             .get_result::<i64>(c)?;
         if n == 0 {
@@ -300,17 +312,26 @@ pub struct GuestGrant {
     pub session_id: i64,
     pub name: String,
     pub link: GuestLinkRow,
+    /// For a playlist's link: the items it opens, in order.
+    pub items: Vec<String>,
 }
 
 impl GuestGrant {
-    /// Whether the grant opens this media now (a version of its link's stack, not expired).
+    /// Whether the grant opens this media now (a version of its link's stack, or an item
+    /// of its link's playlist; not expired).
     pub fn opens(&self, media: &Media) -> bool {
-        self.opens_stack(media.stack_key())
+        self.opens_id(media.id.as_str(), media.stack_key())
     }
 
-    /// Whether the grant opens the stack kept under `key` now.
-    pub fn opens_stack(&self, key: &str) -> bool {
-        self.link.media_id == key && !self.link.expired(chrono::Utc::now().naive_utc())
+    /// As `opens`, for the media `id` of the stack kept under `key`.
+    pub fn opens_id(&self, id: &str, key: &str) -> bool {
+        if self.link.expired(chrono::Utc::now().naive_utc()) {
+            return false;
+        }
+        match &self.link.media_id {
+            Some(m) => m == key,
+            None => self.items.iter().any(|i| i == id),
+        }
     }
 }
 
@@ -332,7 +353,22 @@ where
         .select(GuestLinkRow::as_select())
         .first(conn)
         .optional()?;
-    Ok(link.map(|link| GuestGrant { session_id, name, link }))
+    let Some(link) = link else { return Ok(None) };
+    let items = match &link.playlist_id {
+        Some(p) => super::schema::playlist_items::table
+            .filter(super::schema::playlist_items::playlist_id.eq(p))
+            .filter(super::schema::playlist_items::shares.eq(true))
+            .order(super::schema::playlist_items::position.asc())
+            .select(super::schema::playlist_items::media_id)
+            .load(conn)?,
+        None => Vec::new(),
+    };
+    Ok(Some(GuestGrant {
+        session_id,
+        name,
+        link,
+        items,
+    }))
 }
 
 /// The guest session a cookie's token (hashed) opens.

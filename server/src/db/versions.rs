@@ -284,3 +284,29 @@ pub fn library(conn: &mut Conn, rows: Vec<Media>) -> AppResult<Vec<dailies_proto
     let rows = newest_only(conn, rows)?;
     infos(conn, &rows)
 }
+
+/// Cards for `rows` as a page places them: each row stands for its stack, shown as its
+/// newest version (once, where the stack first appears), with the stack.
+pub fn cards(conn: &mut Conn, rows: Vec<Media>) -> AppResult<Vec<dailies_protocol::MediaInfo>> {
+    let mut seen = std::collections::HashSet::new();
+    let mut out = Vec::with_capacity(rows.len());
+    let keys: Vec<&str> = rows.iter().map(|m| m.stack_key()).collect();
+    let stacks = stacks(conn, &keys)?;
+    for m in &rows {
+        if !seen.insert(m.stack_key().to_string()) {
+            continue;
+        }
+        let newest_id = stacks.get(m.stack_key()).and_then(|s| s.last()).map(|v| v.id.clone());
+        let shown = match newest_id {
+            Some(id) if id != m.id => super::queries::get_media(conn, id.as_str())?.unwrap_or_else(|| m.clone()),
+            _ => m.clone(),
+        };
+        let mut info = shown.to_info();
+        info.stack = stacks
+            .get(m.stack_key())
+            .cloned()
+            .unwrap_or_else(|| vec![to_version(&shown)]);
+        out.push(info);
+    }
+    Ok(out)
+}

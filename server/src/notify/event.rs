@@ -45,9 +45,7 @@ kinds! {
     Reply => "reply", "Replies to you";
     MediaReady => "media_ready", "Your media ready";
     MediaFailed => "media_failed", "Your media failed";
-    /// A new version of a media file. Versions are issue 16, not built yet: the event and
-    /// its constructor exist so webhooks and preferences know it; nothing emits it until
-    /// versions do (`Event::new_version`).
+    /// A new version of a media file, added to its stack (`Event::new_version`).
     NewVersion => "new_version", "New versions";
     StatusChanged => "status_changed", "Review status of your media";
     Shared => "shared", "Shared with you";
@@ -367,9 +365,8 @@ impl Event {
         e
     }
 
-    /// A new version of a media file (issue 16). Not emitted yet: versions do not exist.
-    /// When they do, the code that stores a version calls this inside its transaction and
-    /// records the event like any other.
+    /// A new version of a media file: recorded by intake in the transaction that stores the
+    /// version, told to the stack's owner and those it is shared with.
     pub fn new_version(media: MediaRef, owner: &UserId, by: &UserInfo, version: i64, watchers: &[UserId]) -> Event {
         let text = format!("{} added version {version} of {}", by.name, media.title);
         let mut e = Event::base(EventKind::NewVersion, Some(media), Some(by), text).tell(owner);

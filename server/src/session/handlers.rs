@@ -145,9 +145,10 @@ impl UserSession {
                         .run(move |c| match guest {
                             // A guest's library is the link's media.
                             Some(g) => match crate::db::sharing::grant_by_session(c, g)? {
-                                Some(grant) => Ok(crate::db::versions::newest(c, &grant.link.media_id)?
-                                    .into_iter()
-                                    .collect()),
+                                Some(grant) => match &grant.link.media_id {
+                                    Some(key) => Ok(crate::db::versions::newest(c, key)?.into_iter().collect()),
+                                    None => crate::organizer::store::media_by_ids(c, &grant.items),
+                                },
                                 None => Ok(Vec::new()),
                             },
                             None => queries::list_media_of(c, &uid),

@@ -31,11 +31,14 @@ pub async fn page(state: AppState, user: UserInfo, path: String) -> ServerMsg {
             let ids = p.media_ids;
             // The plugin chose the ids; each must still be one the user may open.
             let media = match state.db.run(move |c| store::media_by_ids(c, &ids)).await {
-                Ok(rows) => crate::access::visible(&state, &user, rows)
-                    .await
-                    .iter()
-                    .map(|m| m.to_info())
-                    .collect(),
+                // A version stands for its stack: the page shows the newest.
+                Ok(rows) => {
+                    let rows = crate::access::visible(&state, &user, rows).await;
+                    match state.db.run(move |c| crate::db::versions::cards(c, rows)).await {
+                        Ok(m) => m,
+                        Err(e) => return error(ErrorCode::Internal, e.to_string(), "organizer_page"),
+                    }
+                }
                 Err(e) => return error(ErrorCode::Internal, e.to_string(), "organizer_page"),
             };
             ServerMsg::OrganizerPageView {
@@ -55,8 +58,15 @@ pub async fn page(state: AppState, user: UserInfo, path: String) -> ServerMsg {
 /// The flat library: the user's own media, newest first.
 pub async fn builtin_page(state: &AppState, user: &UserInfo) -> ServerMsg {
     let uid = user.id.0.clone();
-    match state.db.run(move |c| store::media_of(c, &uid)).await {
-        Ok(rows) => ServerMsg::OrganizerPageView {
+    match state
+        .db
+        .run(move |c| {
+            let rows = store::media_of(c, &uid)?;
+            crate::db::versions::library(c, rows)
+        })
+        .await
+    {
+        Ok(media) => ServerMsg::OrganizerPageView {
             path: "/".into(),
             title: "Library".into(),
             breadcrumbs: vec![dailies_protocol::OrganizerCrumb {
@@ -64,7 +74,7 @@ pub async fn builtin_page(state: &AppState, user: &UserInfo) -> ServerMsg {
                 path: "/".into(),
             }],
             folders: vec![],
-            media: rows.iter().map(|m| m.to_info()).collect(),
+            media,
             actions: vec![],
             plugin: None,
         },

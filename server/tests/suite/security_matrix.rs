@@ -184,6 +184,21 @@ const ROUTES: &[(&str, &str, Rule)] = &[
         "/api/playlists/{playlist}/sharing",
         Rule::Media(Level::Manage, 200),
     ),
+    (
+        "GET",
+        "/api/playlists/{playlist}/guest-links",
+        Rule::Media(Level::Manage, 200),
+    ),
+    (
+        "POST",
+        "/api/playlists/{playlist}/guest-links",
+        Rule::Media(Level::Manage, 201),
+    ),
+    (
+        "DELETE",
+        "/api/playlists/{playlist}/guest-links/{link}",
+        Rule::Media(Level::Manage, 204),
+    ),
     ("GET", "/api/users", Rule::SignedIn(200)),
     ("POST", "/api/upload", Rule::SignedIn(201)),
     ("OPTIONS", "/api/tus", Rule::Open(204)),
@@ -410,6 +425,12 @@ fn routes_in_source() -> BTreeSet<(String, String)> {
     let mut found = BTreeSet::new();
     for f in files {
         let text = std::fs::read_to_string(&f).unwrap();
+        // A call rustfmt breaks over lines (`.route(\n    "/long/path",`) counts too.
+        let text = text
+            .split(".route(")
+            .map(str::trim_start)
+            .collect::<Vec<_>>()
+            .join(".route(");
         let rel = f.strip_prefix(&src).unwrap().to_string_lossy().replace('\\', "/");
         // api/mod.rs mounts every api/ module under /api except /files.
         let prefix = match rel.as_str() {
@@ -717,6 +738,17 @@ async fn http_case(s: &TestServer, method: &str, template: &str, actor: Actor, w
     } else {
         path = path.replace("{media}", &media);
     }
+    if template.starts_with("/api/playlists/{playlist}/guest-links/") {
+        let (code, v) = as_owner(
+            s,
+            "POST",
+            &format!("/api/playlists/{}/guest-links", w.playlist_of(actor)),
+            json!({"can_comment": false, "can_download": false}),
+        )
+        .await;
+        assert_eq!(code, 201, "{v}");
+        path = path.replace("{link}", &v["id"].to_string());
+    }
     if path.contains("{link}") {
         path = path.replace("{link}", &new_link(s, &media, false).await.0.to_string());
     }
@@ -796,6 +828,10 @@ async fn http_case(s: &TestServer, method: &str, template: &str, actor: Actor, w
         }
         ("PUT", "/api/playlists/{playlist}/sharing") => req.send_json(&sharing_for(w.link_of(actor))).await,
         ("PUT", "/api/media/{media}/status") => req.send_json(&json!({"status": "in_progress"})).await,
+        ("POST", "/api/playlists/{playlist}/guest-links") => {
+            req.send_json(&json!({"can_comment": false, "can_download": false}))
+                .await
+        }
         ("POST", "/api/media/{media}/guest-links") => {
             req.send_json(&json!({"can_comment": true, "can_download": false}))
                 .await

@@ -265,11 +265,24 @@ async fn sharing_guest_links_and_status_apply_to_the_whole_stack() {
     .await;
     assert_eq!(code, 200);
 
+    // Bob has signed in (only users who have get bell messages).
+    let mut bws = s.ws(Some("bob")).await;
+    bws.recv_type("welcome").await;
     // A version added later: bob sees it, as one card in "Shared with me".
     let (_, v) = raw_version(&s, ALICE, &v1, "b_v2.mov").await;
     let v2 = v["id"].as_str().unwrap().to_string();
     let (code, m2) = s.get(&format!("/api/media/{v2}"), Some("bob")).await;
     assert_eq!(code, 200, "{m2}");
+    // Bob, who sees the stack, is told of the new version (stored with the upload).
+    bws.send(json!({"type": "list_messages"})).await;
+    let msgs = bws.recv_type("user_messages").await;
+    let kinds: Vec<&str> = msgs["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["kind"].as_str().unwrap())
+        .collect();
+    assert!(kinds.contains(&"new_version"), "{msgs}");
     // A new version needs review again, for the whole stack, recorded in its history.
     assert_eq!(m2["review_status"], "needs_review");
     let (_, st) = s.get(&format!("/api/media/{v1}/status"), Some(ALICE)).await;
@@ -670,4 +683,171 @@ async fn a_live_session_runs_over_a_playlist_and_a_late_joiner_lands_on_the_curr
     lead.send(goto(&items[1], 7)).await;
     let e = lead.recv_type("error").await;
     assert!(e["message"].as_str().unwrap().contains("no item 7"), "{e}");
+}
+
+#[actix_rt::test]
+async fn a_playlist_guest_link_opens_the_items_its_sharing_opens_and_nothing_else() {
+    let s = TestServer::start().await;
+    let a = quick(&s, ALICE, "sh010.mov").await;
+    let c = quick(&s, "carol", "sh030.mov").await;
+    call(
+        &s,
+        "PUT",
+        &format!("/api/media/{c}/sharing"),
+        "carol",
+        Some(json!({"link_access": "off", "users": [{"user_id": ALICE, "role": "viewer"}]})),
+    )
+    .await;
+    let (_, p) = call(
+        &s,
+        "POST",
+        "/api/playlists",
+        ALICE,
+        Some(json!({"title": "Client review", "items": [a, c]})),
+    )
+    .await;
+    let pid = p["id"].as_str().unwrap().to_string();
+    let (code, _) = call(
+        &s,
+        "POST",
+        &format!("/api/playlists/{pid}/guest-links"),
+        "bob",
+        Some(json!({"can_comment": true, "can_download": false})),
+    )
+    .await;
+    assert_eq!(code, 404, "only its managers make links");
+    let (code, link) = call(
+        &s,
+        "POST",
+        &format!("/api/playlists/{pid}/guest-links"),
+        ALICE,
+        Some(json!({"label": "client", "can_comment": true, "can_download": false})),
+    )
+    .await;
+    assert_eq!(code, 201, "{link}");
+    let (_, links) = call(&s, "GET", &format!("/api/playlists/{pid}/guest-links"), ALICE, None).await;
+    assert_eq!(links[0]["label"], "client");
+    assert!(links[0].get("token").is_none(), "never the token again");
+
+    let mut r = client()
+        .post(s.url("/api/guest/session"))
+        .send_json(&json!({"token": link["token"], "name": "Client"}))
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 200);
+    let g: Value = serde_json::from_slice(&r.body().await.unwrap()).unwrap();
+    assert_eq!(g["media"]["id"], a.as_str(), "{g}");
+    assert_eq!(g["playlist"]["title"], "Client review");
+    assert_eq!(g["playlist"]["items"][0]["media"]["id"], a.as_str());
+    assert!(
+        g["playlist"]["items"][1]["media"].is_null(),
+        "carol's shot is not alice's to open: {g}"
+    );
+    let cookie = r
+        .cookies()
+        .unwrap()
+        .iter()
+        .find(|c| c.name() == "dailies_guest")
+        .unwrap()
+        .value()
+        .to_string();
+    let url = format!("{}/api/guest/ws", s.base.replacen("http", "ws", 1));
+    let (_, framed) = client()
+        .ws(url)
+        .header("Cookie", format!("dailies_guest={cookie}"))
+        .connect()
+        .await
+        .unwrap();
+    let mut gws = Ws { framed };
+    gws.recv_type("welcome").await;
+    gws.send(json!({"type": "join_room", "media_id": a, "since_seq": null}))
+        .await;
+    assert_eq!(gws.recv_type("room_joined").await["access"], "comment");
+    comment(&mut gws, &a, "love it", 1).await;
+    gws.send(json!({"type": "join_room", "media_id": c, "since_seq": null}))
+        .await;
+    assert_eq!(gws.recv_type("error").await["code"], "not_found");
+    let r = client()
+        .get(s.url(&format!("/api/guest/files/{c}/original.mov")))
+        .insert_header(("Cookie", format!("dailies_guest={cookie}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 404);
+    // Revoked: the guest's socket closes and the link opens nothing.
+    let (code, _) = call(
+        &s,
+        "DELETE",
+        &format!("/api/playlists/{pid}/guest-links/{}", link["id"]),
+        ALICE,
+        None,
+    )
+    .await;
+    assert_eq!(code, 204);
+    assert!(gws.closed_within(10).await.is_some());
+    let r = client()
+        .get(s.url("/api/guest/media"))
+        .insert_header(("Cookie", format!("dailies_guest={cookie}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 401);
+}
+
+#[actix_rt::test]
+async fn guest_sessions_of_a_database_before_playlist_links_keep_working() {
+    use diesel::connection::SimpleConnection;
+    use diesel::Connection;
+    use diesel_migrations::MigrationHarness;
+
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("dailies.sqlite");
+    let secret = "an-old-guest-cookie-secret";
+    {
+        let mut c = diesel::SqliteConnection::establish(path.to_str().unwrap()).unwrap();
+        c.batch_execute("PRAGMA foreign_keys = ON;").unwrap();
+        while !c.pending_migrations(dailies_server::db::MIGRATIONS).unwrap()[0]
+            .name()
+            .to_string()
+            .contains("playlist_guest_links")
+        {
+            c.run_next_migration(dailies_server::db::MIGRATIONS).unwrap();
+        }
+        c.batch_execute(&format!(
+            "INSERT INTO users (id, name) VALUES ('alice', 'Alice');
+             INSERT INTO media (id, owner_id, title, orig_filename, status) VALUES ('old1', 'alice', 'Old', 'old.mov', 'failed');
+             INSERT INTO guest_links (id, media_id, token_hash, can_comment, can_download, created_by, created_at)
+                 VALUES (7, 'old1', 'x', 1, 0, 'alice', '2026-12-01 10:00:00');
+             INSERT INTO guest_sessions (id, link_id, token_hash, name, created_at)
+                 VALUES (3, 7, '{}', 'Gus', '2026-12-01 10:05:00');",
+            {
+                use sha2::Digest;
+                let d = sha2::Sha256::digest(secret.as_bytes());
+                d.iter().map(|b| format!("{b:02x}")).collect::<String>()
+            }
+        ))
+        .unwrap();
+    }
+    let s = TestServer::start_in(dir, |_| {}).await;
+    let mut r = client()
+        .get(s.url("/api/guest/media"))
+        .insert_header(("Cookie", format!("dailies_guest={secret}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 200);
+    let g: Value = serde_json::from_slice(&r.body().await.unwrap()).unwrap();
+    assert_eq!(g["media"]["id"], "old1");
+    assert_eq!(g["guest"]["name"], "Gus");
+    // A link names one thing: both or neither is refused by the table.
+    let bad = s.state().db.run_blocking(|c| {
+        use diesel::RunQueryDsl;
+        diesel::sql_query(
+            "INSERT INTO guest_links (media_id, token_hash, can_comment, can_download, created_by, created_at) \
+             VALUES (NULL, 'y', 1, 0, 'alice', '2026-12-01 10:00:00')",
+        )
+        .execute(c)
+        .map_err(dailies_server::error::AppError::from)
+    });
+    assert!(bad.is_err());
 }

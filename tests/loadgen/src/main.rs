@@ -3,6 +3,7 @@
 
 mod laser;
 mod media;
+mod playlist;
 mod rooms;
 mod server;
 mod soak;
@@ -104,6 +105,13 @@ enum Cmd {
         #[arg(long, default_value_t = 10.0)]
         timeout: f64,
     },
+    /// A live session over a playlist: leader's "next" to every follower in the next item
+    Playlist {
+        #[arg(long, default_value_t = 20)]
+        followers: usize,
+        #[arg(long, default_value_t = 20)]
+        moves: usize,
+    },
     /// Server memory per idle websocket session
     Idle {
         #[arg(long, default_value_t = 5000)]
@@ -132,6 +140,7 @@ fn main() -> anyhow::Result<()> {
                 secs,
             } => rooms::one_room(&bin, clients, senders, rate, secs).await,
             Cmd::Rooms { rooms, clients, secs } => rooms::many_rooms(&bin, rooms, clients, secs).await,
+            Cmd::Playlist { followers, moves } => playlist::playlist(&bin, followers, moves).await,
             Cmd::Idle { sessions } => rooms::idle(&bin, sessions).await,
             Cmd::Laser {
                 participants,

@@ -43,15 +43,21 @@ export const api = {
   },
 };
 
+/** The plain upload's address: `?version_of=` puts the file on top of that media's stack. */
+export function uploadUrl(versionOf?: string): string {
+  return versionOf ? `/api/upload?version_of=${encodeURIComponent(versionOf)}` : '/api/upload';
+}
+
 /** Uploads in one request with progress; the fallback when tus is not available. */
 export function simpleUpload(
   file: File,
   onProgress: (sent: number, total: number) => void,
   signal?: AbortSignal,
+  versionOf?: string,
 ): Promise<{ id: string }> {
   return new Promise((resolve, reject) => {
     const xhr = new XMLHttpRequest();
-    xhr.open('POST', '/api/upload');
+    xhr.open('POST', uploadUrl(versionOf));
     xhr.setRequestHeader('X-File-Name', encodeURIComponent(file.name));
     xhr.setRequestHeader('Content-Type', file.type || 'application/octet-stream');
     xhr.upload.onprogress = (e) => onProgress(e.loaded, e.lengthComputable ? e.total : file.size);

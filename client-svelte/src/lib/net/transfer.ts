@@ -15,7 +15,19 @@ export interface Transfer {
   abort(): void;
 }
 
-export type StartTransfer = (file: File, cb: TransferCallbacks) => Transfer;
+/** `versionOf`: the file becomes a new version on top of that media's stack. */
+export interface TransferOptions {
+  versionOf?: string;
+}
+
+export type StartTransfer = (file: File, cb: TransferCallbacks, opts?: TransferOptions) => Transfer;
+
+/** The tus metadata of an upload (tus-js-client base64-encodes each value). */
+export function tusMetadata(file: { name: string; type: string }, opts: TransferOptions = {}): Record<string, string> {
+  const meta: Record<string, string> = { filename: file.name, filetype: file.type || 'application/octet-stream' };
+  if (opts.versionOf) meta.version_of = opts.versionOf;
+  return meta;
+}
 
 const RETRY_DELAYS = [0, 1000, 2000, 4000, 8000, 15000, 30000, 30000, 30000, 60000];
 
@@ -48,14 +60,14 @@ function mediaIdFrom(res: tus.HttpResponse | null): string | null {
   return res?.getHeader('X-Media-Id') ?? res?.getHeader('Dailies-Media-Id') ?? null;
 }
 
-export const tusTransfer: StartTransfer = (file, cb) => {
+export const tusTransfer: StartTransfer = (file, cb, opts = {}) => {
   let fallback: Transfer | null = null;
   let aborted = false;
   const upload = new tus.Upload(file, {
     endpoint: '/api/tus/',
     retryDelays: RETRY_DELAYS,
     chunkSize: 16 * 1024 * 1024,
-    metadata: { filename: file.name, filetype: file.type || 'application/octet-stream' },
+    metadata: tusMetadata(file, opts),
     removeFingerprintOnSuccess: true,
     onProgress: (sent, total) => cb.onProgress(sent, total),
     onShouldRetry: (err, attempt) => {
@@ -70,7 +82,7 @@ export const tusTransfer: StartTransfer = (file, cb) => {
       const e = tusError(err);
       // A server without tus: fall back to one plain request.
       if (!upload.url && [404, 405, 501].includes(e.status)) {
-        fallback = simpleTransfer(file, cb);
+        fallback = simpleTransfer(file, cb, opts);
         return;
       }
       cb.onError(e);
@@ -93,9 +105,9 @@ export const tusTransfer: StartTransfer = (file, cb) => {
   };
 };
 
-export const simpleTransfer: StartTransfer = (file, cb) => {
+export const simpleTransfer: StartTransfer = (file, cb, opts = {}) => {
   const ctl = new AbortController();
-  simpleUpload(file, (s, t) => cb.onProgress(s, t), ctl.signal).then(
+  simpleUpload(file, (s, t) => cb.onProgress(s, t), ctl.signal, opts.versionOf).then(
     (r) => cb.onSuccess(r.id),
     (e: ApiError) => e.code !== 'aborted' && cb.onError(e),
   );

@@ -265,7 +265,12 @@ export type GuestInfo = { name: string, label: string | null, can_comment: boole
  */
 download_url: string | null, };
 
-export type GuestMedia = { media: MediaInfo, guest: GuestInfo, };
+export type GuestMedia = { media: MediaInfo, guest: GuestInfo, 
+/**
+ * A playlist's link: the playlist (its items the link opens carry their media; the
+ * guest starts on the first, `media`).
+ */
+playlist?: Playlist, };
 
 export type UserInfo = { id: UserId, name: string, is_admin: boolean, };
 

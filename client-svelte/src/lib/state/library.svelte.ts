@@ -3,6 +3,8 @@
 // review status.
 import type { KnownUser, MediaInfo, ReviewStatus } from '../protocol/protocol';
 import type { SocketEvents } from '../net/events';
+import { keepStack } from './room.svelte';
+import { newestVersion } from './versions.svelte';
 
 export interface LibraryLink {
   on<K extends keyof SocketEvents>(name: K, fn: (e: SocketEvents[K]) => void): () => void;
@@ -111,13 +113,36 @@ export class Library {
    * says which, so "Shared with me" is read again.
    */
   upsert(m: MediaInfo): void {
+    if (this.foldIntoStack(m)) return;
     const i = this.items.findIndex((x) => x.id === m.id);
     const j = this.shared.findIndex((x) => x.id === m.id);
-    if (i >= 0) this.patch(i, m);
-    if (j >= 0) this.shared = this.shared.map((x) => (x.id === m.id ? { ...x, ...m } : x));
+    if (i >= 0) this.patch(i, keepStack(m, this.items[i]));
+    if (j >= 0) this.shared = this.shared.map((x) => (x.id === m.id ? { ...x, ...keepStack(m, x) } : x));
     if (i >= 0 || j >= 0) return;
     if (this.me == null || m.owner_id === this.me) this.items = [m, ...this.items];
     else if (this.sharedLoaded) void this.refreshShared();
+  }
+
+  /**
+   * The library shows one card per stack, its newest version: a version that is not the
+   * newest only refreshes its stack's card, and a new newest one takes the card's place.
+   * Returns whether `m` was handled so.
+   */
+  private foldIntoStack(m: MediaInfo): boolean {
+    if (!m.stack || m.stack.length < 2) return false;
+    const ids = new Set(m.stack.map((v) => v.id));
+    const newest = newestVersion(m.stack);
+    const fold = (list: MediaInfo[]): MediaInfo[] | null => {
+      const at = list.findIndex((x) => ids.has(x.id));
+      if (at < 0) return null;
+      const card = m.id === newest?.id ? m : { ...list[at], stack: m.stack };
+      return [...list.slice(0, at), card, ...list.slice(at + 1).filter((x) => !ids.has(x.id))];
+    };
+    const mine = fold(this.items);
+    const theirs = fold(this.shared);
+    if (mine) this.items = mine;
+    if (theirs) this.shared = theirs;
+    return !!(mine || theirs);
   }
 
   private namesLoading: Promise<void> | null = null;

@@ -8,6 +8,7 @@ import { currentTimeToFrame, DEFAULT_FPS, mediaTimeToFrame, seekTime } from '../
 export interface VideoLike {
   currentTime: number;
   readonly paused: boolean;
+  readonly seeking?: boolean;
   playbackRate: number;
   volume: number;
   muted: boolean;
@@ -29,6 +30,8 @@ export class Player {
   startFrame = $state(0);
   /** The frame on screen (or being sought to). */
   frame = $state(0);
+  /** The frame the element last presented (not the one being sought to). */
+  shown = $state(0);
   playing = $state(false);
   /** Chosen playback rate (the session may nudge the element's rate around it). */
   rate = $state(1);
@@ -111,6 +114,16 @@ export class Player {
     return this.video;
   }
 
+  /** A seek of the element is still landing. */
+  get seeking(): boolean {
+    return !!this.video?.seeking;
+  }
+
+  /** The element's playback rate (a live session or a compare lock may nudge it). */
+  get elementRate(): number {
+    return this.video?.playbackRate ?? this.rate;
+  }
+
   private watchFrames(): void {
     const v = this.video;
     if (!v?.requestVideoFrameCallback) return;
@@ -124,6 +137,7 @@ export class Player {
 
   /** A frame reached the screen. */
   onPresented(frame: number): void {
+    this.shown = Math.min(frame, this.lastFrame);
     // While a seek is on its way, frames of the old position must not flicker back.
     if (this.seekTarget != null && this.video && !this.video.paused) this.seekTarget = null;
     if (this.seekTarget != null && frame !== this.seekTarget) return;
@@ -133,8 +147,10 @@ export class Player {
   }
 
   private syncFromTime(): void {
-    if (!this.video || this.seekTarget != null) return;
-    this.frame = Math.min(currentTimeToFrame(this.video.currentTime, this.fps), this.lastFrame);
+    if (!this.video) return;
+    this.shown = Math.min(currentTimeToFrame(this.video.currentTime, this.fps), this.lastFrame);
+    if (this.seekTarget != null) return;
+    this.frame = this.shown;
     this.enforceLoop();
   }
 

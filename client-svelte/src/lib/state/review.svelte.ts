@@ -29,7 +29,12 @@ export const CONTROL_THROTTLE_MS = 120;
 export const FOLLOW_MS = 40;
 
 function hrefOf(r: Extract<Route, { name: 'media' }>): string {
-  return mediaHref(r.id, { session: r.session || undefined, frame: r.frame ?? undefined, comment: r.comment ?? undefined });
+  return mediaHref(r.id, {
+    session: r.session || undefined,
+    frame: r.frame ?? undefined,
+    comment: r.comment ?? undefined,
+    compare: r.compare ?? undefined,
+  });
 }
 
 export class ReviewController {
@@ -200,7 +205,8 @@ export class ReviewController {
       untrack(() => {
         const r = this.router.route;
         if (r.name !== 'media' || r.id !== this.room.mediaId) return;
-        const want = mediaHref(this.room.mediaId, { session: joined || undefined });
+        // A compare view stays in the address: it is part of what the link shows.
+        const want = mediaHref(this.room.mediaId, { session: joined || undefined, compare: r.compare ?? undefined });
         if (hrefOf(r) !== want) this.router.replace(want);
       });
     });

@@ -6,7 +6,7 @@ export const media: MediaInfo = {
   id: 'm1', title: 'clip', owner_id: 'alice', status: 'ready', error: null, kind: 'video', duration: 4,
   fps: 25, fps_rational: { num: 25, den: 1 }, frame_count: 100, width: 320, height: 240, video_codec: 'h264',
   audio_codec: 'aac', playback_url: '/files/m1/proxy.mp4', thumb_url: null, sheet: null, progress: null,
-  created_at: '2026-01-01T00:00:00Z', review_status: 'needs_review', link_access: 'off',
+  created_at: '2026-01-01T00:00:00Z', review_status: 'needs_review', link_access: 'off', version: 1, stack: [],
 };
 
 export const collab: CollabState = { active: false, leader: null, playing: false, frame: 0, at_server_time: 0, rate: 1, loop_range: null, version: 0, locked: false };

@@ -37,6 +37,11 @@ export interface Thread {
 
 export type RoomStatus = 'joining' | 'joined' | 'closed' | 'error';
 
+/** An empty `stack` in a `media_updated` push means "not included": keep the one we have. */
+export function keepStack(next: MediaInfo, prev: MediaInfo | null): MediaInfo {
+  return !next.stack?.length && prev?.stack?.length ? { ...next, stack: prev.stack } : next;
+}
+
 let refCounter = 0;
 function newClientRef(): string {
   refCounter += 1;
@@ -149,7 +154,7 @@ export class Room {
     on('collab', (m) => m.media_id === mediaId && this.setCollab(m.state));
     on('live_stroke', (m) => m.media_id === mediaId && this.addLiveStroke(m.session_id, m.shape));
     on('live_clear', (m) => m.media_id === mediaId && this.clearLive(m.session_id, m.all));
-    on('media_updated', (m) => m.media.id === mediaId && (this.media = this.view(m.media)));
+    on('media_updated', (m) => m.media.id === mediaId && (this.media = this.view(keepStack(m.media, this.media))));
     on('access_changed', (m) => m.media_id === mediaId && this.setAccess(m.access));
     on('media_progress', (m) => {
       if (m.media_id === mediaId && this.media) this.media = { ...this.media, progress: m.progress };

@@ -143,7 +143,8 @@ export class Session {
   /** Sends a control. Whoever drives, leads: the server hands the lead to the sender. */
   control(action: CollabAction): void {
     this.link.send({ type: 'session_control', media_id: this.room.mediaId, control: action });
-    if (action.action === 'take_lead') return;
+    // These do not move the playhead: following goes on while they travel.
+    if (action.action === 'take_lead' || action.action === 'compare' || action.action === 'goto') return;
     const at = this.link.serverNow();
     const a = this.awaiting;
     this.awaiting = a

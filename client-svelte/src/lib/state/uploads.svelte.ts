@@ -13,6 +13,8 @@ export interface UploadItem {
   state: UploadState;
   message: string;
   mediaId: string | null;
+  /** Uploaded as a new version of this media (null: a media of its own). */
+  versionOf: string | null;
 }
 
 const ACCEPTED = /^(video|audio|image)\//;
@@ -42,8 +44,11 @@ export class Uploads {
     private readonly onUploaded: (mediaId: string | null, name: string) => void = () => {},
   ) {}
 
-  /** Adds files; returns how many were skipped as not media. */
-  add(files: Iterable<File>): number {
+  /**
+   * Adds files; returns how many were skipped as not media. With `versionOf`, each becomes
+   * a new version on top of that media's stack.
+   */
+  add(files: Iterable<File>, opts: { versionOf?: string } = {}): number {
     let skipped = 0;
     for (const f of files) {
       if (!isMediaFile(f)) {
@@ -52,7 +57,7 @@ export class Uploads {
       }
       const key = this.nextKey++;
       this.files.set(key, f);
-      this.items.push({ key, name: f.name, size: f.size, sent: 0, state: 'waiting', message: '', mediaId: null });
+      this.items.push({ key, name: f.name, size: f.size, sent: 0, state: 'waiting', message: '', mediaId: null, versionOf: opts.versionOf ?? null });
     }
     this.pump();
     return skipped;
@@ -122,7 +127,7 @@ export class Uploads {
           }
           done();
         },
-      }),
+      }, it.versionOf ? { versionOf: it.versionOf } : undefined),
     );
   }
 
