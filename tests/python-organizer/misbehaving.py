@@ -59,7 +59,10 @@ async def main():
     path = address[len("unix:"):]
     if os.path.exists(path):
         os.remove(path)
-    server.add_insecure_port(address)
+    try:
+        server.add_insecure_port(address)
+    except RuntimeError as e:
+        raise SystemExit(f"cannot listen on {address}: {e}") from None
     await server.start()
     await server.wait_for_termination()
 

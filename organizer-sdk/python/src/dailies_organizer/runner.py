@@ -174,7 +174,11 @@ async def serve(org: Organizer, address: str, stop: Optional[asyncio.Event] = No
     if path and os.path.exists(path):
         os.remove(path)
     target = address if path else address.removeprefix("http://")
-    if server.add_insecure_port(target) == 0:
+    try:
+        bound = server.add_insecure_port(target)
+    except RuntimeError as e:
+        raise SystemExit(f"cannot listen on {address}: {e}") from None
+    if bound == 0:
         raise SystemExit(f"cannot listen on {address}")
     await server.start()
     if path:
