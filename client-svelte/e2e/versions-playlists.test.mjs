@@ -6,7 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
-import { Fatal, openAs, shot, startServer, tempDir, until } from './harness.mjs';
+import { Fatal, openAnonymous, openAs, shot, startServer, tempDir, until } from './harness.mjs';
 
 const FONT = '/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf';
 let server;
@@ -14,6 +14,7 @@ let alice;
 let bob;
 const ids = {};
 const missing = new Set();
+let playlistUrl = null;
 
 /** 3 s at 25 fps of testsrc2 with the frame number burnt in (and which version it is). */
 function numberedClip(dir, name, label) {
@@ -219,7 +220,7 @@ describe('versions, compare and playlists', { skip: !!process.env.DAILIES_E2E_MO
     await until(async () => (await a.locator('[data-testid=playlist-item]').count()) === 3, { what: 'the saved playlist' });
     const order = await a.locator('[data-testid=playlist-item] .title').allTextContents();
     assert.deepEqual(order.map((t) => t.trim()), ['shot010_v2.mp4', 'shot030.mp4', 'shot020.mp4']);
-    const playlistUrl = a.url().replace(/\?edit=1$/, '');
+    playlistUrl = a.url().replace(/\?edit=1$/, '');
     assert.equal(await a.locator('[data-testid=playlist-item]').first().getAttribute('data-open'), '0');
 
     // Shared through its dialog: everyone signed in with the link may comment.
@@ -272,5 +273,45 @@ describe('versions, compare and playlists', { skip: !!process.env.DAILIES_E2E_MO
     await until(() => landOn(b, ids.shot020, 3), { what: 'bob on item 3' });
     await until(async () => (await videoFrame(b)) === 0, { what: 'bob on the first frame of item 3' });
     await shot(b, '52-playlist-follower');
+  });
+
+  it("gives the playlist a guest link: a guest with no identity clicks through its items", { timeout: 120_000 }, async () => {
+    const a = alice.page;
+    assert.ok(playlistUrl, 'the playlist of the test before');
+    await a.goto(playlistUrl);
+    await a.locator('[data-testid=share-playlist]').click();
+    const dialog = a.locator('[data-testid=share-dialog]');
+    await dialog.locator('[data-testid=guest-label]').fill('Client dailies');
+    await dialog.locator('[data-testid=guest-create]').click();
+    const url = dialog.locator('[data-testid=guest-url]');
+    await url.waitFor({ timeout: 10_000 });
+    const guestUrl = await url.inputValue();
+    assert.match(guestUrl, new RegExp(`^${server.url}/r/[A-Za-z0-9_-]{20,}$`));
+    await dialog.locator('[data-testid=guest-link]', { hasText: 'Client dailies' }).waitFor();
+    await dialog.locator('button[aria-label=Close]').click();
+
+    const guest = await openAnonymous();
+    try {
+      const g = guest.page;
+      await g.goto(guestUrl);
+      await g.locator('[data-testid=guest-name]').fill('Cleo');
+      await g.locator('[data-testid=guest-enter]').click();
+      await g.locator('[data-testid=guest-playlist]').waitFor({ timeout: 15_000 });
+      const items = g.locator('[data-testid=guest-playlist-item]');
+      assert.equal(await items.count(), 3);
+      assert.equal(await items.nth(0).getAttribute('data-current'), '1');
+      assert.match(g.url(), new RegExp(`#/media/${ids.v2}`));
+      // The second item: its own media, playing through the guest routes.
+      await items.nth(1).click();
+      await until(async () => (await items.nth(1).getAttribute('data-current')) === '1', { what: 'the guest on item 2' });
+      assert.match(g.url(), new RegExp(`#/media/${ids.shot030}`));
+      await g.waitForFunction(() => (document.querySelector('[data-testid=video]')?.readyState ?? 0) >= 2, null, { timeout: 20_000 });
+      const src = await g.evaluate(() => document.querySelector('[data-testid=video]')?.currentSrc ?? '');
+      assert.match(src, new RegExp(`/api/guest/files/${ids.shot030}/`));
+      await shot(g, '53-playlist-guest');
+    } finally {
+      if (guest.errors.length) console.log(`# guest page errors: ${[...new Set(guest.errors)].join(' | ')}`);
+      await guest.close();
+    }
   });
 });

@@ -2,6 +2,8 @@
 // reorder, split one out), every version's comments, and dailies playlists with their
 // sharing.
 import type {
+  GuestLinkCreated,
+  GuestLinkInfo,
   MediaId,
   MediaInfo,
   Playlist,
@@ -74,16 +76,18 @@ export const playlistApi: PlaylistApi = {
 };
 
 /**
- * The share dialog's routes for a playlist: its users and link access. A playlist has no
- * guest links of its own (its items keep theirs), so that part of the dialog is left out.
+ * The share dialog's routes for a playlist: its users, link access and guest links (a
+ * playlist's guest opens the items its sharing opens).
  */
 export function playlistSharingApi(base: SharingApi, playlists: PlaylistApi = playlistApi): SharingApi {
   return {
     ...base,
     getSharing: (id) => playlists.getSharing(id) as Promise<Sharing>,
     putSharing: (id, s) => playlists.putSharing(id, s) as Promise<Sharing>,
-    guestLinks: async () => [],
-    createGuestLink: () => Promise.reject(new Error('A playlist has no guest links.')),
-    revokeGuestLink: () => Promise.reject(new Error('A playlist has no guest links.')),
+    guestLinks: (id) => json<GuestLinkInfo[]>(`${playlistPath(id)}/guest-links`),
+    createGuestLink: (id, link) => send<GuestLinkCreated>(`${playlistPath(id)}/guest-links`, 'POST', link),
+    revokeGuestLink: async (id, linkId) => {
+      await send<void>(`${playlistPath(id)}/guest-links/${linkId}`, 'DELETE');
+    },
   };
 }
