@@ -33,16 +33,27 @@ if [[ "${1:-}" == "--test" ]]; then
   python3 -c "import tusclient" 2>/dev/null || python3 -m pip install -q --root-user-action=ignore tuspy
 fi
 
-# The Python organizer plugin test generates its gRPC stubs with grpcio-tools at test time.
-# Debian marks its Python as externally managed: these go in anyway, as the test needs them.
-if [[ "${1:-}" == "--test" ]] && ! python3 -c "import grpc, grpc_tools" 2>/dev/null; then
-  echo "install-deps: installing grpcio grpcio-tools (Python organizer plugin test)"
-  pip_args=(install --quiet --root-user-action=ignore "grpcio>=1.60" "grpcio-tools>=1.60")
+# The Python organizer SDK (organizer-sdk/python) and its tests: grpcio and protobuf at
+# least as new as the committed stubs need, grpcio-tools for the stub drift test, and
+# setuptools to `pip install` the package offline. Debian marks its Python as externally
+# managed: these go in anyway, as the tests need them.
+py_organizer_ok() {
+  python3 - <<'PY' 2>/dev/null
+import grpc, grpc_tools, google.protobuf, setuptools
+def v(s): return tuple(int(x) for x in s.split(".")[:3] if x.isdigit())
+assert v(grpc.__version__) >= (1, 85, 1) and v(google.protobuf.__version__) >= (7, 35, 1)
+assert v(setuptools.__version__) >= (70, 1)
+PY
+}
+if [[ "${1:-}" == "--test" ]] && ! py_organizer_ok; then
+  echo "install-deps: installing grpcio grpcio-tools protobuf setuptools (Python organizer SDK tests)"
+  pip_args=(install --quiet --root-user-action=ignore --upgrade "grpcio>=1.85.1" "grpcio-tools>=1.85.1"
+            "protobuf>=7.35.1" "setuptools>=70.1")
   if python3 -m pip install --help 2>/dev/null | grep -- --break-system-packages >/dev/null; then
     pip_args+=(--break-system-packages)
   fi
   $SUDO python3 -m pip "${pip_args[@]}"
-  python3 -c "import grpc, grpc_tools" || { echo "install-deps: grpcio is still missing" >&2; exit 1; }
+  py_organizer_ok || { echo "install-deps: grpcio/protobuf for the Python organizer SDK are still missing" >&2; exit 1; }
 fi
 
 # A real SMTP server on loopback receives the notification mails in the notify tests.

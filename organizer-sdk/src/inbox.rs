@@ -132,6 +132,130 @@ impl Inbox {
         Ok(())
     }
 
+    /// Comments on a media as `as_user` (who must be allowed to comment), or as the plugin
+    /// itself when `None`; open rooms see it at once, marked as written through the plugin
+    /// (protocol 1.2).
+    pub async fn add_comment(
+        &self,
+        media_id: &str,
+        text: &str,
+        frame: i64,
+        parent_id: Option<i64>,
+        as_user: Option<&str>,
+    ) -> Result<pb::Comment, Status> {
+        let msg = pb::AddCommentRequest {
+            media_id: media_id.into(),
+            text: text.into(),
+            frame,
+            parent_id: parent_id.unwrap_or(0),
+            as_user_id: as_user.unwrap_or_default().into(),
+        };
+        Ok(self.client.clone().add_comment(self.req(msg)).await?.into_inner())
+    }
+
+    /// Edits a comment the plugin wrote, or one of `as_user`'s.
+    pub async fn edit_comment(
+        &self,
+        comment_id: i64,
+        text: &str,
+        as_user: Option<&str>,
+    ) -> Result<pb::Comment, Status> {
+        let msg = pb::EditCommentRequest {
+            comment_id,
+            text: text.into(),
+            as_user_id: as_user.unwrap_or_default().into(),
+        };
+        Ok(self.client.clone().edit_comment(self.req(msg)).await?.into_inner())
+    }
+
+    pub async fn delete_comment(&self, comment_id: i64, as_user: Option<&str>) -> Result<(), Status> {
+        let msg = pb::DeleteCommentRequest {
+            comment_id,
+            as_user_id: as_user.unwrap_or_default().into(),
+        };
+        self.client.clone().delete_comment(self.req(msg)).await?;
+        Ok(())
+    }
+
+    pub async fn set_media_title(
+        &self,
+        media_id: &str,
+        title: &str,
+        as_user: Option<&str>,
+    ) -> Result<pb::Media, Status> {
+        let msg = pb::SetMediaTitleRequest {
+            media_id: media_id.into(),
+            title: title.into(),
+            as_user_id: as_user.unwrap_or_default().into(),
+        };
+        Ok(self.client.clone().set_media_title(self.req(msg)).await?.into_inner())
+    }
+
+    /// `status`: needs_review, in_progress, changes_requested or approved.
+    pub async fn set_review_status(
+        &self,
+        media_id: &str,
+        status: &str,
+        as_user: Option<&str>,
+    ) -> Result<pb::StatusView, Status> {
+        let msg = pb::SetReviewStatusRequest {
+            media_id: media_id.into(),
+            status: status.into(),
+            as_user_id: as_user.unwrap_or_default().into(),
+        };
+        Ok(self.client.clone().set_review_status(self.req(msg)).await?.into_inner())
+    }
+
+    /// Who the media is shared with, and its link access.
+    pub async fn sharing(&self, media_id: &str) -> Result<pb::ShareList, Status> {
+        let msg = pb::GetSharingRequest {
+            media_id: media_id.into(),
+        };
+        Ok(self.client.clone().get_sharing(self.req(msg)).await?.into_inner())
+    }
+
+    /// The review status and its history, newest first.
+    pub async fn review_status(&self, media_id: &str) -> Result<pb::StatusView, Status> {
+        let msg = pb::GetReviewStatusRequest {
+            media_id: media_id.into(),
+        };
+        Ok(self.client.clone().get_review_status(self.req(msg)).await?.into_inner())
+    }
+
+    /// Tells `user_id`'s open clients to open a media file at a frame; answers how many
+    /// sessions were told.
+    pub async fn open_media(&self, user_id: &str, media_id: &str, frame: i64) -> Result<u32, Status> {
+        let msg = pb::OpenOnClientRequest {
+            user_id: user_id.into(),
+            media_id: media_id.into(),
+            frame,
+            path: String::new(),
+        };
+        Ok(self
+            .client
+            .clone()
+            .open_on_client(self.req(msg))
+            .await?
+            .into_inner()
+            .sessions)
+    }
+
+    /// Tells `user_id`'s open clients to open one of the plugin's pages.
+    pub async fn open_page(&self, user_id: &str, path: &str) -> Result<u32, Status> {
+        let msg = pb::OpenOnClientRequest {
+            user_id: user_id.into(),
+            path: path.into(),
+            ..Default::default()
+        };
+        Ok(self
+            .client
+            .clone()
+            .open_on_client(self.req(msg))
+            .await?
+            .into_inner()
+            .sessions)
+    }
+
     pub async fn kv_get(&self, key: &str) -> Result<Option<Vec<u8>>, Status> {
         let r = self
             .client

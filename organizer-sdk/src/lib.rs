@@ -72,7 +72,7 @@ pub use transport::{Address, BoxError};
 
 /// The organizer protocol version this SDK speaks. Servers refuse plugins of another major.
 pub const PROTOCOL_MAJOR: u32 = 1;
-pub const PROTOCOL_MINOR: u32 = 1;
+pub const PROTOCOL_MINOR: u32 = 2;
 
 /// Environment variable naming where a plugin must listen (set by the server).
 pub const LISTEN_ENV: &str = "DAILIES_ORGANIZER_LISTEN";

@@ -442,6 +442,19 @@ pub enum ServerMsg {
     },
     /// The organizer's view of this user changed: reload the page shown.
     OrganizerRefresh {},
+    /// The organizer plugin asks this client to open a media file (at `frame`) or one of
+    /// its pages (`path`).
+    OrganizerOpen {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[ts(optional)]
+        media_id: Option<MediaId>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[ts(optional, type = "number")]
+        frame: Option<i64>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[ts(optional)]
+        path: Option<String>,
+    },
 }
 
 /// A step of the path above an organizer page.

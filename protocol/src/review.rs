@@ -123,6 +123,11 @@ pub struct Comment {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[ts(optional)]
     pub drawing_url: Option<String>,
+    /// Written through the organizer plugin (its name): by the plugin itself, or by the plugin
+    /// for `user_id` (say, notes imported from a tracker).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub via_plugin: Option<String>,
 }
 
 /// A change in a room, numbered by the room's sequence so clients can catch up.

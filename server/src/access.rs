@@ -1,8 +1,10 @@
 //! Who may do what to a media file (docs/sharing.md). Built in: owners and admins manage;
 //! users it is shared with, everyone signed in through its link access, and guests of its
 //! links view or comment. The organizer plugin, when it authorizes, has the last word on
-//! view, comment, rename and delete; sharing is the built-in rule's alone. Unknown and
-//! forbidden look the same (404) to whoever may not view.
+//! view, comment, rename, delete, join_session, share, set_status and create_guest_link on
+//! media, on edit_comment and delete_comment, and on upload; reading sharing and guest links
+//! is the built-in rule's alone. Unknown and forbidden look the same (404) to whoever may
+//! not view.
 
 use crate::db::models::Media;
 use crate::db::sharing::{self, GuestGrant};
@@ -13,6 +15,9 @@ use dailies_protocol::{AccessLevel, MediaId, UserInfo};
 
 /// Guests act as `guest:<session>`; identity headers may not name such a user.
 pub const GUEST_PREFIX: &str = "guest:";
+/// The organizer plugin writes under its own name as `organizer:<plugin>`; nor may
+/// identity headers name such a user.
+pub const PLUGIN_PREFIX: &str = "organizer:";
 
 /// The actions checked on media.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -21,7 +26,14 @@ pub enum Action {
     Comment,
     Rename,
     Delete,
-    /// Edit sharing, make and revoke guest links.
+    /// Take part in the media's live session (play, seek, draw together).
+    JoinSession,
+    /// Change who the media is shared with and its link access.
+    Share,
+    /// Set the media's review status.
+    SetStatus,
+    CreateGuestLink,
+    /// Read sharing, list and revoke guest links (not asked of the plugin).
     Manage,
 }
 
@@ -32,6 +44,10 @@ impl Action {
             Action::Comment => "comment",
             Action::Rename => "rename",
             Action::Delete => "delete",
+            Action::JoinSession => "join_session",
+            Action::Share => "share",
+            Action::SetStatus => "set_status",
+            Action::CreateGuestLink => "create_guest_link",
             Action::Manage => "manage",
         }
     }
@@ -40,12 +56,14 @@ impl Action {
     pub fn needs(self) -> AccessLevel {
         match self {
             Action::View => AccessLevel::View,
-            Action::Comment => AccessLevel::Comment,
-            Action::Rename | Action::Delete | Action::Manage => AccessLevel::Manage,
+            Action::Comment | Action::JoinSession | Action::SetStatus => AccessLevel::Comment,
+            Action::Rename | Action::Delete | Action::Share | Action::CreateGuestLink | Action::Manage => {
+                AccessLevel::Manage
+            }
         }
     }
 
-    /// Whether the organizer plugin is asked (sharing is not a plugin's to decide yet).
+    /// Whether the organizer plugin is asked (reading sharing and links is not).
     fn asks_plugin(self) -> bool {
         self != Action::Manage
     }
@@ -260,11 +278,20 @@ async fn allows(
     action: Action,
     level: Option<AccessLevel>,
 ) -> Result<(), String> {
-    let builtin = level.is_some_and(|l| l >= action.needs());
+    let mut builtin = level.is_some_and(|l| l >= action.needs());
     let denied = || format!("you may not {} this media", action.as_str());
     // Guests are the link's alone: no plugin widens what a link grants.
     if !action.asks_plugin() || user.id.starts_with(GUEST_PREFIX) {
         return if builtin { Ok(()) } else { Err(denied()) };
+    }
+    // Up to protocol 1.1 whoever may comment (by the plugin's verdict too) joined sessions
+    // and set statuses: that is the verdict a plugin hears as the built-in one, so a plugin
+    // that answers it back for actions it does not know changes nothing.
+    if matches!(action, Action::JoinSession | Action::SetStatus) && !builtin {
+        builtin = matches!(
+            state.organizer.authorize(user, media, Action::Comment.as_str(), false).await,
+            Some(v) if v.allow
+        );
     }
     match state.organizer.authorize(user, media, action.as_str(), builtin).await {
         Some(v) if v.allow => Ok(()),
@@ -272,5 +299,73 @@ async fn allows(
         Some(v) => Err(v.reason),
         None if builtin => Ok(()),
         None => Err(denied()),
+    }
+}
+
+/// May `user` change or delete `comment` (`action`: `edit_comment` or `delete_comment`)?
+/// The built-in rule: its author or an admin, who may comment on the media; the plugin, when
+/// it authorizes, decides, asked about the comment (kind "comment"). Guests follow their
+/// link alone.
+pub async fn comment_action(
+    state: &AppState,
+    user: &UserInfo,
+    comment: &dailies_protocol::Comment,
+    action: &'static str,
+) -> AppResult<()> {
+    let (media, level) = load(state, user, &comment.media_id).await?;
+    let mut may_comment = level.is_some_and(|l| l >= AccessLevel::Comment);
+    if !may_comment && !user.id.starts_with(GUEST_PREFIX) {
+        // Commenting by the plugin's verdict counts too, as it did before protocol 1.2.
+        may_comment = matches!(
+            state.organizer.authorize(user, &media, Action::Comment.as_str(), false).await,
+            Some(v) if v.allow
+        );
+    }
+    let author = comment.user_id == user.id;
+    // The plugin under its own name changes what it wrote, wherever that is.
+    let builtin = if user.id.starts_with(PLUGIN_PREFIX) {
+        author
+    } else {
+        may_comment && (author || user.is_admin)
+    };
+    let verb = action.strip_suffix("_comment").unwrap_or(action);
+    let denied = || AppError::Forbidden(format!("you may not {verb} this comment"));
+    if user.id.starts_with(GUEST_PREFIX) {
+        return if builtin { Ok(()) } else { Err(denied()) };
+    }
+    let object = organizer_sdk::pb::ObjectRef {
+        kind: "comment".into(),
+        id: comment.id.0.to_string(),
+        owner_id: comment.user_id.0.clone(),
+        title: media.title.clone(),
+        media_id: media.id.0.clone(),
+    };
+    match state.organizer.authorize_object(user, object, action, builtin).await {
+        Some(v) if v.allow => Ok(()),
+        Some(v) if v.reason.is_empty() => Err(denied()),
+        Some(v) => Err(AppError::Forbidden(v.reason)),
+        None if builtin => Ok(()),
+        None => Err(denied()),
+    }
+}
+
+/// May `user` upload into their library? Built in: every signed-in user (quotas are
+/// checked on their own); guests never. The plugin, when it authorizes, decides, asked about
+/// the user's library (kind "library").
+pub async fn may_upload(state: &AppState, user: &UserInfo) -> AppResult<()> {
+    if user.id.starts_with(GUEST_PREFIX) {
+        return Err(AppError::Forbidden("guests may not upload".into()));
+    }
+    let object = organizer_sdk::pb::ObjectRef {
+        kind: "library".into(),
+        id: user.id.0.clone(),
+        owner_id: user.id.0.clone(),
+        title: user.name.clone(),
+        media_id: String::new(),
+    };
+    match state.organizer.authorize_object(user, object, "upload", true).await {
+        Some(v) if !v.allow && v.reason.is_empty() => Err(AppError::Forbidden("you may not upload".into())),
+        Some(v) if !v.allow => Err(AppError::Forbidden(v.reason)),
+        _ => Ok(()),
     }
 }

@@ -101,6 +101,13 @@ pub fn identify(req: &HttpRequest, cfg: &Config) -> Result<UserInfo, AppError> {
             crate::access::GUEST_PREFIX
         )));
     }
+    if id.starts_with(crate::access::PLUGIN_PREFIX) {
+        return Err(AppError::BadRequest(format!(
+            "header {} holds a user id starting with \"{}\", which is reserved for the organizer plugin",
+            cfg.user_id_header,
+            crate::access::PLUGIN_PREFIX
+        )));
+    }
     let name = match header(req, &cfg.user_name_header)? {
         Some(n) if !n.trim().is_empty() => n
             .trim()

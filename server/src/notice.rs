@@ -7,7 +7,7 @@ use crate::db::models::Media;
 use crate::db::{queries, Db};
 use crate::notify::{Event, Outbox, Recorded};
 use actix::prelude::*;
-use dailies_protocol::{Comment, MediaId, UserId, UserInfo, UserMessage};
+use dailies_protocol::{Comment, MediaId, Sharing, StatusChange, UserId, UserInfo, UserMessage};
 use std::sync::{Arc, RwLock};
 
 /// Something that happened, after it was stored.
@@ -38,6 +38,14 @@ pub enum Notice {
     MessageStored { user: UserId, message: UserMessage },
     /// The organizer plugin asks a user's clients to reload its page.
     OrganizerRefresh { user: UserId },
+    /// Who a media file is shared with (or its link access) changed.
+    SharingChanged {
+        media_id: MediaId,
+        sharing: Sharing,
+        by: UserInfo,
+    },
+    /// A media file's review status changed.
+    StatusChanged { media_id: MediaId, change: StatusChange },
 }
 
 /// A notice as actors receive it: shared, since every listener gets the same one.

@@ -138,6 +138,7 @@ pub async fn start(config: Config, listener: TcpListener) -> Result<RunningServe
         organizer,
         notifier,
     };
+    state.organizer.attach(state.clone());
     tokio::task::spawn_local(crate::intake::watch::run(state.clone()));
     tokio::task::spawn_local(sweep_uploads(state.clone()));
     let addr = listener.local_addr()?;

@@ -70,7 +70,7 @@ pub(crate) fn check_user_id(id: &str) -> AppResult<()> {
 /// Replaces who a media is shared with. Users who lose access leave its room and hear
 /// `media_removed`; users who gain it get the media and a message in their inbox.
 pub async fn put_sharing(state: &AppState, user: &UserInfo, id: &MediaId, new: Sharing) -> AppResult<Sharing> {
-    let media = access::media_for(state, user, id, Action::Manage).await?;
+    let media = access::media_for(state, user, id, Action::Share).await?;
     if new.users.len() > MAX_SHARES {
         return Err(AppError::BadRequest(format!(
             "a media is shared with at most {MAX_SHARES} users"
@@ -126,6 +126,14 @@ pub async fn put_sharing(state: &AppState, user: &UserInfo, id: &MediaId, new: S
     state.notifier.emit(Notice::MediaChanged {
         media: media.clone(),
         previous_owner: None,
+    });
+    state.notifier.emit(Notice::SharingChanged {
+        media_id: id.clone(),
+        sharing: Sharing {
+            link_access: media.link_access,
+            users: users.clone(),
+        },
+        by: user.clone(),
     });
     for u in &added {
         state.notifier.emit(Notice::OrganizerRefresh { user: u.clone() });
@@ -222,7 +230,7 @@ pub async fn set_status(
     id: &MediaId,
     status: ReviewStatus,
 ) -> AppResult<StatusView> {
-    let before = access::media_for(state, user, id, Action::Comment).await?;
+    let before = access::media_for(state, user, id, Action::SetStatus).await?;
     let key = before.stack_key().to_string();
     let now = chrono::Utc::now().naive_utc();
     let change = StatusChange {
@@ -253,6 +261,10 @@ pub async fn set_status(
     state.notifier.emit(Notice::MediaChanged {
         media: media.clone(),
         previous_owner: None,
+    });
+    state.notifier.emit(Notice::StatusChanged {
+        media_id: id.clone(),
+        change: change.clone(),
     });
     // Every version's room shows the stack's status.
     for v in stack_ids(state, &media).await {
@@ -304,7 +316,7 @@ pub async fn create_link(
     id: &MediaId,
     req: NewGuestLink,
 ) -> AppResult<GuestLinkCreated> {
-    let media = access::media_for(state, user, id, Action::Manage).await?;
+    let media = access::media_for(state, user, id, Action::CreateGuestLink).await?;
     let key = media.stack_key().to_string();
     let link = make_link(state, user, Some(key), None, req).await?;
     tracing::info!(media_id = %id, by = %user.id, link = link.id, "guest link created");

@@ -71,6 +71,7 @@ mod tests {
                 id: "m1".into(),
                 owner_id: "ann".into(),
                 title: "Shot".into(),
+                media_id: String::new(),
             }),
             builtin_allowed: builtin,
         }

@@ -255,6 +255,7 @@ async fn create(req: HttpRequest, state: web::Data<AppState>, who: Identity) -> 
             return Err(too_large(state.config.max_upload_size));
         }
         precheck(&state, Some(length))?;
+        crate::access::may_upload(&state, &who.0).await?;
         let version_of = metadata_value(&req, "version_of");
         crate::api::upload::version_target(&state, &who.0, version_of.clone()).await?;
         let filename = metadata_filename(&req).unwrap_or_else(|| "upload".into());

@@ -258,6 +258,7 @@ async fn receive(
 ) -> Result<HttpResponse, BodyError> {
     let declared = content_length(&req);
     precheck(&state, declared)?;
+    crate::access::may_upload(&state, &who.0).await?;
     let version_of = version_target(&state, &who.0, query_value(req.query_string(), "version_of")?).await?;
     let limit = state.config.max_upload_size;
     let stall = state.config.upload_body_timeout;

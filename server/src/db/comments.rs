@@ -35,6 +35,7 @@ fn to_wire(row: CommentRow, user_name: String, names: &HashMap<String, String>) 
         edited_at: row.edited_at.map(|t| t.and_utc().to_rfc3339()),
         deleted: row.deleted,
         drawing_url: None,
+        via_plugin: row.via_plugin,
     }
 }
 

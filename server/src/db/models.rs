@@ -245,6 +245,8 @@ pub struct CommentRow {
     pub added_seq: Option<i64>,
     pub resolved_by: Option<String>,
     pub resolved_at: Option<NaiveDateTime>,
+    /// The organizer plugin that wrote it through its inbox, if one did.
+    pub via_plugin: Option<String>,
 }
 
 #[derive(Debug, Clone, Insertable)]
@@ -263,4 +265,5 @@ pub struct NewComment {
     pub client_ref: Option<String>,
     /// The room sequence number of the comment's `comment_added` event.
     pub added_seq: Option<i64>,
+    pub via_plugin: Option<String>,
 }

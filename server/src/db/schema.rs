@@ -20,6 +20,7 @@ diesel::table! {
         added_seq -> Nullable<BigInt>,
         resolved_by -> Nullable<Text>,
         resolved_at -> Nullable<Timestamp>,
+        via_plugin -> Nullable<Text>,
     }
 }
 

@@ -118,6 +118,7 @@ pub fn shared_with(conn: &mut Conn, user: &str) -> AppResult<Vec<Media>> {
 pub fn known_users(conn: &mut Conn) -> AppResult<Vec<(String, String)>> {
     Ok(users::table
         .filter(users::id.not_like("guest:%"))
+        .filter(users::id.not_like("organizer:%"))
         .order((users::name.asc(), users::id.asc()))
         .select((users::id, users::name))
         .load(conn)?)

@@ -438,17 +438,17 @@ impl Handler<Noticed> for Organizer {
     type Result = ();
 
     fn handle(&mut self, Noticed(n): Noticed, ctx: &mut Context<Self>) {
-        let Some(kind) = super::events::event_for(&n) else {
-            return;
-        };
-        let event = pb::Event { kind: Some(kind) };
-        self.call("events", move |mut c| async move { c.on_event(event).await })
-            .map(|r, _, _| {
-                if let Err(e) = r {
-                    tracing::debug!("organizer event not delivered: {e:?}");
-                }
-            })
-            .spawn(ctx);
+        let minor = self.up.as_ref().map(|u| u.hello.protocol_minor).unwrap_or(0);
+        for kind in super::events::events_for(&n, minor) {
+            let event = pb::Event { kind: Some(kind) };
+            self.call("events", move |mut c| async move { c.on_event(event).await })
+                .map(|r, _, _| {
+                    if let Err(e) = r {
+                        tracing::debug!("organizer event not delivered: {e:?}");
+                    }
+                })
+                .spawn(ctx);
+        }
     }
 }
 

@@ -37,6 +37,55 @@ pub fn media(m: &Media) -> pb::Media {
     }
 }
 
+/// A comment as the plugin sees it.
+pub fn comment(c: &dailies_protocol::Comment) -> pb::Comment {
+    pb::Comment {
+        id: c.id.0,
+        media_id: c.media_id.0.clone(),
+        user_id: c.user_id.0.clone(),
+        text: c.text.clone(),
+        frame: c.frame,
+        parent_id: c.parent_id.map(|p| p.0).unwrap_or(0),
+        created_at: c.created_at.clone(),
+        user_name: c.user_name.clone(),
+        guest: c.guest,
+        via_plugin: c.via_plugin.clone().unwrap_or_default(),
+    }
+}
+
+pub fn sharing(media_id: &str, s: &dailies_protocol::Sharing) -> pb::ShareList {
+    pb::ShareList {
+        media_id: media_id.to_string(),
+        link_access: s.link_access.as_str().to_string(),
+        users: s
+            .users
+            .iter()
+            .map(|e| pb::Share {
+                user_id: e.user_id.0.clone(),
+                user_name: e.user_name.clone().unwrap_or_default(),
+                role: e.role.as_str().to_string(),
+            })
+            .collect(),
+    }
+}
+
+pub fn status_change(c: &dailies_protocol::StatusChange) -> pb::StatusChange {
+    pb::StatusChange {
+        status: c.status.as_str().to_string(),
+        user_id: c.user_id.0.clone(),
+        user_name: c.user_name.clone(),
+        at: c.at.clone(),
+    }
+}
+
+pub fn status_view(media_id: &str, v: &dailies_protocol::StatusView) -> pb::StatusView {
+    pb::StatusView {
+        media_id: media_id.to_string(),
+        status: v.status.as_str().to_string(),
+        history: v.history.iter().map(status_change).collect(),
+    }
+}
+
 pub fn crumb(c: pb::Breadcrumb) -> OrganizerCrumb {
     OrganizerCrumb {
         label: c.label,

@@ -5,32 +5,57 @@ use super::convert;
 use crate::notice::Notice;
 use organizer_sdk::pb;
 
-/// The plugin's event for a notice, or `None` for notices plugins do not hear.
-pub fn event_for(n: &Notice) -> Option<pb::event::Kind> {
+/// The plugin's events for a notice: none for notices plugins do not hear; for a new
+/// version of a media (a media added into a stack) `media_added` and then, from protocol
+/// 1.2, `version_added`.
+pub fn events_for(n: &Notice, minor: u32) -> Vec<pb::event::Kind> {
+    let mut out: Vec<pb::event::Kind> = event_for(n, minor).into_iter().collect();
+    if let Notice::MediaAdded { media } = n {
+        if let Some(root) = media.stack_id.as_ref().filter(|_| minor >= 2) {
+            out.push(pb::event::Kind::VersionAdded(pb::VersionAdded {
+                media: Some(convert::media(media)),
+                version_of: root.clone(),
+            }));
+        }
+    }
+    out
+}
+
+/// The plugin's event for a notice, or `None` for notices plugins do not hear. `minor` is
+/// the plugin's protocol minor version: events it cannot know are left out, and a guest's
+/// comment reaches a plugin older than 1.2 as a plain `comment_added`.
+pub fn event_for(n: &Notice, minor: u32) -> Option<pb::event::Kind> {
+    use pb::event::Kind;
+    let v12 = minor >= 2;
     Some(match n {
-        Notice::UserConnected { user } => pb::event::Kind::UserConnected(pb::UserConnected {
+        Notice::UserConnected { user } => Kind::UserConnected(pb::UserConnected {
             user: Some(convert::user(user)),
         }),
-        Notice::MediaAdded { media } => pb::event::Kind::MediaAdded(pb::MediaAdded {
+        Notice::MediaAdded { media } => Kind::MediaAdded(pb::MediaAdded {
             media: Some(convert::media(media)),
         }),
-        Notice::MediaDeleted { media, by } => pb::event::Kind::MediaDeleted(pb::MediaDeleted {
+        Notice::MediaDeleted { media, by } => Kind::MediaDeleted(pb::MediaDeleted {
             media_id: media.id.0.clone(),
             owner_id: media.owner_id.0.clone(),
             by: Some(convert::user(by)),
         }),
-        Notice::CommentAdded { comment: c } => pb::event::Kind::CommentAdded(pb::CommentAdded {
-            comment: Some(pb::Comment {
-                id: c.id.0,
-                media_id: c.media_id.0.clone(),
-                user_id: c.user_id.0.clone(),
-                text: c.text.clone(),
-                frame: c.frame,
-                parent_id: c.parent_id.map(|p| p.0).unwrap_or(0),
-                created_at: c.created_at.clone(),
-            }),
+        Notice::CommentAdded { comment } if comment.guest && v12 => Kind::GuestCommentAdded(pb::GuestCommentAdded {
+            comment: Some(convert::comment(comment)),
         }),
-        Notice::MediaChanged { .. }
+        Notice::CommentAdded { comment } => Kind::CommentAdded(pb::CommentAdded {
+            comment: Some(convert::comment(comment)),
+        }),
+        Notice::SharingChanged { media_id, sharing, by } if v12 => Kind::SharesChanged(pb::SharesChanged {
+            sharing: Some(convert::sharing(media_id.as_str(), sharing)),
+            by: Some(convert::user(by)),
+        }),
+        Notice::StatusChanged { media_id, change } if v12 => Kind::StatusChanged(pb::StatusChanged {
+            media_id: media_id.0.clone(),
+            change: Some(convert::status_change(change)),
+        }),
+        Notice::SharingChanged { .. }
+        | Notice::StatusChanged { .. }
+        | Notice::MediaChanged { .. }
         | Notice::MediaProgress { .. }
         | Notice::MessageStored { .. }
         | Notice::OrganizerRefresh { .. } => return None,
@@ -50,7 +75,7 @@ mod tests {
             is_admin: false,
         };
         assert!(matches!(
-            event_for(&Notice::UserConnected { user }),
+            event_for(&Notice::UserConnected { user }, 2),
             Some(pb::event::Kind::UserConnected(_))
         ));
         let progress = Notice::MediaProgress {
@@ -59,6 +84,21 @@ mod tests {
             progress: 0.5,
             stage: "proxy".into(),
         };
-        assert!(event_for(&progress).is_none());
+        assert!(event_for(&progress, 2).is_none());
+    }
+
+    #[test]
+    fn older_plugins_get_only_the_events_they_know() {
+        let change = Notice::StatusChanged {
+            media_id: dailies_protocol::MediaId("m".into()),
+            change: dailies_protocol::StatusChange {
+                status: dailies_protocol::ReviewStatus::Approved,
+                user_id: UserId("u".into()),
+                user_name: "U".into(),
+                at: "2026-12-03T00:00:00Z".into(),
+            },
+        };
+        assert!(matches!(event_for(&change, 2), Some(pb::event::Kind::StatusChanged(_))));
+        assert!(event_for(&change, 1).is_none());
     }
 }

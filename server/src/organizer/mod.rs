@@ -38,6 +38,16 @@ pub struct Verdict {
     pub reason: String,
 }
 
+fn media_ref(m: &Media) -> pb::ObjectRef {
+    pb::ObjectRef {
+        kind: "media".into(),
+        id: m.id.0.clone(),
+        owner_id: m.owner_id.0.clone(),
+        title: m.title.clone(),
+        media_id: String::new(),
+    }
+}
+
 /// What the rest of the server holds: cheap to clone, inert when no plugin is configured.
 #[derive(Clone, Default)]
 pub struct OrganizerHandle {
@@ -47,9 +57,16 @@ pub struct OrganizerHandle {
     /// plugin): later listings ask one question at a time without trying again, until a
     /// plugin comes up anew.
     no_batch: Arc<std::sync::atomic::AtomicBool>,
+    /// The server, handed to the inbox once built (its writes take the users' paths).
+    app: Arc<std::sync::OnceLock<crate::state::AppState>>,
 }
 
 impl OrganizerHandle {
+    /// Gives the inbox the server it writes through; call once the state is built.
+    pub fn attach(&self, state: crate::state::AppState) {
+        let _ = self.app.set(state);
+    }
+
     /// Starts the inbox and the supervising actor when the configuration names a plugin.
     /// The plugin hears the notices it subscribes to (see `events`) from `notifier`.
     pub async fn start(config: Arc<crate::config::Config>, db: Db, notifier: Notifier) -> anyhow::Result<Self> {
@@ -62,7 +79,16 @@ impl OrganizerHandle {
         let authorizes = Arc::new(std::sync::atomic::AtomicBool::new(false));
         let no_batch = Arc::new(std::sync::atomic::AtomicBool::new(false));
         let (plugin_tx, plugin_rx) = tokio::sync::watch::channel(None);
-        let inbox_addr = inbox::serve(&dir, token.clone(), plugin_rx, db.clone(), notifier.clone()).await?;
+        let app = Arc::new(std::sync::OnceLock::new());
+        let inbox_addr = inbox::serve(
+            &dir,
+            token.clone(),
+            plugin_rx,
+            db.clone(),
+            notifier.clone(),
+            app.clone(),
+        )
+        .await?;
         let actor = Organizer::new(actor::Setup {
             target,
             timeout: config.organizer_timeout,
@@ -80,6 +106,7 @@ impl OrganizerHandle {
             addr: Some(addr),
             authorizes,
             no_batch,
+            app,
         })
     }
 
@@ -116,18 +143,27 @@ impl OrganizerHandle {
         action: &str,
         builtin_allowed: bool,
     ) -> Option<Verdict> {
+        self.authorize_object(user, media_ref(media), action, builtin_allowed)
+            .await
+    }
+
+    /// The plugin's verdict on `action` on any object (a media, a comment, a library), or
+    /// `None` when the built-in rule must decide.
+    pub async fn authorize_object(
+        &self,
+        user: &UserInfo,
+        object: pb::ObjectRef,
+        action: &str,
+        builtin_allowed: bool,
+    ) -> Option<Verdict> {
         if !self.authorizes() {
             return None;
         }
+        let (kind, id) = (object.kind.clone(), object.id.clone());
         let req = pb::AuthorizeRequest {
             user: Some(convert::user(user)),
             action: action.to_string(),
-            object: Some(pb::ObjectRef {
-                kind: "media".into(),
-                id: media.id.0.clone(),
-                owner_id: media.owner_id.0.clone(),
-                title: media.title.clone(),
-            }),
+            object: Some(object),
             builtin_allowed,
         };
         match self.ask(actor::Authorize(req)).await.and_then(|r| r) {
@@ -136,7 +172,12 @@ impl OrganizerHandle {
                 reason: r.reason,
             }),
             Err(e) => {
-                tracing::debug!(action, media = %media.id, "organizer authorize without answer ({e:?}): built-in rule");
+                tracing::debug!(
+                    action,
+                    kind,
+                    id,
+                    "organizer authorize without answer ({e:?}): built-in rule"
+                );
                 None
             }
         }
@@ -165,12 +206,7 @@ impl OrganizerHandle {
             .map(|m| pb::AuthorizeRequest {
                 user: Some(u.clone()),
                 action: action.to_string(),
-                object: Some(pb::ObjectRef {
-                    kind: "media".into(),
-                    id: m.id.0.clone(),
-                    owner_id: m.owner_id.0.clone(),
-                    title: m.title.clone(),
-                }),
+                object: Some(media_ref(m)),
                 builtin_allowed: builtin_allowed(m),
             })
             .collect();

@@ -1,8 +1,8 @@
 //! The organizer's database work: what the inbox reads and writes (media, users, comments,
 //! notifications, the plugin's key-value store), as plain functions on a connection.
 
-use crate::db::models::{CommentRow, Media, User};
-use crate::db::schema::{comments, media, organizer_kv, user_messages, users};
+use crate::db::models::{Media, User};
+use crate::db::schema::{media, organizer_kv, user_messages, users};
 use crate::db::values::MessageKind;
 use crate::db::{Conn, Db};
 use crate::error::{AppError, AppResult};
@@ -45,24 +45,12 @@ pub fn users(conn: &mut Conn, ids: &[String]) -> AppResult<Vec<User>> {
     })
 }
 
+/// The media's comments (deleted ones left out), in frame order then creation order.
 pub fn comments_of(conn: &mut Conn, media_id: &str) -> AppResult<Vec<pb::Comment>> {
-    let rows: Vec<CommentRow> = comments::table
-        .filter(comments::media_id.eq(media_id))
-        .filter(comments::deleted.eq(false))
-        .order((comments::frame.asc(), comments::id.asc()))
-        .select(CommentRow::as_select())
-        .load(conn)?;
-    Ok(rows
-        .into_iter()
-        .map(|r| pb::Comment {
-            id: r.id,
-            media_id: r.media_id.0,
-            user_id: r.user_id.0,
-            text: r.text,
-            frame: r.frame,
-            parent_id: r.parent_id.unwrap_or(0),
-            created_at: r.created_at.and_utc().to_rfc3339(),
-        })
+    Ok(crate::db::comments::list(conn, media_id)?
+        .iter()
+        .filter(|c| !c.deleted)
+        .map(super::convert::comment)
         .collect())
 }
 

@@ -624,6 +624,46 @@ impl Handler<Command> for Room {
     }
 }
 
+/// A comment command from the organizer plugin's inbox, for `user` (the plugin itself, or a
+/// user it speaks for whose access the inbox checked as for their own request): no
+/// membership needed; the room commits and broadcasts it as any member's. A room that has
+/// no members afterwards stops as after a last leave.
+#[derive(Message)]
+#[rtype(result = "AppResult<()>")]
+pub struct Act {
+    pub user: UserInfo,
+    pub cmd: RoomCmd,
+}
+
+impl Handler<Act> for Room {
+    type Result = AtomicResponse<Self, AppResult<()>>;
+
+    fn handle(&mut self, msg: Act, ctx: &mut Context<Self>) -> Self::Result {
+        let user = msg.user;
+        let run = match msg.cmd {
+            RoomCmd::AddComment(draft) => self.add_comment(0, user, draft, ctx),
+            RoomCmd::EditComment {
+                comment_id,
+                text,
+                drawing,
+            } => self.edit_comment(user, comment_id, text, drawing, ctx),
+            RoomCmd::DeleteComment { comment_id } => self.delete_comment(user, comment_id, ctx),
+            _ => Box::pin(fut::ready(Err(AppError::BadRequest(
+                "the organizer writes comments only".into(),
+            )))),
+        };
+        AtomicResponse::new(Box::pin(run.map(|r, act, ctx| {
+            if act.members.is_empty() {
+                act.hub.do_send(RoomEmpty {
+                    media_id: act.media_id.clone(),
+                    room: ctx.address(),
+                });
+            }
+            r
+        })))
+    }
+}
+
 /// The media changed (facts, title, owner) or was deleted (the room closes).
 #[derive(Message)]
 #[rtype(result = "()")]

@@ -19,6 +19,8 @@ pub struct CommentDraft {
     pub parent_id: Option<CommentId>,
     pub drawing: Option<Drawing>,
     pub client_ref: Option<String>,
+    /// Sent through the organizer plugin's inbox (the plugin's name).
+    pub via_plugin: Option<String>,
 }
 
 /// Trimmed text within the length limit.
@@ -118,6 +120,7 @@ impl Room {
             end_frame,
             parent_id,
             client_ref,
+            via_plugin,
             ..
         } = draft;
         let (mid, owner, title) = (self.media_id.clone(), self.owner.clone(), self.title.clone());
@@ -151,6 +154,7 @@ impl Room {
                 drawing,
                 client_ref: client_ref.clone(),
                 added_seq: Some(seq),
+                via_plugin,
             };
             let comment = cq::insert(c, &row)?;
             let events = Event::for_new_comment(&comment, &user, parent.as_ref().map(|p| &p.user_id), &owner, &title);
@@ -248,6 +252,7 @@ mod tests {
             parent_id: None,
             drawing: None,
             client_ref: None,
+            via_plugin: None,
         }
     }
 

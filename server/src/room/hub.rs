@@ -156,6 +156,23 @@ impl Handler<ToUsers> for Hub {
     }
 }
 
+/// Delivers a message to every session of a user; answers how many sessions got it.
+#[derive(Message)]
+#[rtype(result = "u32")]
+pub struct ToUserCounted {
+    pub user: UserId,
+    pub msg: ServerMsg,
+}
+
+impl Handler<ToUserCounted> for Hub {
+    type Result = u32;
+    fn handle(&mut self, msg: ToUserCounted, _: &mut Context<Self>) -> u32 {
+        let n = self.session_ids(&msg.user).len() as u32;
+        self.to_user(&msg.user, &msg.msg);
+        n
+    }
+}
+
 /// Closes every session of these users with a reason (a guest link was revoked).
 #[derive(Message)]
 #[rtype(result = "()")]
@@ -345,7 +362,10 @@ impl Handler<Noticed> for Hub {
             ),
             Notice::OrganizerRefresh { user } => self.to_user(user, &ServerMsg::OrganizerRefresh {}),
             // Rooms broadcast their own events; these are for other listeners.
-            Notice::CommentAdded { .. } | Notice::UserConnected { .. } => {}
+            Notice::CommentAdded { .. }
+            | Notice::UserConnected { .. }
+            | Notice::SharingChanged { .. }
+            | Notice::StatusChanged { .. } => {}
         }
     }
 }

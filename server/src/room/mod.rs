@@ -4,7 +4,7 @@
 
 pub mod actor;
 pub mod collab;
-mod comments;
+pub mod comments;
 pub mod hub;
 mod live;
 pub mod paging;

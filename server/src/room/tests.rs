@@ -47,6 +47,7 @@ fn draft(frame: i64) -> CommentDraft {
         parent_id: None,
         drawing: None,
         client_ref: None,
+        via_plugin: None,
     }
 }
 

@@ -226,6 +226,7 @@ impl UserSession {
                     parent_id,
                     drawing,
                     client_ref,
+                    via_plugin: None,
                 });
                 let find = async move {
                     access::media_for(&state, &user, &media_id, Action::Comment).await?;
@@ -240,6 +241,7 @@ impl UserSession {
                 drawing,
             } => self.comment_cmd(
                 request,
+                Some("edit_comment"),
                 comment_id.0,
                 comment_bytes(&text, &drawing),
                 RoomCmd::EditComment {
@@ -249,11 +251,17 @@ impl UserSession {
                 },
                 ctx,
             ),
-            ClientMsg::DeleteComment { comment_id } => {
-                self.comment_cmd(request, comment_id.0, 0, RoomCmd::DeleteComment { comment_id }, ctx)
-            }
+            ClientMsg::DeleteComment { comment_id } => self.comment_cmd(
+                request,
+                Some("delete_comment"),
+                comment_id.0,
+                0,
+                RoomCmd::DeleteComment { comment_id },
+                ctx,
+            ),
             ClientMsg::ResolveComment { comment_id, resolved } => self.comment_cmd(
                 request,
+                None,
                 comment_id.0,
                 0,
                 RoomCmd::ResolveComment { comment_id, resolved },
@@ -265,7 +273,19 @@ impl UserSession {
             ClientMsg::RoomEventsAck { media_id, seq } => {
                 self.send_to_room(request, &media_id, RoomCmd::CatchUpAck { seq }, ctx)
             }
-            ClientMsg::SessionJoin { media_id } => self.send_to_room(request, &media_id, RoomCmd::SessionJoin, ctx),
+            ClientMsg::SessionJoin { media_id } => {
+                let Some(room) = self.rooms.get(&media_id).cloned() else {
+                    self.send_app_error(AppError::BadRequest("join the room first".into()), request, ctx);
+                    return;
+                };
+                // Joining the live session is an action of its own: a plugin may refuse it to
+                // someone who may view and comment.
+                let find = async move {
+                    access::media_for(&state, &user, &media_id, Action::JoinSession).await?;
+                    Ok(room)
+                };
+                self.room_request(request, None, find, RoomCmd::SessionJoin, ctx);
+            }
             ClientMsg::SessionLeave { media_id } => self.send_to_room(request, &media_id, RoomCmd::SessionLeave, ctx),
             ClientMsg::SessionControl {
                 media_id,
@@ -369,15 +389,19 @@ impl UserSession {
     /// Edit and delete name only the comment: find its media, which must be a joined room.
     /// Sends an edit or delete to the room of the comment; `bytes` of new text and drawing
     /// count against the user's daily comment volume.
+    /// A command on a comment of a joined room; `action` (edit_comment, delete_comment) is
+    /// asked of the organizer plugin too, about the comment.
     fn comment_cmd(
         &mut self,
         request: &'static str,
+        action: Option<&'static str>,
         comment_id: i64,
         bytes: u64,
         cmd: RoomCmd,
         ctx: &mut Context<Self>,
     ) {
         let state = self.state.clone();
+        let who = self.user.clone();
         let user = self.user.id.clone();
         let rooms: Vec<_> = self.rooms.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
         let find = async move {
@@ -394,6 +418,9 @@ impl UserSession {
                 .find(|(m, _)| *m == comment.media_id)
                 .map(|(_, r)| r)
                 .ok_or_else(unknown)?;
+            if let Some(action) = action.filter(|_| !comment.deleted) {
+                access::comment_action(&state, &who, &comment, action).await?;
+            }
             if bytes > 0 {
                 state.space.spend_comment(&user, bytes).await?;
             }

@@ -25,6 +25,7 @@ mod notices;
 mod notify;
 mod organizer;
 mod organizer_bench;
+mod organizer_py;
 mod presenter;
 mod processing;
 mod renditions;

@@ -16,8 +16,17 @@ async fn with_plugin(cmd: String, timeout: Duration) -> TestServer {
 }
 
 #[actix_rt::test]
-async fn basic_folders_end_to_end() {
-    let s = with_plugin(plugin_cmd("basic_folders", &[]), Duration::from_secs(2)).await;
+async fn basic_folders_end_to_end_rust() {
+    basic_folders_end_to_end(Flavor::Rust).await;
+}
+
+#[actix_rt::test]
+async fn basic_folders_end_to_end_python() {
+    basic_folders_end_to_end(Flavor::Python).await;
+}
+
+async fn basic_folders_end_to_end(flavor: Flavor) {
+    let s = with_plugin(basic_folders_cmd(flavor), Duration::from_secs(2)).await;
     let st = wait_up(&s).await;
     assert_eq!(st.plugin.as_deref(), Some("basic_folders"));
     add_user(&s, "ann", false);
@@ -122,10 +131,19 @@ async fn basic_folders_end_to_end() {
 }
 
 #[actix_rt::test]
-async fn folders_survive_plugin_and_server_restarts() {
+async fn folders_survive_plugin_and_server_restarts_rust() {
+    folders_survive_plugin_and_server_restarts(Flavor::Rust).await;
+}
+
+#[actix_rt::test]
+async fn folders_survive_plugin_and_server_restarts_python() {
+    folders_survive_plugin_and_server_restarts(Flavor::Python).await;
+}
+
+async fn folders_survive_plugin_and_server_restarts(flavor: Flavor) {
     let dir = tempfile::tempdir().unwrap();
     let keep = dir.path().to_path_buf();
-    let cmd = plugin_cmd("basic_folders", &[]);
+    let cmd = basic_folders_cmd(flavor);
     let mut s = TestServer::start_in(dir, |c| c.organizer_cmd = Some(cmd.clone())).await;
     wait_up(&s).await;
     add_user(&s, "ann", false);
@@ -511,8 +529,8 @@ async fn comments_reach_the_plugin_as_events() {
 
 /// A server with basic_folders and no link access for new media, so only the owner, the
 /// admins and folder shares let anyone open a media file.
-async fn with_folders(dir: tempfile::TempDir) -> TestServer {
-    let cmd = plugin_cmd("basic_folders", &[]);
+async fn with_folders(dir: tempfile::TempDir, flavor: Flavor) -> TestServer {
+    let cmd = basic_folders_cmd(flavor);
     TestServer::start_in(dir, |c| {
         c.organizer_cmd = Some(cmd);
         c.organizer_timeout = Duration::from_secs(5);
@@ -602,8 +620,17 @@ fn folder_named<'a>(page: &'a serde_json::Value, name: &str) -> &'a serde_json::
 }
 
 #[actix_rt::test]
-async fn basic_folders_shares_a_folder_with_what_lands_in_it_later() {
-    let s = with_folders(tempfile::tempdir().unwrap()).await;
+async fn basic_folders_shares_a_folder_with_what_lands_in_it_later_rust() {
+    basic_folders_shares_a_folder_with_what_lands_in_it_later(Flavor::Rust).await;
+}
+
+#[actix_rt::test]
+async fn basic_folders_shares_a_folder_with_what_lands_in_it_later_python() {
+    basic_folders_shares_a_folder_with_what_lands_in_it_later(Flavor::Python).await;
+}
+
+async fn basic_folders_shares_a_folder_with_what_lands_in_it_later(flavor: Flavor) {
+    let s = with_folders(tempfile::tempdir().unwrap(), flavor).await;
     let st = wait_up(&s).await;
     assert!(st.capabilities.iter().any(|c| c == "authorize"), "{st:?}");
     for u in ["alice", "bob", "carol"] {
@@ -792,8 +819,17 @@ async fn basic_folders_shares_a_folder_with_what_lands_in_it_later() {
 }
 
 #[actix_rt::test]
-async fn folder_shares_are_checked_when_made_and_go_with_the_folder() {
-    let s = with_folders(tempfile::tempdir().unwrap()).await;
+async fn folder_shares_are_checked_when_made_and_go_with_the_folder_rust() {
+    folder_shares_are_checked_when_made_and_go_with_the_folder(Flavor::Rust).await;
+}
+
+#[actix_rt::test]
+async fn folder_shares_are_checked_when_made_and_go_with_the_folder_python() {
+    folder_shares_are_checked_when_made_and_go_with_the_folder(Flavor::Python).await;
+}
+
+async fn folder_shares_are_checked_when_made_and_go_with_the_folder(flavor: Flavor) {
+    let s = with_folders(tempfile::tempdir().unwrap(), flavor).await;
     wait_up(&s).await;
     for u in ["alice", "bob", "carol"] {
         add_user(&s, u, false);

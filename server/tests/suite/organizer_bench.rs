@@ -166,3 +166,85 @@ async fn organizer_bench() {
         ms(r_with) - ms(r_without)
     );
 }
+
+/// The Python SDK against the Rust one (ignored by default; run in release):
+///
+///   cargo test --release -p dailies-server --test suite organizer_bench_python -- --ignored --nocapture
+///
+/// Two servers over the same 1,000 media, one supervising the Rust basic_folders and one
+/// its Python twin (organizer-sdk/python/examples/basic_folders.py): the `Authorize` round
+/// trip through the server's proxy, and a folder page holding all 1,000 media (one
+/// `AuthorizeBatch` of 1,000 questions, answered from each plugin's cached tree).
+#[actix_rt::test]
+#[ignore = "benchmark: run with --release -- --ignored --nocapture"]
+async fn organizer_bench_python() {
+    println!();
+    let mut servers = vec![];
+    for flavor in [Flavor::Rust, Flavor::Python] {
+        let cmd = basic_folders_cmd(flavor);
+        let s = TestServer::start_with(|c| c.organizer_cmd = Some(cmd)).await;
+        wait_up(&s).await;
+        let ids = seed(&s);
+        let mut ws = s.ws(Some("ann")).await;
+        let r = command(&mut ws, "create_folder", json!({"name": "All shots"})).await;
+        let id = r["result"]["id"].as_str().unwrap().to_string();
+        let r = command(&mut ws, "move_media", json!({"media": ids, "folder": id})).await;
+        assert_eq!(r["result"]["moved"], MEDIA, "{r}");
+        servers.push((flavor, s, ws, format!("/f/{id}")));
+    }
+    let ann = dailies_protocol::UserInfo {
+        id: dailies_protocol::UserId("ann".into()),
+        name: "Ann".into(),
+        is_admin: false,
+    };
+    // Someone the built-in rule refuses: the plugin looks the media up in the owner's tree.
+    let bob = dailies_protocol::UserInfo {
+        id: dailies_protocol::UserId("bob".into()),
+        name: "Bob".into(),
+        is_admin: false,
+    };
+    let rows: Vec<_> = servers
+        .iter()
+        .map(|(_, s, _, _)| add_media(s, "probe", "ann", "Probe"))
+        .collect();
+    let mut auth: Vec<Vec<Duration>> = vec![vec![], vec![]];
+    for i in 0..3200 {
+        for (k, (_, s, _, _)) in servers.iter().enumerate() {
+            let org = state(s).organizer;
+            let (who, builtin) = if i % 2 == 0 { (&ann, true) } else { (&bob, false) };
+            let t = Instant::now();
+            let v = org.authorize(who, &rows[k], "view", builtin).await;
+            let d = t.elapsed();
+            assert_eq!(v.map(|v| v.allow), Some(builtin));
+            if i >= 200 {
+                auth[k].push(d);
+            }
+        }
+    }
+    let mut pages: Vec<Vec<Duration>> = vec![vec![], vec![]];
+    for i in 0..110 {
+        for (k, (_, _, ws, folder)) in servers.iter_mut().enumerate() {
+            let d = timed_page(ws, folder).await;
+            if i >= 10 {
+                pages[k].push(d);
+            }
+        }
+    }
+    let mut p50 = vec![];
+    for (k, (flavor, _, _, _)) in servers.iter().enumerate() {
+        let a = report(
+            &format!("Authorize round trip, {flavor:?} basic_folders"),
+            auth[k].clone(),
+        );
+        let p = report(
+            &format!("folder page of 1,000 media, {flavor:?} basic_folders"),
+            pages[k].clone(),
+        );
+        p50.push((a, p));
+    }
+    println!(
+        "Python against Rust (p50): Authorize {:+.3} ms, folder page {:+.3} ms",
+        ms(p50[1].0) - ms(p50[0].0),
+        ms(p50[1].1) - ms(p50[0].1)
+    );
+}

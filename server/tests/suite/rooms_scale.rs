@@ -171,6 +171,7 @@ fn store(c: &mut dailies_server::db::Conn, media: &str, text: String, drawing: O
             drawing,
             client_ref: None,
             added_seq: None,
+            via_plugin: None,
         },
     )
     .unwrap()

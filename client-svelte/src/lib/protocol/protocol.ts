@@ -313,7 +313,12 @@ resolved_by: UserId | null, resolved_by_name: string | null, resolved_at: string
  * Set instead of `drawing` when the drawing is too large to travel with the comment:
  * fetch it from this address (the same rules as the comment; cache by `edited_at`).
  */
-drawing_url?: string, };
+drawing_url?: string, 
+/**
+ * Written through the organizer plugin (its name): by the plugin itself, or by the plugin
+ * for `user_id` (say, notes imported from a tracker).
+ */
+via_plugin?: string, };
 
 export type RoomEvent = { "kind": "comment_added", comment: Comment, 
 /**
@@ -514,4 +519,4 @@ plugin: string | null, } | { "type": "organizer_command_result", name: string, c
 /**
  * Reload the page shown.
  */
-refresh: boolean, } | { "type": "organizer_refresh", };
+refresh: boolean, } | { "type": "organizer_refresh", } | { "type": "organizer_open", media_id?: MediaId, frame?: number, path?: string, };

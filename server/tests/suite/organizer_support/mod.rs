@@ -136,3 +136,37 @@ pub fn names(list: &Value, field: &str) -> Vec<String> {
         .map(|x| x[field].as_str().unwrap().to_string())
         .collect()
 }
+
+/// Which basic_folders serves a test: the Rust example or its Python twin (same cases).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Flavor {
+    Rust,
+    Python,
+}
+
+/// The checkout's Python SDK sources (organizer-sdk/python/src).
+pub fn py_sdk_src() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../organizer-sdk/python/src")
+}
+
+/// `--organizer-cmd` for a Python plugin on the checkout's SDK (`path` from the repository
+/// root), with environment switches. Needs python3 with grpcio (scripts/install-deps.sh
+/// --test).
+pub fn py_plugin_cmd(path: &str, env: &[&str]) -> String {
+    let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..").join(path);
+    assert!(script.exists(), "{} missing", script.display());
+    format!(
+        "/usr/bin/env PYTHONPATH={} PYTHONDONTWRITEBYTECODE=1 {} python3 {}",
+        py_sdk_src().display(),
+        env.join(" "),
+        script.display()
+    )
+}
+
+/// basic_folders of either flavour.
+pub fn basic_folders_cmd(flavor: Flavor) -> String {
+    match flavor {
+        Flavor::Rust => plugin_cmd("basic_folders", &[]),
+        Flavor::Python => py_plugin_cmd("organizer-sdk/python/examples/basic_folders.py", &[]),
+    }
+}

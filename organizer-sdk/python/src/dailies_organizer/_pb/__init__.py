@@ -1,0 +1,1 @@
+"""Generated from protocol/proto/organizer.proto by gen_stubs.py."""
