@@ -411,6 +411,7 @@ mod tests {
             resolved_by_name: None,
             resolved_at: None,
             drawing_url: None,
+            via_plugin: None,
         }
     }
 
