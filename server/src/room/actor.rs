@@ -75,6 +75,9 @@ pub struct Room {
     /// Requests for the lead, in the order they came.
     pub(super) lead_requests: Vec<u64>,
     pub(super) lasers: std::collections::HashMap<u64, super::live::Laser>,
+    /// Sessions following a playlist session here: in it as soon as they join, so a
+    /// leader moving on again at once cannot leave one behind.
+    arriving: std::collections::HashSet<u64>,
 }
 
 pub(super) fn now_ms() -> f64 {
@@ -102,6 +105,7 @@ impl Room {
             last_flush: None,
             lead_requests: Vec::new(),
             lasers: std::collections::HashMap::new(),
+            arriving: std::collections::HashSet::new(),
         };
         room.learn(media);
         room
@@ -452,12 +456,13 @@ impl Handler<Join> for Room {
                 // can be read, so the member goes live rather than wait forever.
                 let last = missed.last().map(|e| e.seq);
                 let more = catch_up.is_some() && last.is_some_and(|l| l < act.seq);
+                let following = act.arriving.remove(&sid) && msg.access >= AccessLevel::Comment;
                 act.members.insert(
                     sid,
                     Present {
                         user: msg.user,
                         recipient: msg.recipient,
-                        in_session: false,
+                        in_session: following,
                         access: msg.access,
                         catching_up: if more { last } else { None },
                         told: (false, false),
@@ -792,6 +797,8 @@ impl Handler<RecordStatus> for Room {
 #[rtype(result = "()")]
 pub struct Seed {
     pub leader: u64,
+    /// The sessions in the session being moved (they are in this one when they join).
+    pub members: Vec<u64>,
     pub rate: f64,
     pub locked: bool,
     pub playlist: PlaylistCursor,
@@ -815,6 +822,7 @@ impl Handler<Seed> for Room {
         s.compare = None;
         s.playlist = Some(msg.playlist);
         s.version += 1;
+        self.arriving = msg.members.into_iter().collect();
         self.broadcast_collab();
         ctx.run_later(SEED_WAIT, |act, ctx| {
             if act.members.is_empty() {

@@ -156,8 +156,15 @@ impl Room {
             }
             return Ok(());
         }
+        let members = self
+            .members
+            .iter()
+            .filter(|(_, p)| p.in_session)
+            .map(|(id, _)| *id)
+            .collect();
         let seed = super::actor::Seed {
             leader: sid,
+            members,
             rate: self.collab.rate,
             locked: self.collab.locked,
             playlist: cursor.clone(),

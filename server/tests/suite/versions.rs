@@ -851,3 +851,44 @@ async fn guest_sessions_of_a_database_before_playlist_links_keep_working() {
     });
     assert!(bad.is_err());
 }
+
+#[actix_rt::test]
+async fn a_follower_still_arriving_is_in_the_session_when_the_leader_moves_on_at_once() {
+    let s = TestServer::start().await;
+    let items = [
+        s.commentable_media(ALICE).await,
+        s.commentable_media(ALICE).await,
+        s.commentable_media(ALICE).await,
+    ];
+    let (_, p) = call(
+        &s,
+        "POST",
+        "/api/playlists",
+        ALICE,
+        Some(json!({"title": "Quick", "items": items})),
+    )
+    .await;
+    let pid = p["id"].as_str().unwrap().to_string();
+    call(
+        &s,
+        "PUT",
+        &format!("/api/playlists/{pid}/sharing"),
+        ALICE,
+        Some(json!({"link_access": "comment", "users": []})),
+    )
+    .await;
+    let goto = |m: &str, i: i64| json!({"type": "session_control", "media_id": m, "control": {"action": "goto", "playlist_id": pid, "index": i}});
+    let (mut lead, _) = in_session(&s, ALICE, &items[0]).await;
+    let (mut ben, _) = in_session(&s, "ben", &items[0]).await;
+    lead.send(goto(&items[0], 1)).await;
+    follow(&mut lead).await;
+    // Ben joins the next room but has not sent session_join yet when the leader moves on.
+    let moved = ben.recv_type("session_moved").await;
+    ben.send(json!({"type": "join_room", "media_id": moved["to"], "since_seq": null}))
+        .await;
+    let j = ben.recv_type("room_joined").await;
+    assert_eq!(j["media"]["id"], items[1].as_str());
+    lead.send(goto(&items[1], 2)).await;
+    let moved = ben.recv_type("session_moved").await;
+    assert_eq!(moved["to"], items[2].as_str(), "ben is taken along: {moved}");
+}
