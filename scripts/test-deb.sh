@@ -609,7 +609,9 @@ check "sso: guest session without signing in: 200" test "$(code "" -c "$SJAR" -X
   -H "Content-Type: application/json" -H "Origin: $SSO" \
   -d "{\"token\": \"$STOKEN\", \"name\": \"Sam\"}" "$SSO/api/guest/session")" = 200
 check "sso: the guest's media with the cookie: 200, with a download URL" bash -c \
-  "[[ \$(curl -ks -b '$SJAR' -H 'X-Remote-User-Id: alice' '$SSO/api/guest/media') == *'\"download_url\":\"/api/guest/files/$MEDIA/'* ]]"
+  "[[ \$(curl -ks -b '$SJAR' -H 'X-Remote-User-Id: alice' '$SSO/api/guest/media') == *'\"download_url\":\"/api/guest/media/$MEDIA/download/original\"'* ]]"
+check "sso: the guest downloads the original past the sign-in, as an attachment" bash -c \
+  "curl -ks -b '$SJAR' -D - -o /dev/null '$SSO/api/guest/media/$MEDIA/download/original' | grep -qi '^content-disposition: attachment'"
 check "sso: guest websocket: joins the link's room and comments" \
   gws --port "$SPORT_SSO" --media "$MEDIA" --add-comment "sso guest note" \
   --cookie="$(awk '$6 == "dailies_guest" {print $7}' "$SJAR")" --header "X-Remote-User-Id: carol@example.com"
