@@ -291,6 +291,10 @@ impl UserSession {
                 media_id,
                 control: dailies_protocol::CollabAction::Goto { playlist_id, index },
             } => self.goto(request, media_id, playlist_id, index, ctx),
+            ClientMsg::SessionControl {
+                media_id,
+                control: dailies_protocol::CollabAction::Compare { view: Some(view) },
+            } => self.compare(request, media_id, view, ctx),
             ClientMsg::SessionControl { media_id, control } => {
                 self.send_to_room(request, &media_id, RoomCmd::Control(control), ctx)
             }
@@ -451,6 +455,40 @@ impl UserSession {
                 to: Box::new(to),
                 cursor,
             };
+            room.send(Command {
+                session_id: sid,
+                user,
+                cmd,
+            })
+            .await
+            .map_err(|_| AppError::Unavailable("the room closed".into()))?
+        }
+        .into_actor(self)
+        .map(move |res, act, ctx| {
+            if let Err(e) = res {
+                act.send_app_error(e, request, ctx);
+            }
+        })
+        .spawn(ctx);
+    }
+
+    /// A compare view in a live session: the other media must be one the caller may view
+    /// (everyone in the session is shown it), then the room takes the control.
+    fn compare(
+        &mut self,
+        request: &'static str,
+        media_id: MediaId,
+        view: dailies_protocol::CompareView,
+        ctx: &mut Context<Self>,
+    ) {
+        let Some(room) = self.rooms.get(&media_id).cloned() else {
+            self.send_app_error(AppError::BadRequest("join the room first".into()), request, ctx);
+            return;
+        };
+        let (state, user, sid) = (self.state.clone(), self.user.clone(), self.id);
+        async move {
+            access::media_for(&state, &user, &view.other, Action::View).await?;
+            let cmd = RoomCmd::Control(dailies_protocol::CollabAction::Compare { view: Some(view) });
             room.send(Command {
                 session_id: sid,
                 user,

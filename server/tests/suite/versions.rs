@@ -892,3 +892,38 @@ async fn a_follower_still_arriving_is_in_the_session_when_the_leader_moves_on_at
     let moved = ben.recv_type("session_moved").await;
     assert_eq!(moved["to"], items[2].as_str(), "ben is taken along: {moved}");
 }
+
+#[actix_rt::test]
+async fn a_live_session_compares_only_with_media_its_leader_may_view() {
+    let s = TestServer::start().await;
+    let m = s.commentable_media(ALICE).await;
+    let other = s.commentable_media(ALICE).await;
+    let private = quick(&s, "carol", "private.mov").await;
+    let (mut lead, _) = in_session(&s, "ben", &m).await;
+    let (mut follower, _) = in_session(&s, "cat", &m).await;
+    let compare = |o: &str, wipe: f64| {
+        json!({"type": "session_control", "media_id": m, "control": {"action": "compare",
+            "view": {"other": o, "mode": "wipe", "wipe": wipe, "opacity": 1.0, "audio": "this"}}})
+    };
+    lead.send(compare(&private, 0.5)).await;
+    assert_eq!(lead.recv_type("error").await["code"], "not_found");
+    lead.send(compare(&other, 1.5)).await;
+    assert_eq!(lead.recv_type("error").await["code"], "bad_message");
+    lead.send(compare(&other, 0.25)).await;
+    let st = loop {
+        let c = follower.recv_type("collab").await;
+        if !c["state"]["compare"].is_null() {
+            break c["state"].clone();
+        }
+    };
+    assert_eq!(st["compare"]["other"], other.as_str());
+    assert_eq!(st["compare"]["mode"], "wipe");
+    assert_eq!(st["compare"]["wipe"], 0.25);
+    lead.send(json!({"type": "session_control", "media_id": m, "control": {"action": "compare", "view": null}}))
+        .await;
+    loop {
+        if follower.recv_type("collab").await["state"]["compare"].is_null() {
+            break;
+        }
+    }
+}
