@@ -127,19 +127,51 @@ async fn view(state: &AppState, user: &UserInfo, row: PlaylistRow, access: Acces
             Ok((infos, dp::open_comments(c, &refs)?))
         })
         .await?;
-    let by_id: HashMap<&str, &MediaInfo> = infos.iter().map(|m| (m.id.as_str(), m)).collect();
+    let media = infos.into_iter().map(|m| (m.id.0.clone(), m)).collect();
+    Ok(assemble(
+        state,
+        Parts {
+            row,
+            owner_name,
+            items,
+            media,
+            open,
+            access,
+        },
+    )
+    .await)
+}
+
+/// The wire playlist from its row and items, with the media the caller may open
+/// (`media`, by id) and their open-comment counts; `live` asked of the hub.
+struct Parts {
+    row: PlaylistRow,
+    owner_name: String,
+    items: Vec<dp::ItemRow>,
+    media: HashMap<String, MediaInfo>,
+    open: HashMap<String, i64>,
+    access: AccessLevel,
+}
+
+async fn assemble(state: &AppState, p: Parts) -> Playlist {
+    let Parts {
+        row,
+        owner_name,
+        items,
+        media,
+        open,
+        access,
+    } = p;
     let items = items
         .iter()
         .map(|it| {
-            let media = by_id.get(it.media_id.as_str()).map(|m| (*m).clone());
+            let m = media.get(&it.media_id).cloned();
             PlaylistItem {
                 media_id: MediaId(it.media_id.clone()),
-                review_status: media.as_ref().map(|m| m.review_status),
-                open_comments: media
-                    .as_ref()
-                    .map_or(0, |_| open.get(&it.media_id).copied().unwrap_or(0)),
+                review_status: m.as_ref().map(|m| m.review_status),
+                open_comments: m.as_ref().map_or(0, |_| open.get(&it.media_id).copied().unwrap_or(0)),
                 shared: it.shares,
-                media,
+                media: m,
             }
         })
         .collect();
@@ -149,7 +181,7 @@ async fn view(state: &AppState, user: &UserInfo, row: PlaylistRow, access: Acces
         .await
         .ok()
         .flatten();
-    Ok(Playlist {
+    Playlist {
         id: PlaylistId(row.id),
         title: row.title,
         owner_id: UserId(row.owner_id),
@@ -159,7 +191,7 @@ async fn view(state: &AppState, user: &UserInfo, row: PlaylistRow, access: Acces
         items,
         access,
         live,
-    })
+    }
 }
 
 pub async fn list(state: &AppState, user: &UserInfo) -> AppResult<Vec<PlaylistSummary>> {
@@ -358,44 +390,25 @@ pub async fn guest_view(state: &AppState, grant: &crate::db::sharing::GuestGrant
             Ok((row, items, infos, open, owner_name))
         })
         .await?;
-    let by_id: HashMap<String, MediaInfo> = infos
+    let media = infos
         .into_iter()
         .map(|m| (m.id.0.clone(), crate::sharing::rewrite_urls(m)))
         .collect();
-    let items = items
-        .iter()
-        .map(|it| {
-            let media = by_id.get(&it.media_id).cloned();
-            PlaylistItem {
-                media_id: MediaId(it.media_id.clone()),
-                review_status: media.as_ref().map(|m| m.review_status),
-                open_comments: media
-                    .as_ref()
-                    .map_or(0, |_| open.get(&it.media_id).copied().unwrap_or(0)),
-                shared: it.shares,
-                media,
-            }
-        })
-        .collect();
-    let live = state
-        .hub
-        .send(PlaylistLiveOf(PlaylistId(row.id.clone())))
-        .await
-        .ok()
-        .flatten();
-    Ok(Playlist {
-        id: PlaylistId(row.id),
-        title: row.title,
-        owner_id: UserId(row.owner_id),
-        owner_name,
-        created_at: rfc3339(row.created_at),
-        updated_at: rfc3339(row.updated_at),
-        items,
-        access: if grant.link.can_comment {
-            AccessLevel::Comment
-        } else {
-            AccessLevel::View
+    let access = if grant.link.can_comment {
+        AccessLevel::Comment
+    } else {
+        AccessLevel::View
+    };
+    Ok(assemble(
+        state,
+        Parts {
+            row,
+            owner_name,
+            items,
+            media,
+            open,
+            access,
         },
-        live,
-    })
+    )
+    .await)
 }
