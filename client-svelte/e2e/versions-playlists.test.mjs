@@ -108,17 +108,23 @@ describe('versions, compare and playlists', { skip: !!process.env.DAILIES_E2E_MO
     );
     ids.v2 = v2;
     await waitReady(page, v2);
-    // One card for the stack, its newest version, with the badge, as the server lists it.
-    // (Folding a live push into the card is unit-tested in stack-updates.spec.ts; in the
-    // browser it sometimes left an extra card, see the issue 16 note.)
+    // One card for the stack, its newest version, with the badge: live (an update of v1
+    // that names no stack stays inside the card), and as the server lists it after a reload.
+    const oneCard = async () => {
+      const cards = page.locator('[data-testid=media-card]');
+      return (await cards.count()) === 3 && (await page.locator(`[data-testid=media-card][data-id="${v2}"] [data-testid=version-badge]`).textContent()) === 'v2';
+    };
+    await until(oneCard, { what: 'one card with a v2 badge, live', timeout: 30_000 });
+    // v1 renamed, then v2: their pushes arrive in that order, so once the card shows v2's
+    // new title, v1's push (which names no stack) has been taken in.
+    const rename = (id, title) =>
+      page.evaluate(async ([mid, t]) => (await fetch(`/api/media/${mid}`, { method: 'PATCH', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ title: t }) })).status, [id, title]);
+    assert.equal(await rename(ids.v1, 'shot010 first cut'), 200);
+    assert.equal(await rename(v2, 'shot010 v2'), 200);
+    await until(async () => (await page.locator(`[data-testid=media-card][data-id="${v2}"] a.title`).textContent()).trim() === 'shot010 v2', { what: "v2's new title on its card" });
+    assert.ok(await oneCard(), 'an update of v1 stays inside the stack\'s card');
     await page.reload();
-    await until(
-      async () => {
-        const cards = page.locator('[data-testid=media-card]');
-        return (await cards.count()) === 3 && (await page.locator(`[data-testid=media-card][data-id="${v2}"] [data-testid=version-badge]`).textContent()) === 'v2';
-      },
-      { what: 'one card with a v2 badge', timeout: 30_000 },
-    );
+    await until(oneCard, { what: 'one card with a v2 badge after a reload', timeout: 30_000 });
 
     // The card opens the newest version; the switcher knows both.
     await page.locator(`[data-testid=media-card][data-id="${v2}"] a.thumb`).click();
@@ -222,7 +228,7 @@ describe('versions, compare and playlists', { skip: !!process.env.DAILIES_E2E_MO
     await a.locator('[data-testid=save-playlist]').click();
     await until(async () => (await a.locator('[data-testid=playlist-item]').count()) === 3, { what: 'the saved playlist' });
     const order = await a.locator('[data-testid=playlist-item] .title').allTextContents();
-    assert.deepEqual(order.map((t) => t.trim()), ['shot010_v2.mp4', 'shot030.mp4', 'shot020.mp4']);
+    assert.deepEqual(order.map((t) => t.trim()), ['shot010 v2', 'shot030.mp4', 'shot020.mp4']);
     playlistUrl = a.url().replace(/\?edit=1$/, '');
     assert.equal(await a.locator('[data-testid=playlist-item]').first().getAttribute('data-open'), '0');
 

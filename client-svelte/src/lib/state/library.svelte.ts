@@ -119,6 +119,7 @@ export class Library {
     if (i >= 0) this.patch(i, keepStack(m, this.items[i]));
     if (j >= 0) this.shared = this.shared.map((x) => (x.id === m.id ? { ...x, ...keepStack(m, x) } : x));
     if (i >= 0 || j >= 0) return;
+    if (this.refreshVersion(m)) return;
     if (this.me == null || m.owner_id === this.me) this.items = [m, ...this.items];
     else if (this.sharedLoaded) void this.refreshShared();
   }
@@ -143,6 +144,22 @@ export class Library {
     if (mine) this.items = mine;
     if (theirs) this.shared = theirs;
     return !!(mine || theirs);
+  }
+
+  /**
+   * An update of an older version that came without its stack (a late processing step of
+   * v1 after v2 took the card, say): it refreshes that version's entry in its card's stack
+   * rather than becoming a card of its own. Returns whether `m` was such a version.
+   */
+  private refreshVersion(m: MediaInfo): boolean {
+    const entry = (x: MediaInfo) => !!x.stack?.some((v) => v.id === m.id);
+    const update = (list: MediaInfo[]) =>
+      list.map((x) => (entry(x) ? { ...x, stack: x.stack.map((v) => (v.id === m.id ? { ...v, status: m.status, title: m.title } : v)) } : x));
+    const mine = this.items.some(entry);
+    const theirs = this.shared.some(entry);
+    if (mine) this.items = update(this.items);
+    if (theirs) this.shared = update(this.shared);
+    return mine || theirs;
   }
 
   private namesLoading: Promise<void> | null = null;

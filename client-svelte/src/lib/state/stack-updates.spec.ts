@@ -33,6 +33,25 @@ describe('stacks in the library', () => {
     expect(lib.items[0]).toMatchObject({ title: 'v2 renamed', stack: [v('a1', 1), v('a2', 2)] });
   });
 
+  it('keeps a late update of an older version inside its card', () => {
+    const f = socketFactory();
+    const conn = new Connection({ url: 'ws://x', createSocket: f.create });
+    const api = { listMedia: vi.fn(), renameMedia: vi.fn(), deleteMedia: vi.fn(), sharedWithMe: vi.fn().mockResolvedValue([]), knownUsers: vi.fn().mockResolvedValue([]) };
+    const lib = new Library(conn, api);
+    conn.start();
+    f.last.open();
+    f.last.push({ type: 'welcome', user: { id: 'alice', name: 'Alice', is_admin: false } } as never);
+    f.last.push({ type: 'media_list', items: [mi('a1', 1, [v('a1', 1)]), mi('b', 1, [v('b', 1)])] });
+    f.last.push({ type: 'media_updated', media: mi('a2', 2, [v('a1', 1), v('a2', 2)]) });
+    // v1's sprite sheet is done after v2 took the card: its push names no stack
+    f.last.push({ type: 'media_updated', media: { ...mi('a1', 1, []), status: 'ready', title: 'v1 again' } });
+    expect(lib.items.map((m) => m.id)).toEqual(['a2', 'b']);
+    expect(lib.items[0].stack.find((x) => x.id === 'a1')).toMatchObject({ title: 'v1 again', status: 'ready' });
+    // a media of its own still gets its card
+    f.last.push({ type: 'media_updated', media: mi('c', 1, []) });
+    expect(lib.items.map((m) => m.id)).toEqual(['c', 'a2', 'b']);
+  });
+
   it('keeps the stack of a push that left it out', () => {
     const prev = mi('a', 2, [v('x', 1), v('a', 2)]);
     expect(keepStack(mi('a', 2, []), prev).stack).toHaveLength(2);
