@@ -81,6 +81,17 @@ describe('interchange', () => {
     await page.reload();
     await page.waitForFunction(() => (document.querySelector('video')?.readyState ?? 0) >= 2, null, { timeout: 20_000 });
     assert.equal(await page.locator('[data-testid=time-display]').inputValue(), 'seconds', 'the choice survives a reload');
+    // It is the account's: another browser (a fresh profile, nothing in its storage) shows it.
+    const other = await openAs('ella', 'Ella');
+    try {
+      await other.page.goto(page.url());
+      await until(async () => (await other.page.locator('[data-testid=time-display]').inputValue().catch(() => '')) === 'seconds', {
+        what: "the account's display choice in another browser",
+      });
+      await until(async () => /^\d+\.\d{3}s$/.test(await other.page.locator('[data-testid=timecode]').textContent()), { what: 'seconds in the other browser' });
+    } finally {
+      await other.close();
+    }
     await page.locator('[data-testid=time-display]').selectOption('source');
 
     // Exports and downloads from the menu.

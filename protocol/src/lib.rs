@@ -5,6 +5,7 @@ pub mod ids;
 pub mod media;
 pub mod messages;
 pub mod notify;
+pub mod prefs;
 pub mod review;
 pub mod sharing;
 pub mod timecode;
@@ -20,6 +21,7 @@ pub use messages::{
 pub use notify::{
     MailMode, NewWebhook, NotifyPref, NotifySettings, NotifySettingsUpdate, WebhookDelivery, WebhookInfo,
 };
+pub use prefs::{Preferences, PreferencesUpdate, TimeDisplay};
 pub use review::{
     CollabAction, CollabState, Comment, Drawing, Member, MemberChange, Point, RoomEvent, SeqEvent, Shape, Tool,
     UserMessage,

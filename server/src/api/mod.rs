@@ -9,6 +9,7 @@ pub mod interchange;
 pub mod media;
 pub mod notify;
 pub mod playlists;
+pub mod prefs;
 pub mod safety;
 pub mod sharing;
 pub mod tus;
@@ -42,6 +43,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .configure(ws::routes)
             .configure(admin::routes)
             .configure(notify::routes)
+            .configure(prefs::routes)
             .configure(webhooks::routes)
             .default_service(web::to(|| async {
                 Err::<actix_web::HttpResponse, _>(AppError::NotFound("no such API route".into()))

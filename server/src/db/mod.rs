@@ -4,6 +4,7 @@
 pub mod comments;
 pub mod models;
 pub mod playlists;
+pub mod prefs;
 pub mod queries;
 pub mod quotas;
 pub mod schema;

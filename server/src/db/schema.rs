@@ -250,6 +250,15 @@ diesel::table! {
 }
 
 diesel::table! {
+    user_preferences (user_id) {
+        user_id -> Text,
+        time_display -> Text,
+        first_frame -> Nullable<BigInt>,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     notify_prefs (user_id, kind) {
         user_id -> Text,
         kind -> Text,
@@ -326,6 +335,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     status_history,
     unsubscribe_tokens,
     user_messages,
+    user_preferences,
     user_quotas,
     users,
     webhook_deliveries,

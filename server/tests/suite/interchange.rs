@@ -377,3 +377,80 @@ async fn downloads_keep_the_file_name_answer_ranges_and_follow_the_guest_link() 
         }
     }
 }
+
+async fn prefs_call(s: &TestServer, method: &str, user: &str, body: Option<Value>) -> (u16, Value) {
+    let req = client()
+        .request(
+            awc::http::Method::from_bytes(method.as_bytes()).unwrap(),
+            s.url("/api/me/preferences"),
+        )
+        .insert_header(("X-Remote-User-Id", user));
+    let mut resp = match body {
+        Some(b) => req.send_json(&b).await.unwrap(),
+        None => req.send().await.unwrap(),
+    };
+    let b = resp.body().await.unwrap();
+    (
+        resp.status().as_u16(),
+        serde_json::from_slice(&b).unwrap_or(Value::Null),
+    )
+}
+
+/// The display choice is the account's: set once, read back by any later request (another
+/// browser), kept across a restart, and each user's own.
+#[actix_rt::test]
+async fn the_time_display_is_kept_with_the_account() {
+    let mut s = TestServer::start().await;
+    let (code, v) = prefs_call(&s, "GET", OWNER, None).await;
+    assert_eq!(
+        (code, v.clone()),
+        (200, json!({"time_display": "source", "first_frame": null}))
+    );
+
+    let (code, v) = prefs_call(
+        &s,
+        "PUT",
+        OWNER,
+        Some(json!({"time_display": "frames", "first_frame": 1001})),
+    )
+    .await;
+    assert_eq!((code, v), (200, json!({"time_display": "frames", "first_frame": 1001})));
+    // Absent fields keep theirs; null goes back to the source's numbering.
+    let (_, v) = prefs_call(&s, "PUT", OWNER, Some(json!({"time_display": "seconds"}))).await;
+    assert_eq!(v, json!({"time_display": "seconds", "first_frame": 1001}));
+    let (_, v) = prefs_call(
+        &s,
+        "PUT",
+        OWNER,
+        Some(json!({"first_frame": null, "time_display": "frames"})),
+    )
+    .await;
+    assert_eq!(v, json!({"time_display": "frames", "first_frame": null}));
+    prefs_call(&s, "PUT", OWNER, Some(json!({"first_frame": 86400}))).await;
+
+    // Bad values are refused and change nothing.
+    for bad in [
+        json!({"time_display": "feet"}),
+        json!({"first_frame": -1}),
+        json!({"first_frame": 1_000_000_000_000i64}),
+        json!({"first_frame": "1001"}),
+        json!({"colour": "red"}),
+    ] {
+        let (code, v) = prefs_call(&s, "PUT", OWNER, Some(bad.clone())).await;
+        assert_eq!(code, 400, "{bad} → {v}");
+        assert!(v["message"].as_str().is_some_and(|m| !m.is_empty()), "{v}");
+    }
+    let (_, other) = prefs_call(&s, "GET", "someone-else", None).await;
+    assert_eq!(other["time_display"], "source", "each user's own");
+    let no_identity = client().get(s.url("/api/me/preferences")).send().await.unwrap();
+    assert_eq!(no_identity.status().as_u16(), 401);
+
+    s.stop().await;
+    let s = TestServer::start_in(s.dir, |_| {}).await;
+    let (_, v) = prefs_call(&s, "GET", OWNER, None).await;
+    assert_eq!(
+        v,
+        json!({"time_display": "frames", "first_frame": 86400}),
+        "kept across a restart"
+    );
+}

@@ -238,6 +238,8 @@ const ROUTES: &[(&str, &str, Rule)] = &[
     ("DELETE", "/api/admin/webhooks/{webhook}", Rule::Admin(204)),
     ("GET", "/api/notify/settings", Rule::SignedIn(200)),
     ("PUT", "/api/notify/settings", Rule::SignedIn(200)),
+    ("GET", "/api/me/preferences", Rule::SignedIn(200)),
+    ("PUT", "/api/me/preferences", Rule::SignedIn(200)),
     // The token is the credential: mails' links work without signing in.
     ("GET", "/api/notify/unsubscribe/{token}", Rule::Open(200)),
     ("POST", "/api/notify/unsubscribe/{token}", Rule::Open(200)),
@@ -869,6 +871,10 @@ async fn http_case(s: &TestServer, method: &str, template: &str, actor: Actor, w
                 .cloned()
                 .unwrap_or_else(|| w.tokens[&Actor::Guest].clone());
             req.send_json(&json!({"token": token, "name": format!("{actor:?}"), "password": pw}))
+                .await
+        }
+        ("PUT", "/api/me/preferences") => {
+            req.send_json(&json!({"time_display": "frames", "first_frame": 1001}))
                 .await
         }
         ("PUT", "/api/notify/settings") => {

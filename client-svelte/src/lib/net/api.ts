@@ -1,5 +1,5 @@
 // The REST side of the server: media list, rename, delete and the simple upload.
-import type { MediaInfo } from '../protocol/protocol';
+import type { MediaInfo, Preferences, PreferencesUpdate } from '../protocol/protocol';
 
 export class ApiError extends Error {
   constructor(
@@ -77,3 +77,10 @@ export function simpleUpload(
     xhr.send(file);
   });
 }
+
+/** The caller's display choices, kept with their account. */
+export const preferencesApi = {
+  get: () => json<Preferences>('/api/me/preferences'),
+  put: (change: PreferencesUpdate) =>
+    json<Preferences>('/api/me/preferences', { method: 'PUT', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(change) }),
+};

@@ -410,6 +410,21 @@ email?: string,
  */
 prefs: Array<NotifyPref>, };
 
+export type TimeDisplay = "source" | "zero" | "frames" | "seconds";
+
+export type Preferences = { time_display: TimeDisplay, 
+/**
+ * What frame-number display calls the first frame (1001 as VFX shots count); null: the
+ * source's own numbering (0, or an image sequence's first file number).
+ */
+first_frame: number | null, };
+
+export type PreferencesUpdate = { time_display?: TimeDisplay, 
+/**
+ * A number sets it; `null` goes back to the source's numbering; absent keeps it.
+ */
+first_frame?: number | null, };
+
 export type NewWebhook = { url: string, 
 /**
  * Key of the `Dailies-Signature` HMAC; stored as given (signing needs it), never shown.

@@ -3,7 +3,8 @@
 // loops and in/out marks are all in frames.
 import type { Rational } from '../protocol/protocol';
 import { currentTimeToFrame, DEFAULT_FPS, mediaTimeToFrame, seekTime } from '../time/timecode';
-import { formatFrame, isTimeDisplay, parseFrame, type TimeDisplay } from '../time/display';
+import { formatFrame, parseFrame, type TimeDisplay } from '../time/display';
+import { timePrefs, type TimePrefs } from './preferences.svelte';
 
 /** The part of HTMLVideoElement the player drives (a fake in tests). */
 export interface VideoLike {
@@ -25,16 +26,27 @@ export const SHUTTLE_SPEEDS = [1, 2, 4, 8];
 export const RATES = [0.25, 0.5, 1, 1.5, 2];
 
 export class Player {
+  /** `prefs`: where the display choice lives (the page's one copy unless a test gives its own). */
+  constructor(private readonly prefs: TimePrefs = timePrefs) {}
+
   fps = $state<Rational>(DEFAULT_FPS);
   frameCount = $state(1);
   /** The number frame 0 is shown as: an image sequence's first frame (1001), else 0. */
   startFrame = $state(0);
   /** The source's own start timecode (media `start_timecode`), if any. */
   startTimecode = $state<string | null>(null);
-  /** How positions are shown: the viewer's choice, kept in this browser. */
-  display = $state<TimeDisplay>(readDisplay());
+  /** How positions are shown: the viewer's choice (kept with their account). */
+  get display(): TimeDisplay {
+    return this.prefs.display;
+  }
   /** The number the first frame is shown as in frame-number display (null: the source's). */
-  firstFrame = $state<number | null>(readFirstFrame());
+  get firstFrame(): number | null {
+    return this.prefs.firstFrame;
+  }
+  /** Why the display choice could not be kept with the account (it applies here anyway). */
+  get displayError(): string | null {
+    return this.prefs.error;
+  }
   /** The frame on screen (or being sought to). */
   frame = $state(0);
   /** The frame the element last presented (not the one being sought to). */
@@ -89,15 +101,7 @@ export class Player {
   }
 
   setDisplay(mode: TimeDisplay, firstFrame: number | null = this.firstFrame): void {
-    this.display = mode;
-    this.firstFrame = firstFrame != null && Number.isFinite(firstFrame) ? Math.trunc(firstFrame) : null;
-    try {
-      globalThis.localStorage?.setItem('dailies.timeDisplay', mode);
-      if (this.firstFrame == null) globalThis.localStorage?.removeItem('dailies.firstFrame');
-      else globalThis.localStorage?.setItem('dailies.firstFrame', String(this.firstFrame));
-    } catch {
-      /* private mode: the choice lasts this page */
-    }
+    void this.prefs.set(mode, firstFrame);
   }
 
   private clock() {
@@ -357,24 +361,6 @@ export class Player {
 }
 
 /** Preferences that outlive the page (volume); absent storage is fine. */
-function readDisplay(): TimeDisplay {
-  try {
-    const v = globalThis.localStorage?.getItem('dailies.timeDisplay');
-    return isTimeDisplay(v) ? v : 'source';
-  } catch {
-    return 'source';
-  }
-}
-
-function readFirstFrame(): number | null {
-  try {
-    const v = globalThis.localStorage?.getItem('dailies.firstFrame');
-    return v != null && Number.isFinite(Number(v)) ? Number(v) : null;
-  } catch {
-    return null;
-  }
-}
-
 function readNumber(key: string, fallback: number): number {
   try {
     const v = Number(globalThis.localStorage?.getItem(key));

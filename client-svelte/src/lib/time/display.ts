@@ -1,10 +1,11 @@
 // How a frame is shown to people: source timecode (the clip's own start timecode, e.g.
 // 01:00:00:00), zero-based timecode, frame number (from a chosen first frame such as
 // 1001) or seconds. Frames stay the stored truth; this is display only.
-import type { Rational } from '../protocol/protocol';
+import type { Rational, TimeDisplay } from '../protocol/protocol';
 import { frameToTimecode, timecodeToFrame } from './timecode';
 
-export type TimeDisplay = 'source' | 'zero' | 'frames' | 'seconds';
+/** The wire's type: the account keeps the choice (`/api/me/preferences`). */
+export type { TimeDisplay };
 
 export const TIME_DISPLAYS: { id: TimeDisplay; label: string }[] = [
   { id: 'source', label: 'Source timecode' },
