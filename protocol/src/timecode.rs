@@ -187,6 +187,54 @@ impl Rate {
     fn is_drop_frame(&self) -> bool {
         self.drop > 0
     }
+
+    /// The rate counted non-drop when `drop_frame` is false (a 29.97 source whose timecode
+    /// track says NDF); `true` keeps the rate's own counting.
+    fn counted(fps: Rational, drop_frame: bool) -> Result<Self, TimecodeError> {
+        let mut r = Rate::new(fps)?;
+        if !drop_frame {
+            r.drop = 0;
+        }
+        Ok(r)
+    }
+}
+
+/// Whether a media's timecode counts drop-frame: only at 29.97 and 59.94, and there unless
+/// the source's own start timecode says non-drop by writing `:` before its frames
+/// (`01:00:00:00`; drop-frame sources write `;`, some `.` or `,`). A source that states no
+/// timecode counts as its rate does.
+pub fn counts_drop_frame(fps: Rational, stated: Option<&str>) -> bool {
+    if !is_drop_frame(fps) {
+        return false;
+    }
+    let Some(s) = stated.map(str::trim).filter(|s| !s.is_empty()) else {
+        return true;
+    };
+    s.chars().rev().find(|c| !c.is_ascii_digit()) != Some(':')
+}
+
+/// `frame_to_timecode`, counted non-drop when `drop_frame` is false at 29.97 or 59.94 (the
+/// labels then run on with `:` and drift from the clock by 3.6 s an hour, as NDF does).
+pub fn frame_to_timecode_counted(frame: i64, fps: Rational, drop_frame: bool) -> Result<Timecode, TimecodeError> {
+    if drop_frame || !is_drop_frame(fps) {
+        return frame_to_timecode(frame, fps);
+    }
+    let rate = Rate::counted(fps, false)?;
+    if frame < 0 {
+        return Err(TimecodeError::NegativeFrame(frame));
+    }
+    let n = rate.nominal as i128;
+    let label = frame as i128;
+    let per_hour = 3600 * n;
+    let hours = u32::try_from(label / per_hour).map_err(|_| TimecodeError::FrameTooLarge(frame))?;
+    let rest = label % per_hour;
+    Ok(Timecode {
+        hours,
+        minutes: (rest / (60 * n)) as u8,
+        seconds: (rest / n % 60) as u8,
+        frames: (rest % n) as u16,
+        drop_frame: false,
+    })
 }
 
 /// The whole frames per second that timecode counts at this rate: `round(num / den)`
@@ -286,7 +334,13 @@ fn fields_to_frame(hours: u32, minutes: u8, seconds: u8, frames: u16, rate: Rate
 /// drop-frame, whatever the separator, so `00:01:00:00` is refused at 29.97 like
 /// `00:01:00;00` is.
 pub fn parse_timecode(s: &str, fps: Rational) -> Result<i64, TimecodeError> {
-    let rate = Rate::new(fps)?;
+    parse_timecode_counted(s, fps, true)
+}
+
+/// `parse_timecode`, counted non-drop when `drop_frame` is false (whatever the separator),
+/// for a 29.97 or 59.94 media whose source timecode is NDF.
+pub fn parse_timecode_counted(s: &str, fps: Rational, drop_frame: bool) -> Result<i64, TimecodeError> {
+    let rate = Rate::counted(fps, drop_frame)?;
     let s = s.trim();
     if s.is_empty() {
         return Err(TimecodeError::Empty);
@@ -372,6 +426,45 @@ pub fn seconds_to_frame(secs: f64, fps: Rational) -> i64 {
     // Float error in `frames` is a few ulps, i.e. relative ~1e-15; stay well above it.
     let epsilon = (frames * 1e-12).max(1e-6);
     (frames + epsilon).floor() as i64
+}
+
+#[cfg(test)]
+mod counted_tests {
+    use super::*;
+
+    const NTSC: Rational = Rational { num: 30000, den: 1001 };
+
+    #[test]
+    fn a_non_drop_source_at_29_97_counts_non_drop() {
+        assert!(counts_drop_frame(NTSC, None));
+        assert!(counts_drop_frame(NTSC, Some("01:00:00;00")));
+        assert!(counts_drop_frame(NTSC, Some("01:00:00.00")));
+        assert!(!counts_drop_frame(NTSC, Some("01:00:00:00")));
+        assert!(!counts_drop_frame(Rational { num: 25, den: 1 }, Some("01:00:00;00")));
+        // A minute in: drop-frame skips ;00 and ;01, non-drop does not.
+        assert_eq!(
+            frame_to_timecode_counted(1800, NTSC, true).unwrap().to_string(),
+            "00:01:00;02"
+        );
+        assert_eq!(
+            frame_to_timecode_counted(1800, NTSC, false).unwrap().to_string(),
+            "00:01:00:00"
+        );
+        assert_eq!(parse_timecode_counted("00:01:00:00", NTSC, false), Ok(1800));
+        assert!(parse_timecode_counted("00:01:00:00", NTSC, true).is_err());
+        assert_eq!(parse_timecode_counted("01:00:00:00", NTSC, false), Ok(108_000));
+        assert_eq!(parse_timecode("01:00:00;00", NTSC), Ok(107_892));
+        // Non-drop at a rate that never drops is the plain count.
+        let pal = Rational { num: 25, den: 1 };
+        assert_eq!(
+            frame_to_timecode_counted(90_000, pal, false),
+            frame_to_timecode(90_000, pal)
+        );
+        for f in [0, 1, 1799, 1800, 17_982, 107_999, 108_000] {
+            let t = frame_to_timecode_counted(f, NTSC, false).unwrap().to_string();
+            assert_eq!(parse_timecode_counted(&t, NTSC, false), Ok(f), "{t}");
+        }
+    }
 }
 
 #[cfg(test)]

@@ -20,7 +20,9 @@ if adapter == "csv":
 import opentimelineio as otio  # noqa: E402
 
 rate = num / den
-drop = (num, den) in ((30000, 1001), (60000, 1001))
+# Drop-frame at 29.97 and 59.94 when the source's start timecode says so (`;`); a
+# non-drop timecode track at those rates (`01:00:00:00`) counts non-drop.
+drop = (num, den) in ((30000, 1001), (60000, 1001)) and ";" in start_tc
 kwargs = {"rate": rate} if adapter == "cmx_3600" else {}
 tl = otio.adapters.read_from_file(path, adapter_name=adapter, **kwargs)
 if not isinstance(tl, otio.schema.Timeline):

@@ -2,7 +2,7 @@
 //! 00:00:00:00), at its own rate. Frames stay the stored truth; labels are derived.
 
 use crate::db::models::Media;
-use dailies_protocol::timecode::{frame_to_timecode, is_drop_frame, nominal_rate, parse_timecode};
+use dailies_protocol::timecode::{counts_drop_frame, frame_to_timecode_counted, nominal_rate, parse_timecode_counted};
 use dailies_protocol::Rational;
 
 /// The rate used for media without one (stills, audio): timecode still needs a base.
@@ -13,13 +13,18 @@ pub struct Clock {
     pub fps: Rational,
     /// The timecode label count of frame 0 (90000 for 01:00:00:00 at 25 fps).
     pub start: i64,
+    /// Counted drop-frame: at 29.97 and 59.94 unless the source's timecode says NDF.
+    pub drop: bool,
 }
 
 impl Clock {
     pub fn new(fps: Option<Rational>, start_timecode: Option<&str>) -> Clock {
         let fps = fps.filter(|f| nominal_rate(*f).is_ok()).unwrap_or(FALLBACK_FPS);
-        let start = start_timecode.and_then(|t| parse_timecode(t, fps).ok()).unwrap_or(0);
-        Clock { fps, start }
+        let drop = counts_drop_frame(fps, start_timecode);
+        let start = start_timecode
+            .and_then(|t| parse_timecode_counted(t, fps, drop).ok())
+            .unwrap_or(0);
+        Clock { fps, start, drop }
     }
 
     pub fn of(m: &Media) -> Clock {
@@ -27,7 +32,26 @@ impl Clock {
     }
 
     pub fn drop_frame(&self) -> bool {
-        is_drop_frame(self.fps)
+        self.drop
+    }
+
+    /// The same media counted drop-frame or not (an EDL's FCM line decides how its timecodes
+    /// count); drop-frame only where the rate can drop.
+    pub fn counted(&self, drop: bool) -> Clock {
+        let drop = drop && dailies_protocol::timecode::is_drop_frame(self.fps);
+        if drop == self.drop {
+            return *self;
+        }
+        let label = frame_to_timecode_counted(self.start, self.fps, self.drop).map(|t| t.to_string());
+        let start = label
+            .ok()
+            .and_then(|l| parse_timecode_counted(&l, self.fps, drop).ok())
+            .unwrap_or(0);
+        Clock {
+            fps: self.fps,
+            start,
+            drop,
+        }
     }
 
     /// Whole frames per timecode second (24 at 23.976).
@@ -37,7 +61,7 @@ impl Clock {
 
     /// The source timecode of a media frame, as the rate counts it.
     pub fn label(&self, frame: i64) -> String {
-        frame_to_timecode(self.start + frame.max(0), self.fps)
+        frame_to_timecode_counted(self.start + frame.max(0), self.fps, self.drop)
             .map(|t| t.to_string())
             .unwrap_or_default()
     }
@@ -50,7 +74,7 @@ impl Clock {
 
     /// The media frame a source timecode names; None before frame 0 or unreadable.
     pub fn frame_of(&self, timecode: &str) -> Result<i64, String> {
-        let n = parse_timecode(timecode, self.fps).map_err(|e| e.to_string())?;
+        let n = parse_timecode_counted(timecode, self.fps, self.drop).map_err(|e| e.to_string())?;
         Ok(n - self.start)
     }
 
@@ -73,6 +97,16 @@ mod tests {
         let df = Clock::new(Some(Rational { num: 30000, den: 1001 }), Some("00:59:59;28"));
         assert_eq!(df.label(2), "01:00:00;00");
         assert_eq!(df.label_colons(2), "01:00:00:00");
+        let ndf = Clock::new(Some(Rational { num: 30000, den: 1001 }), Some("01:00:00:00"));
+        assert!(!ndf.drop_frame());
+        assert_eq!(ndf.label(1800), "01:01:00:00");
+        assert_eq!(ndf.frame_of("01:01:00:00"), Ok(1800));
+        assert!(Clock::new(Some(Rational { num: 30000, den: 1001 }), None).drop_frame());
+        // The same start read by a drop-frame list: 01:00:00;00 is the same label.
+        let as_df = ndf.counted(true);
+        assert_eq!((as_df.label(0), as_df.drop_frame()), ("01:00:00;00".to_string(), true));
+        assert_eq!(ndf.counted(false), ndf);
+        assert_eq!(c.counted(true), c, "25 fps never drops");
         let none = Clock::new(None, None);
         assert_eq!(none.label(30), "00:00:01:05");
     }

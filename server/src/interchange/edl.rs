@@ -69,7 +69,7 @@ pub fn parse(text: &str, clock: &Clock, last_frame: i64) -> Result<EdlPreview, S
         return Err(format!("an EDL is at most {MAX_EDL_BYTES} bytes"));
     }
     let mut title = None;
-    let mut drop_frame = false;
+    let mut fcm: Option<bool> = None;
     let mut events: Vec<Event> = vec![];
     let mut skipped = vec![];
     let mut saw_event = false;
@@ -82,7 +82,7 @@ pub fn parse(text: &str, clock: &Clock, last_frame: i64) -> Result<EdlPreview, S
         if let Some(t) = line.strip_prefix("TITLE:") {
             title = Some(t.trim().to_string());
         } else if let Some(f) = line.strip_prefix("FCM:") {
-            drop_frame = f.trim().eq_ignore_ascii_case("DROP FRAME");
+            fcm = Some(f.trim().eq_ignore_ascii_case("DROP FRAME"));
         } else if let Some(c) = line.strip_prefix('*') {
             let c = c.trim_start();
             let Some(ev) = events.last_mut() else {
@@ -124,6 +124,9 @@ pub fn parse(text: &str, clock: &Clock, last_frame: i64) -> Result<EdlPreview, S
     }
     let mut notes = vec![];
     let mut unreadable = vec![];
+    // The list's FCM line says how its timecodes count; without one, as the media's do.
+    let drop_frame = fcm.unwrap_or(clock.drop_frame());
+    let clock = &clock.counted(drop_frame);
     let mut place = |line: usize, tc: &str, end: Option<&str>, note: EdlNote| match locate(clock, last_frame, tc, end) {
         Ok((frame, end_frame)) => notes.push(EdlNote {
             frame,

@@ -99,6 +99,8 @@ async fn source_timecode_is_read_and_every_export_reads_back_at_its_frames() {
         ("c23976.mov", "24000/1001", Some("01:00:00:00"), (24000, 1001)),
         ("c25.mp4", "25", Some("10:00:00:00"), (25, 1)),
         ("c2997df.mov", "30000/1001", Some("00:59:59;28"), (30000, 1001)),
+        // Non-drop at 29.97, a minute in: drop-frame would label frame 5 00:01:00;05.
+        ("c2997ndf.mov", "30000/1001", Some("00:00:59:28"), (30000, 1001)),
         ("none.mp4", "25", None, (25, 1)),
     ];
     for (name, rate, tc, fps) in cases {

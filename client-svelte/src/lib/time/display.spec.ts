@@ -18,6 +18,17 @@ describe('time display', () => {
     expect(parseFrame('01:00:00;00', df, 'source')).toBe(2);
   });
 
+  it('counts a 29.97 source whose timecode is non-drop as non-drop', () => {
+    const ndf: ClipClock = { fps: { num: 30000, den: 1001 }, startTimecode: '01:00:00:00', startFrame: 0 };
+    expect(formatFrame(0, ndf, 'source')).toBe('01:00:00:00');
+    expect(formatFrame(1800, ndf, 'source')).toBe('01:01:00:00');
+    expect(formatFrame(1800, { ...df, startTimecode: '01:00:00;00' }, 'source')).toBe('01:01:00;02');
+    expect(formatFrame(1800, ndf, 'zero')).toBe('00:01:00:00');
+    expect(parseFrame('01:01:00:00', ndf, 'source')).toBe(1800);
+    // without a stated timecode the rate decides
+    expect(formatFrame(1800, { ...ndf, startTimecode: null }, 'source')).toBe('00:01:00;02');
+  });
+
   it('reads typed positions back in each mode', () => {
     expect(parseFrame('01:00:01:00', at25, 'source')).toBe(25);
     expect(parseFrame('00:00:01:00', at25, 'zero')).toBe(25);

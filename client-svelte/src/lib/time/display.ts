@@ -2,7 +2,7 @@
 // 01:00:00:00), zero-based timecode, frame number (from a chosen first frame such as
 // 1001) or seconds. Frames stay the stored truth; this is display only.
 import type { Rational, TimeDisplay } from '../protocol/protocol';
-import { frameToTimecode, timecodeToFrame } from './timecode';
+import { countsDropFrame, frameToTimecode, timecodeToFrame } from './timecode';
 
 /** The wire's type: the account keeps the choice (`/api/me/preferences`). */
 export type { TimeDisplay };
@@ -25,16 +25,21 @@ export interface ClipClock {
 /** The timecode label count of frame 0: 0 without a start timecode. */
 export function startOffset(clock: ClipClock): number {
   if (!clock.startTimecode) return 0;
-  return timecodeToFrame(clock.startTimecode, clock.fps) ?? 0;
+  return timecodeToFrame(clock.startTimecode, clock.fps, dropOf(clock)) ?? 0;
+}
+
+/** Drop-frame where the rate drops, unless the source's timecode says non-drop. */
+export function dropOf(clock: ClipClock): boolean {
+  return countsDropFrame(clock.fps, clock.startTimecode);
 }
 
 /** `frame` as `mode` shows it; `firstFrame` overrides the first frame's number. */
 export function formatFrame(frame: number, clock: ClipClock, mode: TimeDisplay, firstFrame: number | null = null): string {
   switch (mode) {
     case 'source':
-      return frameToTimecode(startOffset(clock) + frame, clock.fps);
+      return frameToTimecode(startOffset(clock) + frame, clock.fps, dropOf(clock));
     case 'zero':
-      return frameToTimecode(frame, clock.fps);
+      return frameToTimecode(frame, clock.fps, dropOf(clock));
     case 'frames':
       return String(frame + (firstFrame ?? clock.startFrame));
     case 'seconds':
@@ -53,7 +58,7 @@ export function parseFrame(text: string, clock: ClipClock, mode: TimeDisplay, fi
     // A bare number is a frame as shown.
     return Number(t) - (mode === 'frames' ? (firstFrame ?? clock.startFrame) : clock.startFrame);
   }
-  const f = timecodeToFrame(t, clock.fps);
+  const f = timecodeToFrame(t, clock.fps, dropOf(clock));
   if (f == null) return null;
   return mode === 'source' ? f - startOffset(clock) : f;
 }

@@ -25,13 +25,29 @@ function pad(n: number, w = 2): string {
   return String(n).padStart(w, '0');
 }
 
-/** `HH:MM:SS:FF`, or `HH:MM:SS;FF` for drop-frame rates. */
-export function frameToTimecode(frame: number, fps: Rational): string {
+/**
+ * Whether a media's timecode counts drop-frame: at 29.97 and 59.94 unless the source's own
+ * start timecode says non-drop by writing `:` before its frames (`01:00:00:00`). A source
+ * that states none counts as its rate does.
+ */
+export function countsDropFrame(fps: Rational, stated: string | null | undefined): boolean {
+  if (!isDropFrame(fps)) return false;
+  const s = stated?.trim();
+  if (!s) return true;
+  const sep = s.replace(/\d+$/, '').slice(-1);
+  return sep !== ':';
+}
+
+/**
+ * `HH:MM:SS:FF`, or `HH:MM:SS;FF` for drop-frame rates; `dropFrame` false counts a 29.97 or
+ * 59.94 media non-drop (its source timecode is NDF).
+ */
+export function frameToTimecode(frame: number, fps: Rational, dropFrame = true): string {
   const sign = frame < 0 ? '-' : '';
   let f = Math.abs(Math.trunc(frame));
   const base = nominalRate(fps);
   let sep = ':';
-  if (isDropFrame(fps)) {
+  if (dropFrame && isDropFrame(fps)) {
     sep = ';';
     // Two frame numbers (four at 60) are skipped each minute except every tenth.
     const drop = Math.round(base / 15);
@@ -53,7 +69,7 @@ export function frameToTimecode(frame: number, fps: Rational): string {
  * Reads `HH:MM:SS:FF` (either separator), `MM:SS:FF`, or a bare frame number.
  * Returns null when the text is not a timecode at this rate.
  */
-export function timecodeToFrame(text: string, fps: Rational): number | null {
+export function timecodeToFrame(text: string, fps: Rational, dropFrame = true): number | null {
   const t = text.trim();
   if (/^\d+$/.test(t)) return Number(t);
   const parts = t.split(/[:;.]/);
@@ -65,7 +81,7 @@ export function timecodeToFrame(text: string, fps: Rational): number | null {
   if (mm > 59 || ss > 59 || ff >= base) return null;
   const totalMinutes = hh * 60 + mm;
   let frame = (totalMinutes * 60 + ss) * base + ff;
-  if (isDropFrame(fps)) {
+  if (dropFrame && isDropFrame(fps)) {
     const drop = Math.round(base / 15);
     if (ss === 0 && ff < drop && mm % 10 !== 0) return null; // a skipped label
     frame -= drop * (totalMinutes - Math.floor(totalMinutes / 10));

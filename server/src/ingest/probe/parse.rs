@@ -457,7 +457,8 @@ fn disposition(stream: &Value, key: &str) -> Option<i64> {
 
 /// The start timecode a source states: the container's `timecode` tag (MOV, MP4, MXF),
 /// else the video stream's, else a data stream's (a QuickTime `tmcd` track), checked and
-/// written back as this rate counts it (`;` before the frames at 29.97 and 59.94).
+/// written back as the source counts it (`;` before the frames of drop-frame timecode at
+/// 29.97 and 59.94, `:` for non-drop, which those rates may also state).
 fn start_timecode(format: &Value, streams: &[Value], fps: Option<Rational>) -> Option<String> {
     let tag = |v: &Value| v.get("tags").and_then(|t| str_field(t, "timecode"));
     let is = |s: &Value, t: &str| s.get("codec_type").and_then(Value::as_str) == Some(t);
@@ -465,10 +466,11 @@ fn start_timecode(format: &Value, streams: &[Value], fps: Option<Rational>) -> O
         .or_else(|| streams.iter().filter(|s| is(s, "video")).find_map(tag))
         .or_else(|| streams.iter().filter(|s| is(s, "data")).find_map(tag))?;
     let fps = fps?;
-    let frame = dailies_protocol::timecode::parse_timecode(&stated, fps).ok()?;
-    dailies_protocol::timecode::frame_to_timecode(frame, fps)
-        .ok()
-        .map(|t| t.to_string())
+    use dailies_protocol::timecode::{counts_drop_frame, frame_to_timecode_counted, parse_timecode_counted};
+    // Drop-frame only where the source says so: a 29.97 timecode track written `:` is NDF.
+    let drop = counts_drop_frame(fps, Some(&stated));
+    let frame = parse_timecode_counted(&stated, fps, drop).ok()?;
+    frame_to_timecode_counted(frame, fps, drop).ok().map(|t| t.to_string())
 }
 
 fn str_field(v: &Value, key: &str) -> Option<String> {
@@ -521,7 +523,10 @@ mod tests {
         let p = parse_ffprobe(&video_json("", r#","tags":{"timecode":"01:00:00;00"}"#)).unwrap();
         assert_eq!(p.start_timecode.as_deref(), Some("01:00:00;00"));
         // On the video stream (MOV), and written as the rate counts it.
+        // A non-drop track at 29.97 stays non-drop.
         let p = parse_ffprobe(&video_json(r#","tags":{"timecode":"00:59:59:29"}"#, "")).unwrap();
+        assert_eq!(p.start_timecode.as_deref(), Some("00:59:59:29"));
+        let p = parse_ffprobe(&video_json(r#","tags":{"timecode":"00:59:59.29"}"#, "")).unwrap();
         assert_eq!(p.start_timecode.as_deref(), Some("00:59:59;29"));
         assert_eq!(parse_ffprobe(&video_json("", "")).unwrap().start_timecode, None);
         // Nonsense is dropped, never kept.
