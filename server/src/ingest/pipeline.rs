@@ -241,6 +241,13 @@ pub async fn run(jc: JobContext) -> Result<(), JobError> {
     let mut f = facts(&p);
     if let Some(s) = &sequence {
         f.start_frame = Some(s.first as i64);
+        // A frame's own header timecode (DPX, EXR) when ffprobe found none.
+        if f.start_timecode.is_none() {
+            f.start_timecode = s
+                .timecode
+                .as_deref()
+                .and_then(|t| probe::checked_timecode(t, s.input.fps));
+        }
         f.sequence_json = serde_json::to_string(&s.info()).ok();
     }
     let id = media.id.clone();

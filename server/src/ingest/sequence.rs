@@ -163,6 +163,8 @@ pub struct Sequence {
     pub missing: Vec<(u64, u64)>,
     pub fps_from_header: bool,
     pub ignored: usize,
+    /// The first frame's header timecode (DPX, EXR), as written there.
+    pub timecode: Option<String>,
 }
 
 impl Sequence {
@@ -242,6 +244,7 @@ pub fn unpack(original: &Path, media_dir: &Path, default_fps: Rational) -> Resul
         Some(r) => (r, true),
         None => (default_fps, false),
     };
+    let timecode = timecode_of(&at(plan.first), &plan.format);
     Ok(Sequence {
         input: SequenceInput {
             fps,
@@ -255,6 +258,7 @@ pub fn unpack(original: &Path, media_dir: &Path, default_fps: Rational) -> Resul
         missing: plan.missing,
         fps_from_header: from_header,
         ignored: plan.ignored,
+        timecode,
     })
 }
 
@@ -344,13 +348,30 @@ pub fn frame_rate_of(frame: &Path, format: &str) -> Option<Rational> {
     }
 }
 
-fn dpx_frame_rate(h: &[u8]) -> Option<Rational> {
+/// A DPX header's byte order and where its image data starts: fields at or past the image
+/// are pixels, not header (ffmpeg's writer ends its header at 1664, before the film and
+/// television headers).
+fn dpx_layout(h: &[u8]) -> Option<(bool, usize)> {
     let big = match h.get(..4)? {
         b"SDPX" => true,
         b"XPDS" => false,
         _ => return None,
     };
+    let b: [u8; 4] = h.get(4..8)?.try_into().ok()?;
+    let offset = if big {
+        u32::from_be_bytes(b)
+    } else {
+        u32::from_le_bytes(b)
+    };
+    Some((big, (offset as usize).min(h.len())))
+}
+
+fn dpx_frame_rate(h: &[u8]) -> Option<Rational> {
+    let (big, image) = dpx_layout(h)?;
     let f32_at = |at: usize| {
+        if at + 4 > image {
+            return None;
+        }
         let b: [u8; 4] = h.get(at..at + 4)?.try_into().ok()?;
         Some(if big {
             f32::from_be_bytes(b)
@@ -365,7 +386,72 @@ fn dpx_frame_rate(h: &[u8]) -> Option<Rational> {
         .find_map(|r| rational_from_float(r as f64))
 }
 
+/// The timecode a frame's own header gives (DPX's television header, EXR's `timeCode`
+/// attribute) as `HH:MM:SS:FF`, `;` before the frames when its drop-frame flag is set.
+pub fn timecode_of(frame: &Path, format: &str) -> Option<String> {
+    let mut head = Vec::new();
+    std::fs::File::open(frame)
+        .ok()?
+        .take(1 << 16)
+        .read_to_end(&mut head)
+        .ok()?;
+    let packed = match format {
+        "dpx" => dpx_timecode(&head),
+        "exr" => exr_attribute(&head, "timeCode", "timecode")
+            .filter(|v| v.len() == 8)
+            .and_then(|v| Some(u32::from_le_bytes(v[..4].try_into().ok()?))),
+        _ => None,
+    }?;
+    smpte_label(packed)
+}
+
+fn dpx_timecode(h: &[u8]) -> Option<u32> {
+    let (big, image) = dpx_layout(h)?;
+    if 1924 > image {
+        return None;
+    }
+    let b: [u8; 4] = h.get(1920..1924)?.try_into().ok()?;
+    let v = if big {
+        u32::from_be_bytes(b)
+    } else {
+        u32::from_le_bytes(b)
+    };
+    // All ones: undefined.
+    (v != u32::MAX).then_some(v)
+}
+
+/// A SMPTE 12M time word (as DPX and EXR keep it): BCD hours, minutes, seconds and frames
+/// from the high byte down, the drop-frame flag in bit 6. None when a digit is not decimal
+/// or a field is out of range.
+fn smpte_label(v: u32) -> Option<String> {
+    let bcd = |byte: u32, mask: u32| -> Option<u32> {
+        let b = byte & mask;
+        let (tens, units) = (b >> 4, b & 0xF);
+        (tens <= 9 && units <= 9).then_some(tens * 10 + units)
+    };
+    let hh = bcd(v >> 24, 0x3F)?;
+    let mm = bcd(v >> 16, 0x7F)?;
+    let ss = bcd(v >> 8, 0x7F)?;
+    let ff = bcd(v, 0x3F)?;
+    let drop = v & 0x40 != 0;
+    if hh > 23 || mm > 59 || ss > 59 {
+        return None;
+    }
+    Some(format!(
+        "{hh:02}:{mm:02}:{ss:02}{}{ff:02}",
+        if drop { ';' } else { ':' }
+    ))
+}
+
 fn exr_frame_rate(h: &[u8]) -> Option<Rational> {
+    let value = exr_attribute(h, "framesPerSecond", "rational").filter(|v| v.len() == 8)?;
+    let num = i32::from_le_bytes(value[..4].try_into().ok()?) as i64;
+    let den = u32::from_le_bytes(value[4..].try_into().ok()?) as i64;
+    (num > 0 && den > 0 && num / den <= 1000).then(|| reduce(num, den))
+}
+
+/// The value of one attribute of an EXR header (of the first part).
+fn exr_attribute<'a>(h: &'a [u8], want: &str, want_kind: &str) -> Option<&'a [u8]> {
     if h.get(..4)? != [0x76, 0x2f, 0x31, 0x01] {
         return None;
     }
@@ -387,10 +473,8 @@ fn exr_frame_rate(h: &[u8]) -> Option<Rational> {
         let size = usize::try_from(size).ok()?;
         let value = h.get(at..at + size)?;
         at += size;
-        if name == "framesPerSecond" && kind == "rational" && size == 8 {
-            let num = i32::from_le_bytes(value[..4].try_into().ok()?) as i64;
-            let den = u32::from_le_bytes(value[4..].try_into().ok()?) as i64;
-            return (num > 0 && den > 0 && num / den <= 1000).then(|| reduce(num, den));
+        if name == want && kind == want_kind {
+            return Some(value);
         }
     }
 }
@@ -515,10 +599,12 @@ mod tests {
     fn headers_give_their_frame_rate() {
         let mut dpx = vec![0u8; 2048];
         dpx[..4].copy_from_slice(b"SDPX");
+        dpx[4..8].copy_from_slice(&2048u32.to_be_bytes());
         dpx[1724..1728].copy_from_slice(&f32::NAN.to_be_bytes());
         dpx[1940..1944].copy_from_slice(&29.97f32.to_be_bytes());
         assert_eq!(dpx_frame_rate(&dpx), Some(Rational { num: 30000, den: 1001 }));
         dpx[..4].copy_from_slice(b"XPDS");
+        dpx[4..8].copy_from_slice(&2048u32.to_le_bytes());
         dpx[1724..1728].copy_from_slice(&25f32.to_le_bytes());
         assert_eq!(dpx_frame_rate(&dpx), Some(Rational { num: 25, den: 1 }));
 
@@ -538,5 +624,42 @@ mod tests {
         exr.push(0);
         assert_eq!(exr_frame_rate(&exr), Some(Rational { num: 24000, den: 1001 }));
         assert_eq!(exr_frame_rate(&exr[..20]), None);
+    }
+
+    #[test]
+    fn headers_give_their_timecode() {
+        // 01:00:00:00 in the television header of a 2048-byte big-endian header.
+        let mut dpx = vec![0xFFu8; 2100];
+        dpx[..4].copy_from_slice(b"SDPX");
+        dpx[4..8].copy_from_slice(&2048u32.to_be_bytes());
+        assert_eq!(dpx_timecode(&dpx), None, "all ones: undefined");
+        dpx[1920..1924].copy_from_slice(&0x0100_0000u32.to_be_bytes());
+        assert_eq!(dpx_timecode(&dpx).and_then(smpte_label).as_deref(), Some("01:00:00:00"));
+        // A header that ends before the television header (ffmpeg's, 1664) has none.
+        dpx[4..8].copy_from_slice(&1664u32.to_be_bytes());
+        assert_eq!(dpx_timecode(&dpx), None);
+        assert_eq!(dpx_frame_rate(&dpx), None, "pixels are not a frame rate");
+
+        assert_eq!(smpte_label(0x1059_2329).as_deref(), Some("10:59:23:29"));
+        assert_eq!(
+            smpte_label(0x0100_0042).as_deref(),
+            Some("01:00:00;02"),
+            "drop-frame flag"
+        );
+        assert_eq!(smpte_label(0x0100_00AA), None, "not decimal");
+        assert_eq!(smpte_label(0x2500_0000), None, "hour 25");
+
+        let mut exr = vec![0x76, 0x2f, 0x31, 0x01, 2, 0, 0, 0];
+        exr.extend_from_slice(b"timeCode\0timecode\0");
+        exr.extend_from_slice(&8i32.to_le_bytes());
+        exr.extend_from_slice(&0x0059_5923u32.to_le_bytes());
+        exr.extend_from_slice(&0u32.to_le_bytes());
+        exr.push(0);
+        let v = exr_attribute(&exr, "timeCode", "timecode").unwrap();
+        assert_eq!(
+            smpte_label(u32::from_le_bytes(v[..4].try_into().unwrap())).as_deref(),
+            Some("00:59:59:23")
+        );
+        assert_eq!(exr_attribute(&exr, "framesPerSecond", "rational"), None);
     }
 }

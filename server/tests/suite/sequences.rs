@@ -32,14 +32,76 @@ fn frames(dir: &Path, prefix: &str, ext: &str, numbers: &[u32], extra: &[&str]) 
         .collect()
 }
 
-/// A DPX frame that says it was shot at `fps` (the film header's frame rate; ffmpeg's own
-/// DPX writer leaves it undefined).
-fn set_dpx_rate(frame: &Path, fps: f32) {
-    let mut b = std::fs::read(frame).unwrap();
+/// A DPX frame with the full 2048-byte header of cameras and grading tools (ffmpeg's writer
+/// stops at 1664, before the film and television headers), saying it was shot at `fps`
+/// (the film header's frame rate) and, when given, its SMPTE time word (the television
+/// header's timecode).
+fn set_dpx_header(frame: &Path, fps: f32, timecode: Option<u32>) {
+    let b = std::fs::read(frame).unwrap();
     let le = &b[..4] == b"XPDS";
-    let v = if le { fps.to_le_bytes() } else { fps.to_be_bytes() };
-    b[1724..1728].copy_from_slice(&v);
-    std::fs::write(frame, b).unwrap();
+    let u32_of = |v: u32| if le { v.to_le_bytes() } else { v.to_be_bytes() };
+    let at = |i: usize| {
+        let w: [u8; 4] = b[i..i + 4].try_into().unwrap();
+        (if le {
+            u32::from_le_bytes(w)
+        } else {
+            u32::from_be_bytes(w)
+        }) as usize
+    };
+    let image = at(4);
+    assert!(image <= 2048, "ffmpeg's DPX header is shorter than 2048 bytes");
+    // Undefined fields are all ones.
+    let mut out = b[..image].to_vec();
+    out.resize(2048, 0xFF);
+    out.extend_from_slice(&b[image..]);
+    out[4..8].copy_from_slice(&u32_of(2048));
+    let size = out.len() as u32;
+    out[16..20].copy_from_slice(&u32_of(size));
+    out[1724..1728].copy_from_slice(&if le { fps.to_le_bytes() } else { fps.to_be_bytes() });
+    if let Some(tc) = timecode {
+        out[1920..1924].copy_from_slice(&u32_of(tc));
+    }
+    std::fs::write(frame, out).unwrap();
+}
+
+/// Adds a `timeCode` attribute (a SMPTE time word) to an EXR frame's header, moving its
+/// chunk offsets by the bytes inserted.
+fn set_exr_timecode(frame: &Path, word: u32) {
+    let b = std::fs::read(frame).unwrap();
+    assert_eq!(&b[..4], &[0x76, 0x2f, 0x31, 0x01]);
+    // Walk the attributes to the header's closing null.
+    let mut at = 8;
+    let cstr = |at: &mut usize| {
+        let len = b[*at..].iter().position(|&c| c == 0).unwrap();
+        *at += len + 1;
+        len
+    };
+    loop {
+        if cstr(&mut at) == 0 {
+            break;
+        }
+        cstr(&mut at);
+        let size = i32::from_le_bytes(b[at..at + 4].try_into().unwrap()) as usize;
+        at += 4 + size;
+    }
+    let end = at - 1; // the closing null
+    let mut attr = b"timeCode\0timecode\0".to_vec();
+    attr.extend_from_slice(&8i32.to_le_bytes());
+    attr.extend_from_slice(&word.to_le_bytes());
+    attr.extend_from_slice(&0u32.to_le_bytes());
+    let shift = attr.len() as u64;
+    // The offset table follows the header; its first entry points just past it.
+    let first = u64::from_le_bytes(b[at..at + 8].try_into().unwrap()) as usize;
+    let entries = (first - at) / 8;
+    let mut out = b[..end].to_vec();
+    out.extend_from_slice(&attr);
+    out.push(0);
+    for i in 0..entries {
+        let o = u64::from_le_bytes(b[at + 8 * i..at + 8 * i + 8].try_into().unwrap());
+        out.extend_from_slice(&(o + shift).to_le_bytes());
+    }
+    out.extend_from_slice(&b[at + 8 * entries..]);
+    std::fs::write(frame, out).unwrap();
 }
 
 /// A zip of `files` (stored, as tools zip frames), each under `folder/`, with the junk a Mac
@@ -99,7 +161,8 @@ async fn a_zip_of_dpx_frames_with_a_gap_becomes_one_clip_numbered_from_its_first
     // 1001–1024 without 1010 and 1011.
     let numbers: Vec<u32> = (1001..=1024).filter(|n| !(1010..=1011).contains(n)).collect();
     let files = frames(dir.path(), "shot_010.", "dpx", &numbers, &[]);
-    set_dpx_rate(&files[0], 25.0);
+    // The first frame's header: 25 fps, timecode 01:00:00:00.
+    set_dpx_header(&files[0], 25.0, Some(0x0100_0000));
     let (code, body) = s.upload("alice", "shot_010.zip", zip_of(&files, "shot_010")).await;
     assert_eq!(code, 201, "{body}");
     let id = body["id"].as_str().unwrap();
@@ -108,6 +171,7 @@ async fn a_zip_of_dpx_frames_with_a_gap_becomes_one_clip_numbered_from_its_first
     assert_eq!(m["kind"], "video");
     assert_eq!(m["start_frame"], 1001);
     assert_eq!(m["fps_rational"], json!({"num": 25, "den": 1}));
+    assert_eq!(m["start_timecode"], "01:00:00:00", "the DPX header's timecode");
     assert_eq!(m["frame_count"], 24, "every number has its frame, the gap's too");
     assert_eq!(
         m["sequence"],
@@ -153,6 +217,8 @@ async fn a_folder_of_exr_frames_in_the_watch_folder_becomes_one_clip() {
         &numbers,
         &["-r", "30", "-pix_fmt", "rgb48le"],
     );
+    // The first frame's header says 00:59:59:00.
+    set_exr_timecode(&src.join("shot_020_comp_v003.0001.exr"), 0x0059_5900);
     let incoming = s.dir.path().join("incoming/erin");
     std::fs::create_dir_all(&incoming).unwrap();
     let target = incoming.join("shot_020");
@@ -174,6 +240,7 @@ async fn a_folder_of_exr_frames_in_the_watch_folder_becomes_one_clip() {
     assert_eq!(m["sequence"]["missing"], json!([[6, 6]]));
     assert_eq!(m["sequence"]["format"], "exr");
     assert_eq!(m["sequence"]["fps_from"], "header");
+    assert_eq!(m["start_timecode"], "00:59:59:00", "the EXR header's timeCode");
     assert!(!target.exists(), "moved out of the incoming folder");
     let media = s.dir.path().join("media").join(m["id"].as_str().unwrap());
     assert!(

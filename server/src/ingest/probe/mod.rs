@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use std::io;
 use std::time::Duration;
 
-pub use parse::{apply_mediainfo, browser_playable, parse_ffprobe, MP4_FAMILY};
+pub use parse::{apply_mediainfo, browser_playable, checked_timecode, parse_ffprobe, MP4_FAMILY};
 pub use run::{container_duration, decode_check, probe_facts, probe_sequence, run_probe, PROBE_TIMEOUT};
 
 /// The facts about a media file that decide how it is processed and shown.

@@ -465,11 +465,15 @@ fn start_timecode(format: &Value, streams: &[Value], fps: Option<Rational>) -> O
     let stated = tag(format)
         .or_else(|| streams.iter().filter(|s| is(s, "video")).find_map(tag))
         .or_else(|| streams.iter().filter(|s| is(s, "data")).find_map(tag))?;
-    let fps = fps?;
+    checked_timecode(&stated, fps?)
+}
+
+/// A timecode a source states, checked at its rate and written as that rate counts it, with
+/// drop-frame only where the source says so (a 29.97 timecode written `:` is NDF).
+pub fn checked_timecode(stated: &str, fps: Rational) -> Option<String> {
     use dailies_protocol::timecode::{counts_drop_frame, frame_to_timecode_counted, parse_timecode_counted};
-    // Drop-frame only where the source says so: a 29.97 timecode track written `:` is NDF.
-    let drop = counts_drop_frame(fps, Some(&stated));
-    let frame = parse_timecode_counted(&stated, fps, drop).ok()?;
+    let drop = counts_drop_frame(fps, Some(stated));
+    let frame = parse_timecode_counted(stated, fps, drop).ok()?;
     frame_to_timecode_counted(frame, fps, drop).ok().map(|t| t.to_string())
 }
 
