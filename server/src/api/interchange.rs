@@ -24,7 +24,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/media/{id}/download/proxy", web::get().to(download_proxy))
         .route("/media/{id}/import/edl", web::post().to(import_edl))
         .route("/media/{id}/report", web::get().to(report))
-        .route("/media/{id}/comments/{comment_id}/still.png", web::get().to(still));
+        .route("/media/{id}/comments/{comment}/still.png", web::get().to(still));
 }
 
 #[derive(Deserialize)]
