@@ -131,7 +131,10 @@ async fn the_report_holds_every_note_and_the_still_shows_the_arrow() {
     let images = poppler("pdfimages", &["-list", file.to_str().unwrap()]);
     let jpegs: Vec<&str> = images.lines().skip(2).collect();
     assert_eq!(jpegs.len(), 3, "{images}");
-    assert!(jpegs.iter().all(|l| l.contains(" jpeg ") && l.contains(" 320 ")), "{images}");
+    assert!(
+        jpegs.iter().all(|l| l.contains(" jpeg ") && l.contains(" 320 ")),
+        "{images}"
+    );
     let png_base = dir.path().join("page");
     poppler(
         "pdftoppm",
