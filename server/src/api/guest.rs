@@ -25,7 +25,28 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/guest/files/{media_id}/{name}", web::get().to(file))
         .route("/guest/files/{media_id}/{name}", web::head().to(file))
         .route("/guest/media/{id}/download/original", web::get().to(download_original))
-        .route("/guest/media/{id}/download/proxy", web::get().to(download_proxy));
+        .route("/guest/media/{id}/download/proxy", web::get().to(download_proxy))
+        .route("/guest/media/{id}/report", web::get().to(report))
+        .route("/guest/media/{id}/comments/{comment}/still.png", web::get().to(still));
+}
+
+/// The review report: it carries every frame commented on, so a link gives it only with
+/// downloads, as for the files.
+async fn report(state: web::Data<AppState>, guest: Guest, id: web::Path<String>) -> AppResult<HttpResponse> {
+    use crate::access::{self, Action};
+    let media = access::media_for(&state, &guest.0, &MediaId(id.into_inner()), Action::View).await?;
+    if !guest.1.link.can_download {
+        return Err(AppError::Forbidden("this review link does not allow downloads".into()));
+    }
+    crate::api::interchange::send_report(&state, media).await
+}
+
+/// A comment's still: the frame and the drawing the guest already sees in the review.
+async fn still(state: web::Data<AppState>, guest: Guest, path: web::Path<(String, String)>) -> AppResult<HttpResponse> {
+    use crate::access::{self, Action};
+    let (id, comment) = path.into_inner();
+    let media = access::media_for(&state, &guest.0, &MediaId(id), Action::View).await?;
+    crate::api::interchange::send_still(&state, media, &comment).await
 }
 
 async fn download_original(

@@ -1,6 +1,7 @@
-//! `/api/media/{id}/export`, `/download/…` and `/import/edl`: a media's notes out to the
-//! edit, its files out with their own names, and an EDL's locators in as a preview the
-//! client then adds as comments (docs/interchange.md).
+//! `/api/media/{id}/export`, `/download/…`, `/import/edl`, `/report` and a comment's
+//! `still.png`: a media's notes out to the edit and on paper, its files out with their own
+//! names, and an EDL's locators in as a preview the client then adds as comments
+//! (docs/interchange.md).
 
 use crate::access::{self, Action};
 use crate::db::models::Media;
@@ -21,7 +22,9 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/media/{id}/export", web::get().to(export))
         .route("/media/{id}/download/original", web::get().to(download_original))
         .route("/media/{id}/download/proxy", web::get().to(download_proxy))
-        .route("/media/{id}/import/edl", web::post().to(import_edl));
+        .route("/media/{id}/import/edl", web::post().to(import_edl))
+        .route("/media/{id}/report", web::get().to(report))
+        .route("/media/{id}/comments/{comment}/still.png", web::get().to(still));
 }
 
 #[derive(Deserialize)]
@@ -236,4 +239,118 @@ pub async fn guest_download(
         return Err(AppError::Forbidden("this review link does not allow downloads".into()));
     }
     send_download(req, state, &media, which).await
+}
+
+async fn report(state: web::Data<AppState>, who: Identity, id: web::Path<String>) -> AppResult<HttpResponse> {
+    let media = access::media_for(&state, &who.0, &MediaId(id.into_inner()), Action::View).await?;
+    send_report(&state, media).await
+}
+
+async fn still(
+    state: web::Data<AppState>,
+    who: Identity,
+    path: web::Path<(String, String)>,
+) -> AppResult<HttpResponse> {
+    let (id, comment) = path.into_inner();
+    let media = access::media_for(&state, &who.0, &MediaId(id), Action::View).await?;
+    send_still(&state, media, &comment).await
+}
+
+/// The review report of a media the caller may view, as a PDF attachment named after it.
+pub async fn send_report(state: &AppState, media: Media) -> AppResult<HttpResponse> {
+    use crate::interchange::report::{self, Report};
+    use crate::interchange::still::{self, Source};
+    let (mid, key) = (media.id.as_str().to_string(), media.stack_key().to_string());
+    let (comments, versions) = state
+        .db
+        .run(move |c| {
+            let comments = crate::db::comments::list(c, &mid)?;
+            let versions = crate::db::versions::members(c, &key)?;
+            Ok((comments, versions))
+        })
+        .await?;
+    let media_dir = state.config.media_dir();
+    let (id, title) = (media.id.clone(), media.title.clone());
+    let started = std::time::Instant::now();
+    let (pdf, notes) = web::block(move || {
+        let versions: Vec<_> = versions.iter().map(crate::db::versions::to_version).collect();
+        let marked = crate::interchange::export::markers(&comments);
+        let with_still: Vec<&dailies_protocol::Comment> = marked
+            .iter()
+            .map(|m| m.comment)
+            .filter(|c| !c.deleted)
+            .take(still::MAX_REPORT_STILLS)
+            .collect();
+        let left_out = marked.iter().filter(|m| !m.comment.deleted).count() - with_still.len();
+        let stills = match Source::of(&media, &media_dir, still::REPORT_STILL_WIDTH) {
+            Some(src) => still::report_stills(&src, &with_still, 2),
+            None => Default::default(),
+        };
+        let generated_at = chrono::Utc::now().to_rfc3339();
+        let r = Report {
+            title: &media.title,
+            review_status: media.review_status.as_str(),
+            versions: &versions,
+            version: media.version,
+            clock: Clock::of(&media),
+            start_timecode: media.start_timecode.as_deref(),
+            generated_at: &generated_at,
+            comments: &comments,
+            stills: &stills,
+            stills_left_out: if stills.is_empty() { 0 } else { left_out },
+        };
+        (report::pdf(&r), marked.len())
+    })
+    .await
+    .map_err(AppError::internal)?;
+    tracing::info!(
+        media = id.as_str(),
+        notes,
+        bytes = pdf.len(),
+        ms = started.elapsed().as_millis() as u64,
+        "report built"
+    );
+    let mut resp = HttpResponse::Ok()
+        .content_type("application/pdf")
+        .insert_header((header::CACHE_CONTROL, "private, no-cache"))
+        .body(pdf);
+    resp.headers_mut().insert(
+        header::CONTENT_DISPOSITION,
+        attachment(&format!("{}_report.pdf", stem(&title))),
+    );
+    Ok(resp)
+}
+
+/// The still of one of a media's comments, its drawing burned in, as PNG; 404 for a
+/// comment of another media and for media without a picture.
+pub async fn send_still(state: &AppState, media: Media, comment: &str) -> AppResult<HttpResponse> {
+    use crate::interchange::still::{self, Source};
+    let none = || AppError::NotFound("no such comment".into());
+    let cid: i64 = comment.parse().map_err(|_| none())?;
+    let c = state
+        .db
+        .run(move |c| crate::db::comments::get(c, cid))
+        .await?
+        .filter(|c| c.media_id == media.id && !c.deleted)
+        .ok_or_else(none)?;
+    let source = Source::of(&media, &state.config.media_dir(), still::MAX_STILL_WIDTH)
+        .ok_or_else(|| AppError::NotFound("this media has no picture to make a still of".into()))?;
+    let png = web::block(move || {
+        let frame = still::annotated(&source, &c)?;
+        crate::interchange::render::png(frame)
+    })
+    .await
+    .map_err(AppError::internal)?
+    .map_err(|e| {
+        tracing::warn!(comment = cid, "still failed: {e}");
+        AppError::internal(anyhow::anyhow!(e))
+    })?;
+    Ok(HttpResponse::Ok()
+        .content_type("image/png")
+        .insert_header((header::CACHE_CONTROL, "private, no-cache"))
+        .insert_header((
+            header::CONTENT_DISPOSITION,
+            attachment(&format!("{}_{cid}.png", stem(&media.title))),
+        ))
+        .body(png))
 }

@@ -29,6 +29,7 @@ mod organizer_py;
 mod presenter;
 mod processing;
 mod renditions;
+mod report;
 mod rooms;
 mod rooms_scale;
 mod security_ffmpeg_inputs;

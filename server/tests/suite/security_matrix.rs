@@ -145,6 +145,12 @@ const ROUTES: &[(&str, &str, Rule)] = &[
         Rule::Media(Level::View, 200),
     ),
     ("GET", "/api/media/{media}/export", Rule::Media(Level::View, 200)),
+    ("GET", "/api/media/{media}/report", Rule::Media(Level::View, 200)),
+    (
+        "GET",
+        "/api/media/{media}/comments/{comment}/still.png",
+        Rule::Media(Level::View, 200),
+    ),
     (
         "GET",
         "/api/media/{media}/download/original",
@@ -257,6 +263,13 @@ const ROUTES: &[(&str, &str, Rule)] = &[
         Rule::GuestMedia(403),
     ),
     ("GET", "/api/guest/media/{media}/download/proxy", Rule::GuestMedia(403)),
+    // The report goes with downloads; a still is what the guest sees in the review.
+    ("GET", "/api/guest/media/{media}/report", Rule::GuestMedia(403)),
+    (
+        "GET",
+        "/api/guest/media/{media}/comments/{comment}/still.png",
+        Rule::GuestMedia(200),
+    ),
 ];
 
 /// The status `actor` must get from a route with `rule`.

@@ -121,6 +121,16 @@ enum Cmd {
         #[arg(long, default_value_t = 5)]
         rounds: usize,
     },
+    /// The PDF review report of a media whose notes all carry drawings (p50 of N rounds),
+    /// then the exports of `--export-comments` notes in each format
+    Report {
+        #[arg(long, default_value_t = 200)]
+        comments: usize,
+        #[arg(long, default_value_t = 5)]
+        rounds: usize,
+        #[arg(long, default_value_t = 2000)]
+        export_comments: usize,
+    },
     /// Server memory per idle websocket session
     Idle {
         #[arg(long, default_value_t = 5000)]
@@ -152,6 +162,11 @@ fn main() -> anyhow::Result<()> {
             Cmd::Playlist { followers, moves } => playlist::playlist(&bin, followers, moves).await,
             Cmd::Idle { sessions } => rooms::idle(&bin, sessions).await,
             Cmd::Exports { comments, rounds } => interchange::exports(&bin, comments, rounds).await,
+            Cmd::Report {
+                comments,
+                rounds,
+                export_comments,
+            } => interchange::report(&bin, comments, rounds, export_comments).await,
             Cmd::Laser {
                 participants,
                 rate,

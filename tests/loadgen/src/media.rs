@@ -9,7 +9,7 @@ use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-fn ffmpeg(args: &[&str]) -> Result<()> {
+pub(crate) fn ffmpeg(args: &[&str]) -> Result<()> {
     let st = Command::new("ffmpeg")
         .args(["-hide_banner", "-loglevel", "error", "-y"])
         .args(args)
@@ -18,7 +18,7 @@ fn ffmpeg(args: &[&str]) -> Result<()> {
     Ok(())
 }
 
-async fn upload_file(s: &Server, path: &Path, name: &str) -> Result<(String, Instant)> {
+pub(crate) async fn upload_file(s: &Server, path: &Path, name: &str) -> Result<(String, Instant)> {
     let body = std::fs::read(path)?;
     let mut r = client()
         .post(s.url("/api/upload"))
@@ -72,7 +72,7 @@ pub async fn upload(bin: &Path, mib: u64) -> Result<()> {
     Ok(())
 }
 
-async fn wait_ready(s: &Server, id: &str, with_pictures: bool) -> Result<Instant> {
+pub(crate) async fn wait_ready(s: &Server, id: &str, with_pictures: bool) -> Result<Instant> {
     let deadline = Instant::now() + Duration::from_secs(600);
     loop {
         let m = s.get(&format!("/api/media/{id}"), "bench").await?;

@@ -11,7 +11,9 @@ use std::io;
 use std::time::Duration;
 
 pub use parse::{apply_mediainfo, browser_playable, checked_timecode, parse_ffprobe, MP4_FAMILY};
-pub use run::{container_duration, decode_check, probe_facts, probe_sequence, run_probe, PROBE_TIMEOUT};
+pub use run::{
+    container_duration, decode_check, probe_facts, probe_sequence, run_probe, run_raw, RawOutput, PROBE_TIMEOUT,
+};
 
 /// The facts about a media file that decide how it is processed and shown.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -328,7 +328,28 @@ struct ToolOutput {
 
 /// Runs a tool, reading its pipes on threads (a full pipe would block it forever) and killing it
 /// when it outlives `limit`.
-fn run_with_timeout(mut cmd: Command, tool: &'static str, limit: Duration) -> Result<ToolOutput, ProbeError> {
+fn run_with_timeout(cmd: Command, tool: &'static str, limit: Duration) -> Result<ToolOutput, ProbeError> {
+    let out = run_raw(cmd, tool, limit)?;
+    Ok(ToolOutput {
+        success: out.success,
+        signal: out.signal,
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    })
+}
+
+/// What a tool run by `run_raw` left: its exit and its pipes as bytes (a frame on stdout).
+pub struct RawOutput {
+    pub success: bool,
+    /// The signal that killed the tool, if one did.
+    pub signal: Option<i32>,
+    pub stdout: Vec<u8>,
+    pub stderr: Vec<u8>,
+}
+
+/// Runs a tool with no input, reading both pipes on threads and killing it when it outlives
+/// `limit`. Blocking; call it from a blocking thread.
+pub fn run_raw(mut cmd: Command, tool: &'static str, limit: Duration) -> Result<RawOutput, ProbeError> {
     cmd.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped());
     let mut child = cmd.spawn().map_err(|e| match e.kind() {
         io::ErrorKind::NotFound => ProbeError::ToolMissing { tool },
@@ -346,12 +367,12 @@ fn run_with_timeout(mut cmd: Command, tool: &'static str, limit: Duration) -> Re
                 let _ = child.wait();
                 return Err(ProbeError::Timeout { tool, after: limit });
             }
-            Ok(None) => thread::sleep(Duration::from_millis(20)),
+            Ok(None) => thread::sleep(Duration::from_millis(5)),
             Err(e) => return Err(ProbeError::ToolFailed { tool, source: e }),
         }
     };
-    let join = |h: Option<thread::JoinHandle<String>>| h.and_then(|h| h.join().ok()).unwrap_or_default();
-    Ok(ToolOutput {
+    let join = |h: Option<thread::JoinHandle<Vec<u8>>>| h.and_then(|h| h.join().ok()).unwrap_or_default();
+    Ok(RawOutput {
         success: status.success(),
         signal: std::os::unix::process::ExitStatusExt::signal(&status),
         stdout: join(stdout),
@@ -359,12 +380,12 @@ fn run_with_timeout(mut cmd: Command, tool: &'static str, limit: Duration) -> Re
     })
 }
 
-fn read_on_thread(mut pipe: impl Read + Send + 'static) -> thread::JoinHandle<String> {
+fn read_on_thread(mut pipe: impl Read + Send + 'static) -> thread::JoinHandle<Vec<u8>> {
     thread::spawn(move || {
         let mut buf = Vec::new();
         // A read error leaves what was read so far, which is all a diagnosis needs.
         let _ = pipe.read_to_end(&mut buf);
-        String::from_utf8_lossy(&buf).into_owned()
+        buf
     })
 }
 

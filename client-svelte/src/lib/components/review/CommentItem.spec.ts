@@ -57,4 +57,13 @@ describe('CommentItem', () => {
     const { box } = show({ comment: note({ parent_id: 1 }), isReply: true, onresolve: undefined });
     expect(box).toBeNull();
   });
+
+  it('links its still for download, for viewers too', () => {
+    const url = '/api/media/m1/comments/5/still.png';
+    const { el } = show({ comment: note(), canComment: false, stillUrl: url });
+    const a = el.querySelector<HTMLAnchorElement>('[data-testid=comment-still]');
+    expect(a?.getAttribute('href')).toBe(url);
+    expect(a?.hasAttribute('download')).toBe(true);
+    expect([...el.querySelectorAll('button')].map((b) => b.textContent)).not.toContain('Edit');
+  });
 });
