@@ -11,6 +11,7 @@ pub mod notify;
 pub mod playlists;
 pub mod safety;
 pub mod sharing;
+pub mod subtitles;
 pub mod tus;
 pub mod upload;
 pub mod versions;
@@ -33,6 +34,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .configure(health::routes)
             .configure(media::routes)
             .configure(interchange::routes)
+            .configure(subtitles::routes)
             .configure(sharing::routes)
             .configure(versions::routes)
             .configure(playlists::routes)

@@ -38,6 +38,7 @@ mod security_matrix;
 mod sequences;
 mod sharing;
 mod space;
+mod subtitles;
 mod tus;
 mod uploads;
 mod versions;

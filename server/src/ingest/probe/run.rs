@@ -318,17 +318,21 @@ fn as_ffmpeg_file(file: &Path) -> OsString {
     arg
 }
 
-struct ToolOutput {
-    success: bool,
+pub(crate) struct ToolOutput {
+    pub(crate) success: bool,
     /// The signal that killed the tool, if one did.
-    signal: Option<i32>,
-    stdout: String,
-    stderr: String,
+    pub(crate) signal: Option<i32>,
+    pub(crate) stdout: String,
+    pub(crate) stderr: String,
 }
 
 /// Runs a tool, reading its pipes on threads (a full pipe would block it forever) and killing it
 /// when it outlives `limit`.
-fn run_with_timeout(mut cmd: Command, tool: &'static str, limit: Duration) -> Result<ToolOutput, ProbeError> {
+pub(crate) fn run_with_timeout(
+    mut cmd: Command,
+    tool: &'static str,
+    limit: Duration,
+) -> Result<ToolOutput, ProbeError> {
     cmd.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped());
     let mut child = cmd.spawn().map_err(|e| match e.kind() {
         io::ErrorKind::NotFound => ProbeError::ToolMissing { tool },
