@@ -8,6 +8,7 @@ pub mod notify;
 pub mod prefs;
 pub mod review;
 pub mod sharing;
+pub mod subtitles;
 pub mod timecode;
 pub mod ts_export;
 pub mod versions;
@@ -30,6 +31,7 @@ pub use sharing::{
     AccessLevel, GuestInfo, GuestLinkCreated, GuestLinkInfo, GuestMedia, GuestSessionRequest, KnownUser, LinkAccess,
     NewGuestLink, ReviewStatus, ShareEntry, ShareRole, Sharing, StatusChange, StatusView,
 };
+pub use subtitles::{SubtitleCue, SubtitleSource, SubtitleTrack, SubtitleTrackEdit};
 
 /// Version of the websocket protocol; bumped on any incompatible change.
 pub const PROTOCOL_VERSION: u32 = 2;

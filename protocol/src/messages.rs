@@ -75,6 +75,10 @@ pub enum ClientMsg {
         drawing: Option<Drawing>,
         /// Chosen by the client, echoed in `comment_added`.
         client_ref: Option<String>,
+        /// The subtitle cue on screen, when the author links the comment to it.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[ts(optional)]
+        subtitle_cue: Option<crate::SubtitleCue>,
     },
     /// Replace the text (and drawing) of one's own comment.
     EditComment {
@@ -539,6 +543,7 @@ mod tests {
                 parent_id: None,
                 drawing: None,
                 client_ref: None,
+                subtitle_cue: None,
             },
             ClientMsg::EditComment {
                 comment_id: CommentId(1),

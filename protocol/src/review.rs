@@ -128,6 +128,10 @@ pub struct Comment {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[ts(optional)]
     pub via_plugin: Option<String>,
+    /// The subtitle cue shown when the comment was written, when its author linked it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub subtitle_cue: Option<crate::SubtitleCue>,
 }
 
 /// A change in a room, numbered by the room's sequence so clients can catch up.

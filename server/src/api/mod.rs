@@ -12,6 +12,7 @@ pub mod playlists;
 pub mod prefs;
 pub mod safety;
 pub mod sharing;
+pub mod subtitles;
 pub mod tus;
 pub mod upload;
 pub mod versions;
@@ -34,6 +35,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .configure(health::routes)
             .configure(media::routes)
             .configure(interchange::routes)
+            .configure(subtitles::routes)
             .configure(sharing::routes)
             .configure(versions::routes)
             .configure(playlists::routes)

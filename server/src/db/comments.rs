@@ -5,7 +5,7 @@ use super::models::{CommentRow, NewComment};
 use super::schema::{comments, room_events, users};
 use super::Conn;
 use crate::error::AppResult;
-use dailies_protocol::{Comment, CommentId, Drawing, RoomEvent, UserId};
+use dailies_protocol::{Comment, CommentId, Drawing, RoomEvent, SubtitleCue, UserId};
 use diesel::prelude::*;
 use std::collections::HashMap;
 
@@ -36,6 +36,10 @@ fn to_wire(row: CommentRow, user_name: String, names: &HashMap<String, String>) 
         deleted: row.deleted,
         drawing_url: None,
         via_plugin: row.via_plugin,
+        subtitle_cue: row
+            .subtitle_cue
+            .as_deref()
+            .and_then(|c| serde_json::from_str::<SubtitleCue>(c).ok()),
     }
 }
 

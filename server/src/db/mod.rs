@@ -9,6 +9,7 @@ pub mod queries;
 pub mod quotas;
 pub mod schema;
 pub mod sharing;
+pub mod subtitles;
 pub mod users;
 pub mod values;
 pub mod versions;

@@ -247,6 +247,8 @@ pub struct CommentRow {
     pub resolved_at: Option<NaiveDateTime>,
     /// The organizer plugin that wrote it through its inbox, if one did.
     pub via_plugin: Option<String>,
+    /// The linked subtitle cue as JSON (`SubtitleCue`).
+    pub subtitle_cue: Option<String>,
 }
 
 #[derive(Debug, Clone, Insertable)]
@@ -266,4 +268,34 @@ pub struct NewComment {
     /// The room sequence number of the comment's `comment_added` event.
     pub added_seq: Option<i64>,
     pub via_plugin: Option<String>,
+    /// The linked subtitle cue as JSON (`SubtitleCue`).
+    pub subtitle_cue: Option<String>,
+}
+
+/// A subtitle track as stored; its WebVTT file is `file_name` in the media's directory.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = super::schema::subtitle_tracks)]
+pub struct SubtitleTrackRow {
+    pub id: i64,
+    pub media_id: String,
+    pub title: String,
+    pub language: Option<String>,
+    pub offset_ms: i64,
+    pub is_default: bool,
+    pub source: String,
+    pub file_name: String,
+    pub created_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = super::schema::subtitle_tracks)]
+pub struct NewSubtitleTrack {
+    pub media_id: String,
+    pub title: String,
+    pub language: Option<String>,
+    pub offset_ms: i64,
+    pub is_default: bool,
+    pub source: String,
+    pub file_name: String,
+    pub created_at: NaiveDateTime,
 }

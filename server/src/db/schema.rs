@@ -21,6 +21,7 @@ diesel::table! {
         resolved_by -> Nullable<Text>,
         resolved_at -> Nullable<Timestamp>,
         via_plugin -> Nullable<Text>,
+        subtitle_cue -> Nullable<Text>,
     }
 }
 
@@ -300,11 +301,26 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    subtitle_tracks (id) {
+        id -> BigInt,
+        media_id -> Text,
+        title -> Text,
+        language -> Nullable<Text>,
+        offset_ms -> BigInt,
+        is_default -> Bool,
+        source -> Text,
+        file_name -> Text,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(comments -> media (media_id));
 diesel::joinable!(comments -> users (user_id));
 diesel::joinable!(jobs -> media (media_id));
 diesel::joinable!(media_shares -> media (media_id));
 diesel::joinable!(status_history -> media (media_id));
+diesel::joinable!(subtitle_tracks -> media (media_id));
 diesel::joinable!(guest_links -> media (media_id));
 diesel::joinable!(guest_sessions -> guest_links (link_id));
 diesel::joinable!(media -> users (owner_id));
@@ -333,6 +349,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     playlists,
     room_events,
     status_history,
+    subtitle_tracks,
     unsubscribe_tokens,
     user_messages,
     user_preferences,

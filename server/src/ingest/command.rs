@@ -243,6 +243,22 @@ pub fn audio_track_args(
     a
 }
 
+/// One text subtitle stream of the source as WebVTT (named, so jobs may write to a
+/// temporary name); the source's own input options, so it is read as the probe read it.
+pub fn subtitle_track_args(input: &Path, output: &Path, probe: &Probe, stream: u32) -> Vec<String> {
+    let mut a = head(input, &probe.input_options());
+    a.extend(strs(&[
+        "-map",
+        &format!("0:{stream}"),
+        "-c:s",
+        "webvtt",
+        "-f",
+        "webvtt",
+    ]));
+    a.extend(strs(&["-progress", "pipe:1", "-nostats", &ffmpeg_path(output)]));
+    a
+}
+
 /// A 10-bit HDR proxy for HDR displays, beside the SDR one: VP9 profile 2 in 4:2:0 10-bit,
 /// kept in the source's transfer (PQ or HLG), primaries and matrix and tagged so, at the SDR
 /// proxy's size cap, frame rate and keyframe interval, `vp9_crf` capped at the proxy's

@@ -505,6 +505,7 @@ pub async fn run(jc: JobContext) -> Result<(), JobError> {
     // The frames of an image sequence have served every picture: free their disk now.
     drop(_frames);
     extra_audio_tracks(&steps, &db, &notifier, &media.id, &original, &p, &settings).await;
+    embedded_subtitles(&steps, &db, &notifier, &media.id, &original, &p).await;
     let direct_playback = playback == media.orig_filename;
     extra_renditions(
         &steps,
@@ -611,6 +612,72 @@ async fn extra_audio_tracks(
     {
         Ok(()) => notifier.media_changed(db, media_id).await,
         Err(e) => tracing::warn!(%media_id, "cannot record the audio tracks: {e}"),
+    }
+}
+
+/// Each text subtitle stream of the source as a WebVTT track (`sub-s<index>.vtt`, source
+/// `embedded`, title and language from its tags). Bitmap subtitles cannot become text and
+/// are noted in the log; a stream that fails is left out. The media stays ready either way.
+async fn embedded_subtitles(
+    steps: &Steps,
+    db: &Db,
+    notifier: &Notifier,
+    media_id: &MediaId,
+    original: &std::path::Path,
+    p: &Probe,
+) {
+    if p.subtitle_streams.is_empty() {
+        return;
+    }
+    let mut rows = Vec::new();
+    for (n, s) in (1u32..).zip(&p.subtitle_streams) {
+        let codec = s.codec.as_deref().unwrap_or("unknown");
+        if !s.is_text() {
+            note(
+                &steps.dir,
+                &format!(
+                    "subtitle stream {} ({codec}) is a bitmap format and is not extracted",
+                    s.index
+                ),
+            );
+            continue;
+        }
+        let name = format!("sub-s{}.vtt", s.index);
+        let args = command::subtitle_track_args(original, &steps.dir.join(tmp_name(&name)), p, s.index);
+        if let Err(JobError::Failed(e) | JobError::Retry(e)) =
+            steps.ffmpeg(args, &name, p.duration, "subtitles", 1.0, 1.0).await
+        {
+            tracing::warn!(%media_id, stream = s.index, "a subtitle stream failed (the media stays ready without it): {e}");
+            continue;
+        }
+        let title = s.title.clone().unwrap_or_else(|| match &s.language {
+            Some(l) => format!("Subtitles {n} ({l})"),
+            None => format!("Subtitles {n}"),
+        });
+        rows.push(crate::db::models::NewSubtitleTrack {
+            media_id: media_id.as_str().to_string(),
+            title: title.chars().take(crate::subtitles::MAX_TRACK_TITLE_LEN).collect(),
+            language: s.language.clone(),
+            offset_ms: 0,
+            is_default: s.is_default,
+            source: dailies_protocol::SubtitleSource::Embedded.as_str().into(),
+            file_name: name,
+            created_at: chrono::Utc::now().naive_utc(),
+        });
+    }
+    let id = media_id.as_str().to_string();
+    match db
+        .run(move |c| crate::db::subtitles::replace_embedded(c, &id, &rows))
+        .await
+    {
+        Ok((old, stored)) => {
+            for f in old.iter().filter(|f| !stored.iter().any(|r| &r.file_name == *f)) {
+                let _ = std::fs::remove_file(steps.dir.join(f));
+            }
+            tracing::info!(%media_id, tracks = stored.len(), "subtitle streams extracted");
+            notifier.media_changed(db, media_id).await;
+        }
+        Err(e) => tracing::warn!(%media_id, "cannot record the subtitle tracks: {e}"),
     }
 }
 

@@ -159,7 +159,7 @@ fn csv_field(s: &str) -> String {
 }
 
 pub const CSV_HEADER: &str = "id,parent_id,frame,end_frame,timecode,end_timecode,seconds,author,guest,text,\
-     status,resolved,resolved_by,resolved_at,created_at,edited_at,review_status,frame_number";
+     status,resolved,resolved_by,resolved_at,created_at,edited_at,review_status,frame_number,subtitle_cue";
 
 pub fn csv(r: &Review) -> String {
     let mut out = String::with_capacity(64 + r.comments.len() * 160);
@@ -188,6 +188,7 @@ pub fn csv(r: &Review) -> String {
             c.edited_at.clone().unwrap_or_default(),
             r.review_status.to_string(),
             (r.first_frame + c.frame).to_string(),
+            csv_field(c.subtitle_cue.as_ref().map_or("", |q| q.text.as_str())),
         ];
         out.push_str(&fields.join(","));
         out.push_str("\r\n");
@@ -412,6 +413,7 @@ mod tests {
             resolved_at: None,
             drawing_url: None,
             via_plugin: None,
+            subtitle_cue: None,
         }
     }
 
@@ -460,8 +462,12 @@ mod tests {
         let mut r = review(&cs);
         r.first_frame = 1001;
         let out = csv(&r);
-        assert!(out.lines().next().unwrap().ends_with(",review_status,frame_number"));
-        assert!(out.lines().nth(1).unwrap().ends_with(",in_progress,1005"), "{out}");
+        assert!(out
+            .lines()
+            .next()
+            .unwrap()
+            .ends_with(",review_status,frame_number,subtitle_cue"));
+        assert!(out.lines().nth(1).unwrap().ends_with(",in_progress,1005,"), "{out}");
     }
 
     #[test]

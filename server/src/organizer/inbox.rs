@@ -369,6 +369,7 @@ impl pb::organizer_inbox_server::OrganizerInbox for Inbox {
             drawing: None,
             client_ref: Some(client_ref.clone()),
             via_plugin: Some(plugin),
+            subtitle_cue: None,
         };
         let uid = user.id.0.clone();
         self.in_room(user, &media_id, crate::room::actor::RoomCmd::AddComment(draft))

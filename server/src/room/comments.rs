@@ -8,7 +8,7 @@ use crate::error::{AppError, AppResult};
 use crate::notify::Event;
 use actix::prelude::*;
 use dailies_protocol::review::MAX_COMMENT_LEN;
-use dailies_protocol::{Comment, CommentId, Drawing, RoomEvent, UserInfo};
+use dailies_protocol::{Comment, CommentId, Drawing, RoomEvent, SubtitleCue, UserInfo};
 
 /// A comment (or reply) a member adds, as sent, before the room checks it.
 #[derive(Debug)]
@@ -21,6 +21,8 @@ pub struct CommentDraft {
     pub client_ref: Option<String>,
     /// Sent through the organizer plugin's inbox (the plugin's name).
     pub via_plugin: Option<String>,
+    /// The subtitle cue the author linked the comment to.
+    pub subtitle_cue: Option<SubtitleCue>,
 }
 
 /// Trimmed text within the length limit.
@@ -72,6 +74,9 @@ pub fn check_draft(d: &CommentDraft, last_frame: Option<i64>) -> AppResult<(Stri
         let limit = dailies_protocol::MAX_CLIENT_REF;
         return Err(AppError::BadRequest(format!("client_ref is at most {limit} bytes")));
     }
+    if let Some(cue) = &d.subtitle_cue {
+        cue.validate().map_err(AppError::BadRequest)?;
+    }
     Ok((text, drawing))
 }
 
@@ -121,8 +126,13 @@ impl Room {
             parent_id,
             client_ref,
             via_plugin,
+            subtitle_cue,
             ..
         } = draft;
+        let subtitle_cue = match subtitle_cue.map(|c| serde_json::to_string(&c)).transpose() {
+            Ok(c) => c,
+            Err(e) => return Box::pin(fut::ready(Err(AppError::internal(e)))),
+        };
         let (mid, owner, title) = (self.media_id.clone(), self.owner.clone(), self.title.clone());
         self.commit(ctx, move |c, seq| {
             if let Some(r) = &client_ref {
@@ -155,6 +165,7 @@ impl Room {
                 client_ref: client_ref.clone(),
                 added_seq: Some(seq),
                 via_plugin,
+                subtitle_cue,
             };
             let comment = cq::insert(c, &row)?;
             let events = Event::for_new_comment(&comment, &user, parent.as_ref().map(|p| &p.user_id), &owner, &title);
@@ -253,6 +264,7 @@ mod tests {
             drawing: None,
             client_ref: None,
             via_plugin: None,
+            subtitle_cue: None,
         }
     }
 

@@ -122,6 +122,7 @@ mod tests {
             resolved_at: None,
             drawing_url: None,
             via_plugin: None,
+            subtitle_cue: None,
         }
     }
 

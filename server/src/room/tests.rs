@@ -48,6 +48,7 @@ fn draft(frame: i64) -> CommentDraft {
         drawing: None,
         client_ref: None,
         via_plugin: None,
+        subtitle_cue: None,
     }
 }
 

@@ -211,6 +211,7 @@ impl UserSession {
                 parent_id,
                 drawing,
                 client_ref,
+                subtitle_cue,
             } => {
                 let Some(room) = self.rooms.get(&media_id).cloned() else {
                     let e = AppError::BadRequest("join the room first".into());
@@ -227,6 +228,7 @@ impl UserSession {
                     drawing,
                     client_ref,
                     via_plugin: None,
+                    subtitle_cue,
                 });
                 let find = async move {
                     access::media_for(&state, &user, &media_id, Action::Comment).await?;

@@ -172,6 +172,7 @@ fn store(c: &mut dailies_server::db::Conn, media: &str, text: String, drawing: O
             client_ref: None,
             added_seq: None,
             via_plugin: None,
+            subtitle_cue: None,
         },
     )
     .unwrap()

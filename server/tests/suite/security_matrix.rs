@@ -131,7 +131,8 @@ enum Rule {
 
 /// Every HTTP route: method, path (`{media}` the media the actor tries, `{upload}` a tus
 /// upload the owner started, `{file}` a file of the media, `{user}` the owner's id,
-/// `{link}` a guest link of the media, `{comment}` a comment with a drawing on the media)
+/// `{link}` a guest link of the media, `{comment}` a comment with a drawing on the media,
+/// `{sub}` a subtitle track of the media)
 /// and who it is for.
 const ROUTES: &[(&str, &str, Rule)] = &[
     ("GET", "/api/health", Rule::Open(200)),
@@ -165,6 +166,23 @@ const ROUTES: &[(&str, &str, Rule)] = &[
         "POST",
         "/api/media/{media}/import/edl",
         Rule::Media(Level::Comment, 200),
+    ),
+    ("GET", "/api/media/{media}/subtitles", Rule::Media(Level::View, 200)),
+    ("POST", "/api/media/{media}/subtitles", Rule::Media(Level::Manage, 201)),
+    (
+        "PATCH",
+        "/api/media/{media}/subtitles/{sub}",
+        Rule::Media(Level::Manage, 200),
+    ),
+    (
+        "DELETE",
+        "/api/media/{media}/subtitles/{sub}",
+        Rule::Media(Level::Manage, 204),
+    ),
+    (
+        "GET",
+        "/api/media/{media}/subtitles/{sub}/vtt",
+        Rule::Media(Level::View, 200),
     ),
     ("GET", "/api/media/{media}/sharing", Rule::Media(Level::Manage, 200)),
     ("PUT", "/api/media/{media}/sharing", Rule::Media(Level::Manage, 200)),
@@ -268,6 +286,12 @@ const ROUTES: &[(&str, &str, Rule)] = &[
     (
         "GET",
         "/api/guest/media/{media}/comments/{comment}/still.png",
+        Rule::GuestMedia(200),
+    ),
+    ("GET", "/api/guest/media/{media}/subtitles", Rule::GuestMedia(200)),
+    (
+        "GET",
+        "/api/guest/media/{media}/subtitles/{sub}/vtt",
         Rule::GuestMedia(200),
     ),
 ];
@@ -796,6 +820,12 @@ async fn http_case(s: &TestServer, method: &str, template: &str, actor: Actor, w
     if path.contains("{upload}") {
         path = path.replace("{upload}", &new_tus(s).await);
     }
+    if path.contains("{sub}") {
+        let (code, v) =
+            crate::subtitles::add(s, OWNER, &media, "filename=m.srt", crate::subtitles::SRT.as_bytes()).await;
+        assert_eq!(code, 201, "{v}");
+        path = path.replace("{sub}", &v["id"].to_string());
+    }
     if path.contains("{comment}") {
         path = path.replace("{comment}", &new_drawing(s, &media).await.to_string());
     }
@@ -843,6 +873,9 @@ async fn http_case(s: &TestServer, method: &str, template: &str, actor: Actor, w
             w2.cookies.insert(actor, c);
         }
         return ws_status(s, template, actor, &w2).await;
+    }
+    if method == "POST" && template == "/api/media/{media}/subtitles" {
+        path.push_str("?filename=up.srt");
     }
     let url = s.url(&path);
     let mut req = client().request(Method::from_bytes(method.as_bytes()).unwrap(), url);
@@ -901,6 +934,10 @@ async fn http_case(s: &TestServer, method: &str, template: &str, actor: Actor, w
         ("PUT", _) => {
             req.send_json(&json!({"uploads": 1_000_000, "stored_bytes": null}))
                 .await
+        }
+        ("POST", "/api/media/{media}/subtitles") => req.send_body(crate::subtitles::SRT).await,
+        ("PATCH", "/api/media/{media}/subtitles/{sub}") => {
+            req.send_json(&json!({"title": format!("by {actor:?}")})).await
         }
         ("POST", "/api/media/{media}/import/edl") => {
             req.send_body("001  AX V C 00:00:00:00 00:00:01:00 00:00:00:00 00:00:01:00\n* LOC: 00:00:00:01 RED hi\n")

@@ -292,6 +292,34 @@ color: string, width: number, text: string | null, };
 
 export type Drawing = { shapes: Array<Shape>, };
 
+export type SubtitleSource = "upload" | "embedded";
+
+export type SubtitleTrack = { id: number, media_id: MediaId, title: string, 
+/**
+ * A BCP 47 or ISO 639 language tag ("en", "fra"), as given or as the source tagged it.
+ */
+language: string | null, 
+/**
+ * Added to every cue's times when the track is served (negative: earlier).
+ */
+offset_ms: number, 
+/**
+ * Shown when the player opens; at most one track of a media is the default.
+ */
+is_default: boolean, source: SubtitleSource, 
+/**
+ * The WebVTT, offset applied, for users; guests use `/api/guest/media/{id}/subtitles/{sid}/vtt`.
+ */
+vtt_url: string, created_at: string, };
+
+export type SubtitleTrackEdit = { title?: string, 
+/**
+ * An empty string clears the language.
+ */
+language?: string, offset_ms?: number, default?: boolean, };
+
+export type SubtitleCue = { track_id: number, start_ms: number, end_ms: number, text: string, };
+
 export type Comment = { id: CommentId, media_id: MediaId, parent_id: CommentId | null, user_id: UserId, user_name: string, 
 /**
  * Empty when deleted.
@@ -318,7 +346,11 @@ drawing_url?: string,
  * Written through the organizer plugin (its name): by the plugin itself, or by the plugin
  * for `user_id` (say, notes imported from a tracker).
  */
-via_plugin?: string, };
+via_plugin?: string, 
+/**
+ * The subtitle cue shown when the comment was written, when its author linked it.
+ */
+subtitle_cue?: SubtitleCue, };
 
 export type RoomEvent = { "kind": "comment_added", comment: Comment, 
 /**
@@ -481,7 +513,11 @@ client_time: number, } | { "type": "list_media", } | { "type": "rename_media", m
 /**
  * Chosen by the client, echoed in `comment_added`.
  */
-client_ref: string | null, } | { "type": "edit_comment", comment_id: CommentId, text: string, drawing: Drawing | null, } | { "type": "delete_comment", comment_id: CommentId, } | { "type": "resolve_comment", comment_id: CommentId, resolved: boolean, } | { "type": "session_join", media_id: MediaId, } | { "type": "session_leave", media_id: MediaId, } | { "type": "session_control", media_id: MediaId, control: CollabAction, } | { "type": "live_stroke", media_id: MediaId, shape: Shape, } | { "type": "live_clear", media_id: MediaId, all: boolean, } | { "type": "request_lead", media_id: MediaId, } | { "type": "grant_lead", media_id: MediaId, session_id: number, } | { "type": "decline_lead", media_id: MediaId, session_id: number, } | { "type": "laser", media_id: MediaId, x: number, y: number, } | { "type": "list_messages", } | { "type": "mark_messages_seen", ids: Array<number>, } | { "type": "organizer_page", path: string, } | { "type": "organizer_command", name: string, 
+client_ref: string | null, 
+/**
+ * The subtitle cue on screen, when the author links the comment to it.
+ */
+subtitle_cue?: SubtitleCue, } | { "type": "edit_comment", comment_id: CommentId, text: string, drawing: Drawing | null, } | { "type": "delete_comment", comment_id: CommentId, } | { "type": "resolve_comment", comment_id: CommentId, resolved: boolean, } | { "type": "session_join", media_id: MediaId, } | { "type": "session_leave", media_id: MediaId, } | { "type": "session_control", media_id: MediaId, control: CollabAction, } | { "type": "live_stroke", media_id: MediaId, shape: Shape, } | { "type": "live_clear", media_id: MediaId, all: boolean, } | { "type": "request_lead", media_id: MediaId, } | { "type": "grant_lead", media_id: MediaId, session_id: number, } | { "type": "decline_lead", media_id: MediaId, session_id: number, } | { "type": "laser", media_id: MediaId, x: number, y: number, } | { "type": "list_messages", } | { "type": "mark_messages_seen", ids: Array<number>, } | { "type": "organizer_page", path: string, } | { "type": "organizer_command", name: string, 
 /**
  * Any JSON; an action's preset `args` merged with what the user entered.
  */

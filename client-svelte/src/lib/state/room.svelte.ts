@@ -3,7 +3,7 @@
 // collab state and live strokes, and what the caller may do here; catches up after a
 // reconnect with `since_seq` (paged, acknowledged) and keeps comments typed or sent while
 // offline until the server has them.
-import type { AccessLevel, ClientMsg, CollabState, Comment, CommentId, Drawing, MediaInfo, Member, RoomEvent, SeqEvent, Shape } from '../protocol/protocol';
+import type { AccessLevel, ClientMsg, CollabState, Comment, CommentId, Drawing, MediaInfo, Member, RoomEvent, SeqEvent, Shape, SubtitleCue } from '../protocol/protocol';
 import { errorRoute } from '../net/error-routes';
 import type { SocketEvents } from '../net/events';
 import { isNewer } from './collab-math';
@@ -25,6 +25,8 @@ export interface PendingComment {
   end_frame: number | null;
   parent_id: CommentId | null;
   drawing: Drawing | null;
+  /** The subtitle cue on screen when it was written, when the author linked it. */
+  subtitle_cue?: SubtitleCue | null;
   /** queued: not on the wire yet; sent: awaiting the server's comment_added; failed: refused. */
   state: 'queued' | 'sent' | 'failed';
   error?: string;
@@ -378,7 +380,14 @@ export class Room {
   // ---- comments
 
   /** Adds a comment (or a reply); it shows as pending until the server stores it. */
-  addComment(c: { text: string; frame: number; end_frame?: number | null; parent_id?: CommentId | null; drawing?: Drawing | null }): PendingComment {
+  addComment(c: {
+    text: string;
+    frame: number;
+    end_frame?: number | null;
+    parent_id?: CommentId | null;
+    drawing?: Drawing | null;
+    subtitle_cue?: SubtitleCue | null;
+  }): PendingComment {
     const p: PendingComment = {
       client_ref: newClientRef(),
       text: c.text,
@@ -386,6 +395,7 @@ export class Room {
       end_frame: c.end_frame ?? null,
       parent_id: c.parent_id ?? null,
       drawing: c.drawing ?? null,
+      subtitle_cue: c.subtitle_cue ?? null,
       state: 'queued',
     };
     this.pending = [...this.pending, p];
@@ -404,6 +414,7 @@ export class Room {
       parent_id: p.parent_id,
       drawing: p.drawing,
       client_ref: p.client_ref,
+      ...(p.subtitle_cue ? { subtitle_cue: p.subtitle_cue } : {}),
     });
     if (sent) this.pending = this.pending.map((q) => (q.client_ref === p.client_ref ? { ...q, state: 'sent' } : q));
   }

@@ -10,7 +10,8 @@ use serde::{Deserialize, Serialize};
 use std::io;
 use std::time::Duration;
 
-pub use parse::{apply_mediainfo, browser_playable, checked_timecode, parse_ffprobe, MP4_FAMILY};
+pub use parse::{apply_mediainfo, browser_playable, checked_timecode, parse_ffprobe, subtitle_stream, MP4_FAMILY};
+pub(crate) use run::run_with_timeout;
 pub use run::{
     container_duration, decode_check, probe_facts, probe_sequence, run_probe, run_raw, RawOutput, PROBE_TIMEOUT,
 };
@@ -66,6 +67,32 @@ pub struct Probe {
     /// The start timecode the source states (format, video stream or tmcd track tags).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub start_timecode: Option<String>,
+    /// Every subtitle stream, text or bitmap, in stream order.
+    #[serde(default)]
+    pub subtitle_streams: Vec<SubtitleStream>,
+}
+
+/// One subtitle stream of the source, as ffprobe describes it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SubtitleStream {
+    /// Absolute ffprobe stream index.
+    pub index: u32,
+    /// "subrip", "ass", "mov_text", "webvtt", "hdmv_pgs_subtitle", …
+    pub codec: Option<String>,
+    pub language: Option<String>,
+    pub title: Option<String>,
+    /// The stream's `default` disposition.
+    pub is_default: bool,
+}
+
+impl SubtitleStream {
+    /// Text subtitles, which convert to WebVTT; bitmap ones (PGS, DVD, DVB) do not.
+    pub fn is_text(&self) -> bool {
+        matches!(
+            self.codec.as_deref(),
+            Some("subrip" | "srt" | "ass" | "ssa" | "mov_text" | "webvtt" | "text")
+        )
+    }
 }
 
 /// One audio stream of the source, as ffprobe describes it.

@@ -109,6 +109,11 @@ pub fn parse_ffprobe(json: &str) -> Result<Probe, ProbeError> {
         dolby_vision: video.and_then(dolby_vision),
         sequence: None,
         start_timecode: start_timecode(&format, streams, fps),
+        subtitle_streams: streams
+            .iter()
+            .filter(|s| is_type(s, "subtitle"))
+            .filter_map(subtitle_stream)
+            .collect(),
     };
     estimate_frame_count(&mut probe);
     Ok(probe)
@@ -165,6 +170,23 @@ fn audio_stream(s: &Value) -> Option<AudioStream> {
         // with their own generic one.
         title: tag("title").or_else(|| tag("handler_name").filter(|h| !generic_handler(h))),
     })
+}
+
+/// One subtitle stream's facts; None without an index.
+pub fn subtitle_stream(s: &Value) -> Option<super::SubtitleStream> {
+    let tag = |key: &str| s.get("tags").and_then(|t| str_field(t, key));
+    Some(super::SubtitleStream {
+        index: u32::try_from(int_field(s, "index")?).ok()?,
+        codec: str_field(s, "codec_name"),
+        language: tag("language").filter(|l| l != "und"),
+        title: tag("title").or_else(|| tag("handler_name").filter(|h| !generic_subtitle_handler(h))),
+        is_default: disposition(s, "default") == Some(1),
+    })
+}
+
+fn generic_subtitle_handler(name: &str) -> bool {
+    let lower = name.to_ascii_lowercase();
+    lower.contains("handler") || matches!(lower.as_str(), "subtitle" | "subtitles" | "text" | "core media text")
 }
 
 /// A handler name a tool writes for every sound track, not a name someone gave this one.

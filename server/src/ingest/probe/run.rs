@@ -318,17 +318,17 @@ fn as_ffmpeg_file(file: &Path) -> OsString {
     arg
 }
 
-struct ToolOutput {
-    success: bool,
+pub(crate) struct ToolOutput {
+    pub(crate) success: bool,
     /// The signal that killed the tool, if one did.
-    signal: Option<i32>,
-    stdout: String,
-    stderr: String,
+    pub(crate) signal: Option<i32>,
+    pub(crate) stdout: String,
+    pub(crate) stderr: String,
 }
 
 /// Runs a tool, reading its pipes on threads (a full pipe would block it forever) and killing it
 /// when it outlives `limit`.
-fn run_with_timeout(cmd: Command, tool: &'static str, limit: Duration) -> Result<ToolOutput, ProbeError> {
+pub(crate) fn run_with_timeout(cmd: Command, tool: &'static str, limit: Duration) -> Result<ToolOutput, ProbeError> {
     let out = run_raw(cmd, tool, limit)?;
     Ok(ToolOutput {
         success: out.success,
