@@ -136,6 +136,18 @@ pub struct Config {
     pub organizer_url: Option<String>,
     pub organizer_timeout: Duration,
     pub disk_reserve: u64,
+    /// `sqlite://PATH` or `postgres://…`; `None`: the SQLite file in the data directory.
+    pub database_url: Option<String>,
+    /// `file://DIR` or `s3://BUCKET[/PREFIX]?endpoint=URL&region=NAME&path_style=true`;
+    /// `None`: the data directory's `media/`.
+    pub storage_url: Option<String>,
+    /// Object store credentials when `AWS_ACCESS_KEY_ID`/`AWS_SECRET_ACCESS_KEY` are not set.
+    pub storage_access_key_id: Option<String>,
+    pub storage_secret_access_key: Option<String>,
+    /// `/files/…` answers an object-store file with a redirect to a presigned URL (valid
+    /// this long) instead of streaming it through the server.
+    pub storage_redirect: bool,
+    pub storage_presign_ttl: Duration,
     pub quota_stored_bytes: u64,
     pub quota_upload_bytes: u64,
     pub quota_uploads: u64,
@@ -179,6 +191,12 @@ impl Default for Config {
             // Room for the database to commit and the logs to be written when uploads
             // have taken everything else.
             disk_reserve: 256 * 1024 * 1024,
+            database_url: None,
+            storage_url: None,
+            storage_access_key_id: None,
+            storage_secret_access_key: None,
+            storage_redirect: false,
+            storage_presign_ttl: Duration::from_secs(300),
             quota_stored_bytes: 0,
             quota_upload_bytes: 0,
             quota_uploads: 20,
@@ -287,6 +305,27 @@ pub struct Cli {
     /// them, so the database can still commit [default: 268435456 (256 MiB)]
     #[arg(long, env = "DAILIES_DISK_RESERVE", value_name = "BYTES")]
     pub disk_reserve: Option<u64>,
+    /// Database: sqlite://PATH or postgres://USER:PASSWORD@HOST:PORT/NAME
+    /// [default: sqlite://DATA_DIR/dailies.sqlite]
+    #[arg(long, env = "DAILIES_DATABASE_URL", value_name = "URL")]
+    pub database_url: Option<String>,
+    /// Where media files are kept: file://DIR or
+    /// s3://BUCKET[/PREFIX]?endpoint=URL&region=NAME&path_style=true [default: file://DATA_DIR/media]
+    #[arg(long, env = "DAILIES_STORAGE_URL", value_name = "URL")]
+    pub storage_url: Option<String>,
+    /// Object store access key, when AWS_ACCESS_KEY_ID is not set
+    #[arg(long, env = "DAILIES_STORAGE_ACCESS_KEY_ID", value_name = "KEY")]
+    pub storage_access_key_id: Option<String>,
+    /// Object store secret key, when AWS_SECRET_ACCESS_KEY is not set
+    #[arg(long, env = "DAILIES_STORAGE_SECRET_ACCESS_KEY", value_name = "SECRET")]
+    pub storage_secret_access_key: Option<String>,
+    /// Answer /files/… for objects in the store with a redirect to a short-lived presigned URL
+    /// instead of streaming them [default: false]
+    #[arg(long, env = "DAILIES_STORAGE_REDIRECT", num_args = 0..=1, default_missing_value = "true", value_name = "BOOL")]
+    pub storage_redirect: Option<bool>,
+    /// Seconds a presigned object-store URL stays valid [default: 300]
+    #[arg(long, env = "DAILIES_STORAGE_PRESIGN_TTL", value_name = "SECS")]
+    pub storage_presign_ttl: Option<f64>,
     /// Bytes of originals one user may keep; 0 for no limit [default: 0]
     #[arg(long, env = "DAILIES_QUOTA_STORED_BYTES", value_name = "BYTES")]
     pub quota_stored_bytes: Option<u64>,
@@ -381,6 +420,12 @@ pub struct FileConfig {
     pub organizer_url: Option<String>,
     pub organizer_timeout: Option<f64>,
     pub disk_reserve: Option<u64>,
+    pub database_url: Option<String>,
+    pub storage_url: Option<String>,
+    pub storage_access_key_id: Option<String>,
+    pub storage_secret_access_key: Option<String>,
+    pub storage_redirect: Option<bool>,
+    pub storage_presign_ttl: Option<f64>,
     pub quota_stored_bytes: Option<u64>,
     pub quota_upload_bytes: Option<u64>,
     pub quota_uploads: Option<u64>,
@@ -500,6 +545,10 @@ macro_rules! overlay {
         if let Some(v) = $src.web_root { $dst.web_root = Some(v); }
         if let Some(v) = $src.organizer_cmd { $dst.organizer_cmd = Some(v); }
         if let Some(v) = $src.organizer_url { $dst.organizer_url = Some(v); }
+        if let Some(v) = $src.database_url { $dst.database_url = Some(v); }
+        if let Some(v) = $src.storage_url { $dst.storage_url = Some(v); }
+        if let Some(v) = $src.storage_access_key_id { $dst.storage_access_key_id = Some(v); }
+        if let Some(v) = $src.storage_secret_access_key { $dst.storage_secret_access_key = Some(v); }
         if let Some(v) = $src.default_link_access {
             $dst.default_link_access = dailies_protocol::LinkAccess::parse(v.trim()).ok_or_else(|| {
                 anyhow::anyhow!("default_link_access must be off, view or comment, not {v:?}")
@@ -526,18 +575,18 @@ impl Config {
 
     pub fn resolve(file: FileConfig, cli: Cli) -> Result<Self> {
         let mut c = Config::default();
-        overlay!(c, file; listen, data_dir, demo, user_id_header, user_name_header, admin_users,
+        overlay!(c, file; listen, data_dir, demo, storage_redirect, user_id_header, user_name_header, admin_users,
                  ws_max_frame, max_upload_size, transcode_workers, log, disk_reserve, quota_stored_bytes,
                  quota_upload_bytes, quota_uploads, comment_bytes_per_day, max_sockets_per_user,
                  presence_list_max;
                  secs: heartbeat_interval, client_timeout, upload_expiry, upload_body_timeout, watch_settle,
-                       organizer_timeout, presence_interval);
-        overlay!(c, cli; listen, data_dir, demo, user_id_header, user_name_header, admin_users,
+                       organizer_timeout, presence_interval, storage_presign_ttl);
+        overlay!(c, cli; listen, data_dir, demo, storage_redirect, user_id_header, user_name_header, admin_users,
                  ws_max_frame, max_upload_size, transcode_workers, log, disk_reserve, quota_stored_bytes,
                  quota_upload_bytes, quota_uploads, comment_bytes_per_day, max_sockets_per_user,
                  presence_list_max;
                  secs: heartbeat_interval, client_timeout, upload_expiry, upload_body_timeout, watch_settle,
-                       organizer_timeout, presence_interval);
+                       organizer_timeout, presence_interval, storage_presign_ttl);
         if let Some(t) = file.transcode {
             c.transcode.apply(t)?;
         }
@@ -595,6 +644,20 @@ impl Config {
             !self.upload_body_timeout.is_zero(),
             "upload_body_timeout must be longer than zero"
         );
+        if let Some(url) = &self.database_url {
+            anyhow::ensure!(
+                ["sqlite://", "postgres://", "postgresql://"]
+                    .iter()
+                    .any(|p| url.starts_with(p)),
+                "database_url must start with sqlite:// or postgres://"
+            );
+        }
+        if let Some(url) = &self.storage_url {
+            anyhow::ensure!(
+                url.starts_with("file://") || url.starts_with("s3://"),
+                "storage_url must start with file:// or s3://"
+            );
+        }
         if let Some(url) = &self.organizer_url {
             organizer_sdk::Address::parse(url).map_err(|e| anyhow::anyhow!("organizer_url: {e}"))?;
         }

@@ -83,6 +83,9 @@ fn help_documents_every_option() {
         "--organizer-cmd",
         "--organizer-url",
         "--organizer-timeout",
+        "--database-url",
+        "--storage-url",
+        "--storage-redirect",
     ] {
         assert!(text.contains(opt), "--help lacks {opt}:\n{text}");
     }
