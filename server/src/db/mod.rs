@@ -166,6 +166,14 @@ impl Db {
     }
 }
 
+/// For test harnesses: fresh databases on a database server.
+pub mod testing {
+    /// Creates the database `name` on the server of `url` and returns its URL.
+    pub fn create_database(url: &str, name: &str) -> anyhow::Result<String> {
+        anyhow::bail!("no PostgreSQL support yet: cannot create {name} on {url}")
+    }
+}
+
 fn backup_path(db: &Path) -> PathBuf {
     let stamp = chrono::Utc::now().format("%Y%m%dT%H%M%SZ");
     let name = db.file_name().and_then(|n| n.to_str()).unwrap_or("dailies.sqlite");

@@ -2,6 +2,7 @@
 //! and small helpers for HTTP and websocket clients.
 #![allow(dead_code)]
 
+pub mod backends;
 pub mod raw_http;
 
 use awc::ws;
@@ -35,6 +36,7 @@ impl TestServer {
         cfg.default_link_access = dailies_protocol::LinkAccess::Off;
         // Many tests open a crowd of sockets as one user; the limit has its own test.
         cfg.max_sockets_per_user = 0;
+        backends::apply(&mut cfg);
         tweak(&mut cfg);
         let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         let server = dailies_server::start(cfg, listener).await.unwrap();
