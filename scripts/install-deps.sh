@@ -3,9 +3,9 @@
 # Safe to run again; uses sudo only when not already root.
 set -euo pipefail
 
-PKGS=(ffmpeg mediainfo sqlite3 curl ca-certificates pkg-config fonts-dejavu-core)
+PKGS=(ffmpeg mediainfo sqlite3 libpq-dev curl ca-certificates pkg-config fonts-dejavu-core)
 if [[ "${1:-}" == "--test" ]]; then
-  PKGS+=(protobuf-compiler python3 python3-pip poppler-utils)
+  PKGS+=(protobuf-compiler python3 python3-pip poppler-utils postgresql)
 fi
 
 SUDO=""

@@ -138,6 +138,8 @@ pub struct Config {
     pub disk_reserve: u64,
     /// `sqlite://PATH` or `postgres://…`; `None`: the SQLite file in the data directory.
     pub database_url: Option<String>,
+    /// Apply pending PostgreSQL migrations even when no `pg_dump` backup could be made.
+    pub migrate_yes: bool,
     /// `file://DIR` or `s3://BUCKET[/PREFIX]?endpoint=URL&region=NAME&path_style=true`;
     /// `None`: the data directory's `media/`.
     pub storage_url: Option<String>,
@@ -192,6 +194,7 @@ impl Default for Config {
             // have taken everything else.
             disk_reserve: 256 * 1024 * 1024,
             database_url: None,
+            migrate_yes: false,
             storage_url: None,
             storage_access_key_id: None,
             storage_secret_access_key: None,
@@ -309,6 +312,10 @@ pub struct Cli {
     /// [default: sqlite://DATA_DIR/dailies.sqlite]
     #[arg(long, env = "DAILIES_DATABASE_URL", value_name = "URL")]
     pub database_url: Option<String>,
+    /// Apply pending PostgreSQL migrations even when pg_dump could not back the database up
+    /// first (you have a backup of your own) [default: false]
+    #[arg(long = "yes", env = "DAILIES_MIGRATE_YES", num_args = 0..=1, default_missing_value = "true", value_name = "BOOL")]
+    pub migrate_yes: Option<bool>,
     /// Where media files are kept: file://DIR or
     /// s3://BUCKET[/PREFIX]?endpoint=URL&region=NAME&path_style=true [default: file://DATA_DIR/media]
     #[arg(long, env = "DAILIES_STORAGE_URL", value_name = "URL")]
@@ -587,6 +594,9 @@ impl Config {
                  presence_list_max;
                  secs: heartbeat_interval, client_timeout, upload_expiry, upload_body_timeout, watch_settle,
                        organizer_timeout, presence_interval, storage_presign_ttl);
+        if let Some(v) = cli.migrate_yes {
+            c.migrate_yes = v;
+        }
         if let Some(t) = file.transcode {
             c.transcode.apply(t)?;
         }

@@ -65,6 +65,12 @@ impl From<diesel::result::Error> for AppError {
     fn from(e: diesel::result::Error) -> Self {
         match e {
             diesel::result::Error::NotFound => AppError::NotFound("not found".into()),
+            // The database went away under a query (a PostgreSQL restart): the request
+            // may be tried again, it is not the server's bug.
+            diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::ClosedConnection, info) => {
+                AppError::Unavailable(format!("database connection lost: {}", info.message()))
+            }
+            diesel::result::Error::BrokenTransactionManager => AppError::Unavailable("database connection lost".into()),
             other => AppError::Internal(other.into()),
         }
     }

@@ -95,8 +95,8 @@ async fn sweep_uploads(state: AppState) {
 /// Starts the server on `listener` inside the current actix system.
 pub async fn start(config: Config, listener: TcpListener) -> Result<RunningServer> {
     prepare_data_dir(&config)?;
-    let db_path = config.db_path();
-    let db = web::block(move || Db::open(&db_path))
+    let db_config = config.clone();
+    let db = web::block(move || Db::open_config(&db_config))
         .await
         .context("opening database")??;
     let config = Arc::new(config);

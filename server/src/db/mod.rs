@@ -2,6 +2,7 @@
 //! (with a backup first), and `Db::run`, which keeps every query off the async workers.
 
 pub mod comments;
+mod conn;
 pub mod models;
 pub mod playlists;
 pub mod prefs;
@@ -17,43 +18,143 @@ pub mod versions;
 use crate::error::{AppError, AppResult};
 use anyhow::{Context, Result};
 use diesel::connection::SimpleConnection;
-use diesel::r2d2::{ConnectionManager, CustomizeConnection, Pool};
-use diesel::sqlite::SqliteConnection;
+use diesel::r2d2::{CustomizeConnection, ManageConnection, Pool, R2D2Connection};
+use diesel::{Connection, PgConnection, SqliteConnection};
 use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
+/// SQLite's migrations and PostgreSQL's, kept in step: each change adds a directory of the
+/// same name to both (`db::tests` and the suite's `db_backends` compare the schemas).
 pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!("../migrations");
+pub const PG_MIGRATIONS: EmbeddedMigrations = embed_migrations!("../migrations-pg");
 
-pub type Conn = SqliteConnection;
-type SqlitePool = Pool<ConnectionManager<SqliteConnection>>;
+pub use conn::{Conn, Kind, MultiBackend};
+type DbPool = Pool<Manager>;
+
+/// Where the database is: `database_url` resolved against the data directory.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Location {
+    Sqlite(PathBuf),
+    Postgres(String),
+}
+
+impl Location {
+    /// `sqlite://PATH` (a relative path is taken from the data directory), `postgres://…`
+    /// or `postgresql://…`; `None` is the data directory's `dailies.sqlite`.
+    pub fn parse(url: Option<&str>, data_dir: &Path) -> Result<Location> {
+        let Some(url) = url.map(str::trim).filter(|u| !u.is_empty()) else {
+            return Ok(Location::Sqlite(data_dir.join("dailies.sqlite")));
+        };
+        if let Some(path) = url.strip_prefix("sqlite://") {
+            anyhow::ensure!(!path.is_empty(), "database_url sqlite:// names no file");
+            return Ok(Location::Sqlite(data_dir.join(path)));
+        }
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            return Ok(Location::Postgres(url.to_string()));
+        }
+        anyhow::bail!("database_url must start with sqlite:// or postgres://")
+    }
+
+    pub fn from_config(c: &crate::config::Config) -> Result<Location> {
+        Location::parse(c.database_url.as_deref(), &c.data_dir)
+    }
+
+    /// For messages: a PostgreSQL URL without its password.
+    pub fn display(&self) -> String {
+        match self {
+            Location::Sqlite(p) => format!("sqlite://{}", p.display()),
+            Location::Postgres(u) => redact(u),
+        }
+    }
+}
+
+/// `postgres://user:secret@host/db` → `postgres://user:***@host/db`.
+pub fn redact(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_string();
+    };
+    match rest.split_once('@') {
+        Some((auth, host)) => match auth.split_once(':') {
+            Some((user, _)) => format!("{scheme}://{user}:***@{host}"),
+            None => url.to_string(),
+        },
+        None => url.to_string(),
+    }
+}
+
+/// A connection string with libpq's connect timeout set (10 s unless the URL says).
+fn with_connect_timeout(url: &str) -> String {
+    if url.contains("connect_timeout=") {
+        return url.to_string();
+    }
+    let sep = if url.contains('?') { '&' } else { '?' };
+    format!("{url}{sep}connect_timeout=10")
+}
+
+/// Makes the pool's connections, to the one database `Location` names. (diesel's own
+/// manager would try each backend in turn and report the last one's error.)
+#[derive(Debug, Clone)]
+pub struct Manager {
+    location: Location,
+}
+
+impl ManageConnection for Manager {
+    type Connection = Conn;
+    type Error = diesel::r2d2::Error;
+
+    fn connect(&self) -> Result<Conn, Self::Error> {
+        match &self.location {
+            Location::Sqlite(p) => SqliteConnection::establish(&p.to_string_lossy()).map(Conn::Sqlite),
+            Location::Postgres(u) => PgConnection::establish(&with_connect_timeout(u)).map(Conn::Pg),
+        }
+        .map_err(diesel::r2d2::Error::ConnectionError)
+    }
+
+    fn is_valid(&self, conn: &mut Conn) -> Result<(), Self::Error> {
+        conn.ping().map_err(diesel::r2d2::Error::QueryError)
+    }
+
+    fn has_broken(&self, conn: &mut Conn) -> bool {
+        std::thread::panicking() || conn.is_broken()
+    }
+}
 
 /// Applied to every connection the pool hands out. `batch_execute` runs all statements;
 /// a single `sql_query` would silently run only the first.
 #[derive(Debug)]
-struct Pragmas;
+struct Settings;
 
 /// `wal_autocheckpoint` is only a backstop (about 40 MiB of WAL): checkpoints are the
 /// checkpointer thread's (see `Checkpointer`), so no commit waits for one.
 const CONNECTION_PRAGMAS: &str = "PRAGMA busy_timeout = 10000; PRAGMA foreign_keys = ON; \
      PRAGMA synchronous = NORMAL; PRAGMA wal_autocheckpoint = 10000;";
 
+/// PostgreSQL's counterpart: no statement runs longer than 30 s, no lock is waited for
+/// longer than SQLite's busy timeout, times are UTC.
+const PG_SETTINGS: &str = "SET statement_timeout = '30s'; SET lock_timeout = '10s'; \
+     SET idle_in_transaction_session_timeout = '60s'; SET TIME ZONE 'UTC';";
+
 /// How often the checkpointer folds the WAL back into the database file.
 const CHECKPOINT_EVERY: Duration = Duration::from_secs(1);
 
-impl CustomizeConnection<SqliteConnection, diesel::r2d2::Error> for Pragmas {
-    fn on_acquire(&self, conn: &mut SqliteConnection) -> Result<(), diesel::r2d2::Error> {
-        conn.batch_execute(CONNECTION_PRAGMAS)
-            .map_err(diesel::r2d2::Error::QueryError)
+impl CustomizeConnection<Conn, diesel::r2d2::Error> for Settings {
+    fn on_acquire(&self, conn: &mut Conn) -> Result<(), diesel::r2d2::Error> {
+        let sql = match conn.kind() {
+            Kind::Sqlite => CONNECTION_PRAGMAS,
+            Kind::Postgres => PG_SETTINGS,
+        };
+        conn.batch_execute(sql).map_err(diesel::r2d2::Error::QueryError)
     }
 }
 
 /// Shared handle to the database; cheap to clone.
 #[derive(Clone)]
 pub struct Db {
-    pool: SqlitePool,
-    _checkpointer: Arc<Checkpointer>,
+    pool: DbPool,
+    kind: Kind,
+    _checkpointer: Option<Arc<Checkpointer>>,
 }
 
 /// A thread that checkpoints the WAL every `CHECKPOINT_EVERY`. With SQLite's automatic
@@ -66,7 +167,7 @@ struct Checkpointer {
 }
 
 impl Checkpointer {
-    fn start(pool: SqlitePool) -> Result<Checkpointer> {
+    fn start(pool: DbPool) -> Result<Checkpointer> {
         let (tx, rx) = crossbeam_channel::bounded::<()>(0);
         std::thread::Builder::new()
             .name("db-checkpoint".into())
@@ -86,44 +187,104 @@ impl Checkpointer {
     }
 }
 
+/// What may happen before pending migrations run on an existing PostgreSQL database.
+#[derive(Debug, Clone, Default)]
+pub struct MigrateOptions {
+    /// Migrate without a backup (`--yes`): the operator has one of their own.
+    pub yes: bool,
+    /// Where `pg_dump` writes its backup; `None`: no directory to write one to.
+    pub backup_dir: Option<PathBuf>,
+}
+
 impl Db {
-    /// Opens (creating if needed) the database, switches it to WAL, backs it up if
-    /// migrations are pending on an existing database, and migrates it.
+    /// Opens (creating if needed) the SQLite database at `path`, switches it to WAL, backs
+    /// it up if migrations are pending on an existing database, and migrates it.
     pub fn open(path: &Path) -> Result<Db> {
-        let existed = path.exists() && std::fs::metadata(path).map(|m| m.len() > 0).unwrap_or(false);
-        let url = path.to_str().context("database path is not valid UTF-8")?;
+        Db::open_at(&Location::Sqlite(path.to_path_buf()), &MigrateOptions::default())
+    }
+
+    /// Opens the database the configuration names (see `open_at`).
+    pub fn open_config(c: &crate::config::Config) -> Result<Db> {
+        let opts = MigrateOptions {
+            yes: c.migrate_yes,
+            backup_dir: Some(c.data_dir.join("backups")),
+        };
+        Db::open_at(&Location::from_config(c)?, &opts)
+    }
+
+    /// Opens the database at `location` and brings its schema up to date. SQLite: WAL, and
+    /// a `VACUUM INTO` copy beside the file before migrating an existing database.
+    /// PostgreSQL: before migrating a database that already holds a schema, a `pg_dump`
+    /// into `backup_dir`; without `pg_dump` (or when it fails) it refuses unless `yes`.
+    pub fn open_at(location: &Location, opts: &MigrateOptions) -> Result<Db> {
+        let (kind, max, existed) = match location {
+            Location::Sqlite(path) => (
+                Kind::Sqlite,
+                8,
+                path.exists() && std::fs::metadata(path).map(|m| m.len() > 0).unwrap_or(false),
+            ),
+            Location::Postgres(_) => (Kind::Postgres, 16, false),
+        };
         let pool = Pool::builder()
-            .max_size(8)
+            .max_size(max)
             .connection_timeout(Duration::from_secs(30))
-            .connection_customizer(Box::new(Pragmas))
-            .build(ConnectionManager::<SqliteConnection>::new(url))
-            .with_context(|| format!("opening database {}", path.display()))?;
+            .connection_customizer(Box::new(Settings))
+            .build(Manager {
+                location: location.clone(),
+            })
+            .with_context(|| format!("opening database {}", location.display()))?;
         let mut conn = pool.get().context("getting a database connection")?;
-        // WAL is a property of the file: set once, it stays.
-        conn.batch_execute("PRAGMA journal_mode = WAL;")
-            .context("enabling WAL")?;
-        let pending = conn
-            .pending_migrations(MIGRATIONS)
-            .map_err(|e| anyhow::anyhow!("listing migrations: {e}"))?;
-        if existed && !pending.is_empty() {
-            let backup = backup_path(path);
-            // VACUUM INTO writes a consistent copy even with a WAL beside the file.
-            let target = backup
-                .to_str()
-                .context("backup path is not valid UTF-8")?
-                .replace('\'', "''");
-            conn.batch_execute(&format!("VACUUM INTO '{target}';"))
-                .with_context(|| format!("writing database backup {}", backup.display()))?;
-            tracing::info!(backup = %backup.display(), pending = pending.len(), "database backed up before migrating");
+        if kind == Kind::Sqlite {
+            // WAL is a property of the file: set once, it stays.
+            conn.batch_execute("PRAGMA journal_mode = WAL;")
+                .context("enabling WAL")?;
         }
-        conn.run_pending_migrations(MIGRATIONS)
+        let migrations = || match kind {
+            Kind::Sqlite => MIGRATIONS,
+            Kind::Postgres => PG_MIGRATIONS,
+        };
+        let pending = conn
+            .pending_migrations(migrations())
+            .map_err(|e| anyhow::anyhow!("listing migrations: {e}"))?;
+        if !pending.is_empty() {
+            match location {
+                Location::Sqlite(path) if existed => {
+                    let backup = backup_path(path);
+                    // VACUUM INTO writes a consistent copy even with a WAL beside the file.
+                    let target = backup
+                        .to_str()
+                        .context("backup path is not valid UTF-8")?
+                        .replace('\'', "''");
+                    conn.batch_execute(&format!("VACUUM INTO '{target}';"))
+                        .with_context(|| format!("writing database backup {}", backup.display()))?;
+                    tracing::info!(backup = %backup.display(), pending = pending.len(), "database backed up before migrating");
+                }
+                Location::Postgres(url) if pg_has_schema(&mut conn)? => {
+                    pg_backup(url, pending.len(), opts)?;
+                }
+                _ => {}
+            }
+        }
+        let done = conn
+            .run_pending_migrations(migrations())
             .map_err(|e| anyhow::anyhow!("running migrations: {e}"))?;
+        if !done.is_empty() {
+            tracing::info!(applied = done.len(), database = %location.display(), "database migrated");
+        }
         drop(conn);
-        let checkpointer = Checkpointer::start(pool.clone())?;
+        let checkpointer = match kind {
+            Kind::Sqlite => Some(Arc::new(Checkpointer::start(pool.clone())?)),
+            Kind::Postgres => None,
+        };
         Ok(Db {
             pool,
-            _checkpointer: Arc::new(checkpointer),
+            kind,
+            _checkpointer: checkpointer,
         })
+    }
+
+    pub fn kind(&self) -> Kind {
+        self.kind
     }
 
     /// Runs blocking database work on the blocking thread pool.
@@ -157,6 +318,9 @@ impl Db {
 
     /// Folds the WAL back into the main file; called on clean shutdown.
     pub fn checkpoint(&self) {
+        if self.kind != Kind::Sqlite {
+            return;
+        }
         if let Err(e) = self.run_blocking(|c| {
             c.batch_execute("PRAGMA wal_checkpoint(TRUNCATE);")
                 .map_err(AppError::from)
@@ -166,11 +330,120 @@ impl Db {
     }
 }
 
+/// Whether the database already holds Dailies' tables (a first start migrates without a
+/// backup: there is nothing to lose).
+fn pg_has_schema(conn: &mut Conn) -> Result<bool> {
+    #[derive(diesel::QueryableByName)]
+    struct N {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        n: i64,
+    }
+    let n: N = diesel::RunQueryDsl::get_result(
+        diesel::sql_query(
+            "SELECT COUNT(*)::BIGINT AS n FROM information_schema.tables \
+             WHERE table_schema = current_schema() AND table_name = 'media'",
+        ),
+        conn,
+    )
+    .context("looking for an existing schema")?;
+    Ok(n.n > 0)
+}
+
+/// `pg_dump --format=custom` of the database into `opts.backup_dir` before migrating.
+fn pg_backup(url: &str, pending: usize, opts: &MigrateOptions) -> Result<()> {
+    let refuse = |why: String| -> Result<()> {
+        if opts.yes {
+            tracing::warn!("migrating PostgreSQL without a backup (--yes): {why}");
+            return Ok(());
+        }
+        anyhow::bail!(
+            "{pending} database migration(s) pending and no backup could be made ({why}); \
+             install pg_dump (package postgresql-client) or make a backup yourself and start \
+             once with --yes (DAILIES_MIGRATE_YES=true)"
+        )
+    };
+    let Some(dir) = &opts.backup_dir else {
+        return refuse("no backup directory".into());
+    };
+    if let Err(e) = std::fs::create_dir_all(dir) {
+        return refuse(format!("cannot create {}: {e}", dir.display()));
+    }
+    let stamp = chrono::Utc::now().format("%Y%m%dT%H%M%SZ");
+    let file = dir.join(format!("dailies-{stamp}.pgdump"));
+    let out = std::process::Command::new("pg_dump")
+        .arg("--format=custom")
+        .arg("--file")
+        .arg(&file)
+        .arg("--dbname")
+        .arg(url)
+        .stdin(std::process::Stdio::null())
+        .output();
+    match out {
+        Ok(o) if o.status.success() => {
+            tracing::info!(backup = %file.display(), pending, "database backed up with pg_dump before migrating");
+            Ok(())
+        }
+        Ok(o) => {
+            let _ = std::fs::remove_file(&file);
+            refuse(format!("pg_dump failed: {}", String::from_utf8_lossy(&o.stderr).trim()))
+        }
+        Err(e) => refuse(format!("pg_dump: {e}")),
+    }
+}
+
+/// Raw SQL written with `?` placeholders, in the connection's own spelling (`$1`, `$2`…
+/// on PostgreSQL). The text must hold no `?` other than placeholders.
+pub fn placeholders(conn: &Conn, sql: &str) -> String {
+    match conn.kind() {
+        Kind::Sqlite => sql.to_string(),
+        Kind::Postgres => {
+            let mut out = String::with_capacity(sql.len() + 8);
+            let mut n = 0;
+            for ch in sql.chars() {
+                if ch == '?' {
+                    n += 1;
+                    out.push_str(&format!("${n}"));
+                } else {
+                    out.push(ch);
+                }
+            }
+            out
+        }
+    }
+}
+
 /// For test harnesses: fresh databases on a database server.
 pub mod testing {
     /// Creates the database `name` on the server of `url` and returns its URL.
     pub fn create_database(url: &str, name: &str) -> anyhow::Result<String> {
-        anyhow::bail!("no PostgreSQL support yet: cannot create {name} on {url}")
+        use diesel::connection::SimpleConnection;
+        use diesel::Connection;
+        anyhow::ensure!(
+            name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'),
+            "database name {name:?}"
+        );
+        let mut c = diesel::PgConnection::establish(url)?;
+        c.batch_execute(&format!("CREATE DATABASE {name}"))?;
+        Ok(with_database(url, name))
+    }
+
+    /// `url` with its database name replaced by `name`.
+    pub fn with_database(url: &str, name: &str) -> String {
+        let (base, query) = match url.split_once('?') {
+            Some((b, q)) => (b, Some(q)),
+            None => (url, None),
+        };
+        let scheme_end = base.find("://").map(|i| i + 3).unwrap_or(0);
+        let host_end = base[scheme_end..]
+            .find('/')
+            .map(|i| i + scheme_end)
+            .unwrap_or(base.len());
+        let mut out = format!("{}/{name}", &base[..host_end]);
+        if let Some(q) = query {
+            out.push('?');
+            out.push_str(q);
+        }
+        out
     }
 }
 

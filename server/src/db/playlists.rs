@@ -50,32 +50,28 @@ fn level_of(role: Option<&str>, link: &str) -> Option<AccessLevel> {
     by_role.max(by_link)
 }
 
-#[derive(QueryableByName)]
 struct Grant {
-    #[diesel(sql_type = diesel::sql_types::Text)]
     media_id: String,
-    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Text>)]
     role: Option<String>,
-    #[diesel(sql_type = diesel::sql_types::Text)]
     link: String,
 }
 
 fn grants(conn: &mut Conn, user: &str, ids: &[&str]) -> AppResult<Vec<Grant>> {
+    use super::schema::{playlist_items as i, playlist_shares as s, playlists as p};
     let mut out = Vec::new();
     for chunk in ids.chunks(400) {
-        let marks = vec!["?"; chunk.len()].join(",");
-        let sql = format!(
-            "SELECT i.media_id AS media_id, s.role AS role, p.link_access AS link \
-             FROM playlist_items i JOIN playlists p ON p.id = i.playlist_id \
-             LEFT JOIN playlist_shares s ON s.playlist_id = p.id AND s.user_id = ? \
-             WHERE i.shares AND i.media_id IN ({marks}) AND (s.role IS NOT NULL OR p.link_access <> 'off')"
+        let rows: Vec<(String, Option<String>, String)> = i::table
+            .inner_join(p::table.on(p::id.eq(i::playlist_id)))
+            .left_join(s::table.on(s::playlist_id.eq(p::id).and(s::user_id.eq(user))))
+            .filter(i::shares.eq(true))
+            .filter(i::media_id.eq_any(chunk))
+            .filter(s::role.is_not_null().or(p::link_access.ne("off")))
+            .select((i::media_id, s::role.nullable(), p::link_access))
+            .load(conn)?;
+        out.extend(
+            rows.into_iter()
+                .map(|(media_id, role, link)| Grant { media_id, role, link }),
         );
-        let mut q = diesel::sql_query(sql).into_boxed::<diesel::sqlite::Sqlite>();
-        q = q.bind::<diesel::sql_types::Text, _>(user.to_string());
-        for id in chunk {
-            q = q.bind::<diesel::sql_types::Text, _>(id.to_string());
-        }
-        out.extend(q.load::<Grant>(conn)?);
     }
     Ok(out)
 }

@@ -39,12 +39,12 @@ pub fn update(conn: &mut Conn, user: &str, change: &PreferencesUpdate) -> AppRes
             user_preferences::first_frame.eq(p.first_frame),
             user_preferences::updated_at.eq(now),
         );
-        diesel::insert_into(user_preferences::table)
+        crate::on_backend!(c, c_ => diesel::insert_into(user_preferences::table)
             .values(row)
             .on_conflict(user_preferences::user_id)
             .do_update()
             .set(row)
-            .execute(c)?;
+            .execute(c_))?;
         Ok(p)
     })
 }

@@ -11,7 +11,7 @@ use diesel::prelude::*;
 /// Creates the user on first sight; keeps name and admin flag current.
 pub fn upsert_user(conn: &mut Conn, u: &UserInfo) -> AppResult<()> {
     let now = chrono::Utc::now().naive_utc();
-    diesel::insert_into(users::table)
+    crate::on_backend!(conn, c_ => diesel::insert_into(users::table)
         .values(User {
             id: u.id.clone(),
             name: u.name.clone(),
@@ -26,7 +26,7 @@ pub fn upsert_user(conn: &mut Conn, u: &UserInfo) -> AppResult<()> {
             users::is_admin.eq(u.is_admin),
             users::last_seen.eq(now),
         ))
-        .execute(conn)?;
+        .execute(c_))?;
     Ok(())
 }
 
@@ -192,10 +192,10 @@ pub fn delete_media(conn: &mut Conn, id: &str) -> AppResult<()> {
 }
 
 pub fn insert_user_message(conn: &mut Conn, m: &NewUserMessage) -> AppResult<UserMessageRow> {
-    Ok(diesel::insert_into(user_messages::table)
+    Ok(crate::on_backend!(conn, c_ => diesel::insert_into(user_messages::table)
         .values(m.clone())
         .returning(UserMessageRow::as_returning())
-        .get_result(conn)?)
+        .get_result(c_))?)
 }
 
 /// The user's notifications, newest first (at most `limit`), and the unseen count.

@@ -35,12 +35,12 @@ pub fn put(conn: &mut Conn, row: &QuotaRow) -> AppResult<()> {
         return Ok(());
     }
     let now = chrono::Utc::now().naive_utc();
-    diesel::insert_into(user_quotas::table)
+    crate::on_backend!(conn, c_ => diesel::insert_into(user_quotas::table)
         .values((row, user_quotas::updated_at.eq(now)))
         .on_conflict(user_quotas::user_id)
         .do_update()
         .set((row, user_quotas::updated_at.eq(now)))
-        .execute(conn)?;
+        .execute(c_))?;
     Ok(())
 }
 
@@ -48,7 +48,7 @@ pub fn put(conn: &mut Conn, row: &QuotaRow) -> AppResult<()> {
 pub fn stored_bytes(conn: &mut Conn, owner: &str) -> AppResult<u64> {
     let total: Option<i64> = media::table
         .filter(media::owner_id.eq(owner))
-        .select(sql::<Nullable<BigInt>>("SUM(file_size)"))
+        .select(sql::<Nullable<BigInt>>("CAST(SUM(file_size) AS BIGINT)"))
         .first(conn)?;
     Ok(total.unwrap_or(0).max(0) as u64)
 }

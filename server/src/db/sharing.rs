@@ -226,10 +226,10 @@ pub struct NewGuestLinkRow {
 }
 
 pub fn insert_link(conn: &mut Conn, l: &NewGuestLinkRow) -> AppResult<GuestLinkRow> {
-    Ok(diesel::insert_into(guest_links::table)
+    Ok(crate::on_backend!(conn, c_ => diesel::insert_into(guest_links::table)
         .values(l.clone())
         .returning(GuestLinkRow::as_returning())
-        .get_result(conn)?)
+        .get_result(c_))?)
 }
 
 pub fn links_of(conn: &mut Conn, media_id: &str) -> AppResult<Vec<GuestLinkRow>> {
@@ -338,8 +338,8 @@ impl GuestGrant {
 fn grant_where<F>(conn: &mut Conn, filter: F) -> AppResult<Option<GuestGrant>>
 where
     F: FnOnce(
-        guest_sessions::BoxedQuery<'static, diesel::sqlite::Sqlite>,
-    ) -> guest_sessions::BoxedQuery<'static, diesel::sqlite::Sqlite>,
+        guest_sessions::BoxedQuery<'static, super::MultiBackend>,
+    ) -> guest_sessions::BoxedQuery<'static, super::MultiBackend>,
 {
     let s: Option<(i64, i64, String)> = filter(guest_sessions::table.into_boxed())
         .select((guest_sessions::id, guest_sessions::link_id, guest_sessions::name))

@@ -31,10 +31,10 @@ pub fn insert(conn: &mut Conn, row: &NewSubtitleTrack) -> AppResult<SubtitleTrac
         if row.is_default {
             clear_default(c, &row.media_id)?;
         }
-        Ok(diesel::insert_into(st::table)
+        Ok(crate::on_backend!(c, c_ => diesel::insert_into(st::table)
             .values(row)
             .returning(SubtitleTrackRow::as_returning())
-            .get_result(c)?)
+            .get_result(c_))?)
     })
 }
 
@@ -125,12 +125,10 @@ pub fn replace_embedded(
             // The first stream the source marks default, unless a track already is.
             r.is_default = r.is_default && !default_taken;
             default_taken |= r.is_default;
-            stored.push(
-                diesel::insert_into(st::table)
+            stored.push(crate::on_backend!(c, c_ => diesel::insert_into(st::table)
                     .values(&r)
                     .returning(SubtitleTrackRow::as_returning())
-                    .get_result(c)?,
-            );
+                    .get_result(c_))?);
         }
         Ok((old, stored))
     })

@@ -4,9 +4,8 @@
 use diesel::backend::Backend;
 use diesel::deserialize::{self, FromSql, FromSqlRow};
 use diesel::expression::AsExpression;
-use diesel::serialize::{self, IsNull, Output, ToSql};
+use diesel::serialize::{self, Output, ToSql};
 use diesel::sql_types::Text;
-use diesel::sqlite::Sqlite;
 
 /// A text-stored enum: its variants and their stored names.
 macro_rules! text_enum {
@@ -34,16 +33,21 @@ macro_rules! text_enum {
             }
         }
 
-        impl ToSql<Text, Sqlite> for $name {
-            fn to_sql<'b>(&'b self, out: &mut Output<'b, '_, Sqlite>) -> serialize::Result {
-                out.set_value(self.as_str());
-                Ok(IsNull::No)
+        impl<DB: Backend> ToSql<Text, DB> for $name
+        where
+            str: ToSql<Text, DB>,
+        {
+            fn to_sql<'b>(&'b self, out: &mut Output<'b, '_, DB>) -> serialize::Result {
+                <str as ToSql<Text, DB>>::to_sql(self.as_str(), out)
             }
         }
 
-        impl FromSql<Text, Sqlite> for $name {
-            fn from_sql(bytes: <Sqlite as Backend>::RawValue<'_>) -> deserialize::Result<Self> {
-                let s = <String as FromSql<Text, Sqlite>>::from_sql(bytes)?;
+        impl<DB: Backend> FromSql<Text, DB> for $name
+        where
+            String: FromSql<Text, DB>,
+        {
+            fn from_sql(bytes: DB::RawValue<'_>) -> deserialize::Result<Self> {
+                let s = <String as FromSql<Text, DB>>::from_sql(bytes)?;
                 $name::parse(&s).ok_or_else(|| format!("unknown {} {s:?}", stringify!($name)).into())
             }
         }

@@ -91,17 +91,20 @@ fn reroot(conn: &mut Conn, old_root: &str, new_root: &str, moved: bool) -> AppRe
 /// Copies the shares and status history kept under `from` to `to` (guest links stay: a
 /// link's secret opens one stack).
 fn copy_team(conn: &mut Conn, from: &str, to: &str) -> AppResult<()> {
-    diesel::sql_query(
-        "INSERT OR IGNORE INTO media_shares (media_id, user_id, role, created_at) \
-         SELECT ?, user_id, role, created_at FROM media_shares WHERE media_id = ?",
-    )
+    diesel::sql_query(super::placeholders(
+        conn,
+        "INSERT INTO media_shares (media_id, user_id, role, created_at) \
+         SELECT ?, user_id, role, created_at FROM media_shares WHERE media_id = ? \
+         ON CONFLICT DO NOTHING",
+    ))
     .bind::<diesel::sql_types::Text, _>(to)
     .bind::<diesel::sql_types::Text, _>(from)
     .execute(conn)?;
-    diesel::sql_query(
+    diesel::sql_query(super::placeholders(
+        conn,
         "INSERT INTO status_history (media_id, status, user_id, user_name, at) \
          SELECT ?, status, user_id, user_name, at FROM status_history WHERE media_id = ? ORDER BY id",
-    )
+    ))
     .bind::<diesel::sql_types::Text, _>(to)
     .bind::<diesel::sql_types::Text, _>(from)
     .execute(conn)?;

@@ -64,7 +64,7 @@ pub fn insert_endpoint(
     source: &str,
 ) -> AppResult<EndpointRow> {
     let events = serde_json::to_string(events).unwrap_or_else(|_| "[]".into());
-    Ok(diesel::insert_into(we::table)
+    Ok(crate::on_backend!(c, c_ => diesel::insert_into(we::table)
         .values((
             we::url.eq(url),
             we::secret.eq(secret),
@@ -75,7 +75,7 @@ pub fn insert_endpoint(
             we::created_at.eq(chrono::Utc::now().naive_utc()),
         ))
         .returning(EndpointRow::as_returning())
-        .get_result(c)?)
+        .get_result(c_))?)
 }
 
 /// Removes an endpoint and its delivery log.
@@ -266,7 +266,7 @@ pub fn email_of(c: &mut Conn, user: &str) -> AppResult<Option<(String, String)>>
 
 pub fn set_email(c: &mut Conn, user: &str, email: Option<&str>, source: &str) -> AppResult<()> {
     let now = chrono::Utc::now().naive_utc();
-    diesel::insert_into(ns::table)
+    crate::on_backend!(c, c_ => diesel::insert_into(ns::table)
         .values((
             ns::user_id.eq(user),
             ns::email.eq(email),
@@ -276,7 +276,7 @@ pub fn set_email(c: &mut Conn, user: &str, email: Option<&str>, source: &str) ->
         .on_conflict(ns::user_id)
         .do_update()
         .set((ns::email.eq(email), ns::email_source.eq(source), ns::updated_at.eq(now)))
-        .execute(c)?;
+        .execute(c_))?;
     Ok(())
 }
 
@@ -307,7 +307,7 @@ pub fn modes(c: &mut Conn, user: &str) -> AppResult<Vec<(EventKind, MailMode)>> 
 }
 
 pub fn set_mode(c: &mut Conn, user: &str, kind: EventKind, mode: MailMode) -> AppResult<()> {
-    diesel::insert_into(np::table)
+    crate::on_backend!(c, c_ => diesel::insert_into(np::table)
         .values((
             np::user_id.eq(user),
             np::kind.eq(kind.as_str()),
@@ -316,7 +316,7 @@ pub fn set_mode(c: &mut Conn, user: &str, kind: EventKind, mode: MailMode) -> Ap
         .on_conflict((np::user_id, np::kind))
         .do_update()
         .set(np::mode.eq(mode.as_str()))
-        .execute(c)?;
+        .execute(c_))?;
     Ok(())
 }
 

@@ -148,7 +148,7 @@ pub fn kv_get(conn: &mut Conn, plugin: &str, key: &str) -> AppResult<Option<Vec<
 
 pub fn kv_set(conn: &mut Conn, plugin: &str, key: &str, value: &[u8]) -> AppResult<()> {
     let now = chrono::Utc::now().naive_utc();
-    diesel::insert_into(organizer_kv::table)
+    crate::on_backend!(conn, c_ => diesel::insert_into(organizer_kv::table)
         .values((
             organizer_kv::plugin.eq(plugin),
             organizer_kv::key.eq(key),
@@ -158,7 +158,7 @@ pub fn kv_set(conn: &mut Conn, plugin: &str, key: &str, value: &[u8]) -> AppResu
         .on_conflict((organizer_kv::plugin, organizer_kv::key))
         .do_update()
         .set((organizer_kv::value.eq(value), organizer_kv::updated_at.eq(now)))
-        .execute(conn)?;
+        .execute(c_))?;
     Ok(())
 }
 
