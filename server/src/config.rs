@@ -231,6 +231,8 @@ impl Default for Config {
     about = "Dailies: self-hosted collaborative video review server"
 )]
 pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
     /// TOML configuration file [default: /etc/dailies/server.toml when it exists]
     #[arg(long, env = "DAILIES_CONFIG", value_name = "FILE")]
     pub config: Option<PathBuf>,
@@ -400,6 +402,21 @@ pub struct Cli {
     /// Also make a 10-bit HDR proxy (VP9 profile 2) of HDR sources [default: false]
     #[arg(long, env = "DAILIES_TRANSCODE_HDR_PROXY", num_args = 0..=1, default_missing_value = "true", value_name = "BOOL")]
     pub transcode_hdr_proxy: Option<bool>,
+}
+
+/// What the binary does besides serving.
+#[derive(Debug, Clone, clap::Subcommand)]
+pub enum Command {
+    /// Copy an SQLite database into a new, empty PostgreSQL database and check the copy
+    /// (counts of every table and a sample of rows); then set database_url to the new one
+    MigrateDb {
+        /// The installation's database [default: sqlite://DATA_DIR/dailies.sqlite]
+        #[arg(long, value_name = "URL")]
+        from: Option<String>,
+        /// The PostgreSQL database to fill: postgres://USER:PASSWORD@HOST:PORT/NAME
+        #[arg(long, value_name = "URL")]
+        to: String,
+    },
 }
 
 /// The TOML file: the same names as the long options, with underscores.

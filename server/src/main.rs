@@ -2,16 +2,50 @@
 
 use anyhow::{Context, Result};
 use clap::Parser;
-use dailies_server::config::{Cli, Config};
+use dailies_server::config::{Cli, Command, Config};
 
 fn main() -> Result<()> {
     limit_malloc_arenas();
-    let config = Config::from_cli(Cli::parse())?;
+    let mut cli = Cli::parse();
+    let command = cli.command.take();
+    let config = Config::from_cli(cli)?;
     tracing_subscriber::fmt()
         .with_env_filter(tracing_subscriber::EnvFilter::try_new(&config.log).context("invalid --log filter")?)
         .with_writer(std::io::stderr)
         .init();
-    actix_web::rt::System::new().block_on(run(config))
+    match command {
+        Some(Command::MigrateDb { from, to }) => migrate_db(&config, from.as_deref(), &to),
+        None => actix_web::rt::System::new().block_on(run(config)),
+    }
+}
+
+/// `dailies-server migrate-db`: prints each table's count as it is copied and checked.
+fn migrate_db(config: &Config, from: Option<&str>, to: &str) -> Result<()> {
+    use dailies_server::db::{transfer, Location, MigrateOptions};
+    let from = match from {
+        Some(u) => Location::parse(Some(u), &config.data_dir)?,
+        None => Location::parse(None, &config.data_dir)?,
+    };
+    let to = Location::parse(Some(to), &config.data_dir)?;
+    let opts = MigrateOptions {
+        yes: config.migrate_yes,
+        backup_dir: Some(config.data_dir.join("backups")),
+    };
+    let copied = transfer::migrate(&from, &to, &opts)?;
+    let total: i64 = copied.iter().map(|c| c.rows).sum();
+    for c in &copied {
+        println!(
+            "{:<20} {:>9} rows  {:>3} sampled rows read back the same",
+            c.table, c.rows, c.sampled
+        );
+    }
+    println!(
+        "copied {total} rows of {} tables from {} to {}; set database_url to the new database",
+        copied.len(),
+        from.display(),
+        to.display()
+    );
+    Ok(())
 }
 
 async fn run(config: Config) -> Result<()> {

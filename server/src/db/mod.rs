@@ -11,6 +11,7 @@ pub mod quotas;
 pub mod schema;
 pub mod sharing;
 pub mod subtitles;
+pub mod transfer;
 pub mod users;
 pub mod values;
 pub mod versions;
@@ -225,8 +226,15 @@ impl Db {
             ),
             Location::Postgres(_) => (Kind::Postgres, 16, false),
         };
+        // PostgreSQL's connections are opened as they are needed (and closed after ten idle
+        // minutes): a server that waits does not hold sixteen of the server's slots.
+        let min_idle = match kind {
+            Kind::Sqlite => None,
+            Kind::Postgres => Some(1),
+        };
         let pool = Pool::builder()
             .max_size(max)
+            .min_idle(min_idle)
             .connection_timeout(Duration::from_secs(30))
             .connection_customizer(Box::new(Settings))
             .build(Manager {

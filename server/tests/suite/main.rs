@@ -13,6 +13,7 @@ mod audio_tracks;
 mod binary;
 mod comment_ids;
 mod crash;
+mod db_backends;
 mod faults_crash;
 mod faults_disk;
 mod faults_ffmpeg;
