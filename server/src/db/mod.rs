@@ -226,15 +226,16 @@ impl Db {
             ),
             Location::Postgres(_) => (Kind::Postgres, 16, false),
         };
-        // PostgreSQL's connections are opened as they are needed (and closed after ten idle
-        // minutes): a server that waits does not hold sixteen of the server's slots.
-        let min_idle = match kind {
-            Kind::Sqlite => None,
-            Kind::Postgres => Some(1),
+        // PostgreSQL's connections are opened as they are needed and closed after a minute
+        // unused: a quiet node does not hold sixteen of the database server's slots.
+        let (min_idle, idle_timeout) = match kind {
+            Kind::Sqlite => (None, Some(Duration::from_secs(600))),
+            Kind::Postgres => (Some(0), Some(Duration::from_secs(60))),
         };
         let pool = Pool::builder()
             .max_size(max)
             .min_idle(min_idle)
+            .idle_timeout(idle_timeout)
             .connection_timeout(Duration::from_secs(30))
             .connection_customizer(Box::new(Settings))
             .build(Manager {

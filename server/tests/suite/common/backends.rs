@@ -46,14 +46,27 @@ pub fn fresh_storage_url(base: &str) -> String {
     }
 }
 
-/// Points a test server's configuration at the suite's backends.
+/// Points a test server's configuration at the suite's backends. A server started again
+/// on the same data directory (a restart) finds the database and prefix it had: their URLs
+/// are kept in the directory.
 pub fn apply(cfg: &mut Config) {
     if let Some(url) = postgres() {
-        cfg.database_url = Some(fresh_database(&url));
+        cfg.database_url = Some(kept(&cfg.data_dir, ".test-database-url", || fresh_database(&url)));
     }
     if let Some(url) = s3() {
-        cfg.storage_url = Some(fresh_storage_url(&url));
+        cfg.storage_url = Some(kept(&cfg.data_dir, ".test-storage-url", || fresh_storage_url(&url)));
     }
+}
+
+fn kept(dir: &std::path::Path, name: &str, make: impl FnOnce() -> String) -> String {
+    let file = dir.join(name);
+    if let Ok(v) = std::fs::read_to_string(&file) {
+        return v;
+    }
+    let v = make();
+    std::fs::create_dir_all(dir).unwrap();
+    std::fs::write(&file, &v).unwrap();
+    v
 }
 
 /// Creates an empty database on the server of `url` and returns its URL.
