@@ -684,6 +684,9 @@ impl Config {
                 url.starts_with("file://") || url.starts_with("s3://"),
                 "storage_url must start with file:// or s3://"
             );
+            // The object store lands separately; until then a setting that would be ignored
+            // is refused rather than leaving media where the operator does not expect it.
+            anyhow::bail!("storage_url is not supported by this build yet: media stay in DATA_DIR/media");
         }
         if let Some(url) = &self.organizer_url {
             organizer_sdk::Address::parse(url).map_err(|e| anyhow::anyhow!("organizer_url: {e}"))?;
