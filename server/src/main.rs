@@ -22,10 +22,7 @@ fn main() -> Result<()> {
 /// `dailies-server migrate-db`: prints each table's count as it is copied and checked.
 fn migrate_db(config: &Config, from: Option<&str>, to: &str) -> Result<()> {
     use dailies_server::db::{transfer, Location, MigrateOptions};
-    let from = match from {
-        Some(u) => Location::parse(Some(u), &config.data_dir)?,
-        None => Location::parse(None, &config.data_dir)?,
-    };
+    let from = Location::parse(from, &config.data_dir)?;
     let to = Location::parse(Some(to), &config.data_dir)?;
     let opts = MigrateOptions {
         yes: config.migrate_yes,

@@ -143,10 +143,9 @@ pub fn migrate(from: &Location, to: &Location, opts: &MigrateOptions) -> Result<
                 .with_context(|| format!("copying rows of {table}"))?;
             rows += batch.len() as i64;
         }
-        if cols.iter().any(|c| c.name == "id")
-            && cols
-                .iter()
-                .any(|c| c.name == "id" && c.type_.to_ascii_uppercase().contains("INT"))
+        if cols
+            .iter()
+            .any(|c| c.name == "id" && c.type_.to_ascii_uppercase().contains("INT"))
         {
             d.batch_execute(&format!(
                 "SELECT setval(pg_get_serial_sequence('{table}', 'id'), COALESCE(MAX(id), 1), MAX(id) IS NOT NULL) FROM {table}"
