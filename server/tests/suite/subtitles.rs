@@ -41,7 +41,7 @@ async fn clip_media(s: &TestServer) -> String {
     let (code, v) = s.upload(OWNER, "clip.mp4", std::fs::read(&f).unwrap()).await;
     assert_eq!(code, 201, "{v}");
     let id = v["id"].as_str().unwrap().to_string();
-    assert_eq!(s.wait_done(OWNER, &id, 60).await["status"], "ready");
+    assert_eq!(s.wait_processed(OWNER, &id, 60).await["status"], "ready");
     id
 }
 

@@ -258,6 +258,32 @@ impl TestServer {
     }
 
     /// Polls the media until it failed, or is ready with its pictures.
+    /// `wait_done`, then until the media's processing job has finished too: extra audio
+    /// tracks, embedded subtitles and extra renditions are written after the media is ready.
+    pub async fn wait_processed(&self, user: &str, id: &str, secs: u64) -> Value {
+        let m = self.wait_done(user, id, secs).await;
+        let deadline = std::time::Instant::now() + Duration::from_secs(secs);
+        loop {
+            let media = id.to_string();
+            let busy = self
+                .state()
+                .db
+                .run(move |c| dailies_server::db::queries::unfinished_jobs(c))
+                .await
+                .unwrap()
+                .iter()
+                .any(|j| j.media_id.as_str() == media);
+            if !busy {
+                return m;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "job of {id} still running after {secs}s"
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
     pub async fn wait_done(&self, user: &str, id: &str, secs: u64) -> Value {
         let deadline = std::time::Instant::now() + Duration::from_secs(secs);
         loop {
