@@ -6,6 +6,9 @@ use dailies_server::config::{Cli, Config};
 
 fn main() -> Result<()> {
     limit_malloc_arenas();
+    if std::env::args_os().nth(1).is_some_and(|a| a == "migrate-storage") {
+        return dailies_server::store::migrate::main(std::env::args_os().skip(1));
+    }
     let config = Config::from_cli(Cli::parse())?;
     tracing_subscriber::fmt()
         .with_env_filter(tracing_subscriber::EnvFilter::try_new(&config.log).context("invalid --log filter")?)
