@@ -68,11 +68,11 @@ postgres_up() {
     say "PostgreSQL already running on 127.0.0.1:$port"
   else
     say "starting PostgreSQL on 127.0.0.1:$port"
-    as_pg "$bin/pg_ctl" -D "$data" -l "$STATE/postgres.log" \
+    as_pg "$bin/pg_ctl" -D "$data" -l "$STATE/pg-run/postgres.log" \
       -o "-p $port -c listen_addresses=127.0.0.1 -k $STATE/pg-run" start >/dev/null \
-      || die "PostgreSQL did not start: see $STATE/postgres.log"
+      || die "PostgreSQL did not start: see $STATE/pg-run/postgres.log"
   fi
-  wait_until -t 60 "PostgreSQL" "$bin/pg_isready" -q -h 127.0.0.1 -p "$port" || die "see $STATE/postgres.log"
+  wait_until -t 60 "PostgreSQL" "$bin/pg_isready" -q -h 127.0.0.1 -p "$port" || die "see $STATE/pg-run/postgres.log"
   if ! "$bin/psql" -h 127.0.0.1 -p "$port" -U postgres -tAc "SELECT 1 FROM pg_database WHERE datname = 'dailies'" \
     | grep -q 1; then
     "$bin/createdb" -h 127.0.0.1 -p "$port" -U postgres dailies
@@ -90,7 +90,7 @@ postgres_down() {
 }
 
 garage_binary() {
-  if command -v garage >/dev/null 2>&1; then command -v garage; return; fi
+  if type -P garage >/dev/null 2>&1; then type -P garage; return; fi
   if [[ -x $HOME/.cargo/bin/garage ]]; then echo "$HOME/.cargo/bin/garage"; return; fi
   say "installing Garage with cargo install garage --locked (a long build; log in $STATE/garage-install.log)"
   nice -n 15 cargo install garage --locked >"$STATE/garage-install.log" 2>&1 \
@@ -98,7 +98,7 @@ garage_binary() {
   echo "$HOME/.cargo/bin/garage"
 }
 
-garage() { "$GARAGE" -c "$STATE/garage.toml" "$@"; }
+gctl() { "$GARAGE" -c "$STATE/garage.toml" "$@"; }
 
 garage_up() {
   GARAGE=$(garage_binary)
@@ -136,29 +136,29 @@ EOF
     echo "$pid" >"$STATE/garage.pid"
     wait_for_port -t 60 -p "$pid" "Garage S3 API" 127.0.0.1 "$s3" || die "see $STATE/garage.log"
   fi
-  wait_until -t 60 "Garage RPC" garage status >/dev/null 2>&1 || die "garage status fails: see $STATE/garage.log"
+  wait_until -t 60 "Garage RPC" gctl status >/dev/null 2>&1 || die "garage status fails: see $STATE/garage.log"
   if [[ ! -e $STATE/garage-layout.done ]]; then
     local node
-    node=$(garage node id -q 2>/dev/null | cut -d@ -f1)
+    node=$(gctl node id -q 2>/dev/null | cut -d@ -f1)
     [[ -n $node ]] || die "cannot read Garage's node id"
-    garage layout assign -z dc1 -c 1G "$node" >&2
+    gctl layout assign -z dc1 -c 1G "$node" >&2
     local version
-    version=$(garage layout show 2>/dev/null | sed -n 's/.*[Cc]urrent cluster layout version: *\([0-9]*\).*/\1/p' | head -1)
-    garage layout apply --version $((${version:-0} + 1)) >&2
+    version=$(gctl layout show 2>/dev/null | sed -n 's/.*[Cc]urrent cluster layout version: *\([0-9]*\).*/\1/p' | head -1)
+    gctl layout apply --version $((${version:-0} + 1)) >&2
     touch "$STATE/garage-layout.done"
   fi
   # Until the layout is in use the bucket commands answer that no node holds data.
-  if ! garage bucket info "$BUCKET" >/dev/null 2>&1; then
-    wait_until -t 60 "Garage bucket create" garage bucket create "$BUCKET" >/dev/null 2>&1 \
+  if ! gctl bucket info "$BUCKET" >/dev/null 2>&1; then
+    wait_until -t 60 "Garage bucket create" gctl bucket create "$BUCKET" >/dev/null 2>&1 \
       || die "cannot create the bucket $BUCKET"
   fi
   if [[ ! -s $STATE/garage-key ]]; then
-    garage key info "$KEY_NAME" >/dev/null 2>&1 || garage key create "$KEY_NAME" >/dev/null
-    garage key info "$KEY_NAME" --show-secret >"$STATE/garage-key.txt"
+    gctl key info "$KEY_NAME" >/dev/null 2>&1 || gctl key create "$KEY_NAME" >/dev/null
+    gctl key info "$KEY_NAME" --show-secret >"$STATE/garage-key.txt"
     KEY_ID=$(sed -n 's/^[[:space:]]*Key ID:[[:space:]]*\(GK[0-9a-f]*\).*/\1/p' "$STATE/garage-key.txt" | head -1)
     SECRET=$(sed -n 's/^[[:space:]]*Secret key:[[:space:]]*\([0-9a-f]*\).*/\1/p' "$STATE/garage-key.txt" | head -1)
-    [[ -n $KEY_ID && -n $SECRET ]] || die "cannot read the key from garage key info (see $STATE/garage-key.txt)"
-    garage bucket allow --read --write --owner "$BUCKET" --key "$KEY_NAME" >/dev/null
+    [[ -n $KEY_ID && -n $SECRET ]] || die "cannot read the key from gctl key info (see $STATE/garage-key.txt)"
+    gctl bucket allow --read --write --owner "$BUCKET" --key "$KEY_NAME" >/dev/null
     printf '%s %s\n' "$KEY_ID" "$SECRET" >"$STATE/garage-key"
     chmod 600 "$STATE/garage-key" "$STATE/garage-key.txt"
   fi

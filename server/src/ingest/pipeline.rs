@@ -197,9 +197,10 @@ async fn close_scratch(store: &crate::store::Store, db: &Db, id: &MediaId, dir: 
     let _ = tokio::fs::remove_dir_all(dir).await;
 }
 
-/// What ffmpeg reads the original from: its path, or with object storage a presigned URL
-/// (ffmpeg reads ranges over HTTP, so nothing is copied), except a zip of frames, which is
-/// fetched into the scratch directory to be unpacked.
+/// What ffmpeg reads the original from: its path, or with object storage a copy fetched
+/// into the scratch directory. The probe reads the file's head and size itself (playlist
+/// refusal, the decode check's tail windows), so a presigned URL as input waits until the
+/// probe learns to read over HTTP.
 async fn original_input(
     store: &crate::store::Store,
     media: &crate::db::models::Media,
@@ -209,18 +210,12 @@ async fn original_input(
         return Ok(dir.join(&media.orig_filename));
     }
     tokio::fs::create_dir_all(dir).await.map_err(retry)?;
-    if media.orig_filename.ends_with(".zip") {
-        let at = dir.join(&media.orig_filename);
-        store
-            .download(media.id.as_str(), &media.orig_filename, &at)
-            .await
-            .map_err(retry)?;
-        return Ok(at);
-    }
+    let at = dir.join(&media.orig_filename);
     store
-        .input(media.id.as_str(), &media.orig_filename)
+        .download(media.id.as_str(), &media.orig_filename, &at)
         .await
-        .map_err(retry)
+        .map_err(retry)?;
+    Ok(at)
 }
 
 async fn process(jc: JobContext) -> Result<(), JobError> {

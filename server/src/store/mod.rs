@@ -141,7 +141,14 @@ impl Store {
             .with_region(&loc.region)
             .with_access_key_id(key_id)
             .with_secret_access_key(secret)
-            .with_virtual_hosted_style_request(!loc.path_style);
+            .with_virtual_hosted_style_request(!loc.path_style)
+            // A store that is down fails an upload within seconds, not after the default
+            // three minutes of retries: the uploader gets a clear 503 and can try again.
+            .with_retry(object_store::RetryConfig {
+                backoff: Default::default(),
+                max_retries: 3,
+                retry_timeout: Duration::from_secs(10),
+            });
         if let Some(endpoint) = &loc.endpoint {
             b = b
                 .with_endpoint(endpoint)
