@@ -29,9 +29,9 @@ pub fn parse_s3_url(url: &str) -> anyhow::Result<S3Location> {
                 .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'.'),
         "storage_url: {bucket:?} is not a bucket name (lower-case letters, digits, '-', '.')"
     );
-    let prefix = prefix.trim_matches('/');
+    let prefix = prefix.trim_end_matches('/');
     anyhow::ensure!(
-        !prefix.split('/').any(|p| p.is_empty() || p == "." || p == ".."),
+        prefix.is_empty() || !prefix.split('/').any(|p| p.is_empty() || p == "." || p == ".."),
         "storage_url: the prefix {prefix:?} has an empty, '.' or '..' part"
     );
     let mut loc = S3Location {
