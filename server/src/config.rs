@@ -417,6 +417,13 @@ pub enum Command {
         #[arg(long, value_name = "URL")]
         to: String,
     },
+    /// Copy the media of the data directory into an S3 bucket (objects already there with the
+    /// same size are skipped, so it can run again); then set storage_url to the bucket
+    MigrateStorage {
+        /// The bucket: s3://BUCKET[/PREFIX]?endpoint=URL&region=NAME&path_style=true
+        #[arg(long, value_name = "URL")]
+        to: String,
+    },
 }
 
 /// The TOML file: the same names as the long options, with underscores.
@@ -684,9 +691,6 @@ impl Config {
                 url.starts_with("file://") || url.starts_with("s3://"),
                 "storage_url must start with file:// or s3://"
             );
-            // The object store lands separately; until then a setting that would be ignored
-            // is refused rather than leaving media where the operator does not expect it.
-            anyhow::bail!("storage_url is not supported by this build yet: media stay in DATA_DIR/media");
         }
         if let Some(url) = &self.organizer_url {
             organizer_sdk::Address::parse(url).map_err(|e| anyhow::anyhow!("organizer_url: {e}"))?;

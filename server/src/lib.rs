@@ -21,6 +21,7 @@ pub(crate) mod sharing;
 pub mod space;
 pub mod state;
 pub mod storage;
+pub mod store;
 pub mod subtitles;
 pub mod versions;
 

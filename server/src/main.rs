@@ -15,6 +15,7 @@ fn main() -> Result<()> {
         .init();
     match command {
         Some(Command::MigrateDb { from, to }) => migrate_db(&config, from.as_deref(), &to),
+        Some(Command::MigrateStorage { to }) => dailies_server::store::migrate::run(&config, &to),
         None => actix_web::rt::System::new().block_on(run(config)),
     }
 }

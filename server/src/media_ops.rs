@@ -68,10 +68,12 @@ pub async fn delete(state: &AppState, user: &UserInfo, id: &MediaId) -> AppResul
             msg: dailies_protocol::ServerMsg::MediaRemoved { media_id: id.clone() },
         });
     }
-    let dir = state.config.media_dir().join(&id.0);
-    let removed = actix_web::web::block(move || std::fs::remove_dir_all(&dir)).await;
-    if let Ok(Err(e)) | Err(e) = removed.map_err(std::io::Error::other) {
+    if let Err(e) = state.store.delete_media(id.as_str()).await {
         tracing::warn!(media_id = %id, "media files not fully removed: {e}");
+    }
+    if !state.store.is_local() {
+        // A job cancelled a moment ago may still have its scratch directory.
+        let _ = tokio::fs::remove_dir_all(state.config.media_dir().join(id.as_str())).await;
     }
     tracing::info!(media_id = %id, by = %user.id, "media deleted");
     if let Some(key) = stack_left {

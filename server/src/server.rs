@@ -99,6 +99,10 @@ pub async fn start(config: Config, listener: TcpListener) -> Result<RunningServe
     let db = web::block(move || Db::open_config(&db_config))
         .await
         .context("opening database")??;
+    let store = crate::store::Store::from_config(&config).context("opening the media store")?;
+    if !store.is_local() {
+        tracing::info!(store = %store.describe(), "media in object storage");
+    }
     let config = Arc::new(config);
     let hooks = config.webhooks.clone();
     db.run(move |c| crate::notify::store::sync_config_endpoints(c, &hooks))
@@ -114,7 +118,7 @@ pub async fn start(config: Config, listener: TcpListener) -> Result<RunningServe
         crate::room::RoomLimits::from_config(&config),
     )
     .start();
-    let ingest = Ingest::new(db.clone(), notifier.clone(), config.clone()).start();
+    let ingest = Ingest::new(db.clone(), notifier.clone(), config.clone(), store.clone()).start();
     let organizer = crate::organizer::OrganizerHandle::start(config.clone(), db.clone(), notifier.clone())
         .await
         .context("starting the organizer")?;
@@ -137,6 +141,7 @@ pub async fn start(config: Config, listener: TcpListener) -> Result<RunningServe
         users: KnownUsers::default(),
         organizer,
         notifier,
+        store,
     };
     state.organizer.attach(state.clone());
     tokio::task::spawn_local(crate::intake::watch::run(state.clone()));

@@ -1,5 +1,5 @@
 //! What the edge (HTTP handlers, websocket sessions, intake) can reach: configuration, the
-//! database, the hub, the processing queue, the organizer and the notifier. Lower layers
+//! database, the media store, the hub, the processing queue, the organizer and the notifier. Lower layers
 //! take the handles they need instead.
 
 use crate::config::Config;
@@ -10,6 +10,7 @@ use crate::notice::Notifier;
 use crate::organizer::OrganizerHandle;
 use crate::room::hub::Hub;
 use crate::space::Space;
+use crate::store::Store;
 use actix::Addr;
 use std::sync::Arc;
 
@@ -23,4 +24,6 @@ pub struct AppState {
     pub organizer: OrganizerHandle,
     pub notifier: Notifier,
     pub space: Space,
+    /// Where media files live: local `media/` or a bucket.
+    pub store: Store,
 }

@@ -259,7 +259,7 @@ async fn still(
 /// The review report of a media the caller may view, as a PDF attachment named after it.
 pub async fn send_report(state: &AppState, media: Media) -> AppResult<HttpResponse> {
     use crate::interchange::report::{self, Report};
-    use crate::interchange::still::{self, Source};
+    use crate::interchange::still;
     let (mid, key) = (media.id.as_str().to_string(), media.stack_key().to_string());
     let (comments, versions) = state
         .db
@@ -269,7 +269,7 @@ pub async fn send_report(state: &AppState, media: Media) -> AppResult<HttpRespon
             Ok((comments, versions))
         })
         .await?;
-    let media_dir = state.config.media_dir();
+    let source = still_source(state, &media, still::REPORT_STILL_WIDTH).await?;
     let (id, title) = (media.id.clone(), media.title.clone());
     let started = std::time::Instant::now();
     let (pdf, notes) = web::block(move || {
@@ -282,7 +282,7 @@ pub async fn send_report(state: &AppState, media: Media) -> AppResult<HttpRespon
             .take(still::MAX_REPORT_STILLS)
             .collect();
         let left_out = marked.iter().filter(|m| !m.comment.deleted).count() - with_still.len();
-        let stills = match Source::of(&media, &media_dir, still::REPORT_STILL_WIDTH) {
+        let stills = match source {
             Some(src) => still::report_stills(&src, &with_still, 2),
             None => Default::default(),
         };
@@ -324,7 +324,7 @@ pub async fn send_report(state: &AppState, media: Media) -> AppResult<HttpRespon
 /// The still of one of a media's comments, its drawing burned in, as PNG; 404 for a
 /// comment of another media and for media without a picture.
 pub async fn send_still(state: &AppState, media: Media, comment: &str) -> AppResult<HttpResponse> {
-    use crate::interchange::still::{self, Source};
+    use crate::interchange::still;
     let none = || AppError::NotFound("no such comment".into());
     let cid: i64 = comment.parse().map_err(|_| none())?;
     let c = state
@@ -333,7 +333,8 @@ pub async fn send_still(state: &AppState, media: Media, comment: &str) -> AppRes
         .await?
         .filter(|c| c.media_id == media.id && !c.deleted)
         .ok_or_else(none)?;
-    let source = Source::of(&media, &state.config.media_dir(), still::MAX_STILL_WIDTH)
+    let source = still_source(state, &media, still::MAX_STILL_WIDTH)
+        .await?
         .ok_or_else(|| AppError::NotFound("this media has no picture to make a still of".into()))?;
     let png = web::block(move || {
         let frame = still::annotated(&source, &c)?;
@@ -353,4 +354,20 @@ pub async fn send_still(state: &AppState, media: Media, comment: &str) -> AppRes
             attachment(&format!("{}_{cid}.png", stem(&media.title))),
         ))
         .body(png))
+}
+
+/// Where stills are grabbed from: the playback file, read by ffmpeg from its path or, with
+/// object storage, through a presigned URL.
+async fn still_source(
+    state: &AppState,
+    media: &Media,
+    width: u32,
+) -> AppResult<Option<crate::interchange::still::Source>> {
+    let Some(mut src) = crate::interchange::still::Source::of(media, &state.config.media_dir(), width) else {
+        return Ok(None);
+    };
+    if let (false, Some(file)) = (state.store.is_local(), media.playback_file.as_deref()) {
+        src.file = state.store.input(media.id.as_str(), file).await?;
+    }
+    Ok(Some(src))
 }

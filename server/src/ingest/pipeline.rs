@@ -23,6 +23,8 @@ pub struct JobContext {
     pub db: Db,
     pub notifier: Notifier,
     pub config: Arc<Config>,
+    /// Where the original is read from and the outputs go.
+    pub store: crate::store::Store,
     pub job_id: i64,
     pub media_id: MediaId,
     pub cancel: Cancel,
@@ -173,10 +175,55 @@ fn facts(p: &Probe) -> MediaFacts {
 
 /// Runs the whole processing of one media file.
 pub async fn run(jc: JobContext) -> Result<(), JobError> {
+    let (store, db, id) = (jc.store.clone(), jc.db.clone(), jc.media_id.clone());
+    let dir = jc.config.media_dir().join(id.as_str());
+    let outcome = process(jc).await;
+    if !store.is_local() {
+        close_scratch(&store, &db, &id, &dir).await;
+    }
+    outcome
+}
+
+/// With object storage, `media/<id>/` is only the job's scratch directory: its log goes to
+/// the store (unless the media was deleted meanwhile) and the directory goes away.
+async fn close_scratch(store: &crate::store::Store, db: &Db, id: &MediaId, dir: &std::path::Path) {
+    let mid = id.clone();
+    let alive = matches!(db.run(move |c| queries::get_media(c, &mid)).await, Ok(Some(_)));
+    if alive && dir.join(LOG).is_file() {
+        if let Err(e) = store.copy_file(id.as_str(), LOG, &dir.join(LOG)).await {
+            tracing::warn!(media_id = %id, "the job log did not reach the media store: {e}");
+        }
+    }
+    let _ = tokio::fs::remove_dir_all(dir).await;
+}
+
+/// What ffmpeg reads the original from: its path, or with object storage a copy fetched
+/// into the scratch directory. The probe reads the file's head and size itself (playlist
+/// refusal, the decode check's tail windows), so a presigned URL as input waits until the
+/// probe learns to read over HTTP.
+async fn original_input(
+    store: &crate::store::Store,
+    media: &crate::db::models::Media,
+    dir: &std::path::Path,
+) -> Result<PathBuf, JobError> {
+    if store.is_local() {
+        return Ok(dir.join(&media.orig_filename));
+    }
+    tokio::fs::create_dir_all(dir).await.map_err(retry)?;
+    let at = dir.join(&media.orig_filename);
+    store
+        .download(media.id.as_str(), &media.orig_filename, &at)
+        .await
+        .map_err(retry)?;
+    Ok(at)
+}
+
+async fn process(jc: JobContext) -> Result<(), JobError> {
     let JobContext {
         db,
         notifier,
         config,
+        store,
         job_id,
         media_id,
         cancel,
@@ -188,7 +235,7 @@ pub async fn run(jc: JobContext) -> Result<(), JobError> {
         return Ok(());
     };
     let dir = config.media_dir().join(media.id.as_str());
-    let original = dir.join(&media.orig_filename);
+    let original = original_input(&store, &media, &dir).await?;
     let progress = Arc::new(Progress {
         db: db.clone(),
         notifier: notifier.clone(),
@@ -258,6 +305,8 @@ pub async fn run(jc: JobContext) -> Result<(), JobError> {
 
     let steps = Steps {
         dir: dir.clone(),
+        store: store.clone(),
+        media_id: media.id.as_str().to_string(),
         cancel: cancel.clone(),
         progress: progress.clone(),
     };
@@ -279,13 +328,18 @@ pub async fn run(jc: JobContext) -> Result<(), JobError> {
     };
     let proxy_steps = Steps {
         dir: dir.clone(),
+        store: store.clone(),
+        media_id: media.id.as_str().to_string(),
         cancel: proxy_cancel,
         progress: progress.clone(),
     };
     let mut settings = ProxySettings::from_config(&config.transcode);
     // After a restart, a file that is already playable keeps its playback file.
-    let resumed =
-        media.status == MediaStatus::Ready && media.playback_file.as_deref().is_some_and(|f| dir.join(f).exists());
+    let playback_kept = match media.playback_file.as_deref() {
+        Some(f) => store.exists(media.id.as_str(), f).await,
+        None => false,
+    };
+    let resumed = media.status == MediaStatus::Ready && playback_kept;
     let decision = match (&config.transcode.hook, p.kind) {
         (Some(hook), MediaKind::Video) if !resumed => {
             let (hook, probe) = (hook.clone(), p.clone());
@@ -421,6 +475,7 @@ pub async fn run(jc: JobContext) -> Result<(), JobError> {
                 .flatten();
             if let Some(made) = made.filter(|m| *m < announced * 0.9 - 0.2) {
                 let _ = std::fs::remove_file(dir.join(PLAYBACK_PROXY));
+                let _ = store.delete(media.id.as_str(), PLAYBACK_PROXY).await;
                 return Err(JobError::Failed(format!(
                     "the end of the video is missing: the file holds {made:.1} s of the {announced:.1} s its header \
                      announces, perhaps the upload or copy was cut short"
@@ -672,7 +727,7 @@ async fn embedded_subtitles(
     {
         Ok((old, stored)) => {
             for f in old.iter().filter(|f| !stored.iter().any(|r| &r.file_name == *f)) {
-                let _ = std::fs::remove_file(steps.dir.join(f));
+                let _ = steps.store.delete(media_id.as_str(), f).await;
             }
             tracing::info!(%media_id, tracks = stored.len(), "subtitle streams extracted");
             notifier.media_changed(db, media_id).await;
@@ -812,7 +867,11 @@ fn tmp_name(final_name: &str) -> String {
 }
 
 struct Steps {
+    /// Where outputs are made: the media's directory, or a scratch directory whose
+    /// outputs are copied into the object store as each is done.
     dir: PathBuf,
+    store: crate::store::Store,
+    media_id: String,
     cancel: Cancel,
     progress: Arc<Progress>,
 }
@@ -849,6 +908,14 @@ impl Steps {
         match result {
             Ok(()) => {
                 std::fs::rename(&tmp, self.dir.join(name)).map_err(retry)?;
+                if !self.store.is_local() {
+                    // The local copy stays for later steps that read it; the scratch
+                    // directory goes at the end of the job.
+                    self.store
+                        .copy_file(&self.media_id, name, &self.dir.join(name))
+                        .await
+                        .map_err(retry)?;
+                }
                 self.progress.report(to, stage);
                 Ok(())
             }
@@ -916,6 +983,7 @@ mod tests {
         let jc = JobContext {
             db: db.clone(),
             notifier: notifier.clone(),
+            store: crate::store::Store::local(config.media_dir()),
             config,
             job_id,
             media_id: "m".into(),

@@ -18,16 +18,18 @@ pub struct Ingest {
     db: Db,
     notifier: Notifier,
     config: Arc<Config>,
+    store: crate::store::Store,
     queue: VecDeque<(i64, MediaId)>,
     running: HashMap<i64, (MediaId, Cancel)>,
 }
 
 impl Ingest {
-    pub fn new(db: Db, notifier: Notifier, config: Arc<Config>) -> Self {
+    pub fn new(db: Db, notifier: Notifier, config: Arc<Config>, store: crate::store::Store) -> Self {
         Ingest {
             db,
             notifier,
             config,
+            store,
             queue: VecDeque::new(),
             running: HashMap::new(),
         }
@@ -44,6 +46,7 @@ impl Ingest {
                 db: self.db.clone(),
                 notifier: self.notifier.clone(),
                 config: self.config.clone(),
+                store: self.store.clone(),
                 job_id,
                 media_id: media_id.clone(),
                 cancel,

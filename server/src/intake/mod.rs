@@ -81,6 +81,27 @@ fn undo(dir: &Path, stored: Option<&Path>, tmp: &Path, rule: &OnFailure) {
     tracing::info!("intake failed; the file was {outcome}");
 }
 
+/// Puts a finished file into the object store as the media's original (a multipart upload
+/// streamed from disk), removing the local file once it is there. A store that fails
+/// leaves no object behind (the upload is aborted) and answers 503.
+async fn into_store(state: &AppState, tmp: &Path, id: &MediaId, uploaded_name: &str) -> AppResult<String> {
+    let name = storage::original_file_name(uploaded_name);
+    if tmp.is_dir() {
+        return Err(AppError::BadRequest(
+            "a folder of frames cannot go to object storage: send it as a zip".into(),
+        ));
+    }
+    match state.store.put_file(id.as_str(), &name, tmp).await {
+        Ok(_) => Ok(name),
+        Err(e) => {
+            // Nothing of it may stay visible: a partial object is aborted by the upload itself,
+            // a complete one whose answer was lost is removed here.
+            let _ = state.store.delete(id.as_str(), &name).await;
+            Err(e.into())
+        }
+    }
+}
+
 pub async fn register(state: &AppState, intake: Intake) -> AppResult<MediaId> {
     let id = storage::new_media_id();
     let dir = state.config.media_dir().join(id.as_str());
@@ -90,12 +111,19 @@ pub async fn register(state: &AppState, intake: Intake) -> AppResult<MediaId> {
         id.clone(),
         state.config.media_dir(),
     );
-    let moved = actix_web::web::block(move || storage::move_into_media(&tmp, &media_dir, &mid, &name))
-        .await
-        .map_err(AppError::internal)
-        .and_then(|r| r.map_err(|e| AppError::internal(anyhow::Error::new(e).context("moving the file into place"))));
+    let moved = if state.store.is_local() {
+        actix_web::web::block(move || storage::move_into_media(&tmp, &media_dir, &mid, &name))
+            .await
+            .map_err(AppError::internal)
+            .and_then(|r| {
+                r.map_err(|e| AppError::internal(anyhow::Error::new(e).context("moving the file into place")))
+            })
+            .map(|(_, stored)| stored)
+    } else {
+        into_store(state, &tmp, &mid, &name).await
+    };
     let stored = match moved {
-        Ok((_, stored)) => stored,
+        Ok(stored) => stored,
         Err(e) => {
             let (d, t, rule) = (dir.clone(), intake.tmp.clone(), intake.on_failure.clone());
             let _ = actix_web::web::block(move || undo(&d, None, &t, &rule)).await;
@@ -150,6 +178,13 @@ pub async fn register(state: &AppState, intake: Intake) -> AppResult<MediaId> {
             j
         }
         Err(e) => {
+            if !state.store.is_local() {
+                // The file left for the store: it cannot be put back, only removed there.
+                if let Err(gone) = state.store.delete_media(id.as_str()).await {
+                    tracing::warn!(media_id = %id, "the objects of a failed intake are left over: {gone}");
+                }
+                return Err(e);
+            }
             let (d, t, rule) = (dir.clone(), intake.tmp.clone(), intake.on_failure.clone());
             let at = dir.join(&stored);
             let _ = actix_web::web::block(move || undo(&d, Some(&at), &t, &rule)).await;

@@ -99,24 +99,20 @@ pub async fn add(state: &AppState, media: &Media, bytes: Vec<u8>, up: Upload) ->
         .config
         .upload_tmp_dir()
         .join(format!("subtitles-{}", uuid::Uuid::new_v4().simple()));
-    let dir = state.config.media_dir().join(media.id.as_str());
     let file_name = new_file_name();
-    let (name, target) = (up.file_name.clone(), dir.join(&file_name));
-    actix_web::web::block(move || {
+    let name = up.file_name.clone();
+    let vtt = actix_web::web::block(move || {
         std::fs::create_dir_all(&work).map_err(AppError::internal)?;
-        let result = convert::to_webvtt(&bytes, name.as_deref(), &work).and_then(|(_, vtt)| {
-            let tmp = dir.join(format!(
-                "tmp.{}",
-                target.file_name().unwrap_or_default().to_string_lossy()
-            ));
-            std::fs::write(&tmp, vtt).map_err(AppError::internal)?;
-            std::fs::rename(&tmp, &target).map_err(AppError::internal)
-        });
+        let result = convert::to_webvtt(&bytes, name.as_deref(), &work).map(|(_, vtt)| vtt);
         let _ = std::fs::remove_dir_all(&work);
         result
     })
     .await
     .map_err(AppError::internal)??;
+    state
+        .store
+        .put_bytes(media.id.as_str(), &file_name, vtt.into_bytes())
+        .await?;
     let row = NewSubtitleTrack {
         media_id: media.id.as_str().to_string(),
         title,
@@ -192,11 +188,8 @@ pub async fn delete(state: &AppState, media: &Media, id: i64) -> AppResult<()> {
 }
 
 async fn remove_file(state: &AppState, media_id: &str, file: &str) {
-    let path = state.config.media_dir().join(media_id).join(file);
-    if let Ok(Err(e)) = actix_web::web::block(move || std::fs::remove_file(path)).await {
-        if e.kind() != std::io::ErrorKind::NotFound {
-            tracing::warn!(media_id, file, "a subtitle file was not removed: {e}");
-        }
+    if let Err(e) = state.store.delete(media_id, file).await {
+        tracing::warn!(media_id, file, "a subtitle file was not removed: {e}");
     }
 }
 
@@ -208,14 +201,14 @@ pub async fn vtt_text(state: &AppState, media: &Media, id: i64) -> AppResult<Str
         .run(move |c| sq::get(c, &mid, id))
         .await?
         .ok_or_else(no_track)?;
-    let path = state.config.media_dir().join(media.id.as_str()).join(&row.file_name);
-    let text = actix_web::web::block(move || std::fs::read_to_string(path))
-        .await
-        .map_err(AppError::internal)?
-        .map_err(|e| {
+    let text = match state.store.read(media.id.as_str(), &row.file_name).await {
+        Ok(bytes) => String::from_utf8_lossy(&bytes).into_owned(),
+        Err(e @ crate::store::StoreError::Unavailable(_)) => return Err(e.into()),
+        Err(e) => {
             tracing::warn!(media_id = %media.id, track = id, "subtitle file unreadable: {e}");
-            no_track()
-        })?;
+            return Err(no_track());
+        }
+    };
     Ok(vtt::shifted(&text, row.offset_ms))
 }
 

@@ -40,6 +40,7 @@ mod security_matrix;
 mod sequences;
 mod sharing;
 mod space;
+mod storage_s3;
 mod subtitles;
 mod tus;
 mod uploads;

@@ -268,7 +268,7 @@ impl TestServer {
             let busy = self
                 .state()
                 .db
-                .run(move |c| dailies_server::db::queries::unfinished_jobs(c))
+                .run(dailies_server::db::queries::unfinished_jobs)
                 .await
                 .unwrap()
                 .iter()
