@@ -69,7 +69,7 @@ postgres_up() {
   else
     say "starting PostgreSQL on 127.0.0.1:$port"
     as_pg "$bin/pg_ctl" -D "$data" -l "$STATE/pg-run/postgres.log" \
-      -o "-p $port -c listen_addresses=127.0.0.1 -k $STATE/pg-run" start >/dev/null \
+      -o "-p $port -c listen_addresses=127.0.0.1 -c max_connections=500 -k $STATE/pg-run" start >/dev/null \
       || die "PostgreSQL did not start: see $STATE/pg-run/postgres.log"
   fi
   wait_until -t 60 "PostgreSQL" "$bin/pg_isready" -q -h 127.0.0.1 -p "$port" || die "see $STATE/pg-run/postgres.log"

@@ -111,7 +111,7 @@ async fn every_track_is_kept_and_surround_is_folded_to_stereo() {
     assert_eq!(tracks[1]["url"], url.as_str());
 
     // The proxy plays the first track, as stereo AAC.
-    let media = s.dir.path().join("media").join(&id);
+    let media = s.media_dir_of(&id).await;
     let proxy_audio = audio_streams(&media.join("proxy.mp4"));
     assert_eq!(proxy_audio.len(), 1, "{proxy_audio:?}");
     assert_eq!(proxy_audio[0]["codec_name"], "aac");
@@ -170,5 +170,5 @@ async fn one_track_media_lists_no_tracks() {
     let m = s.wait_done("alice", id, 60).await;
     assert_eq!(m["status"], "ready", "{m}");
     assert!(m.get("audio_tracks").is_none(), "{m}");
-    assert!(!s.dir.path().join("media").join(id).join("audio-2.m4a").exists());
+    assert!(!s.media_dir_of(id).await.join("audio-2.m4a").exists());
 }

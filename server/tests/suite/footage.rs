@@ -68,7 +68,7 @@ async fn a_long_gop_transport_stream_is_not_called_damaged() {
     let id = body["id"].as_str().unwrap();
     let m = s.wait_done("alice", id, 120).await;
     assert_eq!(m["status"], "ready", "{m}");
-    let proxy = s.dir.path().join("media").join(id).join("proxy.mp4");
+    let proxy = s.media_dir_of(id).await.join("proxy.mp4");
     let p = crate::common::ffprobe_streams(&proxy);
     let secs: f64 = p["format"]["duration"].as_str().unwrap().parse().unwrap();
     assert!((secs - 25.0).abs() < 0.5, "the proxy has the whole clip: {secs} s");
@@ -180,7 +180,7 @@ async fn hdr_sources_get_tone_mapped_sdr_proxies_and_pictures() {
         assert_eq!(m["status"], "ready", "{m}");
         assert_eq!(m["hdr"]["transfer"], ours, "{m}");
         assert_eq!(m["hdr"]["primaries"], "bt2020", "{m}");
-        let media = s.dir.path().join("media").join(id);
+        let media = s.media_dir_of(id).await;
         let p = crate::common::ffprobe_streams(&media.join("proxy.mp4"));
         let v = p["streams"]
             .as_array()
@@ -343,7 +343,7 @@ async fn a_configured_hardware_encoder_that_is_missing_or_fails_falls_back_to_so
         let id = body["id"].as_str().unwrap();
         let m = s.wait_done("alice", id, 120).await;
         assert_eq!(m["status"], "ready", "{encoder:?}: {m}");
-        let media = s.dir.path().join("media").join(id);
+        let media = s.media_dir_of(id).await;
         let log = std::fs::read_to_string(media.join("ffmpeg.log")).unwrap_or_default();
         assert!(
             log.contains(&format!("encoder {} {says}", encoder.as_str())) && log.contains("encoding in software"),
@@ -405,7 +405,7 @@ esac
     );
     let (id, m) = up("custom.webm", vp9.clone()).await;
     assert!(m["playback_url"].as_str().unwrap().ends_with("/proxy.mp4"), "{m}");
-    let proxy = s.dir.path().join("media").join(&id).join("proxy.mp4");
+    let proxy = s.media_dir_of(&id).await.join("proxy.mp4");
     assert_eq!(keyframes(&proxy), 10, "the hook's -g 5");
     let (_, m) = up("force.mp4", mp4.clone()).await;
     assert!(
@@ -419,7 +419,7 @@ esac
     );
     let (id, m) = up("broken.webm", vp9).await;
     assert!(m["playback_url"].as_str().unwrap().ends_with("/proxy.mp4"), "{m}");
-    let log = std::fs::read_to_string(s.dir.path().join("media").join(&id).join("ffmpeg.log")).unwrap();
+    let log = std::fs::read_to_string(s.media_dir_of(&id).await.join("ffmpeg.log")).unwrap();
     assert!(log.contains("hook's answer is not used"), "{log}");
 }
 
@@ -463,12 +463,7 @@ async fn an_interlaced_mxf_is_deinterlaced_and_cut_copies_of_each_kind_fail_with
     let m = s.wait_done("alice", body["id"].as_str().unwrap(), 120).await;
     assert_eq!(m["status"], "ready", "{m}");
     assert_eq!(m["field_order"], "tff", "{m}");
-    let proxy = s
-        .dir
-        .path()
-        .join("media")
-        .join(m["id"].as_str().unwrap())
-        .join("proxy.mp4");
+    let proxy = s.media_dir_of(m["id"].as_str().unwrap()).await.join("proxy.mp4");
     let p = crate::common::ffprobe_streams(&proxy);
     let v = p["streams"]
         .as_array()

@@ -29,7 +29,7 @@ async fn browser_ready_upload_needs_no_transcode() {
         sheet["times"].as_array().unwrap().len() as u64
             <= sheet["columns"].as_u64().unwrap() * sheet["rows"].as_u64().unwrap()
     );
-    let media_dir = s.dir.path().join("media").join(&id);
+    let media_dir = s.media_dir_of(&id).await;
     assert!(!media_dir.join("proxy.mp4").exists());
     assert!(media_dir.join("thumb.webp").exists() && media_dir.join("sheet.webp").exists());
     // In the listing, and nothing left in upload-tmp.
@@ -89,13 +89,13 @@ async fn vp9_webm_gets_an_h264_proxy_with_live_progress() {
     );
     let m = s.wait_done("alice", &id, 60).await;
     assert_eq!(m["playback_url"], format!("/files/{id}/proxy.mp4"));
-    let proxy = s.dir.path().join("media").join(&id).join("proxy.mp4");
+    let proxy = s.media_dir_of(&id).await.join("proxy.mp4");
     let p = crate::common::ffprobe_streams(&proxy);
     assert_eq!(p["streams"][0]["codec_name"], "h264");
     assert_eq!(p["streams"][0]["pix_fmt"], "yuv420p");
     assert_eq!(p["streams"][1]["codec_name"], "aac");
     assert!(
-        s.dir.path().join("media").join(&id).join("ffmpeg.log").exists(),
+        s.media_dir_of(&id).await.join("ffmpeg.log").exists(),
         "ffmpeg's log is kept"
     );
 }
@@ -146,13 +146,13 @@ async fn bad_files_fail_with_a_reason_and_the_server_keeps_serving() {
         );
         assert!(!reason.contains("panicked") && !reason.contains("backtrace"));
         // The original is kept.
-        let kept = std::fs::read_dir(s.dir.path().join("media").join(id))
+        let kept = std::fs::read_dir(s.media_dir_of(id).await)
             .unwrap()
             .flatten()
             .any(|e| e.file_name().to_string_lossy().starts_with("original"));
         assert!(kept, "{name}: original kept");
         // No proxy, finished or half-written, is left behind.
-        let left: Vec<String> = std::fs::read_dir(s.dir.path().join("media").join(id))
+        let left: Vec<String> = std::fs::read_dir(s.media_dir_of(id).await)
             .unwrap()
             .flatten()
             .map(|e| e.file_name().to_string_lossy().into_owned())
@@ -188,7 +188,7 @@ async fn multipart_upload_and_hostile_names() {
     let id = v["id"].as_str().unwrap();
     let (_, m) = s.get(&format!("/api/media/{id}"), Some("alice")).await;
     assert_eq!(m["title"], "$(reboot);.mov", "title keeps the base name only");
-    let files: Vec<String> = std::fs::read_dir(s.dir.path().join("media").join(id))
+    let files: Vec<String> = std::fs::read_dir(s.media_dir_of(id).await)
         .unwrap()
         .flatten()
         .map(|e| e.file_name().to_string_lossy().into_owned())
@@ -370,7 +370,7 @@ async fn rename_and_delete_over_rest_and_websocket() {
 
     ws.send(json!({"type": "delete_media", "media_id": b})).await;
     assert_eq!(ws.recv_type("media_removed").await["media_id"], b.as_str());
-    assert!(!s.dir.path().join("media").join(&b).exists(), "files gone");
+    assert!(!s.media_dir_of(&b).await.exists(), "files gone");
     assert_eq!(s.get(&format!("/api/media/{b}"), Some("alice")).await.0, 404);
 
     let r = client()
@@ -421,10 +421,8 @@ async fn watch_folder_waits_for_a_file_to_stop_growing() {
     assert_eq!(list[0]["status"], "ready");
     assert!(!target.exists(), "moved out of the incoming folder");
     let stored = s
-        .dir
-        .path()
-        .join("media")
-        .join(list[0]["id"].as_str().unwrap())
+        .media_dir_of(list[0]["id"].as_str().unwrap())
+        .await
         .join("original.mp4");
     assert_eq!(std::fs::read(stored).unwrap(), bytes, "byte for byte");
 }
@@ -502,7 +500,8 @@ async fn every_kind_of_input_ends_ready_and_playable() {
         assert_eq!(m["status"], "ready", "{name}: {m}");
         assert_eq!(m["kind"], **kind, "{name}");
         let url = m["playback_url"].as_str().unwrap();
-        let file = s.dir.path().join("media").join(url.trim_start_matches("/files/"));
+        let (mid, file) = url.trim_start_matches("/files/").split_once('/').unwrap();
+        let file = s.media_dir_of(mid).await.join(file);
         let p = crate::common::ffprobe_streams(&file);
         match **kind {
             "video" => {
@@ -527,7 +526,7 @@ async fn every_kind_of_input_ends_ready_and_playable() {
         (Some(240), Some(320)),
         "shown upright"
     );
-    let proxy = s.dir.path().join("media").join(&rot_id).join("proxy.mp4");
+    let proxy = s.media_dir_of(&rot_id).await.join("proxy.mp4");
     let p = crate::common::ffprobe_streams(&proxy);
     assert_eq!(
         (p["streams"][0]["width"].as_i64(), p["streams"][0]["height"].as_i64()),

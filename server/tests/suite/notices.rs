@@ -128,18 +128,7 @@ async fn a_file_that_cannot_be_registered_is_given_back_and_no_directory_is_left
     let s = TestServer::start().await;
     s.get("/api/media", Some("ann")).await;
     // The database refuses new media, as a read-only or broken database would.
-    s.state()
-        .db
-        .run_blocking(|c| {
-            use diesel::RunQueryDsl;
-            diesel::sql_query(
-                "CREATE TRIGGER refuse_media BEFORE INSERT ON media \
-                 BEGIN SELECT RAISE(ABORT, 'refused for the test'); END",
-            )
-            .execute(c)?;
-            Ok(())
-        })
-        .unwrap();
+    s.refuse_inserts("media");
     let incoming = s.state().config.incoming_dir().join("ann");
     std::fs::create_dir_all(&incoming).unwrap();
     let original = incoming.join("shot.mp4");
@@ -178,14 +167,7 @@ async fn a_file_that_cannot_be_registered_is_given_back_and_no_directory_is_left
     assert_eq!(parts, 0, "the partial upload is deleted");
 
     // Once the database takes rows again, the watch folder picks the file up.
-    s.state()
-        .db
-        .run_blocking(|c| {
-            use diesel::RunQueryDsl;
-            diesel::sql_query("DROP TRIGGER refuse_media").execute(c)?;
-            Ok(())
-        })
-        .unwrap();
+    s.allow_inserts("media");
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {
         let (_, list) = s.get("/api/media", Some("ann")).await;

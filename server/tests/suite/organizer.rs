@@ -418,9 +418,7 @@ async fn python_plugin_passes_the_contract_test() {
 
 /// Puts a file where /files serves it from.
 fn media_file(s: &TestServer, id: &str) {
-    let dir = state(s).config.media_dir().join(id);
-    std::fs::create_dir_all(&dir).unwrap();
-    std::fs::write(dir.join("original.mp4"), b"not really a movie").unwrap();
+    s.put_media_file(id, "original.mp4", b"not really a movie");
 }
 
 #[actix_rt::test]
@@ -514,12 +512,7 @@ async fn comments_reach_the_plugin_as_events() {
     ann.recv_type("room_event").await;
     let deadline = Instant::now() + Duration::from_secs(10);
     loop {
-        let out = std::process::Command::new("sqlite3")
-            .arg(s.dir.path().join("dailies.sqlite"))
-            .arg("SELECT CAST(value AS TEXT) FROM organizer_kv WHERE key = 'last_comment';")
-            .output()
-            .unwrap();
-        if String::from_utf8_lossy(&out.stdout).trim() == "ann@12:tighter cut" {
+        if s.plugin_value("last_comment").await.as_deref() == Some("ann@12:tighter cut") {
             break;
         }
         assert!(Instant::now() < deadline, "the plugin never heard of the comment");
@@ -918,16 +911,9 @@ async fn folder_shares_are_checked_when_made_and_go_with_the_folder(flavor: Flav
     command(&mut alice, "delete_folder", json!({"folder": outer})).await;
     assert_eq!(s.get("/api/media/m1", Some("bob")).await.0, 404);
     for user in ["bob", "carol"] {
-        let out = std::process::Command::new("sqlite3")
-            .arg(s.dir.path().join("dailies.sqlite"))
-            .arg(format!(
-                "SELECT CAST(value AS TEXT) FROM organizer_kv WHERE key = 'shared_with/{user}';"
-            ))
-            .output()
-            .unwrap();
         assert_eq!(
-            String::from_utf8_lossy(&out.stdout).trim(),
-            r#"{"folders":[]}"#,
+            s.plugin_value(&format!("shared_with/{user}")).await.as_deref(),
+            Some(r#"{"folders":[]}"#),
             "{user}'s index is cleaned"
         );
     }

@@ -341,15 +341,7 @@ async fn the_new_actions_follow_a_narrowing_plugin_and_the_builtin_rule() {
 async fn stored(s: &TestServer, key: &str) -> Value {
     let deadline = Instant::now() + Duration::from_secs(10);
     loop {
-        let out = std::process::Command::new("sqlite3")
-            .arg(s.dir.path().join("dailies.sqlite"))
-            .arg(format!(
-                "SELECT CAST(value AS TEXT) FROM organizer_kv WHERE key = '{key}';"
-            ))
-            .output()
-            .unwrap();
-        let text = String::from_utf8_lossy(&out.stdout).trim().to_string();
-        if !text.is_empty() {
+        if let Some(text) = s.plugin_value(key).await.filter(|t| !t.is_empty()) {
             return serde_json::from_str(&text).unwrap();
         }
         assert!(Instant::now() < deadline, "the plugin never stored {key}");

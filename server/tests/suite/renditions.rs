@@ -138,7 +138,7 @@ async fn a_long_gop_browser_ready_original_gets_a_scrub_proxy_once_it_plays() {
         "the original plays"
     );
     assert_eq!(m["scrub_url"], format!("/files/{id}/scrub.mp4"), "{m}");
-    let scrub = s.dir.path().join("media").join(&id).join("scrub.mp4");
+    let scrub = s.media_dir_of(&id).await.join("scrub.mp4");
     let v = video(&ffprobe_streams(&scrub));
     assert_eq!(v["codec_name"], "h264");
     assert_eq!(v["pix_fmt"], "yuv420p");
@@ -164,7 +164,7 @@ async fn a_long_gop_browser_ready_original_gets_a_scrub_proxy_once_it_plays() {
     let m = when_processed(&s, &id, 60).await;
     assert_eq!(m["status"], "ready", "{m}");
     assert!(m.get("scrub_url").is_none(), "{m}");
-    assert!(!s.dir.path().join("media").join(&id).join("scrub.mp4").exists());
+    assert!(!s.media_dir_of(&id).await.join("scrub.mp4").exists());
 }
 
 #[actix_rt::test]
@@ -203,7 +203,7 @@ async fn hdr_sources_get_a_10_bit_vp9_proxy_when_configured() {
         let m = when_processed(&s, &id, 180).await;
         assert_eq!(m["status"], "ready", "{m}");
         assert_eq!(m["hdr_url"], format!("/files/{id}/hdr.webm"), "{m}");
-        let media = s.dir.path().join("media").join(&id);
+        let media = s.media_dir_of(&id).await;
         let probe = ffprobe_streams(&media.join("hdr.webm"));
         assert_eq!(probe["format"]["format_name"], "matroska,webm");
         let v = video(&probe);
@@ -249,5 +249,5 @@ async fn no_hdr_proxy_unless_configured() {
     assert_eq!(m["status"], "ready", "{m}");
     assert_eq!(m["hdr"]["transfer"], "pq", "{m}");
     assert!(m.get("hdr_url").is_none(), "{m}");
-    assert!(!s.dir.path().join("media").join(&id).join("hdr.webm").exists());
+    assert!(!s.media_dir_of(&id).await.join("hdr.webm").exists());
 }

@@ -48,7 +48,7 @@ async fn playlists_and_file_lists_are_refused_and_read_nothing_else() {
     let bob = upload_and_wait(&s, "bob", "bob.avi", std::fs::read(&bob_src).unwrap()).await;
     assert_eq!(bob["status"], "ready", "{bob}");
     let bob_id = bob["id"].as_str().unwrap();
-    let bob_proxy = s.dir.path().join("media").join(bob_id).join("proxy.mp4");
+    let bob_proxy = s.media_dir_of(bob_id).await.join("proxy.mp4");
     assert!(bob_proxy.exists(), "bob's proxy is the target");
 
     // A file elsewhere on the server, readable by the server's user.
@@ -106,7 +106,7 @@ async fn playlists_and_file_lists_are_refused_and_read_nothing_else() {
     for (trick, name, body) in tricks {
         let m = upload_and_wait(&s, "alice", name, body).await;
         let reason = m["error"].as_str().unwrap_or_default();
-        let dir = s.dir.path().join("media").join(m["id"].as_str().unwrap());
+        let dir = s.media_dir_of(m["id"].as_str().unwrap()).await;
         let made: Vec<String> = files_in(&dir)
             .into_iter()
             .filter(|f| !f.starts_with("original") && f != "ffmpeg.log")

@@ -1274,7 +1274,7 @@ fn want_status(prefix: &str, actor: Actor, action: &str, ok: u16) -> u16 {
 /// what may be opened.
 #[actix_rt::test]
 async fn authorization_matrix_with_a_plugin() {
-    use crate::organizer_support::{add_media, add_user, answer, page, plugin_cmd, state, wait_up};
+    use crate::organizer_support::{add_media, add_user, answer, page, plugin_cmd, wait_up};
     let s = TestServer::start_with(|c| {
         c.organizer_cmd = Some(plugin_cmd("reference_plugin", &[]));
         c.organizer_timeout = Duration::from_secs(5);
@@ -1289,9 +1289,7 @@ async fn authorization_matrix_with_a_plugin() {
         n += 1;
         let id = format!("media{n:07}");
         add_media(&s, &id, OWNER, &format!("{prefix}Shot {n}"));
-        let dir = state(&s).config.media_dir().join(&id);
-        std::fs::create_dir_all(&dir).unwrap();
-        std::fs::write(dir.join("original.mp4"), b"frames").unwrap();
+        s.put_media_file(&id, "original.mp4", b"frames");
         id
     };
     let mut cases = 0;

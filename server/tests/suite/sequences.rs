@@ -177,7 +177,7 @@ async fn a_zip_of_dpx_frames_with_a_gap_becomes_one_clip_numbered_from_its_first
         m["sequence"],
         json!({"first": 1001, "last": 1024, "frames": 22, "missing": [[1010, 1011]], "format": "dpx", "fps_from": "header"})
     );
-    let media = s.dir.path().join("media").join(id);
+    let media = s.media_dir_of(id).await;
     let p = ffprobe_streams(&media.join("proxy.mp4"));
     let v = video_stream(&p);
     assert_eq!(
@@ -242,7 +242,7 @@ async fn a_folder_of_exr_frames_in_the_watch_folder_becomes_one_clip() {
     assert_eq!(m["sequence"]["fps_from"], "header");
     assert_eq!(m["start_timecode"], "00:59:59:00", "the EXR header's timeCode");
     assert!(!target.exists(), "moved out of the incoming folder");
-    let media = s.dir.path().join("media").join(m["id"].as_str().unwrap());
+    let media = s.media_dir_of(m["id"].as_str().unwrap()).await;
     assert!(
         media.join("original").is_dir(),
         "the folder is kept, its frames untouched"
@@ -313,7 +313,7 @@ async fn frames_without_a_rate_take_the_configured_one_and_damaged_sequences_fai
         assert_eq!(m["status"], "failed", "{name}: {m}");
         let error = m["error"].as_str().unwrap();
         assert!(error.contains(reason), "{name}: {error}");
-        let media = s.dir.path().join("media").join(&id);
+        let media = s.media_dir_of(&id).await;
         assert!(
             !media.join("frames").exists(),
             "{name}: no unpacked frames are left behind"

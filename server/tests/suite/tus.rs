@@ -104,7 +104,7 @@ async fn an_upload_cut_mid_patch_resumes_with_a_real_tus_client() {
     assert_eq!(list[0]["title"], "resumed clip.mp4");
     let m = s.wait_done("alice", &id, 60).await;
     assert_eq!(m["status"], "ready", "{m}");
-    let stored = std::fs::read(s.dir.path().join("media").join(&id).join("original.mp4")).unwrap();
+    let stored = std::fs::read(s.media_dir_of(&id).await.join("original.mp4")).unwrap();
     assert!(stored == bytes, "byte for byte");
     // A client that lost the last answer asks again and learns it is done, and which media.
     let (code, off, media) = head_full(&s, &path, "alice").await;
@@ -285,7 +285,7 @@ async fn a_second_patch_while_one_is_writing_gets_409_on_every_worker() {
         .header("dailies-media-id")
         .expect("the last PATCH names the media")
         .to_string();
-    let original = s.dir.path().join("media").join(&media).join("original");
+    let original = s.media_dir_of(&media).await.join("original");
     assert_eq!(
         std::fs::read(&original).unwrap(),
         data,

@@ -47,26 +47,24 @@ pub fn fresh_storage_url(base: &str) -> String {
 }
 
 /// Points a test server's configuration at the suite's backends. A server started again
-/// on the same data directory (a restart) finds the database and prefix it had: their URLs
-/// are kept in the directory.
+/// on the same data directory (a restart) finds the database and prefix it had: this process
+/// remembers them per data directory (not in the directory, whose contents tests check).
 pub fn apply(cfg: &mut Config) {
     if let Some(url) = postgres() {
-        cfg.database_url = Some(kept(&cfg.data_dir, ".test-database-url", || fresh_database(&url)));
+        cfg.database_url = Some(kept(&cfg.data_dir, "database", || fresh_database(&url)));
     }
     if let Some(url) = s3() {
-        cfg.storage_url = Some(kept(&cfg.data_dir, ".test-storage-url", || fresh_storage_url(&url)));
+        cfg.storage_url = Some(kept(&cfg.data_dir, "storage", || fresh_storage_url(&url)));
     }
 }
 
-fn kept(dir: &std::path::Path, name: &str, make: impl FnOnce() -> String) -> String {
-    let file = dir.join(name);
-    if let Ok(v) = std::fs::read_to_string(&file) {
-        return v;
-    }
-    let v = make();
-    std::fs::create_dir_all(dir).unwrap();
-    std::fs::write(&file, &v).unwrap();
-    v
+fn kept(dir: &std::path::Path, what: &'static str, make: impl FnOnce() -> String) -> String {
+    use std::collections::HashMap;
+    use std::path::PathBuf;
+    use std::sync::{Mutex, OnceLock};
+    static KEPT: OnceLock<Mutex<HashMap<(PathBuf, &'static str), String>>> = OnceLock::new();
+    let mut kept = KEPT.get_or_init(Default::default).lock().unwrap();
+    kept.entry((dir.to_path_buf(), what)).or_insert_with(make).clone()
 }
 
 /// Creates an empty database on the server of `url` and returns its URL.

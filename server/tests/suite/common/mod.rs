@@ -37,7 +37,12 @@ impl TestServer {
         // Many tests open a crowd of sockets as one user; the limit has its own test.
         cfg.max_sockets_per_user = 0;
         backends::apply(&mut cfg);
+        let applied = (cfg.database_url.clone(), cfg.storage_url.clone());
         tweak(&mut cfg);
+        // A restart on another server's data directory gets that server's backends too.
+        if cfg.data_dir != dir.path() && (cfg.database_url.clone(), cfg.storage_url.clone()) == applied {
+            backends::apply(&mut cfg);
+        }
         let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         let server = dailies_server::start(cfg, listener).await.unwrap();
         let base = format!("http://{}", server.addr);
@@ -258,6 +263,150 @@ impl TestServer {
     }
 
     /// Polls the media until it failed, or is ready with its pictures.
+    /// A file of media `id` as a local path: the file in the data directory, or with object
+    /// storage a copy of the object fetched beside it (under `fetched/`). None when the
+    /// media has no such file.
+    pub async fn media_file(&self, id: &str, name: &str) -> Option<std::path::PathBuf> {
+        let store = self.state().store;
+        if store.is_local() {
+            let p = self.state().config.media_dir().join(id).join(name);
+            return p.exists().then_some(p);
+        }
+        if !store.exists(id, name).await {
+            return None;
+        }
+        let to = self.dir.path().join("fetched").join(id).join(name);
+        std::fs::create_dir_all(to.parent().unwrap()).unwrap();
+        store.download(id, name, &to).await.unwrap();
+        Some(to)
+    }
+
+    /// The directory of media `id`'s files as they are now: the data directory's own, or
+    /// with object storage a fresh copy of every object (under `fetched/`; what is gone from
+    /// the store is gone from the copy).
+    pub async fn media_dir_of(&self, id: &str) -> std::path::PathBuf {
+        let store = self.state().store;
+        if store.is_local() {
+            return self.state().config.media_dir().join(id);
+        }
+        let to = self.dir.path().join("fetched").join(id);
+        let _ = std::fs::remove_dir_all(&to);
+        let names = self.media_names(id).await;
+        if names.is_empty() {
+            return to;
+        }
+        for name in names {
+            let file = to.join(&name);
+            std::fs::create_dir_all(file.parent().unwrap()).unwrap();
+            store.download(id, &name, &file).await.unwrap();
+        }
+        to
+    }
+
+    /// Puts a file of media `id` where `/files` serves it from (the data directory or the
+    /// bucket). Callable outside async code: the bucket is written from a thread of its own.
+    pub fn put_media_file(&self, id: &str, name: &str, bytes: &[u8]) {
+        let store = self.state().store;
+        if store.is_local() {
+            let dir = self.state().config.media_dir().join(id);
+            std::fs::create_dir_all(&dir).unwrap();
+            std::fs::write(dir.join(name), bytes).unwrap();
+            return;
+        }
+        let (id, name, bytes) = (id.to_string(), name.to_string(), bytes.to_vec());
+        std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap();
+            rt.block_on(store.put_bytes(&id, &name, bytes)).unwrap();
+        })
+        .join()
+        .unwrap();
+    }
+
+    /// The names of media `id`'s files (objects), sorted.
+    pub async fn media_names(&self, id: &str) -> Vec<String> {
+        let mut names: Vec<String> = self
+            .state()
+            .store
+            .list_media(id)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|(n, _)| n)
+            .collect();
+        names.sort();
+        names
+    }
+
+    /// Makes the database refuse every insert into `table` (a trigger raising an error), as
+    /// a read-only or broken database would; `allow_inserts` takes it away.
+    pub fn refuse_inserts(&self, table: &'static str) {
+        use dailies_server::db::Kind;
+        use diesel::RunQueryDsl;
+        self.state()
+            .db
+            .run_blocking(move |c| {
+                let sql = match c.kind() {
+                    Kind::Sqlite => vec![format!(
+                        "CREATE TRIGGER refuse_{table} BEFORE INSERT ON {table} \
+                         BEGIN SELECT RAISE(ABORT, 'refused for the test'); END"
+                    )],
+                    Kind::Postgres => vec![
+                        "CREATE OR REPLACE FUNCTION refuse_for_test() RETURNS trigger LANGUAGE plpgsql \
+                         AS $$ BEGIN RAISE EXCEPTION 'refused for the test'; END $$"
+                            .to_string(),
+                        format!(
+                            "CREATE TRIGGER refuse_{table} BEFORE INSERT ON {table} \
+                             FOR EACH ROW EXECUTE FUNCTION refuse_for_test()"
+                        ),
+                    ],
+                };
+                for q in sql {
+                    diesel::sql_query(q).execute(c)?;
+                }
+                Ok(())
+            })
+            .unwrap();
+    }
+
+    pub fn allow_inserts(&self, table: &'static str) {
+        use dailies_server::db::Kind;
+        use diesel::RunQueryDsl;
+        self.state()
+            .db
+            .run_blocking(move |c| {
+                let sql = match c.kind() {
+                    Kind::Sqlite => format!("DROP TRIGGER refuse_{table}"),
+                    Kind::Postgres => format!("DROP TRIGGER refuse_{table} ON {table}"),
+                };
+                diesel::sql_query(sql).execute(c)?;
+                Ok(())
+            })
+            .unwrap();
+    }
+
+    /// What an organizer plugin stored under `key`, as text, read from this server's own
+    /// database (whichever backend the suite runs on).
+    pub async fn plugin_value(&self, key: &str) -> Option<String> {
+        use dailies_server::db::schema::organizer_kv;
+        use diesel::prelude::*;
+        let key = key.to_string();
+        self.state()
+            .db
+            .run(move |c| {
+                Ok(organizer_kv::table
+                    .filter(organizer_kv::key.eq(key))
+                    .select(organizer_kv::value)
+                    .first::<Vec<u8>>(c)
+                    .optional()?)
+            })
+            .await
+            .unwrap()
+            .map(|v| String::from_utf8_lossy(&v).into_owned())
+    }
+
     /// `wait_done`, then until the media's processing job has finished too: extra audio
     /// tracks, embedded subtitles and extra renditions are written after the media is ready.
     pub async fn wait_processed(&self, user: &str, id: &str, secs: u64) -> Value {
