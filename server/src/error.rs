@@ -71,6 +71,11 @@ impl From<diesel::result::Error> for AppError {
                 AppError::Unavailable(format!("database connection lost: {}", info.message()))
             }
             diesel::result::Error::BrokenTransactionManager => AppError::Unavailable("database connection lost".into()),
+            // PostgreSQL's text cannot hold U+0000 (SQLite's can): the request's text is at
+            // fault, not the server.
+            diesel::result::Error::DatabaseError(_, info) if info.message().contains("0x00") => {
+                AppError::BadRequest("text must not contain NUL (U+0000) characters".into())
+            }
             other => AppError::Internal(other.into()),
         }
     }

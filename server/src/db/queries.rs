@@ -43,6 +43,10 @@ pub fn list_media_of(conn: &mut Conn, owner: &str) -> AppResult<Vec<Media>> {
 }
 
 pub fn get_media(conn: &mut Conn, id: &str) -> AppResult<Option<Media>> {
+    // No id holds a NUL, and PostgreSQL refuses the character in any text it is sent.
+    if id.contains('\0') {
+        return Ok(None);
+    }
     Ok(media::table
         .find(id)
         .select(Media::as_select())

@@ -211,6 +211,26 @@ async fn original_input(
     }
     tokio::fs::create_dir_all(dir).await.map_err(retry)?;
     let at = dir.join(&media.orig_filename);
+    // A folder of frames was stored as one object per frame below the original's name.
+    let below = format!("{}/", media.orig_filename);
+    let frames: Vec<String> = store
+        .list_media(media.id.as_str())
+        .await
+        .map_err(retry)?
+        .into_iter()
+        .map(|(n, _)| n)
+        .filter(|n| n.starts_with(&below))
+        .collect();
+    if !frames.is_empty() {
+        tokio::fs::create_dir_all(&at).await.map_err(retry)?;
+        for f in frames {
+            store
+                .download(media.id.as_str(), &f, &dir.join(&f))
+                .await
+                .map_err(retry)?;
+        }
+        return Ok(at);
+    }
     store
         .download(media.id.as_str(), &media.orig_filename, &at)
         .await
@@ -580,6 +600,12 @@ async fn process(jc: JobContext) -> Result<(), JobError> {
         done_ms = began.elapsed().as_millis() as u64,
         "processed"
     );
+    // The log is in the store before the job shows as done (the scratch directory goes after).
+    if !store.is_local() && dir.join(LOG).is_file() {
+        if let Err(e) = store.copy_file(media.id.as_str(), LOG, &dir.join(LOG)).await {
+            tracing::warn!(media_id = %media.id, "the job log did not reach the media store: {e}");
+        }
+    }
     db.run(move |c| queries::finish_job(c, job_id, JobStatus::Done, pictures_error.as_deref()))
         .await
         .map_err(retry)?;

@@ -81,17 +81,31 @@ fn undo(dir: &Path, stored: Option<&Path>, tmp: &Path, rule: &OnFailure) {
     tracing::info!("intake failed; the file was {outcome}");
 }
 
-/// Puts a finished file into the object store as the media's original (a multipart upload
-/// streamed from disk), removing the local file once it is there. A store that fails
-/// leaves no object behind (the upload is aborted) and answers 503.
+/// Copies a finished file into the object store as the media's original (a multipart upload
+/// streamed from disk); the local file stays until the media row is committed, so a failed
+/// registration can still give it back. A store that fails leaves no object behind (the
+/// upload is aborted) and answers 503.
 async fn into_store(state: &AppState, tmp: &Path, id: &MediaId, uploaded_name: &str) -> AppResult<String> {
     let name = storage::original_file_name(uploaded_name);
     if tmp.is_dir() {
-        return Err(AppError::BadRequest(
-            "a folder of frames cannot go to object storage: send it as a zip".into(),
-        ));
+        // A folder of frames (watch folder): each file becomes `<name>/<file>`.
+        let mut files: Vec<PathBuf> = std::fs::read_dir(tmp)
+            .map_err(AppError::internal)?
+            .flatten()
+            .map(|e| e.path())
+            .filter(|p| p.is_file())
+            .collect();
+        files.sort();
+        for f in files {
+            let key = format!("{name}/{}", f.file_name().unwrap_or_default().to_string_lossy());
+            if let Err(e) = state.store.copy_file(id.as_str(), &key, &f).await {
+                let _ = state.store.delete_media(id.as_str()).await;
+                return Err(e.into());
+            }
+        }
+        return Ok(name);
     }
-    match state.store.put_file(id.as_str(), &name, tmp).await {
+    match state.store.copy_file(id.as_str(), &name, tmp).await {
         Ok(_) => Ok(name),
         Err(e) => {
             // Nothing of it may stay visible: a partial object is aborted by the upload itself,
@@ -175,14 +189,27 @@ pub async fn register(state: &AppState, intake: Intake) -> AppResult<MediaId> {
     let job_id = match stored_row {
         Ok((j, recorded)) => {
             state.notifier.announce(recorded);
+            if !state.store.is_local() {
+                // The bucket holds the original now.
+                let removed = if intake.tmp.is_dir() {
+                    tokio::fs::remove_dir_all(&intake.tmp).await
+                } else {
+                    tokio::fs::remove_file(&intake.tmp).await
+                };
+                if let Err(e) = removed {
+                    tracing::warn!(media_id = %id, "cannot remove the uploaded file after storing it: {e}");
+                }
+            }
             j
         }
         Err(e) => {
             if !state.store.is_local() {
-                // The file left for the store: it cannot be put back, only removed there.
+                // The copy in the bucket goes; the local file is given back by the rule.
                 if let Err(gone) = state.store.delete_media(id.as_str()).await {
                     tracing::warn!(media_id = %id, "the objects of a failed intake are left over: {gone}");
                 }
+                let (d, t, rule) = (dir.clone(), intake.tmp.clone(), intake.on_failure.clone());
+                let _ = actix_web::web::block(move || undo(&d, None, &t, &rule)).await;
                 return Err(e);
             }
             let (d, t, rule) = (dir.clone(), intake.tmp.clone(), intake.on_failure.clone());

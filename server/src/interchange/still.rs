@@ -118,11 +118,9 @@ pub fn grab_args(file: &Path, seconds: f64, width: u32, height: u32) -> Vec<OsSt
         a.push("-ss".into());
         a.push(format!("{seconds:.6}").into());
     }
-    a.extend(formats::input_options(None).into_iter().map(OsString::from));
+    a.extend(formats::input_options_for(file, None).into_iter().map(OsString::from));
     a.push("-i".into());
-    let mut input = OsString::from("file:");
-    input.push(file.as_os_str());
-    a.push(input);
+    a.push(formats::input_arg(file));
     for s in [
         "-map",
         "0:v:0",

@@ -439,9 +439,18 @@ impl Store {
     }
 }
 
-/// Streams a local file into `key` as a multipart upload.
+/// Streams a local file into `key`: as a multipart upload, or in one PUT when it is smaller
+/// than a part (an empty file has no part to send at all).
 async fn upload(client: &AmazonS3, key: &Key, from: &Path) -> Result<u64, StoreError> {
     let mut file = tokio::fs::File::open(from).await?;
+    let len = file.metadata().await?.len();
+    if len < PART_SIZE as u64 {
+        let mut bytes = Vec::with_capacity(len as usize);
+        file.read_to_end(&mut bytes).await?;
+        let total = bytes.len() as u64;
+        client.put(key, bytes.into()).await?;
+        return Ok(total);
+    }
     let upload = client.put_multipart(key).await?;
     let mut w = WriteMultipart::new_with_chunk_size(upload, PART_SIZE);
     let mut buf = vec![0u8; 1024 * 1024];

@@ -220,6 +220,8 @@ async fn reservations_keep_their_promise_and_the_reserve_stays_free() {
         c.data_dir = data.clone();
         c.disk_reserve = 4 * MIB;
         c.quota_uploads = 0;
+        // What stays on this disk is the point: originals stay here, not in a bucket.
+        c.storage_url = None;
     })
     .await;
     let s = &s;

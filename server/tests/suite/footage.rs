@@ -343,6 +343,7 @@ async fn a_configured_hardware_encoder_that_is_missing_or_fails_falls_back_to_so
         let id = body["id"].as_str().unwrap();
         let m = s.wait_done("alice", id, 120).await;
         assert_eq!(m["status"], "ready", "{encoder:?}: {m}");
+        s.wait_processed("alice", id, 120).await;
         let media = s.media_dir_of(id).await;
         let log = std::fs::read_to_string(media.join("ffmpeg.log")).unwrap_or_default();
         assert!(
@@ -419,6 +420,7 @@ esac
     );
     let (id, m) = up("broken.webm", vp9).await;
     assert!(m["playback_url"].as_str().unwrap().ends_with("/proxy.mp4"), "{m}");
+    s.wait_processed("alice", &id, 120).await;
     let log = std::fs::read_to_string(s.media_dir_of(&id).await.join("ffmpeg.log")).unwrap();
     assert!(log.contains("hook's answer is not used"), "{log}");
 }

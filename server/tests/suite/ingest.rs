@@ -87,7 +87,7 @@ async fn vp9_webm_gets_an_h264_proxy_with_live_progress() {
         progress.windows(2).all(|w| w[0] <= w[1] + 1e-9),
         "monotonic: {progress:?}"
     );
-    let m = s.wait_done("alice", &id, 60).await;
+    let m = s.wait_processed("alice", &id, 60).await;
     assert_eq!(m["playback_url"], format!("/files/{id}/proxy.mp4"));
     let proxy = s.media_dir_of(&id).await.join("proxy.mp4");
     let p = crate::common::ffprobe_streams(&proxy);

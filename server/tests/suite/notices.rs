@@ -15,9 +15,13 @@ use std::time::{Duration, Instant};
 /// A media row with its job and its original in place, not yet queued: the test decides
 /// when processing starts. Answers the job id.
 fn stage_media(s: &TestServer, id: &str, owner: &str) -> i64 {
-    let dir = s.state().config.media_dir().join(id);
-    std::fs::create_dir_all(&dir).unwrap();
-    make_h264(&dir.join("original.mp4"), 2);
+    let tmp = tempfile::tempdir().unwrap();
+    make_h264(&tmp.path().join("original.mp4"), 2);
+    s.put_media_file(
+        id,
+        "original.mp4",
+        &std::fs::read(tmp.path().join("original.mp4")).unwrap(),
+    );
     let row = NewMedia {
         id: id.into(),
         owner_id: owner.into(),

@@ -148,7 +148,8 @@ async fn a_long_gop_browser_ready_original_gets_a_scrub_proxy_once_it_plays() {
     let keys = keyframe_times(&scrub);
     assert_eq!(keys.len(), 24, "{keys:?}");
     assert!(keys.windows(2).all(|w| (w[1] - w[0] - 0.52).abs() < 0.01), "{keys:?}");
-    let log = std::fs::read_to_string(scrub.with_file_name("ffmpeg.log")).unwrap();
+    s.wait_processed("alice", &id, 120).await;
+    let log = std::fs::read_to_string(s.media_dir_of(&id).await.join("ffmpeg.log")).unwrap();
     assert!(log.contains("keyframes are up to 5.00 s apart"), "{log}");
     // Served like any media file, to those who may see the media.
     let url = m["scrub_url"].as_str().unwrap();

@@ -41,6 +41,8 @@ fn assert_layout(root: &Path) {
             |s: &str| !s.starts_with('.') && s.bytes().all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b));
         let ok = match parts.iter().map(String::as_str).collect::<Vec<_>>().as_slice() {
             [db] if db.starts_with("dailies.sqlite") => true,
+            // Copies of bucket objects the harness fetched (object storage runs).
+            ["fetched", ..] => true,
             ["media" | "incoming" | "upload-tmp"] => true,
             ["media", id] => id.len() == 12 && plain(id),
             ["media", id, name] => id.len() == 12 && plain(name),

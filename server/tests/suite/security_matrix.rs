@@ -1013,7 +1013,11 @@ async fn world(s: &TestServer) -> World {
         .db
         .run_blocking(move |c| {
             use diesel::prelude::*;
-            diesel::sql_query("UPDATE guest_links SET expires_at = '2000-01-01 00:00:00' WHERE id = ?")
+            let sql = dailies_server::db::placeholders(
+                c,
+                "UPDATE guest_links SET expires_at = '2000-01-01 00:00:00' WHERE id = ?",
+            );
+            diesel::sql_query(sql)
                 .bind::<diesel::sql_types::BigInt, _>(expiring)
                 .execute(c)?;
             Ok(())

@@ -197,7 +197,9 @@ async fn a_zip_of_dpx_frames_with_a_gap_becomes_one_clip_numbered_from_its_first
         );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    let log = std::fs::read_to_string(media.join("ffmpeg.log")).unwrap();
+    // With object storage the job's log reaches the bucket when the job ends.
+    s.wait_processed("alice", id, 120).await;
+    let log = std::fs::read_to_string(s.media_dir_of(id).await.join("ffmpeg.log")).unwrap();
     assert!(log.contains("2 frames are missing (1010–1011)"), "{log}");
 }
 

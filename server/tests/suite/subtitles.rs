@@ -182,9 +182,7 @@ async fn subtitles_are_renamed_made_default_deleted_and_refused_when_not_text() 
     assert_eq!(code, 400, "{e}");
 
     // Garbage and binary files: 400 with the reason, nothing stored.
-    let before = std::fs::read_dir(s.state().config.media_dir().join(&id))
-        .unwrap()
-        .count();
+    let before = s.media_names(&id).await.len();
     let (code, e) = add(&s, OWNER, &id, "filename=x.srt", b"this is no subtitle at all\n").await;
     assert_eq!(code, 400, "{e}");
     assert!(e["message"].as_str().unwrap().contains("not a subtitle file"), "{e}");
@@ -202,12 +200,7 @@ async fn subtitles_are_renamed_made_default_deleted_and_refused_when_not_text() 
     assert_eq!(code, 413, "{e}");
     let (_, list) = s.get(&format!("/api/media/{id}/subtitles"), Some(OWNER)).await;
     assert_eq!(list.as_array().unwrap().len(), 2);
-    assert_eq!(
-        std::fs::read_dir(s.state().config.media_dir().join(&id))
-            .unwrap()
-            .count(),
-        before
-    );
+    assert_eq!(s.media_names(&id).await.len(), before);
 
     // Deleting removes the row and the file.
     let (code, _) = send_json(
@@ -220,12 +213,7 @@ async fn subtitles_are_renamed_made_default_deleted_and_refused_when_not_text() 
     assert_eq!(code, 204);
     let (code, _, _) = text(&s, a["vtt_url"].as_str().unwrap(), Some(OWNER), None).await;
     assert_eq!(code, 404);
-    assert_eq!(
-        std::fs::read_dir(s.state().config.media_dir().join(&id))
-            .unwrap()
-            .count(),
-        before - 1
-    );
+    assert_eq!(s.media_names(&id).await.len(), before - 1);
     // Deleting the media removes its tracks with it.
     let (code, _) = send_json(&s, "DELETE", &format!("/api/media/{id}"), json!({})).await;
     assert_eq!(code, 204);

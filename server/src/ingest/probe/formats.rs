@@ -109,6 +109,33 @@ pub fn input_options(demuxer: Option<&str>) -> Vec<String> {
     a
 }
 
+/// Whether ffmpeg reads `input` over HTTP (a presigned URL of the object store, made by the
+/// server) rather than from a file.
+pub fn is_url(input: &std::path::Path) -> bool {
+    let s = input.to_string_lossy();
+    s.starts_with("http://") || s.starts_with("https://")
+}
+
+/// `input_options` for `input`: a presigned URL may use the protocols HTTP(S) needs, never
+/// the file protocol; the same demuxers are allowed either way (no playlists).
+pub fn input_options_for(input: &std::path::Path, demuxer: Option<&str>) -> Vec<String> {
+    let mut a = input_options(demuxer);
+    if is_url(input) {
+        a[1] = "http,https,tcp,tls".to_owned();
+    }
+    a
+}
+
+/// The `-i` argument for `input`: `file:PATH` (so no name is read as a protocol), or the URL.
+pub fn input_arg(input: &std::path::Path) -> std::ffi::OsString {
+    if is_url(input) {
+        return input.as_os_str().to_owned();
+    }
+    let mut a = std::ffi::OsString::from("file:");
+    a.push(input.as_os_str());
+    a
+}
+
 /// The options before `-i` for an unpacked image sequence (`…/frames/%08d.exr`): only the
 /// file protocol and the image2 reader, at the sequence's frame rate, from frame `start`.
 /// EXR frames hold linear light: they are shown through the sRGB curve, as compositing
