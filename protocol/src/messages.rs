@@ -246,6 +246,9 @@ pub enum ErrorCode {
     RateLimited,
     /// A per-user limit would be passed (the daily comment volume).
     QuotaExceeded,
+    /// Something the server needs (its database, its object store) is unreachable for now:
+    /// the same request may succeed later; the session stays up.
+    Unavailable,
     /// Something broke on the server; the session stays up.
     Internal,
 }

@@ -232,11 +232,17 @@ impl Db {
             Kind::Sqlite => (None, Some(Duration::from_secs(600))),
             Kind::Postgres => (Some(0), Some(Duration::from_secs(60))),
         };
+        // A request waits this long for a connection before it answers 503: SQLite's single
+        // writer may hold others a while; a PostgreSQL that is down should be said so soon.
+        let wait = match kind {
+            Kind::Sqlite => Duration::from_secs(30),
+            Kind::Postgres => Duration::from_secs(5),
+        };
         let pool = Pool::builder()
             .max_size(max)
             .min_idle(min_idle)
             .idle_timeout(idle_timeout)
-            .connection_timeout(Duration::from_secs(30))
+            .connection_timeout(wait)
             .connection_customizer(Box::new(Settings))
             .build(Manager {
                 location: location.clone(),
@@ -306,7 +312,7 @@ impl Db {
         actix_web::web::block(move || {
             let mut conn = pool
                 .get()
-                .map_err(|e| AppError::Unavailable(format!("database busy: {e}")))?;
+                .map_err(|e| AppError::Unavailable(format!("database unavailable or busy: {e}")))?;
             f(&mut conn)
         })
         .await

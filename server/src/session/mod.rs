@@ -67,7 +67,8 @@ pub fn error_code(e: &AppError) -> ErrorCode {
         AppError::PayloadTooLarge(_) => ErrorCode::TooLarge,
         AppError::QuotaExceeded(_) => ErrorCode::QuotaExceeded,
         AppError::TooManyRequests(..) => ErrorCode::RateLimited,
-        AppError::InsufficientStorage(_) | AppError::Unavailable(_) | AppError::Internal(_) => ErrorCode::Internal,
+        AppError::Unavailable(_) => ErrorCode::Unavailable,
+        AppError::InsufficientStorage(_) | AppError::Internal(_) => ErrorCode::Internal,
     }
 }
 

@@ -421,7 +421,7 @@ impl Store {
     }
 
     /// Every key below the store's prefix with its size (for migrate-storage).
-    pub(crate) async fn list_all(&self) -> Result<std::collections::HashMap<String, u64>, StoreError> {
+    pub async fn list_all(&self) -> Result<std::collections::HashMap<String, u64>, StoreError> {
         match &*self.backend {
             Backend::Local(_) => Err(StoreError::Unavailable("listing a local store".into())),
             Backend::S3(s) => {

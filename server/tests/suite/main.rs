@@ -14,6 +14,7 @@ mod binary;
 mod comment_ids;
 mod crash;
 mod db_backends;
+mod faults_backends;
 mod faults_crash;
 mod faults_disk;
 mod faults_ffmpeg;

@@ -487,7 +487,7 @@ state: string, attempts: number, created_at: string,
  */
 next_at: string | null, done_at: string | null, last_status: number | null, last_error: string | null, };
 
-export type ErrorCode = "bad_message" | "too_large" | "forbidden" | "not_found" | "rate_limited" | "quota_exceeded" | "internal";
+export type ErrorCode = "bad_message" | "too_large" | "forbidden" | "not_found" | "rate_limited" | "quota_exceeded" | "unavailable" | "internal";
 
 export type OrganizerCrumb = { label: string, path: string, };
 

@@ -340,6 +340,31 @@ impl TestServer {
         names
     }
 
+    /// Everything the database holds, as bytes to search: the SQLite file and its WAL, or a
+    /// `pg_dump` of the test server's PostgreSQL database.
+    pub fn database_bytes(&self) -> Vec<u8> {
+        match self.state().config.database_url.as_deref() {
+            Some(url) if url.starts_with("postgres") => {
+                let out = std::process::Command::new("pg_dump")
+                    .args(["--data-only", "--no-owner"])
+                    .arg(url)
+                    .output()
+                    .expect("pg_dump (postgresql-client) must be installed");
+                assert!(
+                    out.status.success(),
+                    "pg_dump: {}",
+                    String::from_utf8_lossy(&out.stderr)
+                );
+                out.stdout
+            }
+            _ => {
+                let mut b = std::fs::read(self.dir.path().join("dailies.sqlite")).unwrap();
+                b.extend(std::fs::read(self.dir.path().join("dailies.sqlite-wal")).unwrap_or_default());
+                b
+            }
+        }
+    }
+
     /// Makes the database refuse every insert into `table` (a trigger raising an error), as
     /// a read-only or broken database would; `allow_inserts` takes it away.
     pub fn refuse_inserts(&self, table: &'static str) {
