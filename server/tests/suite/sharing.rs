@@ -418,19 +418,17 @@ async fn a_guest_reviews_through_the_link_alone() {
     assert!(token.len() >= 43, "256 bits in base64url: {token}");
     assert_eq!(link["url"], format!("/r/{token}"));
 
-    // Stored hashed: neither the token nor the password is in the database file.
+    // Stored hashed: neither the token nor the password is in the database.
     let db = s.database_bytes();
     assert!(!db.is_empty());
-    for hay in [&db] {
-        assert!(
-            !hay.windows(token.len()).any(|w| w == token.as_bytes()),
-            "the token is stored in the clear"
-        );
-        assert!(
-            !hay.windows(6).any(|w| w == b"s3cret"),
-            "the password is stored in the clear"
-        );
-    }
+    assert!(
+        !db.windows(token.len()).any(|w| w == token.as_bytes()),
+        "the token is stored in the clear"
+    );
+    assert!(
+        !db.windows(6).any(|w| w == b"s3cret"),
+        "the password is stored in the clear"
+    );
 
     // The listing never shows the token again.
     let (_, links) = call(&s, ALICE, "GET", &format!("/api/media/{m}/guest-links"), None).await;
