@@ -12,7 +12,8 @@ mkdir -p target
 
 # PostgreSQL and Garage for the suite's second pass. Building Garage (when it is not installed)
 # takes a long while: it starts now, at low priority, and the first pass goes on meanwhile.
-export DAILIES_SERVICES_DIR=${DAILIES_SERVICES_DIR:-$PWD/target/services}
+# Outside the checkout: PostgreSQL runs as its own user, who may not enter a private clone.
+export DAILIES_SERVICES_DIR=${DAILIES_SERVICES_DIR:-$(mktemp -d /tmp/dailies-services.XXXXXX)}
 bash scripts/services.sh down >/dev/null 2>&1 || true
 bash scripts/services.sh up >target/services.env 2>target/services.log &
 services_pid=$!
@@ -76,3 +77,6 @@ d_pass=$(echo "$deb_line" | grep -oE "[0-9]+ passed" | grep -oE "[0-9]+")
 d_fail=$(echo "$deb_line" | grep -oE "[0-9]+ failed" | grep -oE "[0-9]+")
 
 echo "summary: $((passed + s_pass + c_pass + t_pass + d_pass)) passed, $((failed + s_fail + c_fail + t_fail + d_fail)) failed"
+if (( failed + s_fail + c_fail + t_fail + d_fail > 0 )); then
+  exit 1
+fi
