@@ -89,12 +89,13 @@ async fn into_store(state: &AppState, tmp: &Path, id: &MediaId, uploaded_name: &
     let name = storage::original_file_name(uploaded_name);
     if tmp.is_dir() {
         // A folder of frames (watch folder): each file becomes `<name>/<file>`.
-        let mut files: Vec<PathBuf> = std::fs::read_dir(tmp)
-            .map_err(AppError::internal)?
-            .flatten()
-            .map(|e| e.path())
-            .filter(|p| p.is_file())
-            .collect();
+        let mut files = Vec::new();
+        let mut entries = tokio::fs::read_dir(tmp).await.map_err(AppError::internal)?;
+        while let Some(e) = entries.next_entry().await.map_err(AppError::internal)? {
+            if e.file_type().await.map_err(AppError::internal)?.is_file() {
+                files.push(e.path());
+            }
+        }
         files.sort();
         for f in files {
             let key = format!("{name}/{}", f.file_name().unwrap_or_default().to_string_lossy());

@@ -170,16 +170,19 @@ async fn migrate_db_moves_an_installation_to_postgres_with_every_row() {
     s.stop().await;
 
     let target = backends::fresh_database(&server);
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_dailies-server"))
-        .env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .arg("--data-dir")
-        .arg(&data)
-        .arg("migrate-db")
-        .arg("--to")
-        .arg(&target)
-        .output()
-        .unwrap();
+    let migrate_db = || {
+        std::process::Command::new(env!("CARGO_BIN_EXE_dailies-server"))
+            .env_clear()
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .arg("--data-dir")
+            .arg(&data)
+            .arg("migrate-db")
+            .arg("--to")
+            .arg(&target)
+            .output()
+            .unwrap()
+    };
+    let out = migrate_db();
     let text = String::from_utf8_lossy(&out.stdout).to_string();
     assert!(out.status.success(), "{text}\n{}", String::from_utf8_lossy(&out.stderr));
     let line = |t: &str| {
@@ -193,16 +196,7 @@ async fn migrate_db_moves_an_installation_to_postgres_with_every_row() {
     assert!(text.contains("copied "), "{text}");
 
     // A second run refuses: the target is no longer empty.
-    let again = std::process::Command::new(env!("CARGO_BIN_EXE_dailies-server"))
-        .env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .arg("--data-dir")
-        .arg(&data)
-        .arg("migrate-db")
-        .arg("--to")
-        .arg(&target)
-        .output()
-        .unwrap();
+    let again = migrate_db();
     assert!(!again.status.success());
     assert!(String::from_utf8_lossy(&again.stderr).contains("not empty"));
 

@@ -5,7 +5,7 @@
 //! Garage cuts its connections): the upload answers 503 and nothing of it is visible; once
 //! the store is reachable again uploads and playback work.
 
-use crate::common::{backends, client, make_h264, TestServer, Ws};
+use crate::common::{backends, client, free_port, make_h264, TestServer, Ws};
 use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -41,14 +41,6 @@ fn as_owner(program: &Path) -> Command {
     } else {
         Command::new(program)
     }
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
 }
 
 impl Cluster {
@@ -417,11 +409,7 @@ async fn the_object_store_goes_away_mid_upload_and_comes_back() {
         1,
         "no media of the failed upload: {list}"
     );
-    let left: Vec<_> = std::fs::read_dir(s.dir.path().join("upload-tmp"))
-        .unwrap()
-        .flatten()
-        .filter(|e| e.path().is_file())
-        .collect();
+    let left = s.partial_uploads();
     assert!(left.is_empty(), "{left:?}");
     assert_eq!(
         direct.list_all().await.unwrap(),

@@ -1,7 +1,7 @@
 //! ffmpeg missing or crashing, with the real binary and a PATH made for the test: the job
 //! ends `failed` with a reason people can read, and the server goes on serving.
 
-use crate::common::client;
+use crate::common::{client, free_port};
 use serde_json::Value;
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
@@ -29,14 +29,6 @@ async fn get(port: u16, path: &str) -> Option<(u16, Value)> {
         .ok()?;
     let v = serde_json::from_slice(&r.body().await.ok()?).unwrap_or(Value::Null);
     Some((r.status().as_u16(), v))
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
 }
 
 /// A directory of tools: links to the real ones named in `real`, plus scripts.

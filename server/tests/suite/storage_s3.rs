@@ -140,11 +140,7 @@ async fn a_store_that_is_down_fails_the_upload_clearly_and_leaves_nothing() {
     let (code, list) = s.get("/api/media", Some("alice")).await;
     assert_eq!(code, 200);
     assert_eq!(list.as_array().map(|a| a.len()), Some(0), "{list}");
-    let left: Vec<_> = std::fs::read_dir(s.dir.path().join("upload-tmp"))
-        .unwrap()
-        .flatten()
-        .filter(|e| e.path().is_file())
-        .collect();
+    let left = s.partial_uploads();
     assert!(left.is_empty(), "{left:?}");
 }
 

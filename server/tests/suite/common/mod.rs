@@ -86,6 +86,15 @@ impl TestServer {
     }
 }
 
+/// A loopback port nothing listens on now.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
 pub fn client() -> awc::Client {
     awc::Client::builder().timeout(Duration::from_secs(30)).finish()
 }
@@ -363,6 +372,17 @@ impl TestServer {
                 b
             }
         }
+    }
+
+    /// The files an unfinished or failed upload left in `upload-tmp/` (none, after any
+    /// upload has ended).
+    pub fn partial_uploads(&self) -> Vec<std::path::PathBuf> {
+        std::fs::read_dir(self.dir.path().join("upload-tmp"))
+            .unwrap()
+            .flatten()
+            .map(|e| e.path())
+            .filter(|p| p.is_file())
+            .collect()
     }
 
     /// Makes the database refuse every insert into `table` (a trigger raising an error), as
