@@ -5,8 +5,9 @@
 #
 #   bash scripts/bench-backends.sh [--skip-build] [BENCH…]
 #
-# BENCH is one of upload, ready-fast, playable-hevc, rooms, soak (default: all). Each server
-# on PostgreSQL gets a database of its own and each on Garage a bucket prefix of its own.
+# BENCH is one of upload, ready-fast, playable-hevc, rooms, soak (default: all).
+# DAILIES_BENCH_SERVER=PATH runs another server binary (a build before a change, to compare).
+# Each server on PostgreSQL gets a database of its own and each on Garage a bucket prefix of its own.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -49,7 +50,7 @@ for bench in "${benches[@]}"; do
       export DAILIES_STORAGE_URL
     fi
     echo "== $bench on $backend: dailies-bench ${args[*]}"
-    "$BENCH" "${args[@]}"
+    "$BENCH" ${DAILIES_BENCH_SERVER:+--server "$DAILIES_BENCH_SERVER"} "${args[@]}"
     unset DAILIES_DATABASE_URL DAILIES_STORAGE_URL
   done
 done

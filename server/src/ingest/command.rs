@@ -624,8 +624,9 @@ fn head(input: &Path, options: &[String]) -> Vec<String> {
 /// demuxer named when known: an upload that is a playlist or a file list (HLS, ffconcat) can
 /// then not make ffmpeg open any other file.
 fn input(input: &Path, options: &[String]) -> Vec<String> {
-    let mut a = options.to_vec();
-    a.extend(strs(&["-i", &ffmpeg_path(input)]));
+    let mut a = formats::options_for(input, options.to_vec());
+    a.push("-i".to_owned());
+    a.push(formats::input_arg(input).to_string_lossy().into_owned());
     a
 }
 

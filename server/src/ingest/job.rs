@@ -207,7 +207,8 @@ fn failure(log: &Path, status: std::process::ExitStatus) -> FfmpegError {
         return FfmpegError::Killed { signal };
     }
     let text = std::fs::read_to_string(log).unwrap_or_default();
-    match log_detail(&text) {
+    // ffmpeg names its input in errors: a presigned URL must not become the reason shown.
+    match log_detail(&super::probe::formats::redact_urls(&text)) {
         Some(detail) => FfmpegError::Failed { detail },
         None => FfmpegError::Exited {
             code: status.code().unwrap_or(-1),

@@ -189,32 +189,55 @@ pub async fn run(jc: JobContext) -> Result<(), JobError> {
 async fn close_scratch(store: &crate::store::Store, db: &Db, id: &MediaId, dir: &std::path::Path) {
     let mid = id.clone();
     let alive = matches!(db.run(move |c| queries::get_media(c, &mid)).await, Ok(Some(_)));
-    if alive && dir.join(LOG).is_file() {
-        if let Err(e) = store.copy_file(id.as_str(), LOG, &dir.join(LOG)).await {
-            tracing::warn!(media_id = %id, "the job log did not reach the media store: {e}");
-        }
+    if alive {
+        store_log(store, id, dir).await;
     }
     let _ = tokio::fs::remove_dir_all(dir).await;
 }
 
-/// What ffmpeg reads the original from: its path, or with object storage a copy fetched
-/// into the scratch directory. The probe reads the file's head and size itself (playlist
-/// refusal, the decode check's tail windows), so a presigned URL as input waits until the
-/// probe learns to read over HTTP.
+/// Puts the scratch directory's job log into the store, presigned URLs blanked out (ffmpeg
+/// read the original through one and may name it in its errors).
+async fn store_log(store: &crate::store::Store, id: &MediaId, dir: &std::path::Path) {
+    let Ok(log) = tokio::fs::read(dir.join(LOG)).await else {
+        return;
+    };
+    let text = probe::formats::redact_urls(&String::from_utf8_lossy(&log)).into_owned();
+    if let Err(e) = store.put_bytes(id.as_str(), LOG, text.into_bytes()).await {
+        tracing::warn!(media_id = %id, "the job log did not reach the media store: {e}");
+    }
+}
+
+/// What the tools read the original from.
+struct Original {
+    /// Its path, a copy in the scratch directory, or a presigned URL of the store.
+    input: PathBuf,
+    /// Size and head of an original read over HTTP, measured through the store (the probe
+    /// measures a file itself).
+    known: Option<probe::Known>,
+}
+
+/// What ffmpeg reads the original from: its path, or with object storage a presigned URL it
+/// reads ranges of over HTTP, so a job does not copy the whole original first. An image
+/// sequence (a folder of frames stored object by object, or a zip) is fetched into the
+/// scratch directory instead: it is unpacked into numbered frames there anyway.
 async fn original_input(
     store: &crate::store::Store,
     media: &crate::db::models::Media,
     dir: &std::path::Path,
-) -> Result<PathBuf, JobError> {
+) -> Result<Original, JobError> {
     if store.is_local() {
-        return Ok(dir.join(&media.orig_filename));
+        return Ok(Original {
+            input: dir.join(&media.orig_filename),
+            known: None,
+        });
     }
     tokio::fs::create_dir_all(dir).await.map_err(retry)?;
-    let at = dir.join(&media.orig_filename);
+    let (id, name) = (media.id.as_str(), media.orig_filename.as_str());
+    let at = dir.join(name);
     // A folder of frames was stored as one object per frame below the original's name.
-    let below = format!("{}/", media.orig_filename);
+    let below = format!("{name}/");
     let frames: Vec<String> = store
-        .list_media(media.id.as_str())
+        .list_media(id)
         .await
         .map_err(retry)?
         .into_iter()
@@ -224,18 +247,32 @@ async fn original_input(
     if !frames.is_empty() {
         tokio::fs::create_dir_all(&at).await.map_err(retry)?;
         for f in frames {
-            store
-                .download(media.id.as_str(), &f, &dir.join(&f))
-                .await
-                .map_err(retry)?;
+            store.download(id, &f, &dir.join(&f)).await.map_err(retry)?;
         }
-        return Ok(at);
+        return Ok(Original { input: at, known: None });
     }
-    store
-        .download(media.id.as_str(), &media.orig_filename, &at)
-        .await
-        .map_err(retry)?;
-    Ok(at)
+    let size = store.head(id, name).await.map_err(retry)?.size;
+    let head = read_head(store, id, name, size).await.map_err(retry)?;
+    if head.starts_with(b"PK\x03\x04") {
+        store.download(id, name, &at).await.map_err(retry)?;
+        return Ok(Original { input: at, known: None });
+    }
+    Ok(Original {
+        input: store.input(id, name).await.map_err(retry)?,
+        known: Some(probe::Known { size, head }),
+    })
+}
+
+/// The first bytes of an object (up to 512), as the probe reads them from a file.
+async fn read_head(
+    store: &crate::store::Store,
+    id: &str,
+    name: &str,
+    size: u64,
+) -> Result<Vec<u8>, crate::store::StoreError> {
+    use futures_util::TryStreamExt;
+    let chunks: Vec<bytes::Bytes> = store.get_range(id, name, 0..size.min(512)).await?.try_collect().await?;
+    Ok(chunks.concat())
 }
 
 async fn process(jc: JobContext) -> Result<(), JobError> {
@@ -255,7 +292,13 @@ async fn process(jc: JobContext) -> Result<(), JobError> {
         return Ok(());
     };
     let dir = config.media_dir().join(media.id.as_str());
-    let original = original_input(&store, &media, &dir).await?;
+    let Original { input: original, known } = original_input(&store, &media, &dir).await?;
+    if known.is_some() {
+        note(
+            &dir,
+            "the original is read from the object store over HTTP, not copied here",
+        );
+    }
     let progress = Arc::new(Progress {
         db: db.clone(),
         notifier: notifier.clone(),
@@ -297,9 +340,10 @@ async fn process(jc: JobContext) -> Result<(), JobError> {
 
     let orig = original.clone();
     let input = sequence.as_ref().map(|s| s.input.clone());
-    let probed = actix_web::web::block(move || match input {
-        Some(input) => probe::probe_sequence(&orig, &input),
-        None => probe::probe_facts(&orig),
+    let probed = actix_web::web::block(move || match (input, known) {
+        (Some(input), _) => probe::probe_sequence(&orig, &input),
+        (None, Some(known)) => probe::probe_known(&orig, known),
+        (None, None) => probe::probe_facts(&orig),
     })
     .await
     .map_err(retry)?;
@@ -601,10 +645,8 @@ async fn process(jc: JobContext) -> Result<(), JobError> {
         "processed"
     );
     // The log is in the store before the job shows as done (the scratch directory goes after).
-    if !store.is_local() && dir.join(LOG).is_file() {
-        if let Err(e) = store.copy_file(media.id.as_str(), LOG, &dir.join(LOG)).await {
-            tracing::warn!(media_id = %media.id, "the job log did not reach the media store: {e}");
-        }
+    if !store.is_local() {
+        store_log(&store, &media.id, &dir).await;
     }
     db.run(move |c| queries::finish_job(c, job_id, JobStatus::Done, pictures_error.as_deref()))
         .await

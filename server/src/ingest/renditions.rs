@@ -25,8 +25,8 @@ pub fn keyframe_probe_args(input: &Path, probe: &Probe) -> Vec<String> {
     a.extend(["-read_intervals".into(), format!("%+{KEYFRAME_WINDOW_SECS}")]);
     a.extend(["-show_entries".into(), "packet=pts_time,dts_time,flags".into()]);
     a.extend(["-of".into(), "json".into()]);
-    a.extend(formats::input_options(probe.demuxer()));
-    a.extend(["-i".into(), format!("file:{}", input.to_string_lossy())]);
+    a.extend(formats::input_options_for(input, probe.demuxer()));
+    a.extend(["-i".into(), formats::input_arg(input).to_string_lossy().into_owned()]);
     a
 }
 

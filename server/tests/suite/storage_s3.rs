@@ -166,3 +166,54 @@ async fn migrate_storage_copies_a_local_media_dir_and_skips_what_is_there() {
         .unwrap();
     assert_eq!((again.copied, again.skipped), (0, 2));
 }
+
+#[actix_rt::test]
+async fn processing_reads_the_original_over_http_without_a_local_copy() {
+    let Some(_) = bucket() else { return };
+    let s = TestServer::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    // Matroska needs a proxy: every step (probe, decode check, proxy, poster, sheet) reads it.
+    let clip = dir.path().join("clip.mkv");
+    crate::common::ffmpeg_make(
+        &clip,
+        &["testsrc2=size=320x240:rate=25", "sine=frequency=440"],
+        &[
+            "-t",
+            "3",
+            "-c:v",
+            "libx264",
+            "-preset",
+            "ultrafast",
+            "-pix_fmt",
+            "yuv420p",
+            "-c:a",
+            "aac",
+        ],
+    );
+    let (code, v) = s.upload("alice", "clip.mkv", std::fs::read(&clip).unwrap()).await;
+    assert_eq!(code, 201, "{v}");
+    let id = v["id"].as_str().unwrap().to_string();
+    let m = s.wait_processed("alice", &id, 120).await;
+    assert_eq!(m["status"], "ready", "{m}");
+    assert_eq!(m["frame_count"], 75, "{m}");
+    wait_for_objects(&s, &id, &["proxy.mp4", "thumb.webp", "sheet.webp", "ffmpeg.log"]).await;
+    let log = std::fs::read_to_string(s.media_file(&id, "ffmpeg.log").await.unwrap()).unwrap();
+    assert!(
+        log.contains("the original is read from the object store over HTTP, not copied here"),
+        "{log}"
+    );
+    assert!(!log.contains("X-Amz-"), "a presigned URL in the log: {log}");
+
+    // A cut file fails for what it is, and its reason and log name no URL.
+    let full = std::fs::read(&clip).unwrap();
+    let (code, v) = s.upload("alice", "cut.mkv", full[..full.len() / 3].to_vec()).await;
+    assert_eq!(code, 201, "{v}");
+    let cut = v["id"].as_str().unwrap().to_string();
+    let m = s.wait_done("alice", &cut, 60).await;
+    assert_eq!(m["status"], "failed", "{m}");
+    let reason = m["error"].as_str().unwrap();
+    assert!(!reason.contains("X-Amz-") && !reason.contains("http"), "{reason}");
+    wait_for_objects(&s, &cut, &["ffmpeg.log"]).await;
+    let log = std::fs::read_to_string(s.media_file(&cut, "ffmpeg.log").await.unwrap()).unwrap();
+    assert!(!log.contains("X-Amz-"), "a presigned URL in the log: {log}");
+}

@@ -116,14 +116,54 @@ pub fn is_url(input: &std::path::Path) -> bool {
     s.starts_with("http://") || s.starts_with("https://")
 }
 
-/// `input_options` for `input`: a presigned URL may use the protocols HTTP(S) needs, never
-/// the file protocol; the same demuxers are allowed either way (no playlists).
-pub fn input_options_for(input: &std::path::Path, demuxer: Option<&str>) -> Vec<String> {
-    let mut a = input_options(demuxer);
+/// The protocols ffmpeg may use to read a presigned URL of the object store (and nothing
+/// on disk).
+const URL_PROTOCOLS: &str = "http,https,tcp,tls";
+
+/// `options` (from `input_options`) made fit for reading `input`: a presigned URL may use the
+/// protocols HTTP(S) needs, never the file protocol; the same demuxers are allowed either way
+/// (no playlists).
+pub fn options_for(input: &std::path::Path, mut options: Vec<String>) -> Vec<String> {
     if is_url(input) {
-        a[1] = "http,https,tcp,tls".to_owned();
+        if let Some(i) = options.iter().position(|o| o == "-protocol_whitelist") {
+            if let Some(v) = options.get_mut(i + 1) {
+                *v = URL_PROTOCOLS.to_owned();
+            }
+        }
     }
-    a
+    options
+}
+
+/// `input_options` for `input` (see `options_for`).
+pub fn input_options_for(input: &std::path::Path, demuxer: Option<&str>) -> Vec<String> {
+    options_for(input, input_options(demuxer))
+}
+
+/// `text` with every presigned URL replaced by `<stored original>`: ffmpeg names its input in
+/// its errors, and a presigned URL is a credential that must not reach a log or a reason
+/// shown to the uploader.
+pub fn redact_urls(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text.contains("X-Amz-") {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find("http://").into_iter().chain(rest.find("https://")).min() {
+        out.push_str(&rest[..at]);
+        let tail = &rest[at..];
+        let end = tail
+            .find(|c: char| c.is_whitespace() || c == '\'' || c == '"')
+            .unwrap_or(tail.len());
+        let url = tail[..end].trim_end_matches([':', ',', '.']);
+        if url.contains("X-Amz-") {
+            out.push_str("<stored original>");
+        } else {
+            out.push_str(url);
+        }
+        rest = &tail[url.len()..];
+    }
+    out.push_str(rest);
+    std::borrow::Cow::Owned(out)
 }
 
 /// The `-i` argument for `input`: `file:PATH` (so no name is read as a protocol), or the URL.
@@ -220,6 +260,36 @@ pub fn playlist_in_head(head: &[u8]) -> Option<&'static str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_presigned_url_is_read_over_http_only_and_never_shown() {
+        use std::path::Path;
+        let url = Path::new("https://s3.local:3900/b/m/x/original.mkv?X-Amz-Algorithm=AWS4&X-Amz-Signature=ab12");
+        let o = input_options_for(url, Some("matroska"));
+        assert_eq!(o[..2], ["-protocol_whitelist", "http,https,tcp,tls"]);
+        assert!(
+            o.iter().any(|x| x == "matroska") && !o.iter().any(|x| x == "file"),
+            "{o:?}"
+        );
+        assert_eq!(input_arg(url), url.as_os_str());
+        let file = Path::new("/d/media/x/http:odd.mkv");
+        assert_eq!(input_options_for(file, None)[1], "file");
+        assert_eq!(input_arg(file), "file:/d/media/x/http:odd.mkv");
+
+        let err = format!("{}: Invalid data found when processing input\n", url.display());
+        assert_eq!(
+            redact_urls(&err),
+            "<stored original>: Invalid data found when processing input\n"
+        );
+        let quoted = format!("Input #0, matroska, from '{}':", url.display());
+        assert_eq!(redact_urls(&quoted), "Input #0, matroska, from '<stored original>':");
+        let plain = "see https://example.org/docs and http://x/y?X-Amz-Signature=1 twice https://a?X-Amz-Date=2";
+        assert_eq!(
+            redact_urls(plain),
+            "see https://example.org/docs and <stored original> twice <stored original>"
+        );
+        assert!(matches!(redact_urls("nothing here"), std::borrow::Cow::Borrowed(_)));
+    }
 
     #[test]
     fn probed_formats_map_to_their_demuxer() {

@@ -13,7 +13,8 @@ use std::time::Duration;
 pub use parse::{apply_mediainfo, browser_playable, checked_timecode, parse_ffprobe, subtitle_stream, MP4_FAMILY};
 pub(crate) use run::run_with_timeout;
 pub use run::{
-    container_duration, decode_check, probe_facts, probe_sequence, run_probe, run_raw, RawOutput, PROBE_TIMEOUT,
+    container_duration, decode_check, probe_facts, probe_known, probe_sequence, run_probe, run_raw, Known, RawOutput,
+    PROBE_TIMEOUT,
 };
 
 /// The facts about a media file that decide how it is processed and shown.
@@ -70,6 +71,9 @@ pub struct Probe {
     /// Every subtitle stream, text or bitmap, in stream order.
     #[serde(default)]
     pub subtitle_streams: Vec<SubtitleStream>,
+    /// The original's size in bytes, when the probe measured it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub file_size: Option<u64>,
 }
 
 /// One subtitle stream of the source, as ffprobe describes it.

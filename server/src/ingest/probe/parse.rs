@@ -114,6 +114,7 @@ pub fn parse_ffprobe(json: &str) -> Result<Probe, ProbeError> {
             .filter(|s| is_type(s, "subtitle"))
             .filter_map(subtitle_stream)
             .collect(),
+        file_size: None,
     };
     estimate_frame_count(&mut probe);
     Ok(probe)

@@ -29,10 +29,32 @@ pub fn run_probe(file: &Path) -> Result<Probe, ProbeError> {
 /// decode check, for callers that run the check beside other work.
 pub fn probe_facts(file: &Path) -> Result<Probe, ProbeError> {
     let size = std::fs::metadata(file).map_err(ProbeError::Unreadable)?.len();
+    probe_known(
+        file,
+        Known {
+            size,
+            head: read_head(file),
+        },
+    )
+}
+
+/// What is known of an original before any tool reads it. A file on disk is measured by
+/// `probe_facts`; an object in the store, read by the tools through a presigned URL, is
+/// measured by the caller through the store.
+#[derive(Debug, Clone)]
+pub struct Known {
+    pub size: u64,
+    /// The first bytes (up to 512), enough to tell a container or a playlist.
+    pub head: Vec<u8>,
+}
+
+/// `probe_facts` of `file` (a path, or a presigned URL of the store) whose size and head
+/// are `known`.
+pub fn probe_known(file: &Path, known: Known) -> Result<Probe, ProbeError> {
+    let Known { size, head } = known;
     if size == 0 {
         return Err(ProbeError::Empty);
     }
-    let head = read_head(file);
     // Refused before any tool reads it: mediainfo, too, follows some playlists.
     if let Some(what) = formats::playlist_in_head(&head) {
         return Err(ProbeError::Playlist {
@@ -82,10 +104,11 @@ pub fn probe_facts(file: &Path) -> Result<Probe, ProbeError> {
     });
     match mediainfo {
         Ok(mi) if mi.success => apply_mediainfo(&mi.stdout, &mut probe),
-        Ok(mi) => tracing::warn!(file = %file.display(), stderr = %mi.stderr, "mediainfo failed; using ffprobe alone"),
-        Err(e) => tracing::warn!(file = %file.display(), error = %e, "mediainfo unavailable; using ffprobe alone"),
+        Ok(mi) => tracing::warn!(file = %shown(file), stderr = %mi.stderr, "mediainfo failed; using ffprobe alone"),
+        Err(e) => tracing::warn!(file = %shown(file), error = %e, "mediainfo unavailable; using ffprobe alone"),
     }
     estimate_frame_count(&mut probe);
+    probe.file_size = Some(size);
     Ok(probe)
 }
 
@@ -103,8 +126,11 @@ pub fn decode_check(file: &Path, probe: &Probe) -> Result<(), ProbeError> {
         (MediaKind::Video, Some(duration)) => {
             let (file, from_end) = (file.to_path_buf(), (duration / 2.0).min(3.0));
             let demuxer = probe.demuxer();
+            let size = probe
+                .file_size
+                .unwrap_or_else(|| std::fs::metadata(&file).map(|m| m.len()).unwrap_or(0));
             Some(std::thread::spawn(move || match demuxer {
-                Some(d) if formats::UNINDEXED_DEMUXERS.contains(&d) => tail_undecodable(&file, d, stream),
+                Some(d) if formats::UNINDEXED_DEMUXERS.contains(&d) => tail_undecodable(&file, size, d, stream),
                 _ => undecodable(
                     &file,
                     &formats::input_options(demuxer),
@@ -211,8 +237,8 @@ pub fn probe_sequence(pattern: &Path, seq: &SequenceInput) -> Result<Probe, Prob
 pub fn container_duration(file: &Path) -> Option<f64> {
     let mut cmd = Command::new("ffprobe");
     cmd.args(["-v", "error", "-show_entries", "format=duration", "-of", "csv=p=0"]);
-    cmd.args(formats::input_options(None));
-    cmd.arg("-i").arg(as_ffmpeg_file(file));
+    cmd.args(formats::input_options_for(file, None));
+    cmd.arg("-i").arg(formats::input_arg(file));
     let out = run_with_timeout(cmd, "ffprobe", PROBE_TIMEOUT).ok()?;
     out.success.then(|| out.stdout.trim().parse().ok()).flatten()
 }
@@ -235,8 +261,7 @@ const TAIL_WINDOWS: &[u64] = &[4 << 20, 16 << 20, 64 << 20, 256 << 20, 1 << 30];
 /// The end of a stream without an index: one frame must decode from the last 4 MiB, 16 MiB,
 /// … of the file. A window as large as the file is the first frame's check again, so a file
 /// shorter than its GOP passes; a file whose last gigabyte holds no decodable frame does not.
-fn tail_undecodable(file: &Path, demuxer: &str, stream: u32) -> Result<Option<String>, ProbeError> {
-    let size = std::fs::metadata(file).map(|m| m.len()).unwrap_or(0);
+fn tail_undecodable(file: &Path, size: u64, demuxer: &str, stream: u32) -> Result<Option<String>, ProbeError> {
     let mut last = None;
     for w in TAIL_WINDOWS.iter().copied().take_while(|w| *w < size) {
         match undecodable(
@@ -277,9 +302,9 @@ fn ffprobe_args(file: &Path) -> Vec<OsString> {
         .into_iter()
         .map(OsString::from)
         .collect();
-    a.extend(formats::input_options(None).into_iter().map(OsString::from));
+    a.extend(formats::input_options_for(file, None).into_iter().map(OsString::from));
     a.push("-i".into());
-    a.push(as_ffmpeg_file(file));
+    a.push(formats::input_arg(file));
     a
 }
 
@@ -301,9 +326,13 @@ fn decode_args(file: &Path, options: &[String], stream: u32, start: Start) -> Ve
             a.push(bytes.to_string().into());
         }
     }
-    a.extend(options.iter().map(OsString::from));
+    a.extend(
+        formats::options_for(file, options.to_vec())
+            .into_iter()
+            .map(OsString::from),
+    );
     a.push("-i".into());
-    a.push(as_ffmpeg_file(file));
+    a.push(formats::input_arg(file));
     // framemd5 prints one line per decoded frame, which tells "decoded" from "ran without error".
     for s in ["-map", &format!("0:{stream}"), "-frames", "1", "-f", "framemd5", "-"] {
         a.push(s.into());
@@ -334,8 +363,18 @@ pub(crate) fn run_with_timeout(cmd: Command, tool: &'static str, limit: Duration
         success: out.success,
         signal: out.signal,
         stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        // The stderr may reach the uploader as a reason: no presigned URL in it.
+        stderr: formats::redact_urls(&String::from_utf8_lossy(&out.stderr)).into_owned(),
     })
+}
+
+/// `file` for a log line: its path, or for a presigned URL only that it is the stored original.
+fn shown(file: &Path) -> std::borrow::Cow<'_, str> {
+    if formats::is_url(file) {
+        "<stored original>".into()
+    } else {
+        file.to_string_lossy()
+    }
 }
 
 /// What a tool run by `run_raw` left: its exit and its pipes as bytes (a frame on stdout).
