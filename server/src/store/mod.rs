@@ -13,7 +13,7 @@ use futures_util::stream::BoxStream;
 use futures_util::{StreamExt, TryStreamExt};
 use object_store::aws::{AmazonS3, AmazonS3Builder};
 use object_store::path::Path as Key;
-use object_store::signer::Signer;
+use object_store::signer::{SignedUrlOptions, Signer};
 use object_store::{GetOptions, GetRange, ObjectStore, ObjectStoreExt, WriteMultipart};
 use std::ops::Range;
 use std::path::{Path, PathBuf};
@@ -316,12 +316,34 @@ impl Store {
 
     /// A URL that reads the object without credentials for `ttl` (S3 only).
     pub async fn presigned_get(&self, media_id: &str, name: &str, ttl: Duration) -> Result<String, StoreError> {
+        self.presigned_get_as(media_id, name, ttl, None).await
+    }
+
+    /// Like `presigned_get`, and the bucket answers with this `Content-Disposition` (the
+    /// signed `response-content-disposition` override), so a browser following the URL
+    /// saves the file under the name we give it rather than the object's key.
+    pub async fn presigned_get_as(
+        &self,
+        media_id: &str,
+        name: &str,
+        ttl: Duration,
+        disposition: Option<&str>,
+    ) -> Result<String, StoreError> {
         match &*self.backend {
             Backend::Local(_) => Err(StoreError::Unavailable("a local store has no presigned URLs".into())),
             Backend::S3(s) => {
+                let mut opts = SignedUrlOptions::new();
+                if let Some(d) = disposition {
+                    opts = opts.with_query([("response-content-disposition", d)]);
+                }
                 let url = s
                     .client
-                    .signed_url(object_store::signer::Method::GET, &Self::key(s, media_id, name), ttl)
+                    .signed_url_opts(
+                        object_store::signer::Method::GET,
+                        &Self::key(s, media_id, name),
+                        ttl,
+                        &opts,
+                    )
                     .await?;
                 Ok(url.to_string())
             }

@@ -166,3 +166,93 @@ async fn migrate_storage_copies_a_local_media_dir_and_skips_what_is_there() {
         .unwrap();
     assert_eq!((again.copied, again.skipped), (0, 2));
 }
+
+/// Follows a download route's 307 to the bucket and answers the bucket's status,
+/// `Content-Disposition` and body.
+async fn follow_download(s: &TestServer, path: &str, headers: &[(&str, String)]) -> (u16, String, Vec<u8>) {
+    let no_follow = awc::Client::builder().disable_redirects().finish();
+    let mut req = no_follow.get(s.url(path));
+    for (k, v) in headers {
+        req = req.insert_header((*k, v.as_str()));
+    }
+    let resp = req.send().await.unwrap();
+    assert_eq!(resp.status(), 307, "{path}");
+    let to = resp.headers().get("location").unwrap().to_str().unwrap().to_string();
+    assert!(to.contains("X-Amz-Signature"), "{to}");
+    let mut got = client().get(&to).send().await.unwrap();
+    let cd = got
+        .headers()
+        .get("content-disposition")
+        .map(|v| v.to_str().unwrap().to_string())
+        .unwrap_or_default();
+    let body = got.body().limit(64 << 20).await.unwrap().to_vec();
+    (got.status().as_u16(), cd, body)
+}
+
+#[actix_rt::test]
+async fn redirected_downloads_keep_the_original_file_name() {
+    let Some(_) = bucket() else { return };
+    let s = TestServer::start_with(|c| c.storage_redirect = true).await;
+    let dir = tempfile::tempdir().unwrap();
+    let clip = dir.path().join("clip.mp4");
+    make_h264(&clip, 1);
+    let original = std::fs::read(&clip).unwrap();
+    let (code, v) = s.upload("alice", "Szene 1 – Übergang.mp4", original.clone()).await;
+    assert_eq!(code, 201, "{v}");
+    let id = v["id"].as_str().unwrap().to_string();
+    let m = s.wait_done("alice", &id, 120).await;
+    assert_eq!(m["status"], "ready", "{m}");
+    let alice = [("X-Remote-User-Id", "alice".to_string())];
+
+    let (code, cd, body) = follow_download(&s, &format!("/api/media/{id}/download/original"), &alice).await;
+    assert_eq!(code, 200);
+    assert_eq!(body, original);
+    assert!(cd.starts_with("attachment"), "{cd}");
+    assert!(cd.contains("filename=\"Szene 1 _ _bergang.mp4\""), "{cd}");
+    assert!(
+        cd.contains("filename*=UTF-8''Szene%201%20%E2%80%93%20%C3%9Cbergang.mp4"),
+        "{cd}"
+    );
+    let (code, cd, _) = follow_download(&s, &format!("/api/media/{id}/download/proxy"), &alice).await;
+    assert_eq!(code, 200);
+    assert!(
+        cd.starts_with("attachment") && cd.contains("%C3%9Cbergang_proxy."),
+        "{cd}"
+    );
+    // /files?download=1 is an attachment too; plain /files stays as the bucket serves it.
+    let playback = m["playback_url"].as_str().unwrap().to_string();
+    let sep = if playback.contains('?') { '&' } else { '?' };
+    let (_, cd, _) = follow_download(&s, &format!("{playback}{sep}download=1"), &alice).await;
+    assert_eq!(cd, "attachment");
+    let (_, cd, _) = follow_download(&s, &playback, &alice).await;
+    assert_eq!(cd, "");
+
+    // A guest with a link that allows downloads gets the same name.
+    let mut r = client()
+        .post(s.url(&format!("/api/media/{id}/guest-links")))
+        .insert_header(("X-Remote-User-Id", "alice"))
+        .send_json(&serde_json::json!({"label": "dl", "password": null, "can_comment": false, "can_download": true}))
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    let link: serde_json::Value = r.json().await.unwrap();
+    let r = client()
+        .post(s.url("/api/guest/session"))
+        .send_json(&serde_json::json!({"token": link["token"], "name": "Gus", "password": null}))
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let cookie = r
+        .cookies()
+        .unwrap()
+        .iter()
+        .find(|c| c.name() == "dailies_guest")
+        .unwrap()
+        .value()
+        .to_string();
+    let guest = [("Cookie", format!("dailies_guest={cookie}"))];
+    let (code, cd, body) = follow_download(&s, &format!("/api/guest/media/{id}/download/original"), &guest).await;
+    assert_eq!(code, 200);
+    assert_eq!(body, original);
+    assert!(cd.contains("%C3%9Cbergang.mp4"), "{cd}");
+}
