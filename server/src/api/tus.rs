@@ -916,6 +916,30 @@ pub fn sweep_expired(dir: &std::path::Path, expiry: Duration) -> Vec<Expired> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use futures_util::StreamExt;
+
+    #[actix_rt::test]
+    async fn upto_splits_the_chunk_crossing_the_limit_and_keeps_the_rest() {
+        let chunks = ["abcde", "fghij", "klm"].map(|c| Ok::<_, std::convert::Infallible>(web::Bytes::from(c)));
+        let mut body = futures_util::stream::iter(chunks);
+        let mut carry = None;
+        let mut rounds = vec![];
+        for left in [7, 2, 100] {
+            let got: Vec<_> = Upto {
+                inner: &mut body,
+                carry: &mut carry,
+                left,
+            }
+            .map(|c| c.unwrap())
+            .collect()
+            .await;
+            rounds.push(got);
+        }
+        assert_eq!(rounds[0], ["abcde", "fg"]);
+        assert_eq!(rounds[1], ["hi"]);
+        assert_eq!(rounds[2], ["j", "klm"]);
+        assert!(carry.is_none());
+    }
 
     #[test]
     fn upload_metadata() {

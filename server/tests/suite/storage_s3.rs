@@ -403,6 +403,34 @@ async fn tus_chunks_become_parts_and_survive_a_restart() {
 }
 
 #[actix_rt::test]
+async fn a_part_stored_but_not_recorded_before_a_crash_is_sent_again() {
+    let Some(_) = bucket() else { return };
+    let mut s = TestServer::start().await;
+    let body = pattern(PART + 5_000);
+    let path = tus_create(&s, "alice", "crash.mov", body.len() as u64).await;
+    assert_eq!(tus_patch(&s, &path, 0, &body[..PART + 100]).await.0, 204);
+    s.stop().await;
+    // What a crash after the part was stored and emptied, before it was recorded, leaves.
+    let id = path.rsplit('/').next().unwrap();
+    let dir = s.dir.path().join("upload-tmp/tus");
+    let (mut record, _) = tus_state(&s, &path);
+    record["object"]["parts"] = serde_json::json!([]);
+    std::fs::write(dir.join(format!("{id}.json")), record.to_string()).unwrap();
+    std::fs::write(dir.join(format!("{id}.part")), b"").unwrap();
+    let s = TestServer::start_in(s.dir, |_| {}).await;
+    // The offset falls back a part; the client sends it again and the object is whole.
+    assert_eq!(tus_offset(&s, &path).await, (200, Some(0)));
+    let (code, off, media) = tus_patch(&s, &path, 0, &body).await;
+    assert_eq!((code, off), (204, Some(body.len() as u64)));
+    let media = media.unwrap();
+    let (code, _, got) = s
+        .fetch(&format!("/files/{media}/original.mov"), Some("alice"), &[])
+        .await;
+    assert_eq!(code, 200);
+    assert!(got == body, "the part put again replaces the first one");
+}
+
+#[actix_rt::test]
 async fn an_upload_of_whole_parts_and_an_empty_one_complete() {
     let Some(_) = bucket() else { return };
     let s = TestServer::start().await;
