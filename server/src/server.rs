@@ -81,12 +81,13 @@ async fn sweep_uploads(state: AppState) {
         tick.tick().await;
         let dir = crate::api::tus::tus_dir(&state);
         let expiry = state.config.upload_expiry;
-        if let Ok(ids) = web::block(move || crate::api::tus::sweep_expired(&dir, expiry)).await {
-            for id in &ids {
-                state.space.release(id);
+        if let Ok(gone) = web::block(move || crate::api::tus::sweep_expired(&dir, expiry)).await {
+            for upload in &gone {
+                state.space.release(&upload.id);
+                upload.abort(&state).await;
             }
-            if !ids.is_empty() {
-                tracing::info!(count = ids.len(), "expired resumable uploads removed");
+            if !gone.is_empty() {
+                tracing::info!(count = gone.len(), "expired resumable uploads removed");
             }
         }
     }

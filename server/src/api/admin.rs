@@ -46,7 +46,7 @@ async fn cancel(
     let id = id.into_inner();
     match state.space.kind_of(&id) {
         // Removed like its owner's termination: a PATCH in progress stops and gets 404.
-        Some(UploadKind::Tus) => end_upload(&state, &locks, &id)?,
+        Some(UploadKind::Tus) => end_upload(&state, &locks, &id).await?,
         // The request writing it stops, answers 410 and removes its partial file.
         Some(UploadKind::Post) => {
             state.space.cancel(&id);

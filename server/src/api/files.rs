@@ -45,12 +45,26 @@ async fn serve(
 
 /// Sends a file of a media already authorized, `?download=1` as an attachment.
 pub async fn send(req: &HttpRequest, state: &AppState, mid: &MediaId, name: &str) -> AppResult<HttpResponse> {
+    send_as(req, state, mid, name, None).await
+}
+
+/// Like `send`; `disposition` is the `Content-Disposition` the caller sets on the answer
+/// (a download under its own name). A redirect to the bucket carries it in the presigned
+/// URL, since a header on the redirect itself does not name the file the browser saves.
+pub async fn send_as(
+    req: &HttpRequest,
+    state: &AppState,
+    mid: &MediaId,
+    name: &str,
+    disposition: Option<&str>,
+) -> AppResult<HttpResponse> {
     if !mid.is_well_formed() || !servable(name) {
         return Err(AppError::NotFound("no such file".into()));
     }
     let download = req.query_string().split('&').any(|kv| kv == "download=1");
     if !state.store.is_local() {
-        return from_store(req, state, mid, name, download).await;
+        let disposition = disposition.or(download.then_some("attachment"));
+        return from_store(req, state, mid, name, download, disposition).await;
     }
     let file_path = state.config.media_dir().join(mid.as_str()).join(name);
     let file = NamedFile::open_async(&file_path)
@@ -126,13 +140,14 @@ async fn from_store(
     mid: &MediaId,
     name: &str,
     download: bool,
+    disposition: Option<&str>,
 ) -> AppResult<HttpResponse> {
     use actix_web::http::header::{self, HeaderValue};
     let info = state.store.head(mid.as_str(), name).await?;
     if state.config.storage_redirect {
         let url = state
             .store
-            .presigned_get(mid.as_str(), name, state.config.storage_presign_ttl)
+            .presigned_get_as(mid.as_str(), name, state.config.storage_presign_ttl, disposition)
             .await?;
         return Ok(HttpResponse::TemporaryRedirect()
             .insert_header((header::LOCATION, url))

@@ -152,14 +152,14 @@ pub async fn send_download(
         Which::Original => media.orig_filename.clone(),
         Which::Proxy => media.playback_file.clone().ok_or_else(missing)?,
     };
-    let mut resp = crate::api::files::send(req, state, &media.id, &file)
+    let disposition = attachment(&download_name(media, which));
+    let mut resp = crate::api::files::send_as(req, state, &media.id, &file, disposition.to_str().ok())
         .await
         .map_err(|e| match e {
             AppError::NotFound(_) => missing(),
             e => e,
         })?;
-    resp.headers_mut()
-        .insert(header::CONTENT_DISPOSITION, attachment(&download_name(media, which)));
+    resp.headers_mut().insert(header::CONTENT_DISPOSITION, disposition);
     Ok(resp)
 }
 

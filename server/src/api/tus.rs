@@ -8,14 +8,15 @@ use crate::identity::Identity;
 use crate::intake::{self, Intake, OnFailure};
 use crate::space::{NewUpload, Space, UploadKind};
 use crate::state::AppState;
-use crate::storage::{FileSink, Writers};
+use crate::storage::{FileSink, Meter, Writers};
+use crate::store::{PartialObject, PART_SIZE};
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse, HttpResponseBuilder};
 use base64::Engine;
 use dailies_protocol::UserId;
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
@@ -118,6 +119,81 @@ struct TusInfo {
     /// Metadata `version_of`: the media whose stack the upload joins once complete.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     version_of: Option<String>,
+    /// With an object store: the multipart upload the bytes go to, under the media id and
+    /// name chosen at creation (so completing it is all it takes, no copy). `<id>.part`
+    /// then holds only the bytes of the part being filled.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    object: Option<PartialObject>,
+}
+
+impl TusInfo {
+    /// The bytes before `<id>.part`: the parts already in the store.
+    fn stored(&self) -> u64 {
+        self.object.as_ref().map_or(0, PartialObject::stored)
+    }
+}
+
+/// Writes the record whole or not at all: it is what a restart resumes from.
+fn save_info(path: &Path, info: &TusInfo) -> std::io::Result<()> {
+    let tmp = path.with_extension("json.tmp");
+    std::fs::write(&tmp, serde_json::to_vec(info).map_err(std::io::Error::other)?)?;
+    std::fs::rename(&tmp, path)
+}
+
+/// The upload's accounting seen through the part being filled: its progress includes the
+/// parts already stored.
+struct PartsMeter {
+    inner: Arc<dyn Meter>,
+    stored: u64,
+}
+
+impl Meter for PartsMeter {
+    fn set_written(&self, written: u64) {
+        self.inner.set_written(self.stored + written)
+    }
+    fn charge(&self, n: u64) -> Result<(), AppError> {
+        self.inner.charge(n)
+    }
+    fn landed(&self, n: u64) {
+        self.inner.landed(n)
+    }
+}
+
+/// At most `left` bytes of a body, splitting the chunk that crosses the limit; the rest of
+/// it waits in `carry` for the next round.
+struct Upto<'a, S> {
+    inner: &'a mut S,
+    carry: &'a mut Option<web::Bytes>,
+    left: u64,
+}
+
+impl<S, E> futures_util::Stream for Upto<'_, S>
+where
+    S: futures_util::Stream<Item = Result<web::Bytes, E>> + Unpin,
+{
+    type Item = Result<web::Bytes, E>;
+
+    fn poll_next(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Self::Item>> {
+        use std::task::Poll;
+        if self.left == 0 {
+            return Poll::Ready(None);
+        }
+        let mut chunk = match self.carry.take() {
+            Some(c) => c,
+            None => match std::pin::Pin::new(&mut *self.inner).poll_next(cx) {
+                Poll::Ready(Some(Ok(c))) => c,
+                other => return other,
+            },
+        };
+        if chunk.len() as u64 > self.left {
+            *self.carry = Some(chunk.split_off(self.left as usize));
+        }
+        self.left -= chunk.len() as u64;
+        Poll::Ready(Some(Ok(chunk)))
+    }
 }
 
 /// Mounts the routes; they need `web::Data<TusLocks>` and `web::Data<Writers>` from the
@@ -275,6 +351,22 @@ async fn create(req: HttpRequest, state: web::Data<AppState>, who: Identity) -> 
         Ok(a) => a,
         Err(e) => return tus_err(e),
     };
+    // With an object store the upload is the original's multipart upload from the start,
+    // under the media id it will have: completing it puts the object where the media row
+    // expects it, with no copy (S3 copies nothing above 5 GiB in one request).
+    let object = if state.store.is_local() {
+        None
+    } else {
+        let media_id = crate::storage::new_media_id();
+        let name = crate::storage::original_file_name(&filename);
+        match state.store.begin_object(media_id.as_str(), &name).await {
+            Ok(o) => Some(o),
+            Err(e) => {
+                state.space.release(&id);
+                return tus_err(e.into());
+            }
+        }
+    };
     let result = (|| {
         std::fs::create_dir_all(tus_dir(&state)).map_err(AppError::internal)?;
         let (part, info) = paths(&state, &id)?;
@@ -284,8 +376,9 @@ async fn create(req: HttpRequest, state: web::Data<AppState>, who: Identity) -> 
             length,
             media_id: None,
             version_of,
+            object: object.clone(),
         };
-        std::fs::write(&info, serde_json::to_vec(&meta).map_err(AppError::internal)?).map_err(AppError::internal)?;
+        save_info(&info, &meta).map_err(AppError::internal)?;
         std::fs::File::create(&part).map_err(AppError::internal)?;
         Ok(part)
     })();
@@ -298,9 +391,18 @@ async fn create(req: HttpRequest, state: web::Data<AppState>, who: Identity) -> 
             if let Ok((part, info)) = paths(&state, &id) {
                 remove_upload(&part, &info);
             }
+            abort_object(&state, object.as_ref()).await;
             state.space.release(&id);
             tus_err(e)
         }
+    }
+}
+
+/// Drops an upload's multipart upload, if it has one: nothing of it stays in the bucket.
+async fn abort_object(state: &AppState, object: Option<&PartialObject>) {
+    let Some(o) = object else { return };
+    if let Err(e) = state.store.abort_object(o).await {
+        tracing::warn!(media_id = %o.media_id, upload_id = %o.upload_id, "cannot abort a multipart upload: {e}");
     }
 }
 
@@ -312,7 +414,7 @@ async fn head(req: HttpRequest, state: web::Data<AppState>, who: Identity, id: w
         let (part, info_path) = paths(&state, &id)?;
         let info = load_info(&info_path, &who)?;
         let offset = match std::fs::metadata(&part) {
-            Ok(m) => m.len(),
+            Ok(m) => info.stored() + m.len(),
             // Complete: the bytes are media now (or becoming it, while the last PATCH
             // registers them), and the record alone answers until it expires.
             Err(_) => info.length,
@@ -402,7 +504,7 @@ async fn patch_inner(
     let lock = locks
         .try_lock(id)
         .ok_or_else(|| AppError::Conflict("another request is writing this upload".into()))?;
-    let info = load_info(&info_path, who)?;
+    let mut info = load_info(&info_path, who)?;
     if let Some(media) = &info.media_id {
         // Complete: say so again to a client that lost the answer; accept no more bytes.
         if offset != info.length {
@@ -417,9 +519,10 @@ async fn patch_inner(
         }
         return Ok((info.length, Some(media.clone())));
     }
-    let current = std::fs::metadata(&part)
-        .map_err(|_| AppError::NotFound("no such upload".into()))?
-        .len();
+    let current = info.stored()
+        + std::fs::metadata(&part)
+            .map_err(|_| AppError::NotFound("no such upload".into()))?
+            .len();
     if offset != current {
         return Err(AppError::Conflict(format!(
             "Upload-Offset {offset} does not match the upload's offset {current}"
@@ -447,20 +550,35 @@ async fn patch_inner(
             state.space.admit(&who.0, new).await?
         }
     };
-    let mut sink = FileSink::append_existing(writers, &part, info.length)?.metered(Arc::new(ticket));
-    let pumped = pump(
-        &mut payload,
-        &mut sink,
-        state.config.upload_body_timeout,
-        lock.terminated(),
-    )
-    .await;
-    // Keep what arrived, even when the connection broke or stalled: that is what makes
-    // resuming work.
-    let written = sink.finish().await;
+    let (pumped, written) = if info.object.is_some() {
+        pump_parts(
+            state,
+            writers,
+            &lock,
+            &part,
+            &info_path,
+            &mut info,
+            Arc::new(ticket),
+            &mut payload,
+        )
+        .await
+    } else {
+        let mut sink = FileSink::append_existing(writers, &part, info.length)?.metered(Arc::new(ticket));
+        let pumped = pump(
+            &mut payload,
+            &mut sink,
+            state.config.upload_body_timeout,
+            lock.terminated(),
+        )
+        .await;
+        // Keep what arrived, even when the connection broke or stalled: that is what makes
+        // resuming work.
+        (pumped, sink.finish().await)
+    };
     if lock.is_terminated() {
         // The termination removed the record; the bytes go too, and no media is made.
         remove_upload(&part, &info_path);
+        abort_object(state, info.object.as_ref()).await;
         state.space.release(id);
         return Err(AppError::NotFound("the upload was terminated".into()).into());
     }
@@ -475,6 +593,12 @@ async fn patch_inner(
     if total < info.length {
         return Ok((total, None));
     }
+    let version_of = crate::api::upload::version_target(state, &who.0, info.version_of.clone()).await?;
+    if let Some(object) = &mut info.object {
+        // A store that fails here keeps the upload: a PATCH of no bytes at the final
+        // offset tries the completion again.
+        complete_object(state, &part, object, info.length).await?;
+    }
     let intake = Intake {
         owner: who.0.id.clone(),
         uploaded_name: info.filename.clone(),
@@ -482,9 +606,15 @@ async fn patch_inner(
         size: total,
         source: MediaSource::Tus,
         on_failure: OnFailure::Delete,
-        version_of: crate::api::upload::version_target(state, &who.0, info.version_of.clone()).await?,
+        version_of,
     };
-    let registered = intake::register(state, intake).await;
+    let registered = match &info.object {
+        None => intake::register(state, intake).await,
+        Some(o) => {
+            let (media_id, name) = (dailies_protocol::MediaId(o.media_id.clone()), o.name.clone());
+            intake::register_stored(state, intake, media_id, name).await
+        }
+    };
     // Media now (counted as what the user keeps), or gone: no longer an upload.
     state.space.release(id);
     let media_id = match registered {
@@ -496,16 +626,12 @@ async fn patch_inner(
     };
     let done = TusInfo {
         media_id: Some(media_id.clone()),
+        object: None,
         ..info
     };
     // Without the record the upload still worked; only a lost answer cannot be recovered.
-    match serde_json::to_vec(&done) {
-        Ok(json) => {
-            if let Err(e) = std::fs::write(&info_path, json) {
-                tracing::warn!(upload = id, error = %e, "could not record the completed upload");
-            }
-        }
-        Err(e) => tracing::warn!(upload = id, error = %e, "could not record the completed upload"),
+    if let Err(e) = save_info(&info_path, &done) {
+        tracing::warn!(upload = id, error = %e, "could not record the completed upload");
     }
     // A termination that came during the registration forgets the record (the media stays:
     // its owner sees and can delete it). Checked after writing, as the termination sets
@@ -514,6 +640,131 @@ async fn patch_inner(
         let _ = std::fs::remove_file(&info_path);
     }
     Ok((total, Some(media_id)))
+}
+
+/// With an object store: appends the body to the part being filled (`part`) and stores
+/// each part as it fills, so no more than one part is on local disk, and in memory only
+/// while it is sent. Answers like `pump` and the upload's offset.
+#[allow(clippy::too_many_arguments)]
+async fn pump_parts(
+    state: &AppState,
+    writers: &Writers,
+    lock: &LockGuard,
+    part: &Path,
+    info_path: &Path,
+    info: &mut TusInfo,
+    ticket: Arc<dyn Meter>,
+    payload: &mut web::Payload,
+) -> (Result<(), BodyError>, Result<u64, AppError>) {
+    let mut carry = None;
+    loop {
+        let stored = info.stored();
+        let filled = match std::fs::metadata(part) {
+            Ok(m) => m.len(),
+            Err(_) => return (Ok(()), Err(AppError::NotFound("no such upload".into()))),
+        };
+        if filled >= PART_SIZE as u64 {
+            // A full part (this PATCH filled it, or an earlier one could not store it).
+            if lock.is_terminated() {
+                return (Err(BodyError::Stopped), Ok(stored + filled));
+            }
+            if let Err(e) = store_part(state, lock, part, info_path, info).await {
+                return (Err(e.into()), Ok(stored + filled));
+            }
+            continue;
+        }
+        let meter = Arc::new(PartsMeter {
+            inner: ticket.clone(),
+            stored,
+        });
+        let mut sink = match FileSink::append_existing(writers, part, info.length - stored) {
+            Ok(s) => s.metered(meter),
+            Err(e) => return (Ok(()), Err(e)),
+        };
+        let mut body = Upto {
+            inner: payload,
+            carry: &mut carry,
+            left: PART_SIZE as u64 - filled,
+        };
+        let pumped = pump(
+            &mut body,
+            &mut sink,
+            state.config.upload_body_timeout,
+            lock.terminated(),
+        )
+        .await;
+        let more = body.left == 0;
+        // Keep what arrived, even when the connection broke or stalled: that is what
+        // makes resuming work.
+        let written = sink.finish().await.map(|n| stored + n);
+        if !more || pumped.is_err() || written.is_err() || lock.is_terminated() {
+            return (pumped, written);
+        }
+    }
+}
+
+/// Puts the full part waiting in `part` into the store and starts the next one.
+async fn store_part(
+    state: &AppState,
+    lock: &LockGuard,
+    part: &Path,
+    info_path: &Path,
+    info: &mut TusInfo,
+) -> Result<(), AppError> {
+    let Some(object) = info.object.as_mut() else {
+        return Ok(());
+    };
+    let bytes = tokio::fs::read(part).await.map_err(AppError::internal)?;
+    state.store.put_object_part(object, bytes.into()).await?;
+    // Emptied before the part is recorded: a crash in between sets the offset back by one
+    // part and the client sends those bytes again (the part is put again under the same
+    // number); the other order would count them twice.
+    let emptied = std::fs::OpenOptions::new()
+        .write(true)
+        .open(part)
+        .and_then(|f| f.set_len(0));
+    if let Err(e) = emptied {
+        object.parts.pop();
+        return Err(AppError::internal(e));
+    }
+    save_info(info_path, info).map_err(AppError::internal)?;
+    // A termination removes the record after telling us: one of the two removes it.
+    if lock.is_terminated() {
+        let _ = std::fs::remove_file(info_path);
+    }
+    Ok(())
+}
+
+/// Puts the last part (what `part` holds) and makes the object; `part` goes once the bytes
+/// are the store's.
+async fn complete_object(
+    state: &AppState,
+    part: &Path,
+    object: &mut PartialObject,
+    length: u64,
+) -> Result<(), AppError> {
+    let tail = tokio::fs::read(part).await.map_err(AppError::internal)?;
+    if object.parts.is_empty() {
+        // Smaller than a part: one PUT, as for any small file (and a multipart upload of
+        // no bytes is one some stores refuse).
+        state.store.put_bytes(&object.media_id, &object.name, tail).await?;
+        abort_object(state, Some(object)).await;
+        let _ = tokio::fs::remove_file(part).await;
+        return Ok(());
+    }
+    // Not recorded: a retry puts it again under the same number.
+    if !tail.is_empty() {
+        state.store.put_object_part(object, tail.into()).await?;
+    }
+    if let Err(e) = state.store.complete_object(object).await {
+        // The answer may be what was lost: an object of the right size is the upload.
+        match state.store.head(&object.media_id, &object.name).await {
+            Ok(i) if i.size == length => {}
+            _ => return Err(e.into()),
+        }
+    }
+    let _ = tokio::fs::remove_file(part).await;
+    Ok(())
 }
 
 fn remove_upload(part: &std::path::Path, info: &std::path::Path) {
@@ -531,9 +782,10 @@ async fn terminate(
     if let Err(r) = check_version(&req) {
         return *r;
     }
-    let result = paths(&state, &id)
-        .and_then(|(_, info_path)| load_info(&info_path, &who))
-        .and_then(|_| end_upload(&state, &locks, &id));
+    let result = match paths(&state, &id).and_then(|(_, info_path)| load_info(&info_path, &who)) {
+        Ok(_) => end_upload(&state, &locks, &id).await,
+        Err(e) => Err(e),
+    };
     match result {
         Ok(()) => tus(StatusCode::NO_CONTENT).finish(),
         Err(e) => tus_err(e),
@@ -542,16 +794,20 @@ async fn terminate(
 
 /// Removes an upload, whoever it belongs to (its owner's termination, an admin's
 /// cancellation), and ends its reservation.
-pub fn end_upload(state: &AppState, locks: &TusLocks, id: &str) -> AppResult<()> {
+pub async fn end_upload(state: &AppState, locks: &TusLocks, id: &str) -> AppResult<()> {
     let (part, info_path) = paths(state, id)?;
+    let object = read_info(&info_path).and_then(|i| i.object);
     // Either nobody writes and we remove the upload, or a PATCH is writing: it stops
     // and removes the partial file, and the record goes now (after the PATCH is told),
     // so the upload is gone from this answer on. A PATCH that ends between the two
     // checks just means another round.
     for _ in 0..3 {
-        if let Some(_lock) = locks.try_lock(id) {
+        if let Some(lock) = locks.try_lock(id) {
             remove_upload(&part, &info_path);
             state.space.release(id);
+            // The record is gone: nothing resumes the upload while the abort runs.
+            drop(lock);
+            abort_object(state, object.as_ref()).await;
             return Ok(());
         }
         if locks.terminate_holder(id) {
@@ -576,10 +832,7 @@ pub fn recover(dir: &std::path::Path, space: &Space) -> usize {
         let Some(id) = p.file_stem().and_then(|s| s.to_str()).map(str::to_owned) else {
             continue;
         };
-        let Ok(info) = std::fs::read(&p)
-            .map_err(|_| ())
-            .and_then(|b| serde_json::from_slice::<TusInfo>(&b).map_err(|_| ()))
-        else {
+        let Some(info) = read_info(&p) else {
             continue;
         };
         let Ok(meta) = std::fs::metadata(p.with_extension("part")) else {
@@ -593,12 +846,13 @@ pub fn recover(dir: &std::path::Path, space: &Space) -> usize {
         };
         let started = time(std::fs::metadata(&p).and_then(|m| m.modified()));
         let updated = time(meta.modified());
+        let written = info.stored() + meta.len();
         let new = NewUpload {
             id,
             kind: UploadKind::Tus,
             filename: info.filename,
             length: Some(info.length),
-            written: meta.len(),
+            written,
         };
         space.recover(UserId(info.owner), new, started, updated);
         found += 1;
@@ -606,9 +860,27 @@ pub fn recover(dir: &std::path::Path, space: &Space) -> usize {
     found
 }
 
+/// A record, whoever it belongs to.
+fn read_info(path: &Path) -> Option<TusInfo> {
+    serde_json::from_slice(&std::fs::read(path).ok()?).ok()
+}
+
+/// An upload the expiry removed, and the multipart upload it leaves to abort.
+pub struct Expired {
+    pub id: String,
+    pub object: Option<PartialObject>,
+}
+
+impl Expired {
+    /// Aborts its multipart upload, if any.
+    pub async fn abort(&self, state: &AppState) {
+        abort_object(state, self.object.as_ref()).await
+    }
+}
+
 /// Removes tus uploads untouched for longer than `expiry`, and the records of completed
-/// ones that old; answers the ids removed.
-pub fn sweep_expired(dir: &std::path::Path, expiry: Duration) -> Vec<String> {
+/// ones that old; answers the uploads removed.
+pub fn sweep_expired(dir: &std::path::Path, expiry: Duration) -> Vec<Expired> {
     let Ok(entries) = std::fs::read_dir(dir) else {
         return vec![];
     };
@@ -628,9 +900,13 @@ pub fn sweep_expired(dir: &std::path::Path, expiry: Duration) -> Vec<String> {
             .ok()
             .and_then(|m| now.duration_since(m).ok());
         if age.is_some_and(|a| a > expiry) {
+            let object = read_info(&p.with_extension("json")).and_then(|i| i.object);
             remove_upload(&p.with_extension("part"), &p.with_extension("json"));
             if let Some(id) = p.file_stem().and_then(|s| s.to_str()) {
-                removed.push(id.to_string());
+                removed.push(Expired {
+                    id: id.to_string(),
+                    object,
+                });
             }
         }
     }
@@ -640,6 +916,30 @@ pub fn sweep_expired(dir: &std::path::Path, expiry: Duration) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use futures_util::StreamExt;
+
+    #[actix_rt::test]
+    async fn upto_splits_the_chunk_crossing_the_limit_and_keeps_the_rest() {
+        let chunks = ["abcde", "fghij", "klm"].map(|c| Ok::<_, std::convert::Infallible>(web::Bytes::from(c)));
+        let mut body = futures_util::stream::iter(chunks);
+        let mut carry = None;
+        let mut rounds = vec![];
+        for left in [7, 2, 100] {
+            let got: Vec<_> = Upto {
+                inner: &mut body,
+                carry: &mut carry,
+                left,
+            }
+            .map(|c| c.unwrap())
+            .collect()
+            .await;
+            rounds.push(got);
+        }
+        assert_eq!(rounds[0], ["abcde", "fg"]);
+        assert_eq!(rounds[1], ["hi"]);
+        assert_eq!(rounds[2], ["j", "klm"]);
+        assert!(carry.is_none());
+    }
 
     #[test]
     fn upload_metadata() {

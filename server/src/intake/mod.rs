@@ -118,7 +118,19 @@ async fn into_store(state: &AppState, tmp: &Path, id: &MediaId, uploaded_name: &
 }
 
 pub async fn register(state: &AppState, intake: Intake) -> AppResult<MediaId> {
-    let id = storage::new_media_id();
+    register_as(state, intake, storage::new_media_id(), None).await
+}
+
+/// Registers an original already in the object store as `<id>/<stored>` (a tus upload
+/// sent there part by part, under the id it was given when it started): only the row is
+/// written. A refused row removes the object, so a refused file is never half-visible;
+/// `intake.tmp` (what was left locally) goes by the rule.
+pub async fn register_stored(state: &AppState, intake: Intake, id: MediaId, stored: String) -> AppResult<MediaId> {
+    register_as(state, intake, id, Some(stored)).await
+}
+
+async fn register_as(state: &AppState, intake: Intake, id: MediaId, placed: Option<String>) -> AppResult<MediaId> {
+    let placed_already = placed.is_some();
     let dir = state.config.media_dir().join(id.as_str());
     let (tmp, name, mid, media_dir) = (
         intake.tmp.clone(),
@@ -126,7 +138,9 @@ pub async fn register(state: &AppState, intake: Intake) -> AppResult<MediaId> {
         id.clone(),
         state.config.media_dir(),
     );
-    let moved = if state.store.is_local() {
+    let moved = if let Some(stored) = placed {
+        Ok(stored)
+    } else if state.store.is_local() {
         actix_web::web::block(move || storage::move_into_media(&tmp, &media_dir, &mid, &name))
             .await
             .map_err(AppError::internal)
@@ -190,7 +204,7 @@ pub async fn register(state: &AppState, intake: Intake) -> AppResult<MediaId> {
     let job_id = match stored_row {
         Ok((j, recorded)) => {
             state.notifier.announce(recorded);
-            if !state.store.is_local() {
+            if !state.store.is_local() && !placed_already {
                 // The bucket holds the original now.
                 let removed = if intake.tmp.is_dir() {
                     tokio::fs::remove_dir_all(&intake.tmp).await

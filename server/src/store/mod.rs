@@ -12,8 +12,9 @@ use bytes::Bytes;
 use futures_util::stream::BoxStream;
 use futures_util::{StreamExt, TryStreamExt};
 use object_store::aws::{AmazonS3, AmazonS3Builder};
+use object_store::multipart::{MultipartStore, PartId};
 use object_store::path::Path as Key;
-use object_store::signer::Signer;
+use object_store::signer::{SignedUrlOptions, Signer};
 use object_store::{GetOptions, GetRange, ObjectStore, ObjectStoreExt, WriteMultipart};
 use std::ops::Range;
 use std::path::{Path, PathBuf};
@@ -25,7 +26,7 @@ pub use url::{parse_s3_url, S3Location};
 
 /// Size of one part of a multipart upload: S3 wants at least 5 MiB per part but the last,
 /// and a few parts in flight keep the link busy in bounded memory.
-const PART_SIZE: usize = 8 * 1024 * 1024;
+pub const PART_SIZE: usize = 8 * 1024 * 1024;
 /// Parts uploaded at once; memory per upload is about `PART_SIZE × (PARTS_IN_FLIGHT + 1)`.
 const PARTS_IN_FLIGHT: usize = 2;
 /// A presigned URL handed to ffmpeg must outlive the longest transcode.
@@ -80,6 +81,25 @@ impl From<StoreError> for AppError {
             }
             StoreError::Io(e) => AppError::internal(e),
         }
+    }
+}
+
+/// An object being written part by part over a long time (a tus upload): what it takes to
+/// go on after a restart, kept by the caller beside its other state.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct PartialObject {
+    pub media_id: String,
+    pub name: String,
+    /// The store's multipart upload id.
+    pub upload_id: String,
+    /// The ids of the parts stored so far, in order; each but the last is `PART_SIZE` long.
+    pub parts: Vec<String>,
+}
+
+impl PartialObject {
+    /// The bytes already in the store.
+    pub fn stored(&self) -> u64 {
+        self.parts.len() as u64 * PART_SIZE as u64
     }
 }
 
@@ -316,12 +336,34 @@ impl Store {
 
     /// A URL that reads the object without credentials for `ttl` (S3 only).
     pub async fn presigned_get(&self, media_id: &str, name: &str, ttl: Duration) -> Result<String, StoreError> {
+        self.presigned_get_as(media_id, name, ttl, None).await
+    }
+
+    /// Like `presigned_get`, and the bucket answers with this `Content-Disposition` (the
+    /// signed `response-content-disposition` override), so a browser following the URL
+    /// saves the file under the name we give it rather than the object's key.
+    pub async fn presigned_get_as(
+        &self,
+        media_id: &str,
+        name: &str,
+        ttl: Duration,
+        disposition: Option<&str>,
+    ) -> Result<String, StoreError> {
         match &*self.backend {
             Backend::Local(_) => Err(StoreError::Unavailable("a local store has no presigned URLs".into())),
             Backend::S3(s) => {
+                let mut opts = SignedUrlOptions::new();
+                if let Some(d) = disposition {
+                    opts = opts.with_query([("response-content-disposition", d)]);
+                }
                 let url = s
                     .client
-                    .signed_url(object_store::signer::Method::GET, &Self::key(s, media_id, name), ttl)
+                    .signed_url_opts(
+                        object_store::signer::Method::GET,
+                        &Self::key(s, media_id, name),
+                        ttl,
+                        &opts,
+                    )
                     .await?;
                 Ok(url.to_string())
             }
@@ -435,6 +477,61 @@ impl Store {
                     })
                     .collect())
             }
+        }
+    }
+}
+
+/// Objects written part by part (S3 only; a local store is written by plain files).
+impl Store {
+    fn s3(&self) -> Result<&S3Store, StoreError> {
+        match &*self.backend {
+            Backend::S3(s) => Ok(s),
+            Backend::Local(_) => Err(StoreError::Unavailable("a local store has no multipart uploads".into())),
+        }
+    }
+
+    /// Starts the multipart upload of `<media_id>/<name>`; nothing is visible until
+    /// `complete_object`.
+    pub async fn begin_object(&self, media_id: &str, name: &str) -> Result<PartialObject, StoreError> {
+        let s = self.s3()?;
+        let upload_id = s.client.create_multipart(&Self::key(s, media_id, name)).await?;
+        Ok(PartialObject {
+            media_id: media_id.into(),
+            name: name.into(),
+            upload_id,
+            parts: vec![],
+        })
+    }
+
+    /// Stores `bytes` as the next part (its number is `o.parts.len()`) and records its id.
+    /// Sending the same part again (after a crash before it was recorded) replaces it.
+    pub async fn put_object_part(&self, o: &mut PartialObject, bytes: Bytes) -> Result<(), StoreError> {
+        let s = self.s3()?;
+        let key = Self::key(s, &o.media_id, &o.name);
+        let part = s
+            .client
+            .put_part(&key, &o.upload_id, o.parts.len(), bytes.into())
+            .await?;
+        o.parts.push(part.content_id);
+        Ok(())
+    }
+
+    /// Makes the object out of its parts.
+    pub async fn complete_object(&self, o: &PartialObject) -> Result<(), StoreError> {
+        let s = self.s3()?;
+        let key = Self::key(s, &o.media_id, &o.name);
+        let parts = o.parts.iter().map(|c| PartId { content_id: c.clone() }).collect();
+        s.client.complete_multipart(&key, &o.upload_id, parts).await?;
+        Ok(())
+    }
+
+    /// Drops the multipart upload and its parts; one already gone is no error.
+    pub async fn abort_object(&self, o: &PartialObject) -> Result<(), StoreError> {
+        let s = self.s3()?;
+        let key = Self::key(s, &o.media_id, &o.name);
+        match s.client.abort_multipart(&key, &o.upload_id).await {
+            Ok(()) | Err(object_store::Error::NotFound { .. }) => Ok(()),
+            Err(e) => Err(e.into()),
         }
     }
 }
