@@ -127,6 +127,12 @@ pub struct Config {
     pub client_timeout: Duration,
     pub max_upload_size: u64,
     pub transcode_workers: usize,
+    /// This process's name in the jobs it leases (unique per server node or worker; a
+    /// restarted process takes back the jobs its earlier run left under the same name).
+    pub node_name: String,
+    /// How long a running job's lease lasts without renewal: a job whose process was killed
+    /// is taken by another after at most this long.
+    pub job_lease: Duration,
     pub web_root: Option<PathBuf>,
     pub log: String,
     pub upload_expiry: Duration,
@@ -180,6 +186,8 @@ impl Default for Config {
             client_timeout: Duration::from_secs(30),
             max_upload_size: 64 * 1024 * 1024 * 1024,
             transcode_workers: 1,
+            node_name: default_node_name(),
+            job_lease: Duration::from_secs(30),
             web_root: None,
             log: "info".into(),
             upload_expiry: Duration::from_secs(24 * 3600),
@@ -275,9 +283,15 @@ pub struct Cli {
     /// Largest upload accepted, in bytes [default: 68719476736 (64 GiB)]
     #[arg(long, env = "DAILIES_MAX_UPLOAD_SIZE", value_name = "BYTES")]
     pub max_upload_size: Option<u64>,
-    /// How many ffmpeg jobs run at once [default: 1]
+    /// How many ffmpeg jobs run at once; 0: this node runs none, workers do [default: 1]
     #[arg(long, env = "DAILIES_TRANSCODE_WORKERS", value_name = "N")]
     pub transcode_workers: Option<usize>,
+    /// This process's name in job leases, unique per node or worker [default: the host name]
+    #[arg(long, env = "DAILIES_NODE_NAME", value_name = "NAME")]
+    pub node_name: Option<String>,
+    /// Seconds a running job's lease lasts without renewal [default: 30]
+    #[arg(long, env = "DAILIES_JOB_LEASE", value_name = "SECS")]
+    pub job_lease: Option<f64>,
     /// Directory of the built web client to serve at / [default: none]
     #[arg(long, env = "DAILIES_WEB_ROOT", value_name = "DIR")]
     pub web_root: Option<PathBuf>,
@@ -417,6 +431,9 @@ pub enum Command {
         #[arg(long, value_name = "URL")]
         to: String,
     },
+    /// Run processing jobs only, no HTTP: take jobs from the database (shared with the server
+    /// nodes, PostgreSQL for several machines), read and write the media store; stops on SIGTERM
+    Worker,
     /// Copy the media of the data directory into an S3 bucket (objects already there with the
     /// same size are skipped, so it can run again); then set storage_url to the bucket
     MigrateStorage {
@@ -442,6 +459,8 @@ pub struct FileConfig {
     pub client_timeout: Option<f64>,
     pub max_upload_size: Option<u64>,
     pub transcode_workers: Option<usize>,
+    pub node_name: Option<String>,
+    pub job_lease: Option<f64>,
     pub web_root: Option<PathBuf>,
     pub log: Option<String>,
     pub upload_expiry: Option<f64>,
@@ -588,6 +607,15 @@ macro_rules! overlay {
     };
 }
 
+/// The host's name (a node or worker names itself by it unless `node_name` says otherwise).
+fn default_node_name() -> String {
+    std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .ok()
+        .map(|h| h.trim().replace('/', "-"))
+        .filter(|h| !h.is_empty())
+        .unwrap_or_else(|| "dailies".to_owned())
+}
+
 fn secs(v: f64) -> Result<Duration> {
     Duration::try_from_secs_f64(v).map_err(|_| anyhow::anyhow!("invalid number of seconds: {v}"))
 }
@@ -607,17 +635,17 @@ impl Config {
     pub fn resolve(file: FileConfig, cli: Cli) -> Result<Self> {
         let mut c = Config::default();
         overlay!(c, file; listen, data_dir, demo, storage_redirect, user_id_header, user_name_header, admin_users,
-                 ws_max_frame, max_upload_size, transcode_workers, log, disk_reserve, quota_stored_bytes,
-                 quota_upload_bytes, quota_uploads, comment_bytes_per_day, max_sockets_per_user,
-                 presence_list_max;
+                 ws_max_frame, max_upload_size, transcode_workers, node_name, log, disk_reserve,
+                 quota_stored_bytes, quota_upload_bytes, quota_uploads, comment_bytes_per_day,
+                 max_sockets_per_user, presence_list_max;
                  secs: heartbeat_interval, client_timeout, upload_expiry, upload_body_timeout, watch_settle,
-                       organizer_timeout, presence_interval, storage_presign_ttl);
+                       organizer_timeout, presence_interval, storage_presign_ttl, job_lease);
         overlay!(c, cli; listen, data_dir, demo, storage_redirect, user_id_header, user_name_header, admin_users,
-                 ws_max_frame, max_upload_size, transcode_workers, log, disk_reserve, quota_stored_bytes,
-                 quota_upload_bytes, quota_uploads, comment_bytes_per_day, max_sockets_per_user,
-                 presence_list_max;
+                 ws_max_frame, max_upload_size, transcode_workers, node_name, log, disk_reserve,
+                 quota_stored_bytes, quota_upload_bytes, quota_uploads, comment_bytes_per_day,
+                 max_sockets_per_user, presence_list_max;
                  secs: heartbeat_interval, client_timeout, upload_expiry, upload_body_timeout, watch_settle,
-                       organizer_timeout, presence_interval, storage_presign_ttl);
+                       organizer_timeout, presence_interval, storage_presign_ttl, job_lease);
         if let Some(v) = cli.migrate_yes {
             c.migrate_yes = v;
         }
@@ -653,7 +681,14 @@ impl Config {
     }
 
     fn validate(&self) -> Result<()> {
-        anyhow::ensure!(self.transcode_workers >= 1, "transcode_workers must be at least 1");
+        anyhow::ensure!(
+            !self.node_name.is_empty() && !self.node_name.contains('/'),
+            "node_name must be a non-empty name without '/'"
+        );
+        anyhow::ensure!(
+            self.job_lease >= Duration::from_secs(3),
+            "job_lease must be at least 3 seconds (it is renewed every third of it)"
+        );
         anyhow::ensure!(self.ws_max_frame >= 1024, "ws_max_frame must be at least 1024 bytes");
         anyhow::ensure!(
             self.client_timeout > self.heartbeat_interval,
@@ -920,7 +955,12 @@ secret = "s3cret"
 
     #[test]
     fn nonsense_is_refused() {
-        assert!(Config::resolve(FileConfig::default(), parse(&["--transcode-workers", "0"])).is_err());
+        // 0 is a node that leaves processing to workers; a lease renewed every third of it
+        // must be long enough to renew, and a name goes into `<name>/<run>` lease owners.
+        assert!(Config::resolve(FileConfig::default(), parse(&["--transcode-workers", "0"])).is_ok());
+        assert!(Config::resolve(FileConfig::default(), parse(&["--job-lease", "1"])).is_err());
+        assert!(Config::resolve(FileConfig::default(), parse(&["--node-name", "a/b"])).is_err());
+        assert!(Config::resolve(FileConfig::default(), parse(&["--node-name", ""])).is_err());
         assert!(Config::resolve(FileConfig::default(), parse(&["--upload-body-timeout", "0"])).is_err());
         assert!(Config::resolve(FileConfig::default(), parse(&["--user-id-header", "bad header"])).is_err());
     }

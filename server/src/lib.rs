@@ -3,6 +3,7 @@
 
 pub(crate) mod access;
 pub mod api;
+pub mod bus;
 pub mod config;
 pub mod db;
 pub mod error;
@@ -27,4 +28,4 @@ pub mod versions;
 
 mod server;
 
-pub use server::{start, RunningServer};
+pub use server::{run_worker, start, RunningServer};

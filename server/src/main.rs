@@ -16,6 +16,7 @@ fn main() -> Result<()> {
     match command {
         Some(Command::MigrateDb { from, to }) => migrate_db(&config, from.as_deref(), &to),
         Some(Command::MigrateStorage { to }) => dailies_server::store::migrate::run(&config, &to),
+        Some(Command::Worker) => actix_web::rt::System::new().block_on(dailies_server::run_worker(config)),
         None => actix_web::rt::System::new().block_on(run(config)),
     }
 }

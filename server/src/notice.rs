@@ -55,11 +55,18 @@ pub struct Noticed(pub Arc<Notice>);
 
 type Listener = Box<dyn Fn(&Arc<Notice>) + Send + Sync>;
 
+/// A listener, and whether it hears only this process's own notices (the bus, which sends
+/// them to the other processes, must not send back what came from them).
+struct Listening {
+    local_only: bool,
+    f: Listener,
+}
+
 /// Emits notices to every subscriber; cloning it is cheap. Listeners must not block: actors
 /// get the notice in their mailbox, channels get it queued.
 #[derive(Clone, Default)]
 pub struct Notifier {
-    listeners: Arc<RwLock<Vec<Listener>>>,
+    listeners: Arc<RwLock<Vec<Listening>>>,
     outbox: Outbox,
 }
 
@@ -130,15 +137,33 @@ impl Notifier {
     }
 
     fn listen(&self, f: impl Fn(&Arc<Notice>) + Send + Sync + 'static) {
+        self.add(false, Box::new(f));
+    }
+
+    /// A listener that hears only what this process emits itself (see `crate::bus`).
+    pub fn listen_local(&self, f: impl Fn(&Arc<Notice>) + Send + Sync + 'static) {
+        self.add(true, Box::new(f));
+    }
+
+    fn add(&self, local_only: bool, f: Listener) {
         let mut l = self.listeners.write().unwrap_or_else(|p| p.into_inner());
-        l.push(Box::new(f));
+        l.push(Listening { local_only, f });
     }
 
     pub fn emit(&self, notice: Notice) {
+        self.tell(notice, false);
+    }
+
+    /// A notice another process emitted, told to this process's listeners.
+    pub fn emit_from_bus(&self, notice: Notice) {
+        self.tell(notice, true);
+    }
+
+    fn tell(&self, notice: Notice, from_bus: bool) {
         let n = Arc::new(notice);
         let l = self.listeners.read().unwrap_or_else(|p| p.into_inner());
-        for f in l.iter() {
-            f(&n);
+        for listening in l.iter().filter(|x| !(from_bus && x.local_only)) {
+            (listening.f)(&n);
         }
     }
 

@@ -34,6 +34,7 @@ impl RunningServer {
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
         self.handle.stop(true).await;
+        let _ = self.state.ingest.send(crate::ingest::queue::StopIngest).await;
         self.state.organizer.stop().await;
         let _ = self.task.await;
         // Attempts in flight are abandoned, not lost: their lease runs out and the next
@@ -113,6 +114,7 @@ pub async fn start(config: Config, listener: TcpListener) -> Result<RunningServe
     let notify_worker = crate::notify::worker::Worker::start(db.clone(), config.clone(), outbox.clone())
         .context("starting the notification worker")?;
     let notifier = Notifier::with_outbox(outbox);
+    crate::bus::join(&config, &db, &notifier, true).context("joining the other nodes' notices")?;
     let hub: Addr<Hub> = Hub::new(
         db.clone(),
         notifier.clone(),
@@ -190,4 +192,45 @@ pub async fn start(config: Config, listener: TcpListener) -> Result<RunningServe
         task,
         notify_worker,
     })
+}
+
+/// `dailies-server worker`: takes processing jobs from the database (leased, as a node's own
+/// queue does), reads originals from and writes outputs to the media store, and sends its
+/// progress to the nodes over the bus; no HTTP. Stops on SIGTERM or SIGINT, giving its
+/// running jobs back to the queue.
+pub async fn run_worker(config: Config) -> Result<()> {
+    anyhow::ensure!(
+        config.transcode_workers >= 1,
+        "a worker needs transcode_workers of at least 1 (the jobs it runs at once)"
+    );
+    // The scratch space of its jobs.
+    std::fs::create_dir_all(config.media_dir())
+        .with_context(|| format!("creating {}", config.media_dir().display()))?;
+    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+    let mut int = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt())?;
+    let db_config = config.clone();
+    let db = web::block(move || Db::open_config(&db_config))
+        .await
+        .context("opening database")??;
+    let store = crate::store::Store::from_config(&config).context("opening the media store")?;
+    if matches!(
+        crate::db::Location::from_config(&config)?,
+        crate::db::Location::Sqlite(_)
+    ) {
+        tracing::warn!(
+            "worker on SQLite: jobs run, but browsers see their progress only on reload (the bus needs PostgreSQL)"
+        );
+    }
+    let config = Arc::new(config);
+    let outbox = crate::notify::Outbox::new(config.smtp.is_some(), config.notify.public_url.clone());
+    let notifier = Notifier::with_outbox(outbox);
+    crate::bus::join(&config, &db, &notifier, false).context("joining the nodes' notices")?;
+    let ingest = Ingest::new(db.clone(), notifier, config.clone(), store).start();
+    tracing::info!(node = %config.node_name, jobs = config.transcode_workers, "worker started");
+    tokio::select! {
+        _ = int.recv() => tracing::info!("SIGINT received"),
+        _ = term.recv() => tracing::info!("SIGTERM received"),
+    }
+    let _ = ingest.send(crate::ingest::queue::StopIngest).await;
+    Ok(())
 }

@@ -86,7 +86,7 @@ pub fn redact(url: &str) -> String {
 }
 
 /// A connection string with libpq's connect timeout set (10 s unless the URL says).
-fn with_connect_timeout(url: &str) -> String {
+pub(crate) fn with_connect_timeout(url: &str) -> String {
     if url.contains("connect_timeout=") {
         return url.to_string();
     }

@@ -81,6 +81,110 @@ pub fn unfinished_jobs(conn: &mut Conn) -> AppResult<Vec<Job>> {
         .load(conn)?)
 }
 
+/// A job taken to run by one process.
+#[derive(Debug, Clone)]
+pub struct Claimed {
+    pub job_id: i64,
+    pub media_id: dailies_protocol::MediaId,
+    /// Which attempt this is (1 for the first run).
+    pub attempt: i32,
+}
+
+/// Takes the oldest job that is queued, or running under a lease that ran out (the process
+/// running it stopped), for `owner` until `lease` from now: it is marked running and the
+/// attempt counted. On PostgreSQL the candidate row is locked with SKIP LOCKED, so processes
+/// claiming at once take different jobs; on SQLite the transaction holds the write lock.
+pub fn claim_job(conn: &mut Conn, owner: &str, lease: std::time::Duration) -> AppResult<Option<Claimed>> {
+    let now = chrono::Utc::now().naive_utc();
+    let until = now + chrono::Duration::from_std(lease).unwrap_or_else(|_| chrono::Duration::seconds(30));
+    conn.immediate_transaction(|c| {
+        let candidates = jobs::table
+            .filter(
+                jobs::status.eq(JobStatus::Queued).or(jobs::status
+                    .eq(JobStatus::Running)
+                    .and(jobs::lease_until.is_null().or(jobs::lease_until.lt(now)))),
+            )
+            .order(jobs::id.asc())
+            .select((jobs::id, jobs::media_id))
+            .limit(1);
+        let found: Option<(i64, String)> = match c {
+            Conn::Pg(pg) => candidates.for_update().skip_locked().first(pg).optional()?,
+            Conn::Sqlite(lite) => candidates.first(lite).optional()?,
+        };
+        let Some((job_id, media_id)) = found else {
+            return Ok(None);
+        };
+        let attempt = diesel::update(jobs::table.find(job_id))
+            .set((
+                jobs::status.eq(JobStatus::Running),
+                jobs::attempts.eq(jobs::attempts + 1),
+                jobs::lease_owner.eq(owner),
+                jobs::lease_until.eq(until),
+                jobs::updated_at.eq(now),
+            ))
+            .returning(jobs::attempts)
+            .get_result(c)?;
+        Ok(Some(Claimed {
+            job_id,
+            media_id: dailies_protocol::MediaId(media_id),
+            attempt,
+        }))
+    })
+}
+
+/// Extends `owner`'s lease on a running job; false when it is no longer theirs (it ran out
+/// and another process took the job, or the job is gone with its media).
+pub fn renew_lease(conn: &mut Conn, job_id: i64, owner: &str, lease: std::time::Duration) -> AppResult<bool> {
+    let until = chrono::Utc::now().naive_utc()
+        + chrono::Duration::from_std(lease).unwrap_or_else(|_| chrono::Duration::seconds(30));
+    let n = diesel::update(
+        jobs::table
+            .find(job_id)
+            .filter(jobs::status.eq(JobStatus::Running))
+            .filter(jobs::lease_owner.eq(owner)),
+    )
+    .set(jobs::lease_until.eq(until))
+    .execute(conn)?;
+    Ok(n == 1)
+}
+
+/// Puts a running job of `owner` back in the queue for any process to take (a retry, or
+/// its process stopping); other owners' jobs are left alone.
+pub fn release_job(conn: &mut Conn, job_id: i64, owner: &str) -> AppResult<bool> {
+    let n = diesel::update(
+        jobs::table
+            .find(job_id)
+            .filter(jobs::status.eq(JobStatus::Running))
+            .filter(jobs::lease_owner.eq(owner)),
+    )
+    .set((
+        jobs::status.eq(JobStatus::Queued),
+        jobs::lease_owner.eq(None::<String>),
+        jobs::lease_until.eq(None::<chrono::NaiveDateTime>),
+        jobs::updated_at.eq(chrono::Utc::now().naive_utc()),
+    ))
+    .execute(conn)?;
+    Ok(n == 1)
+}
+
+/// Queues again every job left running by an earlier run of the process named by the lease
+/// prefix `node` (the process restarted: nobody else runs them). Answers how many.
+pub fn release_node_jobs(conn: &mut Conn, node: &str) -> AppResult<usize> {
+    Ok(diesel::update(
+        jobs::table.filter(jobs::status.eq(JobStatus::Running)).filter(
+            jobs::lease_owner
+                .like(format!("{}/%", node.replace('%', "\\%").replace('_', "\\_")))
+                .escape('\\'),
+        ),
+    )
+    .set((
+        jobs::status.eq(JobStatus::Queued),
+        jobs::lease_owner.eq(None::<String>),
+        jobs::lease_until.eq(None::<chrono::NaiveDateTime>),
+    ))
+    .execute(conn)?)
+}
+
 pub fn job_attempts(conn: &mut Conn, job_id: i64) -> AppResult<i32> {
     Ok(jobs::table.find(job_id).select(jobs::attempts).first(conn)?)
 }

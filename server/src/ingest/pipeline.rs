@@ -285,7 +285,6 @@ async fn process(jc: JobContext) -> Result<(), JobError> {
         media_id,
         cancel,
     } = jc;
-    db.run(move |c| queries::start_job(c, job_id)).await.map_err(retry)?;
     let id = media_id.clone();
     let Some(media) = db.run(move |c| queries::get_media(c, &id)).await.map_err(retry)? else {
         // Deleted while queued.

@@ -47,4 +47,5 @@ mod tus;
 mod uploads;
 mod versions;
 mod web_safety;
+mod workers;
 mod ws_fragments;
