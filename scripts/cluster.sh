@@ -190,7 +190,7 @@ nginx_up() {
   fi
   stop nginx TERM 10
   nginx=$(PATH=$PATH:/usr/sbin:/sbin command -v nginx) \
-    || die "nginx is not installed: apt-get install nginx (scripts/install-deps.sh --services)"
+    || die "nginx is not installed: apt-get install nginx (scripts/install-deps.sh --test)"
   nginx_config "$port"
   "$nginx" -t -q -c "$STATE/nginx/nginx.conf" -p "$STATE/nginx" -e "$STATE/nginx/error.log" \
     || die "nginx rejects $STATE/nginx/nginx.conf"
