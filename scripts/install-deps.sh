@@ -5,7 +5,7 @@ set -euo pipefail
 
 PKGS=(ffmpeg mediainfo sqlite3 libpq-dev curl ca-certificates pkg-config fonts-dejavu-core)
 if [[ "${1:-}" == "--test" ]]; then
-  PKGS+=(protobuf-compiler python3 python3-pip poppler-utils postgresql)
+  PKGS+=(protobuf-compiler python3 python3-pip poppler-utils postgresql nginx)
 fi
 
 SUDO=""

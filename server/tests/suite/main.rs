@@ -11,6 +11,7 @@ mod organizer_support;
 
 mod audio_tracks;
 mod binary;
+mod cluster;
 mod comment_ids;
 mod crash;
 mod db_backends;
