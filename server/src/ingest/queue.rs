@@ -291,10 +291,16 @@ impl Handler<JobDone> for Ingest {
             Err(_) if active.cancel.is_cancelled() => {}
             Err(JobError::Retry(reason)) if active.attempt < MAX_ATTEMPTS => {
                 tracing::warn!(job_id, %media_id, attempts = active.attempt, "processing failed, retrying: {reason}");
-                if let Err(e) = db.run_blocking(move |c| queries::release_job(c, job_id, &owner)) {
-                    // The lease runs out and the job is taken again then.
-                    tracing::warn!(job_id, "cannot queue the job again: {e}");
-                }
+                async move { db.run(move |c| queries::release_job(c, job_id, &owner)).await }
+                    .into_actor(self)
+                    .map(move |res, act, ctx| {
+                        if let Err(e) = res {
+                            // The lease runs out and the job is taken again then.
+                            tracing::warn!(job_id, "cannot queue the job again: {e}");
+                        }
+                        act.pump(ctx);
+                    })
+                    .spawn(ctx);
             }
             Err(JobError::Retry(reason)) => {
                 let reason = format!("processing failed {} times; last error: {reason}", active.attempt);

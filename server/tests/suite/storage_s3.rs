@@ -174,22 +174,7 @@ async fn processing_reads_the_original_over_http_without_a_local_copy() {
     let dir = tempfile::tempdir().unwrap();
     // Matroska needs a proxy: every step (probe, decode check, proxy, poster, sheet) reads it.
     let clip = dir.path().join("clip.mkv");
-    crate::common::ffmpeg_make(
-        &clip,
-        &["testsrc2=size=320x240:rate=25", "sine=frequency=440"],
-        &[
-            "-t",
-            "3",
-            "-c:v",
-            "libx264",
-            "-preset",
-            "ultrafast",
-            "-pix_fmt",
-            "yuv420p",
-            "-c:a",
-            "aac",
-        ],
-    );
+    crate::common::make_h264(&clip, 3);
     let (code, v) = s.upload("alice", "clip.mkv", std::fs::read(&clip).unwrap()).await;
     assert_eq!(code, 201, "{v}");
     let id = v["id"].as_str().unwrap().to_string();

@@ -64,22 +64,7 @@ async fn a_worker_runs_the_jobs_of_a_node_that_runs_none() {
     let s = TestServer::start_with(|c| c.transcode_workers = 0).await;
     let dir = tempfile::tempdir().unwrap();
     let clip = dir.path().join("clip.mkv");
-    crate::common::ffmpeg_make(
-        &clip,
-        &["testsrc2=size=320x240:rate=25", "sine=frequency=440"],
-        &[
-            "-t",
-            "3",
-            "-c:v",
-            "libx264",
-            "-preset",
-            "ultrafast",
-            "-pix_fmt",
-            "yuv420p",
-            "-c:a",
-            "aac",
-        ],
-    );
+    crate::common::make_h264(&clip, 3);
     let mut ws = s.ws(Some("alice")).await;
     ws.recv_type("welcome").await;
     let (code, v) = s.upload("alice", "clip.mkv", std::fs::read(&clip).unwrap()).await;

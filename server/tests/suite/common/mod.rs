@@ -211,26 +211,26 @@ pub fn ffmpeg_make(out: &std::path::Path, inputs: &[&str], args: &[&str]) {
     assert!(st.success(), "ffmpeg failed making {}", out.display());
 }
 
-/// A small browser-ready H.264/AAC MP4.
+/// A small H.264/AAC clip: browser-ready as MP4 (faststart), in the container `out`'s
+/// extension names otherwise (a `.mkv` needs a proxy).
 pub fn make_h264(out: &std::path::Path, secs: u32) {
-    ffmpeg_make(
-        out,
-        &["testsrc2=size=320x240:rate=25", "sine=frequency=440"],
-        &[
-            "-t",
-            &secs.to_string(),
-            "-c:v",
-            "libx264",
-            "-preset",
-            "ultrafast",
-            "-pix_fmt",
-            "yuv420p",
-            "-c:a",
-            "aac",
-            "-movflags",
-            "+faststart",
-        ],
-    );
+    let secs = secs.to_string();
+    let mut args = vec![
+        "-t",
+        &secs,
+        "-c:v",
+        "libx264",
+        "-preset",
+        "ultrafast",
+        "-pix_fmt",
+        "yuv420p",
+        "-c:a",
+        "aac",
+    ];
+    if out.extension().is_some_and(|e| e == "mp4" || e == "mov") {
+        args.extend(["-movflags", "+faststart"]);
+    }
+    ffmpeg_make(out, &["testsrc2=size=320x240:rate=25", "sine=frequency=440"], &args);
 }
 
 impl TestServer {
